@@ -1,0 +1,130 @@
+"""ledgersync: keep an accounting system in step with a membership-management system.
+
+Everything public is importable from here; every other module is internal and may change.
+"""
+
+from __future__ import annotations
+
+from ._config import CompanyConfig, Config, Limits, load_config, parse_config
+from ._connector import (
+    Connector,
+    ConnectorContext,
+    ConnectorLimits,
+    CustomerMatch,
+    ExportRequest,
+    ExportResult,
+    Operation,
+)
+from ._engine.context import EngineSettings
+from ._engine.filters import ItemFilter
+from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
+from ._engine.recording import RecordSummary
+from ._engine.runs import WorkSummary
+from ._engine.statuses import Status
+from ._errors import (
+    ConfigError,
+    ConnectorError,
+    ItemNotFoundError,
+    LeaseLostError,
+    LedgerError,
+    LedgerSyncError,
+    PluginError,
+    RecordError,
+    SchemaOutdatedError,
+    TransitionError,
+    UnknownConnectorError,
+)
+from ._hookspecs import hookimpl, hookspec
+from ._ledger_api import Ledger, open
+from ._plugins import PluginInfo
+from ._records import (
+    AccountType,
+    Address,
+    CreditMemo,
+    GLAccount,
+    Invoice,
+    InvoiceLine,
+    Item,
+    JournalEntry,
+    JournalLine,
+    Member,
+    Payment,
+    PaymentApplication,
+    Record,
+    Reference,
+    Refund,
+    TaxRate,
+    Terms,
+    record_from_json,
+    record_to_json,
+)
+from ._resolution import Action, GoNoGo, Resolution, Vote
+from ._secrets import SecretStore
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccountType",
+    "Action",
+    "Address",
+    "CompanyConfig",
+    "Config",
+    "ConfigError",
+    "Connector",
+    "ConnectorContext",
+    "ConnectorError",
+    "ConnectorLimits",
+    "CreditMemo",
+    "CustomerMatch",
+    "EngineSettings",
+    "EventView",
+    "ExportRequest",
+    "ExportResult",
+    "GLAccount",
+    "GoNoGo",
+    "Invoice",
+    "InvoiceLine",
+    "Item",
+    "ItemFilter",
+    "ItemNotFoundError",
+    "ItemView",
+    "JournalEntry",
+    "JournalLine",
+    "LeaseLostError",
+    "Ledger",
+    "LedgerError",
+    "LedgerSyncError",
+    "Limits",
+    "Member",
+    "MessageView",
+    "Operation",
+    "Payment",
+    "PaymentApplication",
+    "PluginError",
+    "PluginInfo",
+    "Record",
+    "RecordError",
+    "RecordSummary",
+    "Reference",
+    "Refund",
+    "Resolution",
+    "RunView",
+    "SchemaOutdatedError",
+    "SecretStore",
+    "SectionView",
+    "Status",
+    "TaxRate",
+    "Terms",
+    "TransitionError",
+    "UnknownConnectorError",
+    "Vote",
+    "WorkSummary",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+    "load_config",
+    "open",
+    "parse_config",
+    "record_from_json",
+    "record_to_json",
+]

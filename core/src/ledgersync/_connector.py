@@ -1,0 +1,177 @@
+"""The connector API: what a plugin implements to carry ledger items into one accounting system.
+
+A connector is a class registered through the ``ledgersync_connectors`` hook. The engine makes
+one instance per company and calls it from worker threads or processes; an instance is used by
+one worker at a time. See docs/plugin-authoring.md for a complete one-file example.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from ._errors import ConnectorError
+from ._resolution import Resolution
+
+if TYPE_CHECKING:
+    from ._config import CompanyConfig
+    from ._records import Member, Record
+    from ._secrets import SecretStore
+
+
+class Operation(enum.StrEnum):
+    """What a sync item asks of the remote side."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    VOID = "void"
+
+
+@attrs.frozen(kw_only=True)
+class ExportRequest:
+    """One remote write the engine asks a connector to make.
+
+    ``idempotency_key`` is stable across retries of the same item version: send it as QBO
+    ``requestid``, as Intacct ``controlid``, or keep it beside the qbXML request, so that a
+    retry replays instead of duplicating. ``references`` maps each (kind, MMS id) the record
+    depends on to the remote id it was linked or mapped to; the engine guarantees every
+    reference of ``record.references()`` is present before calling ``export``.
+    """
+
+    item_id: int
+    company: str
+    kind: str
+    operation: Operation
+    record: Record
+    idempotency_key: str
+    attempt: int
+    external_id: str | None = None
+    version_token: str | None = None
+    references: Mapping[tuple[str, str], str] = attrs.field(factory=dict)
+
+    def ref(self, kind: str, mms_id: str) -> str:
+        """The remote id of a referenced record (the engine resolved it before the call)."""
+        return self.references[(kind, mms_id)]
+
+    def describe(self) -> str:
+        """A short human name of the item, e.g. ``invoice 'INV-1001'``."""
+        return f"{self.kind} {self.record.mms_id!r}"
+
+
+@attrs.frozen(kw_only=True)
+class ExportResult:
+    """The remote outcome of a successful write (or of a lookup that found the record)."""
+
+    external_id: str
+    version_token: str | None = None
+    warnings: tuple[str, ...] = ()
+    requests_made: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class CustomerMatch:
+    """An existing remote customer a member was matched to, and how it was matched."""
+
+    external_id: str
+    display_name: str
+    matched_by: str
+
+
+@attrs.frozen(kw_only=True)
+class ConnectorLimits:
+    """A remote system's limits per company: requests at once and requests per minute."""
+
+    max_in_flight: int
+    requests_per_minute: int | None
+
+
+@attrs.frozen(kw_only=True)
+class ConnectorContext:
+    """What the host lends a connector: the company's encrypted secrets and its clock."""
+
+    secrets: SecretStore
+    now: Any = attrs.field(default=None)
+
+    def utcnow(self) -> dt.datetime:
+        if self.now is not None:
+            result: dt.datetime = self.now()
+            return result
+        return dt.datetime.now(dt.UTC)
+
+
+class Connector(abc.ABC):
+    """Base class of every connector.
+
+    Class attributes describe the connector to the host; ``settings_type`` is an attrs class
+    built from the company's ``[companies.NAME.<connector name>]`` table (``env:NAME`` secrets
+    resolved), so `ledgersync config check` can name every missing or wrong key.
+    """
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    supported_kinds: ClassVar[frozenset[str]]
+    settings_type: ClassVar[type[Any]]
+    default_schedule_minutes: ClassVar[int] = 60
+    default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
+        max_in_flight=4, requests_per_minute=None
+    )
+
+    def __init__(self, company: CompanyConfig, settings: Any, context: ConnectorContext) -> None:
+        self.company = company
+        self.settings = settings
+        self.context = context
+
+    @abc.abstractmethod
+    def export(self, request: ExportRequest) -> ExportResult:
+        """Make the remote write; raise an exception (ideally ConnectorError) on failure."""
+
+    @abc.abstractmethod
+    def lookup(self, request: ExportRequest) -> ExportResult | None:
+        """Find the record a previous attempt may have written (after a crash or a timeout).
+
+        Look it up by the idempotency key (replaying it where the remote supports replay) or by
+        a reference stored on the remote record (DocNumber, RefNumber, REFERENCENO). Return
+        None only when the remote certainly does not have it.
+        """
+
+    @abc.abstractmethod
+    def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
+        """Turn a native failure into a :class:`Resolution` with plain-words message/remedy."""
+
+    def map_customer(self, member: Member) -> CustomerMatch | None:
+        """Find an existing remote customer for ``member``; None means create one.
+
+        Match by stored link first (the engine does that), then by a configurable rule such as
+        account number, email or display name. Never guess between two candidates: raise a
+        ConnectorError with a remedy naming them instead.
+        """
+        return None
+
+    def refresh_auth(self) -> None:
+        """Refresh expired credentials (e.g. an OAuth access token)."""
+        raise ConnectorError(
+            f"connector {self.name!r} has no credentials to refresh",
+            remedy="Check the company's connector settings",
+            sent=False,
+        )
+
+    def check(self) -> str:
+        """Verify that the company can be reached; return a one-line description."""
+        return f"{self.display_name}: configured"
+
+    def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
+        """Accounts-receivable balance per remote customer id, for `ledgersync reconcile`."""
+        raise ConnectorError(
+            f"connector {self.name!r} cannot report customer balances",
+            remedy="Reconcile this company by hand or use a connector that supports it",
+            sent=False,
+        )
+
+    def close(self) -> None:
+        """Release connections; called when the engine is done with the instance."""

@@ -1,0 +1,1 @@
+"""The sync engine: recording, claiming, exporting, retrying, scheduling (internal)."""

@@ -1,0 +1,162 @@
+"""What every part of the engine shares: the database, the config, the plugins, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Callable
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .._config import CompanyConfig, Config, structure_settings
+from .._connector import Connector, ConnectorContext, ConnectorLimits
+from .._errors import ConfigError
+from .._ledger.schema import companies, sync_events
+from .._ledger.types import utcnow
+from .._plugins import PluginHost
+from .._secrets import SecretStore
+
+#: The order in which kinds are exported: reference data, then customers, then documents
+#: before the payments, credits and refunds that point at them.
+KIND_PRIORITY: dict[str, int] = {
+    "gl_account": 0,
+    "tax_rate": 0,
+    "terms": 0,
+    "item": 1,
+    "member": 2,
+    "invoice": 3,
+    "credit_memo": 4,
+    "payment": 5,
+    "refund": 6,
+    "journal_entry": 7,
+}
+
+
+@attrs.frozen(kw_only=True)
+class EngineSettings:
+    """Tunables of the engine; the defaults follow reference/sync-engine.md."""
+
+    lease_seconds: float = 300.0
+    backoff_base_seconds: float = 30.0
+    backoff_cap_seconds: float = 3600.0
+    max_attempts: int = 10
+    claim_batch: int = 10
+    # A run stays open while work falls due within this many seconds (a throttle's wait).
+    linger_seconds: float = 90.0
+    poll_seconds: float = 5.0
+
+
+def idempotency_key(company: str, kind: str, mms_id: str, operation: str, generation: int) -> str:
+    """Stable per item version; short enough for QBO's requestid (50 characters)."""
+    raw = f"{company}\x1f{kind}\x1f{mms_id}\x1f{operation}\x1f{generation}".encode()
+    return "ls-" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+@attrs.define
+class EngineContext:
+    engine: Engine
+    config: Config
+    plugins: PluginHost
+    settings: EngineSettings = EngineSettings()
+    clock: Callable[[], dt.datetime] = utcnow
+    secret_keys: str | None = None
+    _connectors: dict[str, Connector] = attrs.field(factory=dict)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def company(self, name: str) -> CompanyConfig:
+        try:
+            return self.config.companies[name]
+        except KeyError:
+            known = ", ".join(sorted(self.config.companies)) or "none"
+            raise ConfigError(
+                [f"companies.{name}: no such company (configured: {known})"],
+                source=self.config.source,
+            ) from None
+
+    def connector_class(self, company: CompanyConfig) -> type[Connector]:
+        return self.plugins.connector_class(company.connector, company=company.name)
+
+    def limits(self, company: CompanyConfig) -> ConnectorLimits:
+        default = self.connector_class(company).default_limits
+        return ConnectorLimits(
+            max_in_flight=company.limits.max_in_flight or default.max_in_flight,
+            requests_per_minute=company.limits.requests_per_minute
+            or default.requests_per_minute,
+        )
+
+    def connector(self, name: str) -> Connector:
+        """The company's connector instance (one per engine context and company)."""
+        with self._lock:
+            existing = self._connectors.get(name)
+            if existing is not None:
+                return existing
+            company = self.company(name)
+            cls = self.connector_class(company)
+            settings = structure_settings(company, cls.settings_type)
+            context = ConnectorContext(
+                secrets=SecretStore(self.engine, name, keys=self.secret_keys), now=self.clock
+            )
+            instance = cls(company, settings, context)
+            self._connectors[name] = instance
+            return instance
+
+    def close(self) -> None:
+        with self._lock:
+            for connector in self._connectors.values():
+                connector.close()
+            self._connectors.clear()
+
+    def in_sync_date(self, conn: Connection, company: CompanyConfig) -> dt.date | None:
+        """The in-sync date set with `ledgersync companies set-in-sync-date`, else the config's."""
+        stored = conn.execute(
+            sa.select(companies.c.in_sync_date).where(companies.c.name == company.name)
+        ).scalar_one_or_none()
+        return stored or company.in_sync_date
+
+    def ensure_company_row(self, conn: Connection, name: str) -> None:
+        exists = conn.execute(
+            sa.select(companies.c.name).where(companies.c.name == name)
+        ).first()
+        if exists is None:
+            conn.execute(sa.insert(companies).values(name=name, updated_at=self.now()))
+
+
+def event_row(
+    *,
+    item_id: int | None,
+    company: str,
+    kind: str | None,
+    at: dt.datetime,
+    actor: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    code: str | None = None,
+    level: str = "info",
+    run_id: int | None = None,
+) -> dict[str, object]:
+    return {
+        "item_id": item_id,
+        "company": company,
+        "kind": kind,
+        "at": at,
+        "actor": actor,
+        "from_status": from_status,
+        "to_status": to_status,
+        "reason": reason,
+        "code": code,
+        "level": level,
+        "run_id": run_id,
+    }
+
+
+def insert_events(conn: Connection, rows: list[dict[str, object]]) -> None:
+    if rows:
+        conn.execute(sa.insert(sync_events), rows)
+

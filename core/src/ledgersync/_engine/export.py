@@ -1,0 +1,472 @@
+"""Exporting one claimed item: dependencies, in-doubt lookup, customer mapping, the remote write,
+and what each kind of failure does to the item."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .._config import CompanyConfig
+from .._connector import Connector, ExportRequest, ExportResult, Operation
+from .._errors import ConnectorError
+from .._ledger.schema import companies, links, mappings, sync_item_dependencies, sync_items
+from .._records import Member, Record, record_from_json
+from .._resolution import Action, Resolution
+from .backoff import backoff_seconds
+from .claims import ClaimedItem, add_requests, extend_leases, fenced_update
+from .context import EngineContext, event_row, idempotency_key, insert_events
+from .statuses import Status, check_transition
+
+log = logging.getLogger(__name__)
+
+#: Extra immediate tries within one attempt, for token refreshes and stale version tokens.
+_IMMEDIATE_RETRIES = 2
+
+
+@attrs.frozen
+class Outcome:
+    """What happened to one item, for the run's counts and the caller's loop."""
+
+    status: Status | None  # None when the lease was lost and nothing was recorded
+    level: str  # "info", "warning" or "error"
+    stop_company: bool = False  # throttled or paused: release the rest of the batch
+
+
+class ItemExporter:
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+
+    def process(self, item: ClaimedItem) -> Outcome:
+        company = self.ctx.company(item.company)
+        try:
+            record = record_from_json(json.loads(item.payload, parse_float=Decimal))
+        except Exception as exc:  # noqa: BLE001 - a payload the core cannot read needs a person
+            return self._finish_error(
+                item, Resolution(
+                    action=Action.NEEDS_PERSON, code="payload",
+                    message=f"the stored record cannot be read: {exc}",
+                    remedy="Record it again from the MMS, then requeue",
+                ),
+            )
+        with self.ctx.engine.connect() as conn:
+            references, missing, own = _resolve_references(conn, item)
+        if missing:
+            return self._block(item, "; ".join(missing))
+        external_id, version_token = own if own else (None, None)
+        operation = Operation(item.operation)
+        if operation is Operation.CREATE and external_id is not None:
+            # A person linked or mapped it while it waited: nothing to write.
+            return self._synced(
+                item, ExportResult(external_id=external_id, version_token=version_token,
+                                   requests_made=0),
+                reason="already linked to a remote record",
+            )
+        request = ExportRequest(
+            item_id=item.id, company=item.company, kind=item.kind, operation=operation,
+            record=record, idempotency_key=item.idempotency_key, attempt=item.attempts,
+            external_id=external_id, version_token=version_token, references=references,
+        )
+        try:
+            connector = self.ctx.connector(item.company)
+        except Exception as exc:  # noqa: BLE001 - bad settings must pause, not crash the worker
+            return self._apply(item, company, request, exc, Resolution(
+                action=Action.PAUSE_COMPANY, code="config",
+                message=f"the connector of company {item.company!r} cannot start: {exc}",
+                remedy="Fix the company's settings and run `ledgersync config check`, "
+                "then `ledgersync companies resume`",
+            ))
+        return self._export(item, company, connector, request, record)
+
+    # -- the remote part -----------------------------------------------------------------------
+
+    def _export(
+        self,
+        item: ClaimedItem,
+        company: CompanyConfig,
+        connector: Connector,
+        request: ExportRequest,
+        record: Record,
+    ) -> Outcome:
+        requests_before = 0
+        for _ in range(_IMMEDIATE_RETRIES + 1):
+            try:
+                if item.needs_lookup:
+                    found = connector.lookup(request)
+                    requests_before += 1
+                    if found is not None:
+                        return self._synced(
+                            item, found, reason="found in the accounting system after a doubt; "
+                            "nothing was sent again", extra_requests=requests_before,
+                        )
+                if (
+                    isinstance(record, Member)
+                    and request.operation is Operation.CREATE
+                    and not item.needs_lookup
+                ):
+                    match = self.ctx.plugins.map_customer(company, record, connector)
+                    if match is not None:
+                        return self._synced(
+                            item,
+                            ExportResult(external_id=match.external_id, requests_made=1),
+                            reason=f"matched to existing customer {match.display_name!r} by "
+                            f"{match.matched_by}",
+                        )
+                result = self.ctx.plugins.export(company, request, connector)
+                return self._synced(item, result, reason=None, extra_requests=requests_before)
+            except Exception as exc:  # noqa: BLE001 - every failure is classified below
+                resolution = self._classify(company, connector, request, exc)
+                if resolution.action is Action.REFRESH_AUTH:
+                    try:
+                        connector.refresh_auth()
+                        continue
+                    except Exception as refresh_exc:  # noqa: BLE001 - classified like any other
+                        resolution = self._classify(company, connector, request, refresh_exc)
+                        exc = refresh_exc
+                if resolution.action is Action.REREAD:
+                    fresh = connector.lookup(request)
+                    if fresh is not None and fresh.version_token:
+                        request = attrs.evolve(request, version_token=fresh.version_token)
+                        continue
+                return self._apply(item, company, request, exc, resolution)
+        return self._apply(item, company, request, None, Resolution(
+            action=Action.RETRY, message="credentials or version token kept going stale",
+        ))
+
+    def _classify(
+        self,
+        company: CompanyConfig,
+        connector: Connector,
+        request: ExportRequest,
+        exc: Exception,
+    ) -> Resolution:
+        try:
+            proposed = connector.classify_error(exc, request)
+        except Exception:  # noqa: BLE001 - a classifier bug must not lose the item
+            log.exception("connector %s could not classify %r", connector.name, exc)
+            proposed = _unknown(exc)
+        return self.ctx.plugins.handle_error(company, request, exc, proposed)
+
+    # -- recording outcomes --------------------------------------------------------------------
+
+    def _apply(
+        self,
+        item: ClaimedItem,
+        company: CompanyConfig,
+        request: ExportRequest,
+        exc: BaseException | None,
+        resolution: Resolution,
+    ) -> Outcome:
+        now = self.ctx.now()
+        action = resolution.action
+        if action is Action.LINK_EXISTING:
+            assert resolution.external_id is not None
+            return self._synced(
+                item,
+                ExportResult(external_id=resolution.external_id,
+                             version_token=resolution.version_token),
+                reason=f"linked to the existing remote record: {resolution.message}",
+            )
+        if action is Action.THROTTLE:
+            wait = resolution.retry_after if resolution.retry_after is not None else 60.0
+            until = now + dt.timedelta(seconds=wait)
+            with self.ctx.engine.begin() as conn:
+                conn.execute(
+                    sa.update(companies).where(companies.c.name == item.company)
+                    .values(throttled_until=until, updated_at=now)
+                )
+            return self._finish(
+                item, Status.RETRY_WAIT, level="warning", stop_company=True,
+                reason=f"throttled: waiting {wait:g} s ({resolution.message})",
+                values={"attempts": item.attempts - 1, "next_attempt_at": until},
+                code=resolution.code,
+            )
+        if action is Action.PAUSE_COMPANY:
+            with self.ctx.engine.begin() as conn:
+                conn.execute(
+                    sa.update(companies).where(companies.c.name == item.company).values(
+                        paused_reason=resolution.message, paused_remedy=resolution.remedy,
+                        paused_at=now, updated_at=now,
+                    )
+                )
+            status = Status.IN_DOUBT if item.needs_lookup else Status.PENDING
+            return self._finish(
+                item, status, level="error", stop_company=True,
+                reason=f"company paused: {resolution.message}",
+                values={"attempts": item.attempts - 1, "next_attempt_at": now},
+                code=resolution.code,
+            )
+        if action is Action.IN_DOUBT:
+            delay = self._backoff(item.attempts)
+            return self._finish(
+                item, Status.IN_DOUBT, level="warning",
+                reason=f"{resolution.message}; will look it up before sending again",
+                values={"needs_lookup": True,
+                        "next_attempt_at": now + dt.timedelta(seconds=delay)},
+                code=resolution.code,
+            )
+        if action in (Action.RETRY, Action.REFRESH_AUTH, Action.REREAD):
+            if item.attempts >= self.ctx.settings.max_attempts:
+                return self._finish_error(item, attrs.evolve(
+                    resolution, action=Action.NEEDS_PERSON,
+                    message=f"{resolution.message} (gave up after {item.attempts} attempts)",
+                    remedy=resolution.remedy
+                    or "Check the accounting system is reachable, then requeue the item",
+                ))
+            delay = self._backoff(item.attempts)
+            return self._finish(
+                item, Status.RETRY_WAIT, level="warning",
+                reason=f"{resolution.message}; retry in {delay:.0f} s",
+                values={"next_attempt_at": now + dt.timedelta(seconds=delay),
+                        "error_code": resolution.code, "error_message": resolution.message},
+                code=resolution.code,
+            )
+        return self._finish_error(item, resolution)
+
+    def _backoff(self, attempt: int) -> float:
+        settings = self.ctx.settings
+        return backoff_seconds(
+            attempt, base=settings.backoff_base_seconds, cap=settings.backoff_cap_seconds
+        )
+
+    def _finish_error(self, item: ClaimedItem, resolution: Resolution) -> Outcome:
+        return self._finish(
+            item, Status.ERROR, level="error", reason=resolution.message, code=resolution.code,
+            values={"error_code": resolution.code, "error_message": resolution.message,
+                    "error_remedy": resolution.remedy},
+        )
+
+    def _block(self, item: ClaimedItem, reason: str) -> Outcome:
+        return self._finish(
+            item, Status.BLOCKED, level="warning", reason=reason,
+            values={"attempts": item.attempts - 1},
+        )
+
+    def _synced(
+        self,
+        item: ClaimedItem,
+        result: ExportResult,
+        *,
+        reason: str | None,
+        extra_requests: int = 0,
+    ) -> Outcome:
+        warnings = "; ".join(result.warnings) if result.warnings else None
+        level = "warning" if warnings else "info"
+        message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            done = fenced_update(conn, item, {
+                "status": Status.SYNCED.value, "status_reason": warnings,
+                "external_id": result.external_id, "version_token": result.version_token,
+                "needs_lookup": False, "lease_owner": None, "lease_expires_at": None,
+                "error_code": None, "error_message": None, "error_remedy": None,
+                "synced_at": now, "updated_at": now,
+            })
+            if not done:
+                return self._lease_lost(conn, item, f"synced as {result.external_id}")
+            _link(conn, item, result, now)
+            _unblock_dependents(conn, item, now)
+            _follow_deferred(conn, item, now)
+            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
+            extend_leases(self.ctx, conn, item.lease_owner, item.company)
+            insert_events(conn, [event_row(
+                item_id=item.id, company=item.company, kind=item.kind, at=now,
+                actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
+                to_status=Status.SYNCED.value, reason=message, level=level, run_id=item.run_id,
+            )])
+        return Outcome(Status.SYNCED, level)
+
+    def _finish(
+        self,
+        item: ClaimedItem,
+        status: Status,
+        *,
+        level: str,
+        reason: str,
+        values: dict[str, Any],
+        code: str | None = None,
+        stop_company: bool = False,
+    ) -> Outcome:
+        check_transition(f"{item.kind} {item.mms_id!r}", Status.IN_FLIGHT, status)
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            done = fenced_update(conn, item, {
+                "status": status.value, "status_reason": reason, "lease_owner": None,
+                "lease_expires_at": None, "updated_at": now, **values,
+            })
+            if not done:
+                return self._lease_lost(conn, item, f"{status.value}: {reason}")
+            extend_leases(self.ctx, conn, item.lease_owner, item.company)
+            insert_events(conn, [event_row(
+                item_id=item.id, company=item.company, kind=item.kind, at=now,
+                actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
+                to_status=status.value, reason=reason, code=code, level=level,
+                run_id=item.run_id,
+            )])
+        return Outcome(status, level, stop_company=stop_company)
+
+    def _lease_lost(self, conn: Connection, item: ClaimedItem, result: str) -> Outcome:
+        # Keep the late result in the history for the reconciler; never overwrite the item.
+        insert_events(conn, [event_row(
+            item_id=item.id, company=item.company, kind=item.kind, at=self.ctx.now(),
+            actor=item.lease_owner, level="warning", run_id=item.run_id,
+            reason=f"result arrived after the lease was lost and was not applied ({result})",
+        )])
+        return Outcome(None, "warning")
+
+    def release(self, item: ClaimedItem, reason: str) -> None:
+        """Give a claimed but unstarted item back (shutdown, throttle): no attempt is spent."""
+        status = Status.IN_DOUBT if item.needs_lookup else Status.PENDING
+        self._finish(item, status, level="info", reason=reason,
+                     values={"attempts": item.attempts - 1, "next_attempt_at": self.ctx.now()})
+
+
+def _unknown(exc: BaseException) -> Resolution:
+    if isinstance(exc, ConnectorError) and not exc.sent:
+        return Resolution(action=Action.RETRY, message=str(exc), code=exc.code)
+    return Resolution(
+        action=Action.IN_DOUBT, message=f"unexpected failure: {type(exc).__name__}: {exc}"
+    )
+
+
+def _resolve_references(
+    conn: Connection, item: ClaimedItem
+) -> tuple[dict[tuple[str, str], str], list[str], tuple[str, str | None] | None]:
+    """Remote ids of everything the item depends on, what is missing, and its own link."""
+    deps = sync_item_dependencies
+    rows = conn.execute(
+        sa.select(deps.c.kind, deps.c.mms_id, deps.c.field,
+                  links.c.external_id.label("linked"), mappings.c.external_id.label("mapped"))
+        .select_from(
+            deps.outerjoin(links, sa.and_(links.c.company == deps.c.company,
+                                          links.c.kind == deps.c.kind,
+                                          links.c.mms_id == deps.c.mms_id))
+            .outerjoin(mappings, sa.and_(mappings.c.company == deps.c.company,
+                                         mappings.c.kind == deps.c.kind,
+                                         mappings.c.mms_id == deps.c.mms_id))
+        )
+        .where(deps.c.item_id == item.id)
+    ).all()
+    references: dict[tuple[str, str], str] = {}
+    missing: list[str] = []
+    for row in rows:
+        remote = row.mapped or row.linked
+        if remote is not None:
+            references[(row.kind, row.mms_id)] = remote
+        else:
+            missing.append(_why_missing(conn, item.company, row.kind, row.mms_id, row.field))
+    own_row = conn.execute(
+        sa.select(links.c.external_id, links.c.version_token).where(
+            links.c.company == item.company, links.c.kind == item.kind,
+            links.c.mms_id == item.mms_id,
+        )
+    ).first()
+    own = (own_row.external_id, own_row.version_token) if own_row else None
+    return references, missing, own
+
+
+def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str) -> str:
+    dep = conn.execute(
+        sa.select(sync_items.c.status, sync_items.c.status_reason).where(
+            sync_items.c.company == company, sync_items.c.kind == kind,
+            sync_items.c.mms_id == mms_id, sync_items.c.operation == Operation.CREATE.value,
+        )
+    ).first()
+    name = kind.replace("_", " ")
+    if dep is None:
+        return (
+            f"waits for {name} {mms_id!r} ({field}), which is neither recorded nor mapped: "
+            f"record it from the MMS or map it with `ledgersync map {_map_verb(kind)}`"
+        )
+    return f"waits for {name} {mms_id!r} ({field}), now {dep.status}"
+
+
+def _map_verb(kind: str) -> str:
+    return {"member": "customer", "gl_account": "account", "tax_rate": "tax"}.get(kind, kind)
+
+
+def _link(conn: Connection, item: ClaimedItem, result: ExportResult, now: dt.datetime) -> None:
+    key = (links.c.company == item.company, links.c.kind == item.kind,
+           links.c.mms_id == item.mms_id)
+    if item.operation == Operation.VOID.value:
+        conn.execute(sa.update(links).where(*key).values(
+            version_token=result.version_token, updated_at=now))
+        return
+    updated = conn.execute(sa.update(links).where(*key).values(
+        external_id=result.external_id, version_token=result.version_token,
+        linked_by="sync", updated_at=now,
+    ))
+    if updated.rowcount == 0:
+        conn.execute(sa.insert(links).values(
+            company=item.company, kind=item.kind, mms_id=item.mms_id,
+            external_id=result.external_id, version_token=result.version_token,
+            linked_by="sync", updated_at=now,
+        ))
+
+
+def _unblock_dependents(conn: Connection, item: ClaimedItem, now: dt.datetime) -> None:
+    waiting = conn.execute(
+        sa.select(sync_items.c.id, sync_items.c.kind).where(
+            sync_items.c.status == Status.BLOCKED.value,
+            sync_items.c.id.in_(
+                sa.select(sync_item_dependencies.c.item_id).where(
+                    sync_item_dependencies.c.company == item.company,
+                    sync_item_dependencies.c.kind == item.kind,
+                    sync_item_dependencies.c.mms_id == item.mms_id,
+                )
+            ),
+        )
+    ).all()
+    unblock_items(conn, item.company, waiting, now,
+                  reason=f"{item.kind.replace('_', ' ')} {item.mms_id!r} synced")
+
+
+def unblock_items(
+    conn: Connection, company: str, rows: Any, now: dt.datetime, *, reason: str,
+    actor: str = "engine",
+) -> int:
+    """Move blocked items back to pending; the worker re-checks their other dependencies."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return 0
+    conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.id.in_(ids), sync_items.c.status == Status.BLOCKED.value)
+        .values(status=Status.PENDING.value, status_reason=None, next_attempt_at=now,
+                updated_at=now)
+    )
+    insert_events(conn, [event_row(
+        item_id=row.id, company=company, kind=row.kind, at=now, actor=actor,
+        from_status=Status.BLOCKED.value, to_status=Status.PENDING.value, reason=reason,
+    ) for row in rows])
+    return len(ids)
+
+
+def _follow_deferred(conn: Connection, item: ClaimedItem, now: dt.datetime) -> None:
+    """A version recorded while this one was in flight becomes the next one to send."""
+    row = conn.execute(
+        sa.select(sync_items.c.deferred_payload, sync_items.c.deferred_hash,
+                  sync_items.c.generation)
+        .where(sync_items.c.id == item.id, sync_items.c.deferred_hash.is_not(None))
+    ).first()
+    if row is None:
+        return
+    generation = row.generation + 1
+    conn.execute(sa.update(sync_items).where(sync_items.c.id == item.id).values(
+        status=Status.PENDING.value, payload=row.deferred_payload, payload_hash=row.deferred_hash,
+        deferred_payload=None, deferred_hash=None, generation=generation, attempts=0,
+        idempotency_key=idempotency_key(item.company, item.kind, item.mms_id, item.operation,
+                                        generation),
+        next_attempt_at=now, status_reason="a newer version from the MMS follows",
+    ))
+    insert_events(conn, [event_row(
+        item_id=item.id, company=item.company, kind=item.kind, at=now, actor="engine",
+        from_status=Status.SYNCED.value, to_status=Status.PENDING.value,
+        reason="a newer version recorded while this one was in flight follows",
+    )])

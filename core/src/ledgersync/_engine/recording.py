@@ -1,0 +1,339 @@
+"""Recording MMS records as sync items: new work, updates, voids, and no work at all.
+
+A record is queued once per company whose connector supports its kind. The same content
+recorded again is no work; changed content replaces the queued version while nothing of it has
+been sent, and otherwise becomes an ``update`` item sent after the version in flight.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+from .._config import CompanyConfig
+from .._connector import Operation
+from .._ledger.schema import sync_item_dependencies, sync_items
+from .._records import Record, record_to_json
+from .._resolution import Vote
+from .context import KIND_PRIORITY, EngineContext, event_row, idempotency_key, insert_events
+from .statuses import Status
+
+#: Statuses whose content may be replaced in place: nothing of the current version can have
+#: reached the remote (never sent, or refused outright, or found absent after a doubt).
+_REPLACEABLE = frozenset(
+    {
+        Status.AWAITING_APPROVAL,
+        Status.PENDING,
+        Status.BLOCKED,
+        Status.NO_GO,
+        Status.CLEARED,
+        Status.ERROR,
+    }
+)
+
+
+@attrs.define
+class RecordSummary:
+    """What recording did, per outcome: ``new``, ``updated``, ``unchanged``, ``voided``,
+    ``unsupported`` (the company's connector does not export that kind)."""
+
+    counts: Counter[str] = attrs.field(factory=Counter)
+
+    def __getitem__(self, outcome: str) -> int:
+        return self.counts[outcome]
+
+    def merge(self, other: RecordSummary) -> None:
+        self.counts.update(other.counts)
+
+
+def payload_json(record: Record) -> str:
+    return json.dumps(record_to_json(record), sort_keys=True, separators=(",", ":"))
+
+
+class Recorder:
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+
+    def record(
+        self,
+        records: Iterable[Record],
+        *,
+        conn: Connection,
+        companies: Sequence[str] | None = None,
+        actor: str = "mms",
+    ) -> RecordSummary:
+        """Queue ``records`` for each company (all configured companies by default)."""
+        targets = [self.ctx.company(name) for name in (companies or self.ctx.config.companies)]
+        summary = RecordSummary()
+        for company in targets:
+            self.ctx.ensure_company_row(conn, company.name)
+        for record in records:
+            for company in targets:
+                summary.counts[self._record_one(conn, company, record, actor)] += 1
+        return summary
+
+    # -- one record, one company ---------------------------------------------------------------
+
+    def _record_one(
+        self, conn: Connection, company: CompanyConfig, record: Record, actor: str
+    ) -> str:
+        if record.kind not in self.ctx.connector_class(company).supported_kinds:
+            return "unsupported"
+        rows = {
+            row.operation: row
+            for row in conn.execute(
+                sa.select(sync_items).where(
+                    sync_items.c.company == company.name,
+                    sync_items.c.kind == record.kind,
+                    sync_items.c.mms_id == record.mms_id,
+                )
+            )
+        }
+        digest = record.content_hash()
+        payload = payload_json(record)
+        create = rows.get(Operation.CREATE.value)
+        if getattr(record, "voided", False):
+            return self._record_void(conn, company, record, payload, digest, create, rows, actor)
+        if create is None:
+            self._insert(conn, company, record, Operation.CREATE, payload, digest, actor)
+            return "new"
+        update = rows.get(Operation.UPDATE.value)
+        latest = update if update is not None else create
+        if digest in (latest.payload_hash, latest.deferred_hash) and latest.deferred_hash in (
+            None,
+            digest,
+        ):
+            return "unchanged"
+        if update is None and _replaceable(create):
+            self._replace(conn, company, record, create, payload, digest, actor)
+            return "updated"
+        if update is None:
+            self._insert(conn, company, record, Operation.UPDATE, payload, digest, actor)
+        elif _replaceable(update) or update.status == Status.SYNCED:
+            self._replace(conn, company, record, update, payload, digest, actor)
+        else:
+            self._defer(conn, company, update, payload, digest, actor)
+        return "updated"
+
+    def _record_void(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        record: Record,
+        payload: str,
+        digest: str,
+        create: Row[Any] | None,
+        rows: dict[str, Row[Any]],
+        actor: str,
+    ) -> str:
+        if create is None:
+            return "unchanged"  # voided before it was ever queued: nothing to undo remotely
+        if _replaceable(create) and rows.get(Operation.UPDATE.value) is None:
+            self._set_status(
+                conn, company, create, Status.CLEARED, actor,
+                "voided in the MMS before it was exported", payload=payload, digest=digest,
+            )
+            return "voided"
+        void = rows.get(Operation.VOID.value)
+        if void is not None:
+            return "unchanged"
+        self._insert(conn, company, record, Operation.VOID, payload, digest, actor)
+        return "voided"
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def _initial_status(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        record: Record,
+        mark: str | None = None,
+        mark_reason: str | None = None,
+    ) -> tuple[Status, str | None]:
+        if mark == "no_go":
+            return Status.NO_GO, mark_reason or "marked do-not-export"
+        if mark != "go":
+            reasons: list[str] = []
+            date = record.document_date()
+            in_sync = self.ctx.in_sync_date(conn, company)
+            if date is not None and in_sync is not None and date < in_sync:
+                reasons.append(
+                    f"dated {date.isoformat()}, before the in-sync date {in_sync.isoformat()}"
+                )
+            votes = self.ctx.plugins.votes(company, record)
+            reasons.extend(v.reason for v in votes if v.vote is Vote.NO_GO)
+            if reasons:
+                return Status.NO_GO, "; ".join(reasons)
+        if company.approval_required:
+            return Status.AWAITING_APPROVAL, "waits for review"
+        return Status.PENDING, None
+
+    def _insert(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        record: Record,
+        operation: Operation,
+        payload: str,
+        digest: str,
+        actor: str,
+    ) -> None:
+        now = self.ctx.now()
+        status, reason = self._initial_status(conn, company, record)
+        result = conn.execute(
+            sa.insert(sync_items).values(
+                company=company.name,
+                kind=record.kind,
+                mms_id=record.mms_id,
+                operation=operation.value,
+                status=status.value,
+                status_reason=reason,
+                priority=KIND_PRIORITY.get(record.kind, 9),
+                document_date=record.document_date(),
+                member_id=record.customer_mms_id(),
+                payload=payload,
+                payload_hash=digest,
+                generation=1,
+                idempotency_key=idempotency_key(
+                    company.name, record.kind, record.mms_id, operation.value, 1
+                ),
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        item_id = result.inserted_primary_key[0]
+        self._write_dependencies(conn, company, item_id, record, operation)
+        insert_events(
+            conn,
+            [
+                event_row(
+                    item_id=item_id, company=company.name, kind=record.kind, at=now,
+                    actor=actor, to_status=status.value,
+                    reason=reason or f"recorded ({operation.value})",
+                )
+            ],
+        )
+
+    def _write_dependencies(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        item_id: int,
+        record: Record,
+        operation: Operation,
+    ) -> None:
+        conn.execute(
+            sa.delete(sync_item_dependencies).where(sync_item_dependencies.c.item_id == item_id)
+        )
+        deps = [
+            {"item_id": item_id, "company": company.name, "kind": ref.kind,
+             "mms_id": ref.mms_id, "field": ref.field}
+            for ref in record.references()
+        ]
+        if operation is not Operation.CREATE:
+            # An update or void needs the record itself to exist remotely first.
+            deps.append(
+                {"item_id": item_id, "company": company.name, "kind": record.kind,
+                 "mms_id": record.mms_id, "field": "(the record itself)"}
+            )
+        if deps:
+            conn.execute(sa.insert(sync_item_dependencies), deps)
+
+    def _replace(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        record: Record,
+        row: Row[Any],
+        payload: str,
+        digest: str,
+        actor: str,
+    ) -> None:
+        status, reason = self._initial_status(conn, company, record, row.mark, row.mark_reason)
+        self._set_status(
+            conn, company, row, status, actor, reason or "changed in the MMS",
+            payload=payload, digest=digest, record=record,
+        )
+        self._write_dependencies(conn, company, row.id, record, Operation(row.operation))
+
+    def _set_status(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        row: Row[Any],
+        status: Status,
+        actor: str,
+        reason: str | None,
+        *,
+        payload: str,
+        digest: str,
+        record: Record | None = None,
+    ) -> None:
+        now = self.ctx.now()
+        generation = row.generation + 1
+        values: dict[str, object] = {
+            "status": status.value,
+            "status_reason": reason,
+            "payload": payload,
+            "payload_hash": digest,
+            "generation": generation,
+            "idempotency_key": idempotency_key(
+                company.name, row.kind, row.mms_id, row.operation, generation
+            ),
+            "attempts": 0,
+            "next_attempt_at": now,
+            "error_code": None,
+            "error_message": None,
+            "error_remedy": None,
+            "updated_at": now,
+        }
+        if record is not None:
+            values["document_date"] = record.document_date()
+            values["member_id"] = record.customer_mms_id()
+        conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id).values(**values))
+        insert_events(
+            conn,
+            [
+                event_row(
+                    item_id=row.id, company=company.name, kind=row.kind, at=now, actor=actor,
+                    from_status=row.status, to_status=status.value, reason=reason,
+                )
+            ],
+        )
+
+    def _defer(
+        self,
+        conn: Connection,
+        company: CompanyConfig,
+        row: Row[Any],
+        payload: str,
+        digest: str,
+        actor: str,
+    ) -> None:
+        now = self.ctx.now()
+        conn.execute(
+            sa.update(sync_items)
+            .where(sync_items.c.id == row.id)
+            .values(deferred_payload=payload, deferred_hash=digest, updated_at=now)
+        )
+        insert_events(
+            conn,
+            [
+                event_row(
+                    item_id=row.id, company=company.name, kind=row.kind, at=now, actor=actor,
+                    reason="changed in the MMS while the previous version is being sent; "
+                    "the new version follows it",
+                )
+            ],
+        )
+
+
+def _replaceable(row: Row[Any]) -> bool:
+    return Status(row.status) in _REPLACEABLE and not row.needs_lookup

@@ -1,0 +1,321 @@
+"""Runs and the scheduler: ``tick()`` turns due schedules into runs, ``run_pending()`` works
+the open runs until idle or a deadline, ``run_forever()`` loops until told to stop.
+
+The host owns the process: call these from cron, a systemd timer, your own thread, or
+`ledgersync run` / `ledgersync worker`. Several workers may call them at once against one
+PostgreSQL: claims are fenced per company and runs are unique per (company, scheduled time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .._ledger.schema import companies, run_sections, runs, schedules, sync_events, sync_items
+from .claims import ClaimedItem, claim
+from .context import EngineContext
+from .export import ItemExporter, unblock_items
+from .statuses import CLAIMABLE, Status
+
+QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
+
+
+@attrs.define
+class WorkSummary:
+    """What ``run_pending`` did: outcomes by status, runs finished."""
+
+    outcomes: Counter[str] = attrs.field(factory=Counter)
+    runs_finished: list[int] = attrs.field(factory=list)
+
+    @property
+    def processed(self) -> int:
+        return sum(self.outcomes.values())
+
+
+def worker_id() -> str:
+    """Lease owner names say which machine and process held an item (for the history)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Scheduler:
+    def __init__(self, ctx: EngineContext, *, owner: str | None = None) -> None:
+        self.ctx = ctx
+        self.owner = owner or worker_id()
+        self.exporter = ItemExporter(ctx)
+
+    # -- schedules -----------------------------------------------------------------------------
+
+    def sync_schedules(self, conn: Connection) -> None:
+        """Create or update a schedule row for every enabled company from the config."""
+        now = self.ctx.now()
+        existing = {row.company: row for row in conn.execute(sa.select(schedules))}
+        for company in self.ctx.config.companies.values():
+            minutes = company.schedule_minutes
+            if minutes is None:
+                minutes = self.ctx.connector_class(company).default_schedule_minutes
+            interval = minutes * 60
+            row = existing.get(company.name)
+            paused = not company.enabled or interval == 0
+            if row is None:
+                conn.execute(sa.insert(schedules).values(
+                    company=company.name, interval_seconds=interval, next_run_at=now,
+                    paused=paused,
+                ))
+            elif row.interval_seconds != interval or bool(row.paused) != paused:
+                conn.execute(sa.update(schedules).where(schedules.c.company == company.name)
+                             .values(interval_seconds=interval, paused=paused))
+
+    def tick(self) -> list[int]:
+        """Open a run for every company whose schedule is due; returns the new run ids.
+
+        Missed ticks coalesce into one run, and a company with a run still open gets none.
+        """
+        now = self.ctx.now()
+        opened: list[int] = []
+        with self.ctx.engine.begin() as conn:
+            self.sync_schedules(conn)
+            due = conn.execute(sa.select(schedules).where(
+                schedules.c.next_run_at <= now, schedules.c.paused.is_(False),
+            )).all()
+            for row in due:
+                run_id = self._open_run(conn, row.company, "schedule", row.next_run_at)
+                if run_id is not None:
+                    opened.append(run_id)
+                # Up to 5 % jitter spreads many companies across the interval.
+                jitter = random.uniform(0, row.interval_seconds * 0.05)
+                conn.execute(sa.update(schedules).where(schedules.c.company == row.company)
+                             .values(next_run_at=now + dt.timedelta(
+                                 seconds=row.interval_seconds + jitter), last_run_at=now))
+        return opened
+
+    def run_now(self, company: str, *, trigger: str = "manual") -> int | None:
+        """Open a run for ``company`` now (unless one is open); returns its id."""
+        company_config = self.ctx.company(company)
+        if not company_config.enabled:
+            return None
+        with self.ctx.engine.begin() as conn:
+            self.ctx.ensure_company_row(conn, company)
+            return self._open_run(conn, company, trigger, self.ctx.now())
+
+    def _open_run(
+        self, conn: Connection, company: str, trigger: str, scheduled_for: dt.datetime
+    ) -> int | None:
+        if not self.ctx.company(company).enabled:
+            return None
+        open_run = conn.execute(sa.select(runs.c.id).where(
+            runs.c.company == company, runs.c.status.in_([QUEUED, RUNNING]),
+        )).first()
+        if open_run is not None:
+            return None
+        clash = conn.execute(sa.select(runs.c.id).where(
+            runs.c.company == company, runs.c.scheduled_for == scheduled_for)).first()
+        if clash is not None:
+            return None
+        result = conn.execute(sa.insert(runs).values(
+            company=company, trigger=trigger, scheduled_for=scheduled_for, status=QUEUED,
+        ))
+        return int(result.inserted_primary_key[0])
+
+    # -- working -------------------------------------------------------------------------------
+
+    def open_runs(self, only: Sequence[str] | None = None) -> dict[str, int]:
+        """Open runs by company, starting queued ones; disabled companies are never worked."""
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            query = sa.select(runs.c.id, runs.c.company, runs.c.status).where(
+                runs.c.status.in_([QUEUED, RUNNING]))
+            if only:
+                query = query.where(runs.c.company.in_(list(only)))
+            found: dict[str, int] = {}
+            for row in conn.execute(query).all():
+                company = self.ctx.config.companies.get(row.company)
+                if company is None or not company.enabled:
+                    continue
+                if row.status == QUEUED:
+                    conn.execute(sa.update(runs).where(runs.c.id == row.id, runs.c.status == QUEUED)
+                                 .values(status=RUNNING, started_at=now))
+                    self._release_blocked(conn, row.company, now)
+                found[row.company] = row.id
+        return found
+
+    def _release_blocked(self, conn: Connection, company: str, now: dt.datetime) -> None:
+        """At a run's start, give blocked items whose dependencies are now met another go
+        (a mapping made by a person, or a link made by another worker at the same moment)."""
+        from .._ledger.schema import links, mappings, sync_item_dependencies as deps
+
+        unmet = (
+            sa.select(deps.c.item_id)
+            .where(
+                deps.c.company == company,
+                ~sa.exists().where(links.c.company == deps.c.company,
+                                   links.c.kind == deps.c.kind, links.c.mms_id == deps.c.mms_id),
+                ~sa.exists().where(mappings.c.company == deps.c.company,
+                                   mappings.c.kind == deps.c.kind,
+                                   mappings.c.mms_id == deps.c.mms_id),
+            )
+        )
+        ready = conn.execute(sa.select(sync_items.c.id, sync_items.c.kind).where(
+            sync_items.c.company == company, sync_items.c.status == Status.BLOCKED.value,
+            sync_items.c.id.not_in(unmet),
+        )).all()
+        unblock_items(conn, company, ready, now, reason="its dependencies are now met")
+
+    def run_pending(
+        self,
+        *,
+        companies_filter: Sequence[str] | None = None,
+        max_items: int | None = None,
+        deadline: float | None = None,
+        stop: threading.Event | None = None,
+        on_item: Callable[[ClaimedItem, str], None] | None = None,
+    ) -> WorkSummary:
+        """Work open runs until there is nothing due, ``max_items`` were processed, the
+        ``deadline`` (a ``time.monotonic()`` value) passed, or ``stop`` was set."""
+        summary = WorkSummary()
+        while True:
+            active = self.open_runs(companies_filter)
+            if not active:
+                return summary
+            progressed = False
+            for company, run_id in active.items():
+                if _should_stop(summary, max_items, deadline, stop):
+                    return summary
+                limit = self.ctx.settings.claim_batch
+                if max_items is not None:
+                    limit = min(limit, max_items - summary.processed)
+                batch = claim(self.ctx, company, owner=self.owner, limit=limit, run_id=run_id)
+                if not batch:
+                    if self._maybe_finish(company, run_id):
+                        summary.runs_finished.append(run_id)
+                    continue
+                progressed = True
+                self._work_batch(batch, summary, max_items, deadline, stop, on_item)
+            if _should_stop(summary, max_items, deadline, stop):
+                return summary
+            if not progressed:
+                wait = self._seconds_until_due(list(active))
+                if wait is None:
+                    continue  # runs finished above; loop to re-read open runs
+                if deadline is not None:
+                    wait = min(wait, max(0.0, deadline - time.monotonic()))
+                if stop is not None:
+                    if stop.wait(min(wait, self.ctx.settings.poll_seconds)):
+                        return summary
+                else:
+                    time.sleep(min(wait, self.ctx.settings.poll_seconds))
+
+    def _work_batch(
+        self,
+        batch: list[ClaimedItem],
+        summary: WorkSummary,
+        max_items: int | None,
+        deadline: float | None,
+        stop: threading.Event | None,
+        on_item: Callable[[ClaimedItem, str], None] | None,
+    ) -> None:
+        for index, item in enumerate(batch):
+            if stop is not None and stop.is_set():
+                for rest in batch[index:]:
+                    self.exporter.release(rest, "worker shutting down")
+                return
+            outcome = self.exporter.process(item)
+            label = outcome.status.value if outcome.status else "lease_lost"
+            summary.outcomes[label] += 1
+            if on_item is not None:
+                on_item(item, label)
+            if outcome.stop_company:
+                for rest in batch[index + 1:]:
+                    self.exporter.release(rest, "company throttled or paused")
+                return
+
+    def _seconds_until_due(self, company_names: list[str]) -> float | None:
+        """Seconds until the next item of these runs falls due, if within the linger time."""
+        now = self.ctx.now()
+        with self.ctx.engine.connect() as conn:
+            nxt = conn.execute(sa.select(sa.func.min(sync_items.c.next_attempt_at)).where(
+                sync_items.c.company.in_(company_names),
+                sync_items.c.status.in_([s.value for s in CLAIMABLE] + [Status.IN_FLIGHT.value]),
+            )).scalar()
+            throttles = conn.execute(sa.select(sa.func.max(companies.c.throttled_until)).where(
+                companies.c.name.in_(company_names))).scalar()
+        if nxt is None:
+            return None
+        if throttles is not None:
+            nxt = max(nxt, throttles)
+        return max(0.0, (nxt - now).total_seconds())
+
+    def _maybe_finish(self, company: str, run_id: int) -> bool:
+        """Finish the run when nothing of the company is in flight or due within the linger."""
+        now = self.ctx.now()
+        linger = now + dt.timedelta(seconds=self.ctx.settings.linger_seconds)
+        with self.ctx.engine.begin() as conn:
+            state = conn.execute(sa.select(companies).where(companies.c.name == company)).first()
+            paused = state is not None and state.paused_reason is not None
+            busy = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
+                sync_items.c.company == company,
+                sa.or_(
+                    sync_items.c.status == Status.IN_FLIGHT.value,
+                    sa.and_(sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+                            sync_items.c.next_attempt_at <= linger),
+                ),
+            )).scalar_one()
+            if busy and not paused:
+                return False
+            finished = conn.execute(sa.update(runs).where(runs.c.id == run_id,
+                                                          runs.c.status == RUNNING)
+                                    .values(status=FINISHED, finished_at=now))
+            if finished.rowcount != 1:
+                return False
+            _write_sections(conn, run_id, now)
+        return True
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Tick and work until ``stop`` is set; in-flight work is finished or released."""
+        while not stop.is_set():
+            self.tick()
+            self.run_pending(stop=stop)
+            stop.wait(self.ctx.settings.poll_seconds)
+
+
+def _should_stop(
+    summary: WorkSummary, max_items: int | None, deadline: float | None,
+    stop: threading.Event | None,
+) -> bool:
+    if stop is not None and stop.is_set():
+        return True
+    if max_items is not None and summary.processed >= max_items:
+        return True
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _write_sections(conn: Connection, run_id: int, now: dt.datetime) -> None:
+    """Counts per record kind from the run's outcome events; the cursor is the run's start:
+    everything recorded before it was attempted, whatever failed (failures are rows, not a
+    watermark that stalls)."""
+    rows = conn.execute(
+        sa.select(sync_events.c.kind, sync_events.c.level, sa.func.count())
+        .where(sync_events.c.run_id == run_id,
+               sync_events.c.to_status.is_not(None),
+               sync_events.c.to_status != Status.IN_FLIGHT.value)
+        .group_by(sync_events.c.kind, sync_events.c.level)
+    ).all()
+    started = conn.execute(sa.select(runs.c.started_at).where(runs.c.id == run_id)).scalar()
+    counts: dict[str, Counter[str]] = {}
+    for kind, level, count in rows:
+        counts.setdefault(kind, Counter())[level] += count
+    for kind, c in counts.items():
+        conn.execute(sa.insert(run_sections).values(
+            run_id=run_id, kind=kind, ok=c["info"], warning=c["warning"], error=c["error"],
+            cursor=(started or now).isoformat(),
+        ))

@@ -1,0 +1,62 @@
+"""Sync item statuses and the transitions between them."""
+
+from __future__ import annotations
+
+import enum
+
+from .._errors import TransitionError
+
+
+class Status(enum.StrEnum):
+    """Where a sync item stands. See DESIGN.md, "Statuses"."""
+
+    AWAITING_APPROVAL = "awaiting_approval"  # held for the review step
+    PENDING = "pending"  # ready to export when due
+    IN_FLIGHT = "in_flight"  # a worker holds the lease and may be calling the remote
+    SYNCED = "synced"  # the remote has it; the link holds its id
+    RETRY_WAIT = "retry_wait"  # failed transiently; due again at next_attempt_at
+    ERROR = "error"  # a person must act; requeue puts it back to pending
+    IN_DOUBT = "in_doubt"  # a worker died mid-call; look the record up before resending
+    BLOCKED = "blocked"  # waits for a dependency (customer, invoice, mapping)
+    NO_GO = "no_go"  # marked do-not-export, or dated before the in-sync date
+    STAGED = "staged"  # between the two stages of the legacy path
+    CLEARED = "cleared"  # unchecked and cleared by a reviewer; never comes back by itself
+
+
+S = Status
+
+#: Every allowed (from, to) pair. Anything else raises TransitionError.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.AWAITING_APPROVAL: frozenset({S.PENDING, S.CLEARED, S.NO_GO}),
+    S.PENDING: frozenset({S.IN_FLIGHT, S.BLOCKED, S.NO_GO, S.AWAITING_APPROVAL, S.CLEARED}),
+    S.IN_FLIGHT: frozenset(
+        {S.SYNCED, S.RETRY_WAIT, S.ERROR, S.IN_DOUBT, S.PENDING, S.BLOCKED, S.STAGED}
+    ),
+    S.RETRY_WAIT: frozenset({S.IN_FLIGHT, S.PENDING, S.NO_GO, S.CLEARED, S.ERROR}),
+    S.ERROR: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
+    S.IN_DOUBT: frozenset({S.IN_FLIGHT, S.SYNCED, S.PENDING}),
+    S.BLOCKED: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
+    S.NO_GO: frozenset({S.PENDING, S.AWAITING_APPROVAL}),
+    S.STAGED: frozenset({S.SYNCED, S.ERROR, S.IN_DOUBT}),
+    S.SYNCED: frozenset({S.PENDING}),
+    S.CLEARED: frozenset({S.PENDING}),
+}
+
+#: Statuses a worker may claim (when due).
+CLAIMABLE = (S.PENDING, S.RETRY_WAIT, S.IN_DOUBT)
+#: Statuses in which the item is still someone's work (counts as outstanding in reports).
+ACTIVE = (
+    S.AWAITING_APPROVAL, S.PENDING, S.IN_FLIGHT, S.RETRY_WAIT, S.ERROR, S.IN_DOUBT, S.BLOCKED,
+    S.STAGED,
+)
+#: Statuses whose payload may be replaced in place when the MMS record changes: nothing has
+#: been sent for the current version yet, so the new content simply becomes the one to send.
+REPLACEABLE = (
+    S.AWAITING_APPROVAL, S.PENDING, S.RETRY_WAIT, S.ERROR, S.BLOCKED, S.NO_GO, S.CLEARED,
+)
+
+
+def check_transition(item: str, current: Status, target: Status) -> None:
+    """Raise :class:`TransitionError` unless ``current -> target`` is allowed."""
+    if target not in TRANSITIONS[current]:
+        raise TransitionError(item, current.value, target.value)

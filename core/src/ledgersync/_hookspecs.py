@@ -1,0 +1,131 @@
+"""Hook specifications: the plugin author's reference.
+
+Every hook is called with keyword arguments; an implementation may accept any subset of them.
+Implement a hook in a module or class and mark it with :data:`ledgersync.hookimpl`::
+
+    from ledgersync import hookimpl
+
+    @hookimpl
+    def ledgersync_connectors():
+        return [MyConnector]
+
+Register the module through the ``ledgersync`` entry-point group in your distribution's
+``pyproject.toml``::
+
+    [project.entry-points.ledgersync]
+    myconnector = "ledgersync_myconnector"
+
+The host calls ``check_pending()`` after loading plugins, so a misspelled hook name
+(``ledgersync_map_custmer``) fails loudly instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ._config import CompanyConfig
+    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._records import Member, Record
+    from ._resolution import GoNoGo, Resolution
+
+PROJECT = "ledgersync"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class LedgerSyncSpecs:
+    """The hooks a plugin may implement. Names all start with ``ledgersync_``."""
+
+    @hookspec
+    def ledgersync_connectors(self) -> Sequence[type[Connector]]:
+        """Register connector classes.
+
+        :return: the :class:`~ledgersync.Connector` subclasses this plugin provides. Connector
+            names must be unique across all plugins; a duplicate is reported as a plugin error
+            and neither class is used.
+
+        Called once when the host (a :class:`~ledgersync.Ledger`) loads its plugins.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec(firstresult=True)
+    def ledgersync_map_customer(
+        self, company: CompanyConfig, member: Member, connector: Connector
+    ) -> CustomerMatch | None:
+        """Find the accounting-side customer of a member before creating one.
+
+        :param company: the company being synced.
+        :param member: the member about to be exported as a customer.
+        :param connector: the company's connector instance (use it to search the remote).
+        :return: a :class:`~ledgersync.CustomerMatch` to link the member to an existing
+            customer without writing anything, or ``None`` to let the next implementation
+            decide. Stops at the first non-``None`` result.
+
+        Called by the engine for each member item that has no stored link yet, just before the
+        export. The connector's own ``map_customer`` runs last (``trylast``) as the default.
+        Raise :class:`~ledgersync.ConnectorError` when two candidates match: never guess.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec(firstresult=True)
+    def ledgersync_export(
+        self, company: CompanyConfig, request: ExportRequest, connector: Connector
+    ) -> ExportResult | None:
+        """Export one ledger item (an invoice, or any of its siblings) as a remote write.
+
+        :param company: the company being synced.
+        :param request: the item to write: kind, operation, typed record, idempotency key,
+            remote ids of everything it references.
+        :param connector: the company's connector instance.
+        :return: the :class:`~ledgersync.ExportResult` (remote id and version token), or
+            ``None`` to let the next implementation decide. Stops at the first non-``None``.
+
+        Called once per attempt, after the engine committed the intent (status ``in_flight``)
+        and never inside a database transaction. The default implementation (``trylast``)
+        calls ``connector.export(request)``. Use ``@hookimpl(wrapper=True)`` to observe or
+        adjust: the wrapper receives the result of ``yield`` and returns it (or another).
+        Raise to report a failure; the error then goes through ``ledgersync_handle_error``.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec
+    def ledgersync_mark_go_no_go(self, company: CompanyConfig, record: Record) -> GoNoGo | None:
+        """Vote on whether a transaction may be exported.
+
+        :param company: the company the record is queued for.
+        :param record: the MMS record being recorded.
+        :return: :meth:`GoNoGo.no_go(reason) <ledgersync.GoNoGo.no_go>` to hold the record
+            back, :meth:`GoNoGo.go` to approve, or ``None`` to abstain. Every plugin votes;
+            any no-go wins and its reason is shown. A person's explicit mark
+            (`ledgersync mark go`) overrides the votes.
+
+        Called when a record is recorded (new or changed) for a company, inside the recording
+        transaction: keep it fast and free of remote calls.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec(firstresult=True)
+    def ledgersync_handle_error(
+        self,
+        company: CompanyConfig,
+        request: ExportRequest,
+        error: Exception,
+        resolution: Resolution,
+    ) -> Resolution | None:
+        """Decide what to do about a failed export, or observe the decision.
+
+        :param company: the company being synced.
+        :param request: the export that failed.
+        :param error: the exception raised by the connector or an export hook.
+        :param resolution: what the connector's ``classify_error`` proposes.
+        :return: a :class:`~ledgersync.Resolution` to override the proposal, or ``None`` to
+            keep it (a notifier returns ``None``). Stops at the first non-``None`` result.
+
+        Called after each failed attempt, outside any database transaction.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""The sync ledger: tables, database setup and migrations (internal)."""

@@ -1,0 +1,133 @@
+"""Database engines for the ledger, and its schema migrations.
+
+SQLite is the embedded default: WAL, ``synchronous=FULL`` (the ``in_flight`` row is our record of
+intent before a remote call, so it must survive a power loss), a busy timeout, and
+``BEGIN IMMEDIATE`` for every writing transaction (a deferred transaction that later writes gets
+SQLITE_BUSY at once in WAL mode, ignoring the busy timeout). PostgreSQL runs the same code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from .._errors import LedgerError, SchemaOutdatedError
+
+#: Execution option for connections that only read: they begin a deferred transaction on
+#: SQLite so readers never queue behind writers.
+READ_ONLY = {"ledgersync_read_only": True}
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for the ledger at ``url`` with the per-backend settings described above."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise LedgerError(
+            f"ledger URL {url!r} is not a database URL",
+            remedy="Use e.g. sqlite:///ledgersync.db or postgresql+psycopg://user@host/db",
+        ) from exc
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(parsed, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        # SQLAlchemy fires "begin" for AUTOCOMMIT connections too; a BEGIN there would never
+        # be committed and would silently roll everything back.
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        if options.get("ledgersync_read_only"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for reading only (deferred transaction on SQLite)."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**READ_ONLY)
+        with conn.begin():
+            yield conn
+
+
+# -- migrations -----------------------------------------------------------------------------
+
+
+def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    location = resources.files("ledgersync._ledger") / "migrations"
+    cfg.set_main_option("script_location", str(location))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the package ships no migration"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with read_connection(engine) as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def has_tables(engine: Engine) -> bool:
+    with read_connection(engine) as conn:
+        return bool(sa.inspect(conn).get_table_names())
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Apply migrations up to ``revision``; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+    after = current_revision(engine)
+    assert after is not None
+    return before, after
+
+
+def ensure_current(engine: Engine, *, create: bool) -> None:
+    """Check the schema is at head; create it in an empty database when ``create`` is set."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    if current is None and create and not has_tables(engine):
+        upgrade(engine)
+        return
+    url = engine.url.render_as_string(hide_password=True)
+    raise SchemaOutdatedError(url, current, head)

@@ -1,0 +1,209 @@
+"""The embedding API: :func:`open` a :class:`Ledger`, record MMS records, run the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from ._config import Config, load_config
+from ._connector import Connector
+from ._engine import queries
+from ._engine.claims import ClaimedItem
+from ._engine.context import EngineContext, EngineSettings
+from ._engine.filters import ItemFilter
+from ._engine.operations import Operations
+from ._engine.recording import Recorder, RecordSummary
+from ._engine.runs import Scheduler, WorkSummary
+from ._engine.statuses import Status
+from ._ledger.database import create_ledger_engine, ensure_current
+from ._ledger.types import utcnow
+from ._plugins import PluginHost
+from ._records import Record
+from ._secrets import SecretStore
+
+
+class Ledger:
+    """A sync ledger with its config, its plugins and its engine.
+
+    Each ledger owns its plugin manager: ``plugins=[...]`` registers plugin objects directly
+    (tests, embedders); ``load_entrypoints=False`` skips installed plugins.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        plugins: Iterable[object] = (),
+        load_entrypoints: bool = True,
+        engine: Engine | None = None,
+        create: bool = True,
+        settings: EngineSettings | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+        secret_keys: str | None = None,
+        worker_name: str | None = None,
+    ) -> None:
+        self.config = config
+        self.plugins = PluginHost(
+            plugins,
+            load_entrypoints=load_entrypoints,
+            allow=config.plugins_enabled,
+            block=config.plugins_disabled,
+        )
+        self.engine = engine if engine is not None else create_ledger_engine(config.ledger_url)
+        ensure_current(self.engine, create=create)
+        self.context = EngineContext(
+            engine=self.engine, config=config, plugins=self.plugins,
+            settings=settings or EngineSettings(), clock=clock or utcnow,
+            secret_keys=secret_keys,
+        )
+        self._recorder = Recorder(self.context)
+        self._operations = Operations(self.context)
+        self._scheduler = Scheduler(self.context, owner=worker_name)
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record(
+        self,
+        records: Iterable[Record],
+        *,
+        companies: Sequence[str] | None = None,
+        connection: Connection | None = None,
+        actor: str = "mms",
+    ) -> RecordSummary:
+        """Queue records for export to each company (all configured companies by default).
+
+        Pass ``connection`` to join the caller's own SQLAlchemy transaction on the same
+        database: the MMS write and the queued sync then commit or roll back together.
+        Without it, the records are queued in one transaction of their own.
+        """
+        if connection is not None:
+            return self._recorder.record(records, conn=connection, companies=companies,
+                                         actor=actor)
+        with self.engine.begin() as conn:
+            return self._recorder.record(records, conn=conn, companies=companies, actor=actor)
+
+    # -- running -------------------------------------------------------------------------------
+
+    def tick(self) -> list[int]:
+        """Open runs for companies whose schedule is due; returns the run ids."""
+        return self._scheduler.tick()
+
+    def run_now(self, company: str, *, trigger: str = "manual") -> int | None:
+        """Open a run for ``company`` now, unless one is already open."""
+        return self._scheduler.run_now(company, trigger=trigger)
+
+    def run_pending(
+        self,
+        *,
+        companies: Sequence[str] | None = None,
+        max_items: int | None = None,
+        deadline: float | None = None,
+        stop: threading.Event | None = None,
+        on_item: Callable[[ClaimedItem, str], None] | None = None,
+    ) -> WorkSummary:
+        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``)."""
+        return self._scheduler.run_pending(
+            companies_filter=companies, max_items=max_items, deadline=deadline, stop=stop,
+            on_item=on_item,
+        )
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Tick and work until ``stop`` is set (see `ledgersync worker`)."""
+        self._scheduler.run_forever(stop)
+
+    def sync(self, company: str, **kwargs: Any) -> WorkSummary:
+        """Run ``company`` once now and work until idle: `ledgersync run --company C --once`."""
+        self.run_now(company)
+        return self.run_pending(companies=[company], **kwargs)
+
+    # -- operator actions ----------------------------------------------------------------------
+
+    def requeue(self, selection: ItemFilter, *, actor: str = "operator") -> int:
+        return self._operations.requeue(selection, actor=actor)
+
+    def unlink(self, selection: ItemFilter, *, actor: str = "operator") -> int:
+        return self._operations.unlink(selection, actor=actor)
+
+    def resync(self, selection: ItemFilter, *, actor: str = "operator") -> int:
+        return self._operations.resync(selection, actor=actor)
+
+    def mark(self, selection: ItemFilter, vote: str, *, actor: str = "operator",
+             reason: str | None = None) -> int:
+        return self._operations.mark(selection, vote, actor=actor, reason=reason)
+
+    def approve(self, company: str, ids: Sequence[int] | None = None, *,
+                unchecked: str = "keep", actor: str = "operator") -> tuple[int, int]:
+        return self._operations.approve(company, ids, actor=actor, unchecked=unchecked)
+
+    def map(self, company: str, kind: str, mms_id: str, external_id: str, *,
+            external_name: str | None = None, actor: str = "operator") -> int:
+        return self._operations.map(company, kind, mms_id, external_id, actor=actor,
+                                    external_name=external_name)
+
+    def unmap(self, company: str, kind: str, mms_id: str) -> bool:
+        return self._operations.unmap(company, kind, mms_id)
+
+    def resume(self, company: str, *, actor: str = "operator") -> bool:
+        return self._operations.resume(company, actor=actor)
+
+    def set_in_sync_date(self, company: str, date: dt.date, *, actor: str = "operator"
+                         ) -> tuple[int, int]:
+        return self._operations.set_in_sync_date(company, date, actor=actor)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def status_counts(self, company: str | None = None) -> dict[tuple[str, str], int]:
+        return queries.status_counts(self.engine, company)
+
+    def items(self, selection: ItemFilter | None = None, *, limit: int | None = 200
+              ) -> list[queries.ItemView]:
+        return queries.list_items(self.engine, selection or ItemFilter(), limit=limit)
+
+    def runs(self, *, company: str | None = None, limit: int = 20) -> list[queries.RunView]:
+        return queries.list_runs(self.engine, company=company, limit=limit)
+
+    def history(self, item_id: int) -> list[queries.EventView]:
+        return queries.history(self.engine, item_id)
+
+    def companies(self) -> list[queries.CompanyView]:
+        return queries.company_states(self.engine)
+
+    def secrets(self, company: str) -> SecretStore:
+        self.context.company(company)
+        return SecretStore(self.engine, company, keys=self.context.secret_keys)
+
+    def connector(self, company: str) -> Connector:
+        """The company's connector instance (for reads such as customer search)."""
+        return self.context.connector(company)
+
+    def close(self) -> None:
+        self.context.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open(  # noqa: A001 - mirrors the builtin on purpose: ledgersync.open(...)
+    config_or_url: Config | str | os.PathLike[str],
+    **kwargs: Any,
+) -> Ledger:
+    """Open a ledger from a :class:`Config`, a config file path, or a database URL."""
+    if isinstance(config_or_url, Config):
+        config = config_or_url
+    elif isinstance(config_or_url, str) and "://" in config_or_url:
+        config = Config(ledger_url=config_or_url, companies={})
+    else:
+        config = load_config(Path(config_or_url))
+    return Ledger(config, **kwargs)
+
+

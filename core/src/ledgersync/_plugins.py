@@ -1,0 +1,235 @@
+"""Plugin loading and the typed facade over the hooks.
+
+Each :class:`PluginHost` owns its own pluggy ``PluginManager`` (no module-level global), so tests
+and embedders register plugins directly and two ledgers in one process never share plugins.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
+
+import attrs
+import pluggy
+
+from . import _hookspecs
+from ._errors import PluginError, UnknownConnectorError
+from ._hookspecs import PROJECT, hookimpl
+
+if TYPE_CHECKING:
+    from ._config import CompanyConfig
+    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._records import Member, Record
+    from ._resolution import GoNoGo, Resolution
+
+log = logging.getLogger(__name__)
+
+ALLOW_ENV = "LEDGERSYNC_PLUGINS"
+BLOCK_ENV = "LEDGERSYNC_DISABLE_PLUGINS"
+
+
+@attrs.frozen(kw_only=True)
+class PluginInfo:
+    """One plugin as `ledgersync plugins` shows it."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    hooks: tuple[str, ...]
+    connectors: tuple[str, ...]
+    error: str | None = None
+
+
+class _DefaultBehaviour:
+    """The core's own implementations: defaults that delegate to the company's connector.
+
+    Registered ``trylast`` so every policy plugin may decide first or wrap them.
+    """
+
+    @hookimpl(trylast=True)
+    def ledgersync_map_customer(self, member: Member, connector: Connector) -> CustomerMatch | None:
+        return connector.map_customer(member)
+
+    @hookimpl(trylast=True)
+    def ledgersync_export(self, request: ExportRequest, connector: Connector) -> ExportResult:
+        return connector.export(request)
+
+
+class _Manager(pluggy.PluginManager):
+    def parse_hookimpl_opts(self, plugin: Any, name: str) -> pluggy.HookimplOpts | None:
+        # Only ``ledgersync_*`` attributes can be hooks, so a helper named like a hook in a
+        # plugin module is never picked up by accident.
+        if not name.startswith("ledgersync_"):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
+def _names_from_env(variable: str) -> set[str] | None:
+    raw = os.environ.get(variable)
+    if raw is None:
+        return None
+    return {part.strip() for part in raw.split(",") if part.strip()}
+
+
+class PluginHost:
+    """Loads plugins and calls hooks with types the rest of the core can check."""
+
+    def __init__(
+        self,
+        plugins: Iterable[object] = (),
+        *,
+        load_entrypoints: bool = True,
+        allow: Iterable[str] | None = None,
+        block: Iterable[str] = (),
+    ) -> None:
+        self.manager = _Manager(PROJECT)
+        self.manager.add_hookspecs(_hookspecs.LedgerSyncSpecs)
+        self.manager.register(_DefaultBehaviour(), name="ledgersync.defaults")
+        self.load_errors: dict[str, str] = {}
+        self._distributions: dict[str, tuple[str, str]] = {}
+        self._connectors: dict[str, type[Connector]] | None = None
+        env_allow = _names_from_env(ALLOW_ENV)
+        self._allow = set(allow) if allow is not None else env_allow
+        self._block = set(block) | (_names_from_env(BLOCK_ENV) or set())
+        for plugin in plugins:
+            self.register(plugin)
+        if load_entrypoints:
+            self.load_entrypoints()
+        self.check()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def register(self, plugin: object, name: str | None = None) -> None:
+        """Register a plugin object (module, class instance) directly."""
+        try:
+            self.manager.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            raise PluginError(f"plugin {name or plugin!r} cannot be registered: {exc}") from exc
+        self._connectors = None
+
+    def load_entrypoints(self, group: str = PROJECT) -> None:
+        """Load every ``ledgersync`` entry point; a broken one is recorded and skipped."""
+        for dist in importlib.metadata.distributions():
+            for ep in dist.entry_points:
+                if ep.group != group:
+                    continue
+                if self._allow is not None and ep.name not in self._allow:
+                    continue
+                if ep.name in self._block or self.manager.has_plugin(ep.name):
+                    continue
+                dist_name = dist.metadata["Name"]
+                self._distributions[ep.name] = (dist_name, dist.version)
+                try:
+                    plugin = ep.load()
+                    self.manager.register(plugin, name=ep.name)
+                except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop the host
+                    self.load_errors[ep.name] = f"{type(exc).__name__}: {exc}"
+                    log.warning("plugin %s (%s) failed to load: %s", ep.name, dist_name, exc)
+        self._connectors = None
+
+    def check(self) -> None:
+        """Fail loudly on hook implementations whose name matches no hook specification."""
+        try:
+            self.manager.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(
+                f"{exc}: a plugin implements a hook that does not exist",
+                remedy="Check the spelling against `ledgersync plugins` and docs/plugin-authoring.md",
+            ) from exc
+
+    # -- connectors --------------------------------------------------------------------------
+
+    @property
+    def connectors(self) -> Mapping[str, type[Connector]]:
+        """Every registered connector class by name (duplicates refused)."""
+        if self._connectors is None:
+            found: dict[str, type[Connector]] = {}
+            duplicates: set[str] = set()
+            for group in self.manager.hook.ledgersync_connectors():
+                for cls in group:
+                    if cls.name in found and found[cls.name] is not cls:
+                        duplicates.add(cls.name)
+                    found[cls.name] = cls
+            if duplicates:
+                raise PluginError(
+                    f"connector name(s) {', '.join(sorted(duplicates))} registered twice",
+                    remedy="Uninstall or disable one of the plugins (LEDGERSYNC_DISABLE_PLUGINS)",
+                )
+            self._connectors = found
+        return self._connectors
+
+    def connector_class(self, name: str, *, company: str | None = None) -> type[Connector]:
+        try:
+            return self.connectors[name]
+        except KeyError:
+            raise UnknownConnectorError(name, list(self.connectors), company=company) from None
+
+    def describe(self) -> list[PluginInfo]:
+        """What `ledgersync plugins` lists: every plugin, its version, hooks and connectors."""
+        infos: list[PluginInfo] = []
+        for name, plugin in self.manager.list_name_plugin():
+            if plugin is None or name == "ledgersync.defaults":
+                continue
+            hooks = tuple(sorted(c.name for c in self.manager.get_hookcallers(plugin) or ()))
+            connectors: tuple[str, ...] = ()
+            impl = getattr(plugin, "ledgersync_connectors", None)
+            if impl is not None:
+                connectors = tuple(cls.name for cls in impl())
+            dist, version = self._distributions.get(name, (None, None))
+            infos.append(
+                PluginInfo(
+                    name=name, distribution=dist, version=version, hooks=hooks,
+                    connectors=connectors,
+                )
+            )
+        for name, error in self.load_errors.items():
+            dist, version = self._distributions.get(name, (None, None))
+            infos.append(
+                PluginInfo(
+                    name=name, distribution=dist, version=version, hooks=(), connectors=(),
+                    error=error,
+                )
+            )
+        return sorted(infos, key=lambda info: info.name)
+
+    # -- typed hook calls ----------------------------------------------------------------------
+
+    def map_customer(
+        self, company: CompanyConfig, member: Member, connector: Connector
+    ) -> CustomerMatch | None:
+        return cast(
+            "CustomerMatch | None",
+            self.manager.hook.ledgersync_map_customer(
+                company=company, member=member, connector=connector
+            ),
+        )
+
+    def export(
+        self, company: CompanyConfig, request: ExportRequest, connector: Connector
+    ) -> ExportResult:
+        result = self.manager.hook.ledgersync_export(
+            company=company, request=request, connector=connector
+        )
+        return cast("ExportResult", result)
+
+    def votes(self, company: CompanyConfig, record: Record) -> list[GoNoGo]:
+        return cast(
+            "list[GoNoGo]",
+            self.manager.hook.ledgersync_mark_go_no_go(company=company, record=record),
+        )
+
+    def handle_error(
+        self,
+        company: CompanyConfig,
+        request: ExportRequest,
+        error: Exception,
+        resolution: Resolution,
+    ) -> Resolution:
+        override = self.manager.hook.ledgersync_handle_error(
+            company=company, request=request, error=error, resolution=resolution
+        )
+        return cast("Resolution", override) if override is not None else resolution
+

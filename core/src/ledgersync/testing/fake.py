@@ -1,0 +1,249 @@
+"""A fake accounting system and its connector, for tests of the engine and of MMS integrations.
+
+:class:`FakeBooks` keeps its "remote" records in a SQLite file, so several worker processes
+(and a worker killed with SIGKILL) share one remote whose every write is counted. It honours
+idempotency keys the way QuickBooks Online honours ``requestid``: the same key replays the
+first response instead of writing again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+
+from .._connector import Connector, ExportRequest, ExportResult, Operation
+from .._errors import ConnectorError
+from .._hookspecs import hookimpl
+from .._records import Record, record_to_json
+from .._resolution import Action, Resolution
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    remote_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, mms_id TEXT NOT NULL, version INTEGER NOT NULL,
+    voided INTEGER NOT NULL DEFAULT 0, customer TEXT, amount TEXT NOT NULL DEFAULT '0',
+    body TEXT NOT NULL, UNIQUE (kind, mms_id)
+);
+CREATE TABLE IF NOT EXISTS writes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, mms_id TEXT NOT NULL, operation TEXT NOT NULL, key TEXT
+);
+CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, remote_id TEXT, version TEXT);
+"""
+
+
+class FakeBooks:
+    """The remote side: records, a write log, and replay of idempotency keys."""
+
+    def __init__(self, path: str, *, replay_keys: bool = True) -> None:
+        self.path = path
+        self.replay_keys = replay_keys
+        self._lock = threading.Lock()
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    def write(self, request: ExportRequest) -> ExportResult:
+        """Apply one export, or replay the answer to its idempotency key."""
+        record = request.record
+        with self._lock, self._db() as db:
+            if self.replay_keys:
+                seen = db.execute("SELECT remote_id, version FROM replies WHERE key = ?",
+                                  (request.idempotency_key,)).fetchone()
+                if seen is not None:
+                    return ExportResult(external_id=seen[0], version_token=seen[1])
+            existing = db.execute("SELECT remote_id, version FROM records WHERE kind = ? "
+                                  "AND mms_id = ?", (record.kind, record.mms_id)).fetchone()
+            if request.operation is Operation.CREATE and existing is not None:
+                raise ConnectorError(
+                    f"{request.describe()} already exists as {existing[0]}", code="duplicate")
+            if request.operation is not Operation.CREATE:
+                if existing is None:
+                    raise ConnectorError(f"{request.describe()} does not exist", code="missing")
+                if request.version_token != str(existing[1]):
+                    raise ConnectorError(f"{request.describe()}: stale version", code="stale")
+            body = json.dumps(record_to_json(record), sort_keys=True)
+            customer = record.customer_mms_id()
+            amount = str(_receivable(record))
+            if existing is None:
+                cursor = db.execute(
+                    "INSERT INTO records (kind, mms_id, version, customer, amount, body) "
+                    "VALUES (?, ?, 0, ?, ?, ?)", (record.kind, record.mms_id, customer, amount,
+                                                  body))
+                remote_id, version = str(cursor.lastrowid), "0"
+            else:
+                voided = 1 if request.operation is Operation.VOID else 0
+                db.execute("UPDATE records SET version = version + 1, body = ?, amount = ?, "
+                           "voided = ? WHERE remote_id = ?", (body, amount, voided, existing[0]))
+                remote_id, version = str(existing[0]), str(existing[1] + 1)
+            db.execute("INSERT INTO writes (kind, mms_id, operation, key) VALUES (?, ?, ?, ?)",
+                       (record.kind, record.mms_id, request.operation.value,
+                        request.idempotency_key))
+            db.execute("INSERT OR REPLACE INTO replies (key, remote_id, version) VALUES "
+                       "(?, ?, ?)", (request.idempotency_key, remote_id, version))
+        return ExportResult(external_id=remote_id, version_token=version)
+
+    def find(self, kind: str, mms_id: str) -> ExportResult | None:
+        with self._db() as db:
+            row = db.execute("SELECT remote_id, version FROM records WHERE kind = ? AND "
+                             "mms_id = ?", (kind, mms_id)).fetchone()
+        return None if row is None else ExportResult(external_id=str(row[0]),
+                                                     version_token=str(row[1]), requests_made=1)
+
+    def delete(self, kind: str, mms_id: str) -> None:
+        """Delete a record remotely, as a bookkeeper would by hand."""
+        with self._db() as db:
+            db.execute("DELETE FROM records WHERE kind = ? AND mms_id = ?", (kind, mms_id))
+
+    def write_counts(self) -> dict[tuple[str, str, str], int]:
+        """Writes per (kind, MMS id, operation): exactly-once means every value is 1."""
+        with self._db() as db:
+            rows = db.execute("SELECT kind, mms_id, operation, COUNT(*) FROM writes "
+                              "GROUP BY kind, mms_id, operation").fetchall()
+        return {(k, m, o): n for k, m, o, n in rows}
+
+    def record_count(self, kind: str | None = None) -> int:
+        with self._db() as db:
+            if kind is None:
+                return int(db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+            return int(db.execute("SELECT COUNT(*) FROM records WHERE kind = ?",
+                                  (kind,)).fetchone()[0])
+
+    def customer_balances(self) -> dict[str, Decimal]:
+        """Receivable per member: invoices add, payments and credit memos subtract."""
+        with self._db() as db:
+            rows = db.execute("SELECT customer, amount FROM records WHERE voided = 0 AND "
+                              "customer IS NOT NULL").fetchall()
+        balances: dict[str, Decimal] = {}
+        for customer, amount in rows:
+            balances[customer] = balances.get(customer, Decimal(0)) + Decimal(amount)
+        return balances
+
+
+def _receivable(record: Record) -> Decimal:
+    if record.kind == "invoice" or record.kind == "refund":
+        return Decimal(record.total())  # type: ignore[attr-defined]
+    if record.kind in ("payment", "credit_memo"):
+        return -Decimal(record.total())  # type: ignore[attr-defined]
+    return Decimal(0)
+
+
+@attrs.frozen(kw_only=True)
+class FakeSettings:
+    """``[companies.NAME.fake]``: where the books live, and scripted trouble for trials."""
+
+    books_path: str
+    replay_keys: bool = True
+    #: Kill this process with SIGKILL at this step of the n-th export (crash trials):
+    #: "before_write" (intent committed, nothing sent) or "after_write" (sent, not recorded).
+    crash_point: str | None = None
+    crash_at_export: int = 0
+    #: Native error codes to raise, in order, before writing (e.g. "throttle", "transient").
+    fail_codes: tuple[str, ...] = ()
+
+
+_RESOLUTIONS: dict[str, Resolution] = {
+    "transient": Resolution(action=Action.RETRY, code="transient",
+                            message="the books are busy"),
+    "throttle": Resolution(action=Action.THROTTLE, code="throttle", retry_after=1.0,
+                           message="too many requests"),
+    "stale": Resolution(action=Action.REREAD, code="stale",
+                        message="the record changed remotely since it was read"),
+    "timeout": Resolution(action=Action.IN_DOUBT, code="timeout",
+                          message="no answer after sending"),
+    "auth": Resolution(action=Action.PAUSE_COMPANY, code="auth",
+                       message="the connection to the books was revoked",
+                       remedy="Reconnect with `ledgersync connect COMPANY`"),
+    "inactive": Resolution(action=Action.NEEDS_PERSON, code="inactive",
+                           message="an item on the record is inactive in the books",
+                           remedy="Reactivate it in the books or map another item with "
+                                  "`ledgersync map item`, then requeue"),
+    "missing": Resolution(action=Action.NEEDS_PERSON, code="missing",
+                          message="the record was deleted in the books",
+                          remedy="Unlink it with `ledgersync unlink` so the next run "
+                                 "creates it again"),
+}
+
+
+class FakeConnector(Connector):
+    """A connector to :class:`FakeBooks`; its error codes map to every kind of resolution."""
+
+    name: ClassVar[str] = "fake"
+    display_name: ClassVar[str] = "Fake books"
+    supported_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"member", "item", "gl_account", "tax_rate", "terms", "invoice", "payment",
+         "credit_memo", "refund", "journal_entry"})
+    settings_type: ClassVar[type[FakeSettings]] = FakeSettings
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.books = FakeBooks(self.settings.books_path, replay_keys=self.settings.replay_keys)
+        self._failures = list(self.settings.fail_codes)
+        self._exports = 0
+
+    def export(self, request: ExportRequest) -> ExportResult:
+        if self._failures:
+            code = self._failures.pop(0)
+            if code == "timeout":
+                self.books.write(request)  # applied, but the answer never arrives
+            raise ConnectorError(f"fake failure {code!r}", code=code)
+        self._exports += 1
+        crash = self._exports == self.settings.crash_at_export
+        if crash and self.settings.crash_point == "before_write":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = self.books.write(request)
+        if crash and self.settings.crash_point == "after_write":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    def lookup(self, request: ExportRequest) -> ExportResult | None:
+        return self.books.find(request.kind, request.record.mms_id)
+
+    def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
+        if isinstance(error, ConnectorError) and error.code == "duplicate":
+            found = self.books.find(request.kind, request.record.mms_id)
+            if found is not None:
+                return Resolution(action=Action.LINK_EXISTING, code="duplicate",
+                                  message=str(error), external_id=found.external_id,
+                                  version_token=found.version_token)
+        if isinstance(error, ConnectorError) and error.code in _RESOLUTIONS:
+            return _RESOLUTIONS[error.code]
+        return Resolution(action=Action.IN_DOUBT, message=f"unexpected: {error}")
+
+    def customer_balances(self, as_of: object = None) -> dict[str, Decimal]:
+        return self.books.customer_balances()
+
+
+class FakePlugin:
+    """Registers :class:`FakeConnector`: ``ledgersync.open(config, plugins=[FakePlugin()])``."""
+
+    @hookimpl
+    def ledgersync_connectors(self) -> list[type[Connector]]:
+        return [FakeConnector]
+
