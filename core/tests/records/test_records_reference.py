@@ -96,9 +96,7 @@ def test_member_is_its_own_customer_and_has_no_date_or_references(samples):
 
 
 def test_item_references_its_income_account(samples):
-    assert samples.item().references() == (
-        Reference("gl_account", "GL-4000", "income_account_id"),
-    )
+    assert samples.item().references() == (Reference("gl_account", "GL-4000", "income_account_id"),)
     assert samples.item(income_account_id=None).references() == ()
 
 

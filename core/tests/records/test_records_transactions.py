@@ -9,7 +9,7 @@ import pytest
 from ledgersync._errors import RecordError
 from ledgersync._records import JournalLine, PaymentApplication, Reference, Transaction
 
-from .conftest import DAY
+DAY = datetime.date(2024, 3, 1)  # the samples' txn_date
 
 
 def refused(build, **fields):
@@ -26,9 +26,7 @@ def where(error):
 # ---------------------------------------------------------------------------------- common
 
 
-@pytest.mark.parametrize(
-    "kind", ["invoice", "payment", "credit_memo", "refund", "journal_entry"]
-)
+@pytest.mark.parametrize("kind", ["invoice", "payment", "credit_memo", "refund", "journal_entry"])
 def test_transactions_are_dated_by_txn_date_and_not_voided_by_default(samples, kind):
     record = samples.of_kind(kind)
     assert isinstance(record, Transaction)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import ClassVar, NoReturn, cast
 
 import attrs
+
 from ledgersync._errors import RecordError
 
 from .currency import CURRENCY_MINOR_UNITS, smallest_unit

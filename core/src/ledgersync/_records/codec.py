@@ -25,6 +25,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 from cattrs.gen import make_dict_structure_fn
+
 from ledgersync._errors import RecordError
 
 from .base import Dimensions, Record

@@ -247,3 +247,7 @@ class FakePlugin:
     def ledgersync_connectors(self) -> list[type[Connector]]:
         return [FakeConnector]
 
+
+
+#: The entry point ``fake`` in the ``ledgersync`` group loads this.
+plugin = FakePlugin()

@@ -21,12 +21,12 @@ from .context import (
     require_writable,
     resolve_ref,
 )
-from .queries import include_set, in_modified_range, name_matches, parse_stamp, run_query
+from .queries import in_modified_range, include_set, name_matches, run_query
 from .rets import stamp
 from .sales import build_line
 from .schema import parse_bool
 from .status import INVALID_FIELD_VALUE, OBJECT_NOT_FOUND, QbError
-from .store import ZERO, TxnRecord
+from .store import ZERO, ListRecord, TxnRecord
 from .txnviews import render_txn
 from .xml import Element, sub, text_of, texts_of
 
@@ -199,15 +199,13 @@ def _entity_matches(ctx: Context, txn: TxnRecord, entity: Element) -> bool:
         return True
     root_id = text_of(entity, "ListIDWithChildren")
     root_name = (text_of(entity, "FullNameWithChildren") or "").casefold()
-    node = customer
+    node: ListRecord | None = customer
     while node is not None:
         if node.list_id == root_id or (root_name and node.full_name.casefold() == root_name):
             return True
         node = ctx.store.lists.get(node.parent_id) if node.parent_id else None
     return False
 
-
-_ = parse_stamp  # re-exported for callers filtering by modification time
 
 HANDLERS: dict[str, Handler] = {
     "JournalEntryAddRq": journal_entry_add,

@@ -8,11 +8,14 @@ customers (3100); a ``*Mod`` needs an existing ``ListID`` (3120) and the current
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .context import (
     Context,
     Handler,
     Outcome,
     account_type,
+    cents,
     plain_fields,
     require_unlocked,
     require_writable,
@@ -46,9 +49,7 @@ def customer_add(ctx: Context, rq: Element) -> Outcome:
     record.refs = refs
     opening = text_of(add, "OpenBalance")
     if opening is not None:
-        from decimal import Decimal
-
-        record.balance = Decimal(opening).quantize(Decimal("0.01"))
+        record.balance = cents(Decimal(opening))
     return Outcome([list_ret(ctx.store, record, include_set(rq))],
                    write_key=("CustomerAdd", record.full_name))
 

@@ -101,10 +101,10 @@ def receive_payment_add(ctx: Context, rq: Element) -> Outcome:
     txn.total, txn.open_amount, txn.applications = total, total - applied, applications
     for app in applications:
         ctx.store.txns[app.target_id].open_amount -= app.amount
-    for invoice_id, credit in credits:
-        ctx.store.txns[credit.target_id].open_amount -= credit.amount
-        ctx.store.txns[invoice_id].open_amount -= credit.amount
-        ctx.store.txns[invoice_id].applications.append(credit)
+    for invoice_id, credit_app in credits:
+        ctx.store.txns[credit_app.target_id].open_amount -= credit_app.amount
+        ctx.store.txns[invoice_id].open_amount -= credit_app.amount
+        ctx.store.txns[invoice_id].applications.append(credit_app)
     ctx.store.apply_customer_effect(txn, customer.list_id, -total)
     return Outcome([render_txn(ctx.store, txn, include=include_set(rq))],
                    write_key=("ReceivePaymentAdd", txn.ref_number or txn.txn_id))

@@ -8,7 +8,7 @@ answers 500 (Warn) when any named object is missing, still returning the ones it
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from .context import Context, Outcome
 from .status import NO_MATCH, OBJECT_NOT_FOUND, WARN_NOT_FOUND, QbError, Status
@@ -27,8 +27,6 @@ def max_returned(rq: Element) -> int | None:
 
 def parse_stamp(value: str) -> datetime:
     """Parse a DATETIMETYPE / DATETYPE filter value; naive values are taken as UTC."""
-    from datetime import UTC
-
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -11,6 +11,8 @@ References are rendered from the current list state, so a renamed customer shows
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
 
 from .store import Line, ListRecord, Store, TxnRecord
 from .xml import Element, copy_element, money, sub
@@ -90,11 +92,8 @@ JOURNAL_LINE_ORDER = ("TxnLineID", "AccountRef", "Amount", "TaxAmount", "Memo", 
                       "ClassRef", "ItemSalesTaxRef", "BillableStatus")
 
 
-def stamp(value: object) -> str:
+def stamp(value: datetime) -> str:
     """qbXML DATETIMETYPE rendering (ISO 8601 with offset, seconds precision)."""
-    from datetime import datetime
-
-    assert isinstance(value, datetime)
     return value.isoformat(timespec="seconds")
 
 
@@ -175,17 +174,13 @@ def txn_ret(store: Store, record: TxnRecord, *, include_lines: bool = True,
             ("TxnNumber", str(record.txn_number))]
     result = assemble(f"{record.txn_type}Ret", head, TXN_RET_ORDER[record.txn_type], values,
                       include)
-    if include_lines and (include is None or any(line.kind in include for line in record.lines)
-                          or include is None):
+    if include_lines:
         for line in record.lines:
             result.append(line_ret(store, line))
     return result
 
 
-def money_el(name: str, value: object) -> list[Element]:
-    from decimal import Decimal
-
-    assert isinstance(value, Decimal)
+def money_el(name: str, value: Decimal) -> list[Element]:
     return _text(name, money(value))
 
 

@@ -120,9 +120,7 @@ def _validate_children(element: Element, slots: tuple[Slot, ...], path: str, wal
     index = 0
     used = [False] * len(slots)
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):  # comments / processing instructions
-            continue
+        tag = child.tag  # the parser drops comments and processing instructions
         while index < len(slots):
             slot = slots[index]
             declared = slot.match(tag)

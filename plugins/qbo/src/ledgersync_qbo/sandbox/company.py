@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -225,7 +224,8 @@ class Company:
         return []  # RefundReceipt: no A/R effect
 
     def _after_write(self, entity: str, old: Obj | None, new: Obj | None) -> None:
-        if spec_for_name(entity) is None or self._spec(entity).kind != "txn":
+        spec = spec_for_name(entity)
+        if spec is None or spec.kind != "txn":
             return
         obj = new or old
         assert obj is not None
@@ -262,5 +262,3 @@ class Company:
             customer["Balance"] = balance
             customer["BalanceWithJobs"] = balance
 
-
-CompanyFactory = Callable[[str], Company]

@@ -1,0 +1,73 @@
+"""The `ledgersync` command line: one group, commands grouped by topic in sibling modules."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .._errors import LedgerSyncError
+from ._common import CONFIG_ENV, DEFAULT_CONFIG, State, err_console
+
+
+class _Group(click.Group):
+    """Turns every ledgersync error into one clear line plus its remedy (no traceback unless
+    --debug), and keeps commands listed in the order they were added (the order of the tour)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LedgerSyncError as exc:
+            state = ctx.find_object(State)
+            if state is not None and state.debug:
+                raise
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            if exc.remedy:
+                err_console.print(f"[bold]what to do:[/] {exc.remedy}", highlight=False)
+            ctx.exit(1)
+        finally:
+            state = ctx.find_object(State)
+            if state is not None:
+                state.close()
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    envvar=CONFIG_ENV, default=DEFAULT_CONFIG, show_default=True, show_envvar=True,
+    help="The config file.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.version_option(package_name="ledgersync")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
+    """ledgersync keeps an accounting system in step with a membership-management system:
+    every invoice, payment, credit and refund exactly once, every failure explained."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(config_path=config_path, debug=debug)
+
+
+def _register() -> None:
+    from . import item_cmds, map_cmds, setup_cmds, sync_cmds
+
+    for module in (setup_cmds, sync_cmds, item_cmds, map_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="ledgersync")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Running syncs: run (cron or one-off) and worker (a long-lived process)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from types import FrameType
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .._engine.claims import ClaimedItem
+from .._engine.runs import WorkSummary
+from ._common import State, console, json_option, pass_state, print_json
+
+
+def _print_summary(summary: WorkSummary, as_json: bool) -> None:
+    if as_json:
+        print_json({"processed": summary.processed, "outcomes": dict(summary.outcomes),
+                    "runs_finished": summary.runs_finished})
+        return
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(summary.outcomes.items()))
+    console.print(f"processed {summary.processed} item(s): {parts or 'nothing was due'}",
+                  highlight=False)
+
+
+@click.command()
+@click.option("--company", "-c", "companies", multiple=True,
+              help="Only this company (repeatable).")
+@click.option("--once", is_flag=True,
+              help="Run the companies now, whatever their schedule, until nothing is due.")
+@click.option("--max-items", type=click.IntRange(min=1), help="Stop after this many items.")
+@click.option("--deadline", type=click.FloatRange(min=0), metavar="SECONDS",
+              help="Stop after this many seconds (in-flight items finish first).")
+@json_option
+@pass_state
+def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | None,
+        deadline: float | None, as_json: bool) -> None:
+    """Sync what is due, then exit (for cron, or --once by hand)."""
+    ledger = state.ledger()
+    names = list(companies) or [c.name for c in ledger.config.enabled_companies()]
+    for name in names:
+        ledger.context.company(name)  # unknown names fail before any work
+    if once:
+        for name in names:
+            ledger.run_now(name)
+    else:
+        ledger.tick()
+    ends = time.monotonic() + deadline if deadline is not None else None
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=as_json) as progress:
+        pending = sum(n for (c, s), n in ledger.status_counts().items()
+                      if c in names and s in ("pending", "retry_wait", "in_doubt"))
+        task = progress.add_task("syncing", total=pending or None)
+
+        def advance(item: ClaimedItem, outcome: str) -> None:
+            progress.update(task, advance=1,
+                            description=f"{item.company}: {item.kind} {item.mms_id} {outcome}")
+
+        summary = ledger.run_pending(companies=names, max_items=max_items, deadline=ends,
+                                     on_item=advance)
+    _print_summary(summary, as_json)
+
+
+@click.command()
+@pass_state
+def worker(state: State) -> None:
+    """Run schedules and sync until SIGTERM or Ctrl-C (in-flight items finish or are released)."""
+    ledger = state.ledger()
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        console.print(f"received {signal.Signals(signum).name}: finishing in-flight work")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    console.print(f"worker {ledger._scheduler.owner} started; Ctrl-C to stop")
+    ledger.run_forever(stop)
+    console.print("worker stopped")
+
+
+COMMANDS = [run, worker]
