@@ -35,6 +35,7 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationNote,
 )
+
 from ledgersync._errors import ConfigError, UnknownConnectorError
 
 T = TypeVar("T")
@@ -493,7 +494,7 @@ def _settings(company: CompanyConfig, settings_type: type[T]) -> tuple[T | None,
     data = _resolve_tree(company.settings, path, problems, unresolved)
     try:
         return _CONVERTER.structure(data, settings_type), problems
-    except Exception as exc:  # every failure, whatever its kind, becomes a keyed problem
+    except Exception as exc:  # noqa: BLE001 - every failure, whatever its kind, becomes a keyed problem
         found = _translate(exc, path, None)
         problems += [f"{where}: {what}" for where, what in found if where not in unresolved]
         return None, problems

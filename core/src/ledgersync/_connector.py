@@ -173,5 +173,5 @@ class Connector(abc.ABC):
             sent=False,
         )
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: most connectors hold nothing to release
         """Release connections; called when the engine is done with the instance."""

@@ -20,7 +20,6 @@ from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
-from ._engine.statuses import Status
 from ._ledger.database import create_ledger_engine, ensure_current
 from ._ledger.types import utcnow
 from ._plugins import PluginHost
@@ -193,7 +192,7 @@ class Ledger:
         self.close()
 
 
-def open(  # noqa: A001 - mirrors the builtin on purpose: ledgersync.open(...)
+def open(
     config_or_url: Config | str | os.PathLike[str],
     **kwargs: Any,
 ) -> Ledger:

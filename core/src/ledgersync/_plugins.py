@@ -137,7 +137,8 @@ class PluginHost:
         except pluggy.PluginValidationError as exc:
             raise PluginError(
                 f"{exc}: a plugin implements a hook that does not exist",
-                remedy="Check the spelling against `ledgersync plugins` and docs/plugin-authoring.md",
+                remedy="Check the spelling against `ledgersync plugins` and "
+                "docs/plugin-authoring.md",
             ) from exc
 
     # -- connectors --------------------------------------------------------------------------

@@ -20,4 +20,4 @@ def backoff_seconds(
     if attempt < 1:
         raise ValueError("attempt counts from 1")
     delay = min(cap, base * 2 ** (attempt - 1))
-    return delay * (rng or random).uniform(0.9, 1.1)
+    return float(delay * (rng or random).uniform(0.9, 1.1))

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -154,6 +155,13 @@ def event_row(
         "level": level,
         "run_id": run_id,
     }
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def insert_events(conn: Connection, rows: list[dict[str, object]]) -> None:

@@ -148,7 +148,7 @@ class ItemExporter:
     ) -> Resolution:
         try:
             proposed = connector.classify_error(exc, request)
-        except Exception:  # noqa: BLE001 - a classifier bug must not lose the item
+        except Exception:
             log.exception("connector %s could not classify %r", connector.name, exc)
             proposed = _unknown(exc)
         return self.ctx.plugins.handle_error(company, request, exc, proposed)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Row
 from .._connector import Operation
 from .._errors import ItemNotFoundError
 from .._ledger.schema import companies, links, mappings, sync_item_dependencies, sync_items
-from .context import EngineContext, event_row, idempotency_key, insert_events
+from .context import EngineContext, event_row, idempotency_key, insert_events, inserted_id
 from .export import unblock_items
 from .filters import ItemFilter
 from .statuses import Status, check_transition
@@ -28,9 +28,9 @@ class Operations:
     # -- helpers -------------------------------------------------------------------------------
 
     def _select(self, conn: Connection, selection: ItemFilter) -> list[Row[Any]]:
-        rows = conn.execute(
+        rows = list(conn.execute(
             sa.select(sync_items).where(*selection.where()).order_by(sync_items.c.id)
-        ).all()
+        ).all())
         if selection.ids is not None:
             missing = set(selection.ids) - {row.id for row in rows}
             if missing:
@@ -159,7 +159,7 @@ class Operations:
                                             Operation.UPDATE.value, 1),
             next_attempt_at=now, created_at=now, updated_at=now,
         ))
-        item_id = result.inserted_primary_key[0]
+        item_id = inserted_id(result)
         conn.execute(sa.insert(sync_item_dependencies).values(
             item_id=item_id, company=create.company, kind=create.kind, mms_id=create.mms_id,
             field="(the record itself)"))
@@ -220,7 +220,8 @@ class Operations:
                     self._move(conn, row, S.PENDING, actor, f"approved by {actor}")
                     approved += 1
                 elif unchecked == "clear":
-                    self._move(conn, row, S.CLEARED, actor, f"left unchecked and cleared by {actor}")
+                    self._move(conn, row, S.CLEARED, actor,
+                               f"left unchecked and cleared by {actor}")
                     cleared += 1
         return approved, cleared
 

@@ -21,7 +21,14 @@ from .._connector import Operation
 from .._ledger.schema import sync_item_dependencies, sync_items
 from .._records import Record, record_to_json
 from .._resolution import Vote
-from .context import KIND_PRIORITY, EngineContext, event_row, idempotency_key, insert_events
+from .context import (
+    KIND_PRIORITY,
+    EngineContext,
+    event_row,
+    idempotency_key,
+    insert_events,
+    inserted_id,
+)
 from .statuses import Status
 
 #: Statuses whose content may be replaced in place: nothing of the current version can have
@@ -134,6 +141,8 @@ class Recorder:
     ) -> str:
         if create is None:
             return "unchanged"  # voided before it was ever queued: nothing to undo remotely
+        if create.status == Status.CLEARED and create.payload_hash == digest:
+            return "unchanged"  # the same void recorded again
         if _replaceable(create) and rows.get(Operation.UPDATE.value) is None:
             self._set_status(
                 conn, company, create, Status.CLEARED, actor,
@@ -208,7 +217,7 @@ class Recorder:
                 updated_at=now,
             )
         )
-        item_id = result.inserted_primary_key[0]
+        item_id = inserted_id(result)
         self._write_dependencies(conn, company, item_id, record, operation)
         insert_events(
             conn,

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from .._ledger.schema import companies, run_sections, runs, schedules, sync_events, sync_items
 from .claims import ClaimedItem, claim
-from .context import EngineContext
+from .context import EngineContext, inserted_id
 from .export import ItemExporter, unblock_items
 from .statuses import CLAIMABLE, Status
 
@@ -125,7 +125,7 @@ class Scheduler:
         result = conn.execute(sa.insert(runs).values(
             company=company, trigger=trigger, scheduled_for=scheduled_for, status=QUEUED,
         ))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
     # -- working -------------------------------------------------------------------------------
 
@@ -152,7 +152,8 @@ class Scheduler:
     def _release_blocked(self, conn: Connection, company: str, now: dt.datetime) -> None:
         """At a run's start, give blocked items whose dependencies are now met another go
         (a mapping made by a person, or a link made by another worker at the same moment)."""
-        from .._ledger.schema import links, mappings, sync_item_dependencies as deps
+        from .._ledger.schema import links, mappings
+        from .._ledger.schema import sync_item_dependencies as deps
 
         unmet = (
             sa.select(deps.c.item_id)
@@ -253,7 +254,7 @@ class Scheduler:
             return None
         if throttles is not None:
             nxt = max(nxt, throttles)
-        return max(0.0, (nxt - now).total_seconds())
+        return max(0.0, float((nxt - now).total_seconds()))
 
     def _maybe_finish(self, company: str, run_id: int) -> bool:
         """Finish the run when nothing of the company is in flight or due within the linger."""

@@ -139,7 +139,7 @@ def _tuple_hook(t: Any) -> Callable[[Any, Any], Any]:
         for index, item in enumerate(value):
             try:
                 items.append(_converter.structure(item, item_type))
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - collected, like cattrs does, to report every item
                 exc.add_note(IterableValidationNote(f"@ index {index}", index, item_type))
                 errors.append(exc)
         if errors:

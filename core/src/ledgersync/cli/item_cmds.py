@@ -32,7 +32,7 @@ _ORDER = [s.value for s in Status]
 @click.option("--limit", default=200, show_default=True, help="At most this many items.")
 @json_option
 @pass_state
-def status(state: State, show_items: bool, limit: int, as_json: bool, **filters: Any) -> None:
+def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filters: Any) -> None:
     """Counts by company and status; paused companies; failed items with their remedy."""
     ledger = state.ledger()
     selection = build_filter(filters)
@@ -141,7 +141,7 @@ def _done(verb: str, count: int) -> None:
 @click.command()
 @item_filters
 @pass_state
-def requeue(state: State, **filters: Any) -> None:
+def requeue(state: State, /, **filters: Any) -> None:
     """Put failed, waiting, blocked or cleared items back in the queue."""
     _done("requeued", state.ledger().requeue(build_filter(filters, require=True), actor=actor()))
 
@@ -149,7 +149,7 @@ def requeue(state: State, **filters: Any) -> None:
 @click.command()
 @item_filters
 @pass_state
-def unlink(state: State, **filters: Any) -> None:
+def unlink(state: State, /, **filters: Any) -> None:
     """Clear the remote id of synced records deleted in the accounting system ("clear id"):
     the next run creates them again."""
     _done("unlinked", state.ledger().unlink(build_filter(filters, require=True), actor=actor()))
@@ -158,7 +158,7 @@ def unlink(state: State, **filters: Any) -> None:
 @click.command()
 @item_filters
 @pass_state
-def resync(state: State, **filters: Any) -> None:
+def resync(state: State, /, **filters: Any) -> None:
     """Push the MMS version of synced records again (after they changed remotely)."""
     _done("queued for resync",
           state.ledger().resync(build_filter(filters, require=True), actor=actor()))
@@ -169,7 +169,7 @@ def resync(state: State, **filters: Any) -> None:
 @item_filters
 @click.option("--reason", help="Why (shown with the item).")
 @pass_state
-def mark(state: State, vote: str, reason: str | None, **filters: Any) -> None:
+def mark(state: State, /, vote: str, reason: str | None, **filters: Any) -> None:
     """Mark items for export (go) or do-not-export (no-go), by id or by filter."""
     count = state.ledger().mark(build_filter(filters, require=True), vote.replace("-", "_"),
                                 actor=actor(), reason=reason)

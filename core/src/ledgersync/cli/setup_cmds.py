@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 import click
 
@@ -131,11 +132,11 @@ def plugins(state: State, as_json: bool) -> None:
               help="Queue for this company only (repeatable; default: all).")
 @json_option
 @pass_state
-def ingest(state: State, file: click.utils.LazyFile, companies: tuple[str, ...],
+def ingest(state: State, file: TextIO, companies: tuple[str, ...],
            as_json: bool) -> None:
     """Record MMS records from a JSON Lines FILE (one record per line with a "kind")."""
     ledger = state.ledger()
-    report = ingest_records(ledger, file, companies=list(companies) or None)  # type: ignore[arg-type]
+    report = ingest_records(ledger, file, companies=list(companies) or None)
     counts = dict(report.summary.counts)
     if as_json:
         print_json({"lines": report.lines, "counts": counts,

@@ -1,11 +1,24 @@
 """Testing helpers for connector authors and embedders (``pip install ledgersync[testing]``).
 
+- :class:`ConnectorContract`: the contract kit. Subclass it in your connector's tests.
 - :class:`FakeBooks` / :class:`FakeConnector` / :class:`FakePlugin`: a fake accounting system
   that counts writes, for testing an MMS integration or the engine without a remote system.
+- :func:`sample_records`: a small realistic set of records of every kind.
 """
 
 from __future__ import annotations
 
+from .contract import ConnectorContract, ErrorCase, RemoteProbe
 from .fake import FakeBooks, FakeConnector, FakePlugin, FakeSettings
+from .samples import sample_records
 
-__all__ = ["FakeBooks", "FakeConnector", "FakePlugin", "FakeSettings"]
+__all__ = [
+    "ConnectorContract",
+    "ErrorCase",
+    "FakeBooks",
+    "FakeConnector",
+    "FakePlugin",
+    "FakeSettings",
+    "RemoteProbe",
+    "sample_records",
+]

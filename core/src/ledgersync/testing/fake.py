@@ -128,6 +128,13 @@ class FakeBooks:
                               "GROUP BY kind, mms_id, operation").fetchall()
         return {(k, m, o): n for k, m, o, n in rows}
 
+    def count(self, kind: str, mms_id: str) -> int:
+        """Successful creates of this record (exactly-once means 1); the contract kit's probe."""
+        with self._db() as db:
+            row = db.execute("SELECT COUNT(*) FROM writes WHERE kind = ? AND mms_id = ? AND "
+                             "operation = 'create'", (kind, mms_id)).fetchone()
+        return int(row[0])
+
     def record_count(self, kind: str | None = None) -> int:
         with self._db() as db:
             if kind is None:

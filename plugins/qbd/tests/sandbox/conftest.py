@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.xml import parse_xml
 

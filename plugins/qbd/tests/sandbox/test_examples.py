@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledgersync_qbd.sandbox import CompanyFile
-
 Example = Callable[[str], str]
 JANE = "Smith, Jane (M-10042)"
 
@@ -55,7 +53,7 @@ def test_customer_query_example_returns_page_and_lookup(qb, example: Example) ->
     assert qb.text(lookup, "CustomerRet/Name") == JANE
 
 
-def test_customer_query_continue_example_pages_on(company: CompanyFile, qb, example: Example) -> None:
+def test_customer_query_continue_example_pages_on(qb, example: Example) -> None:
     for number in range(3):
         qb.add_customer(f"Member {number}")
     first = qb.one('<CustomerQueryRq requestID="q-102" iterator="Start">'

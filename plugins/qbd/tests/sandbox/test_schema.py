@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ledgersync_qbd.sandbox import HRESULT_PARSE_ERROR, PARSE_ERROR_MESSAGE, RequestProcessorError
 
 INVOICE_OUT_OF_ORDER = (
@@ -32,7 +31,8 @@ def test_process_raises_request_processor_error_on_parse_error(qb) -> None:
 
 
 def test_unknown_child_element_fails_parsing(qb) -> None:
-    body = "<CustomerAddRq><CustomerAdd><Name>A</Name><Nickname>x</Nickname></CustomerAdd></CustomerAddRq>"
+    body = ("<CustomerAddRq><CustomerAdd><Name>A</Name><Nickname>x</Nickname></CustomerAdd>"
+            "</CustomerAddRq>")
     assert qb.company.handle(qb.doc(body)).hresult == HRESULT_PARSE_ERROR
 
 
@@ -48,7 +48,8 @@ def test_customer_email_before_phone_fails_parsing(qb) -> None:
 
 
 def test_name_longer_than_41_answers_3070(qb) -> None:
-    rs = qb.one(f"<CustomerAddRq><CustomerAdd><Name>{'x' * 42}</Name></CustomerAdd></CustomerAddRq>")
+    name = "x" * 42
+    rs = qb.one(f"<CustomerAddRq><CustomerAdd><Name>{name}</Name></CustomerAdd></CustomerAddRq>")
     assert rs.get("statusCode") == "3070"
     assert rs.get("statusSeverity") == "Error"
     assert '"Name"' in rs.get("statusMessage")
@@ -95,7 +96,8 @@ def test_missing_xml_declaration_fails_parsing(qb) -> None:
 
 
 def test_version_above_supported_fails_parsing(qb) -> None:
-    assert qb.company.handle(qb.doc("<HostQueryRq/>", version="14.0")).hresult == HRESULT_PARSE_ERROR
+    result = qb.company.handle(qb.doc("<HostQueryRq/>", version="14.0"))
+    assert result.hresult == HRESULT_PARSE_ERROR
 
 
 def test_older_supported_version_is_accepted(qb) -> None:

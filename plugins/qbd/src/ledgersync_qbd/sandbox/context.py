@@ -100,16 +100,17 @@ def ref_value(parent: Element, tag: str) -> tuple[str | None, str | None] | None
 
 
 def resolve_ref(ctx: Context, parent: Element, tag: str, object_name: str, *,
-                require_active: bool = True) -> ListRecord | None:
+                require_active: bool = True, types: tuple[str, ...] | None = None
+                ) -> ListRecord | None:
     """Resolve ``<tag>`` under ``parent``; raise 3140 when it names nothing usable."""
     found = ref_value(parent, tag)
     if found is None:
         return None
     if tag == "ClassRef" and not ctx.settings.class_tracking:
         raise QbError(FEATURE_NOT_ENABLED, value="class tracking")
-    types, label = REF_TARGETS.get(tag, ((), tag.removesuffix("Ref")))
+    targets, label = REF_TARGETS.get(tag, ((object_name,), tag.removesuffix("Ref")))
     list_id, full_name = found
-    record = ctx.store.find_list(types, list_id=list_id, full_name=full_name)
+    record = ctx.store.find_list(types or targets, list_id=list_id, full_name=full_name)
     if record is None:
         raise QbError(INVALID_REFERENCE, field=label, value=full_name or list_id or "",
                       object=object_name, detail=NOT_IN_LIST)

@@ -97,7 +97,7 @@ def item_service_add(ctx: Context, rq: Element) -> Outcome:
     require_writable(ctx)
     add = _body(rq, "ItemServiceAdd")
     name = text_of(add, "Name") or ""
-    parent = resolve_ref(ctx, add, "ParentRef", "ItemService")
+    parent = resolve_ref(ctx, add, "ParentRef", "ItemService", types=ITEM_TYPES)
     full_name = f"{parent.full_name}:{name}" if parent else name
     if ctx.store.name_taken(ITEM_TYPES, full_name):
         raise QbError(NAME_IN_USE, value=full_name)

@@ -152,5 +152,6 @@ def cdc(sandbox: Sandbox, company: Company, entities: str | None,
             rows = rows[:max(budget, 0)]
             budget -= len(rows)
             if rows:
-                groups.append({spec.name: rows, "startPosition": 1, "maxResults": len(rows)})
+                groups.append({spec.name: rows, "startPosition": 1, "maxResults": len(rows),
+                               "totalCount": len(rows)})
     return Outcome({"CDCResponse": [{"QueryResponse": groups or [{}]}]})

@@ -7,7 +7,7 @@ lowercase ``fault.error[]`` variant; the 429 throttle body is XML even when JSON
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,7 +233,7 @@ _CATALOG: dict[str, tuple[str, str, str]] = {
 
 def catalog_fault(code: str) -> QBOFault:
     """A fault for an arbitrary QBO error code (used by fault injection)."""
-    builders = {
+    builders: dict[str, Callable[[], QBOFault]] = {
         "5010": stale_object, "6240": duplicate_name, "610": object_not_found,
         "6210": period_closed, "10000": system_failure,
         "6140": lambda: duplicate_doc_number("0000", "Invoice", "0"),
@@ -245,8 +245,7 @@ def catalog_fault(code: str) -> QBOFault:
         "500": lambda: unsupported_operation("injected"),
     }
     if code in builders:
-        fault: QBOFault = builders[code]()
-        return fault
+        return builders[code]()
     message, detail, kind = _CATALOG.get(code, ("Injected fault", f"Injected fault {code}",
                                                 VALIDATION))
     status = 500 if kind == SYSTEM else 400

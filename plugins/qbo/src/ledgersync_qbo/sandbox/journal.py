@@ -6,8 +6,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from . import faults
-from .rules import Errors, check_len, money, named_ref, parse_date, q2, ref_value, \
-    resolve_account, resolve_ref
+from .rules import (
+    Errors,
+    check_len,
+    money,
+    named_ref,
+    parse_date,
+    q2,
+    ref_value,
+    resolve_account,
+    resolve_ref,
+)
 
 if TYPE_CHECKING:
     from .company import Company

@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = ["JSONError", "dumps", "loads"]
 
-_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C-accelerated, untyped
+_encode_str = json.encoder.encode_basestring  # C-accelerated string quoting
 
 
 class JSONError(ValueError):

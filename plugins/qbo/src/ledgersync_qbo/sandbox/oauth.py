@@ -5,8 +5,8 @@ OpenID discovery document, and bearer-token checks for the API."""
 from __future__ import annotations
 
 import base64
-import json
 import binascii
+import json
 import secrets
 import threading
 from dataclasses import dataclass, field

@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 from . import faults
 from .ledger import TxnKey
-from .rules import check_len, money, named_ref, parse_date, q2, ref_value, resolve_account, \
-    resolve_ref
+from .rules import (
+    check_len,
+    money,
+    named_ref,
+    parse_date,
+    q2,
+    ref_value,
+    resolve_account,
+    resolve_ref,
+)
 
 if TYPE_CHECKING:
     from .company import Company

@@ -129,11 +129,12 @@ class _Parser:
 
     def literal(self) -> Literal_:
         token = self.next()
-        if token.kind in ("string", "number"):
-            value: Literal_ = token.value
-            return value
+        if token.kind == "string":
+            return str(token.value)
+        if token.kind == "number":
+            return Decimal(token.value)
         if token.kind == "keyword" and token.value in ("true", "false"):
-            return token.value == "true"
+            return bool(token.value == "true")
         self.pos -= 1
         raise self.fail(["<STRING> ...", "<NUMBER> ...", '"true" ...', '"false" ...'])
 

@@ -1,0 +1,268 @@
+"""The connector contract kit: one test class every connector distribution runs against its
+sandbox.
+
+Subclass :class:`ConnectorContract` in your connector's tests and provide the fixtures marked
+"you provide"; pytest collects the inherited tests::
+
+    from ledgersync.testing import ConnectorContract, ErrorCase
+
+    class TestMyConnector(ConnectorContract):
+        connector_class = MyConnector
+        error_cases = [ErrorCase(MyApiError(429), Action.THROTTLE), ...]
+
+        @pytest.fixture
+        def settings(self, sandbox):            # you provide: [companies.NAME.<connector>]
+            return {"base_url": sandbox.url}
+
+        @pytest.fixture
+        def remote(self, sandbox):              # you provide: count records remotely
+            return sandbox                      # any object with .count(kind, mms_id) -> int
+
+Optional fixtures: ``mappings`` (remote ids of reference data your connector maps instead of
+creating, e.g. QBO accounts), ``records`` (defaults to :func:`sample_records`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import attrs
+import pytest
+
+from .._config import CompanyConfig, Config, check_config
+from .._connector import Connector, ExportRequest, Operation
+from .._engine.filters import ItemFilter
+from .._engine.statuses import Status
+from .._hookspecs import hookimpl
+from .._ledger_api import Ledger
+from .._records import RECORD_TYPES, Record
+from .._resolution import Action
+from .samples import sample_records
+
+COMPANY = "contract"
+
+
+class RemoteProbe(Protocol):
+    """How the kit looks into the remote system (your sandbox)."""
+
+    def count(self, kind: str, mms_id: str) -> int:
+        """How many remote records exist for this MMS record (exactly-once means 1)."""
+
+
+@attrs.frozen
+class ErrorCase:
+    """A native failure of your remote system and the resolution it must be classified as."""
+
+    error: Exception
+    action: Action
+    id: str = ""
+
+
+class _ConnectorPlugin:
+    def __init__(self, cls: type[Connector]) -> None:
+        self.cls = cls
+
+    @hookimpl
+    def ledgersync_connectors(self) -> list[type[Connector]]:
+        return [self.cls]
+
+
+class ConnectorContract:
+    """Inherited tests every connector must pass. See the module docstring for the fixtures."""
+
+    connector_class: ClassVar[type[Connector]]
+    #: Native failures and their expected resolution; document every error your remote has.
+    error_cases: ClassVar[list[ErrorCase]] = []
+    #: True when exporting twice with the same idempotency key replays instead of writing.
+    replays_idempotency_keys: ClassVar[bool] = True
+
+    # -- fixtures you provide or may override ------------------------------------------------
+
+    @pytest.fixture
+    def settings(self) -> Mapping[str, Any]:
+        pytest.fail("provide a `settings` fixture: the connector's config table")
+
+    @pytest.fixture
+    def remote(self) -> RemoteProbe:
+        pytest.fail("provide a `remote` fixture with count(kind, mms_id)")
+
+    @pytest.fixture
+    def mappings(self) -> Mapping[tuple[str, str], str]:
+        return {}
+
+    @pytest.fixture
+    def records(self) -> list[Record]:
+        supported = self.connector_class.supported_kinds
+        return [r for r in sample_records() if r.kind in supported]
+
+    # -- the kit's own fixtures ----------------------------------------------------------------
+
+    def make_ledger(
+        self, tmp_path: Path, settings: Mapping[str, Any], mappings: Mapping[tuple[str, str], str],
+        **company: Any,
+    ) -> Ledger:
+        cls = self.connector_class
+        config = Config(
+            ledger_url=f"sqlite:///{tmp_path / 'contract-ledger.db'}",
+            companies={COMPANY: CompanyConfig(name=COMPANY, connector=cls.name,
+                                              settings=dict(settings), **company)},
+        )
+        ledger = Ledger(config, plugins=[_ConnectorPlugin(cls)], load_entrypoints=False)
+        for (kind, mms_id), external_id in mappings.items():
+            ledger.map(COMPANY, kind, mms_id, external_id, actor="contract-kit")
+        return ledger
+
+    @pytest.fixture
+    def ledger(
+        self, tmp_path: Path, settings: Mapping[str, Any], mappings: Mapping[tuple[str, str], str]
+    ) -> Iterator[Ledger]:
+        ledger = self.make_ledger(tmp_path, settings, mappings)
+        yield ledger
+        ledger.close()
+
+    @pytest.fixture
+    def connector(self, ledger: Ledger) -> Connector:
+        return ledger.connector(COMPANY)
+
+    def request_for(self, ledger: Ledger, record: Record, key: str = "contract-key-1"
+                    ) -> ExportRequest:
+        """An export request with every reference resolved (after syncing its dependencies)."""
+        refs: dict[tuple[str, str], str] = {}
+        for ref in record.references():
+            linked = [i for i in ledger.items(ItemFilter(company=COMPANY, kind=ref.kind,
+                                                         mms_id=ref.mms_id))
+                      if i.external_id]
+            if linked:
+                refs[(ref.kind, ref.mms_id)] = linked[0].external_id or ""
+        return ExportRequest(item_id=0, company=COMPANY, kind=record.kind,
+                             operation=Operation.CREATE, record=record, idempotency_key=key,
+                             attempt=1, references=refs)
+
+    # -- the contract ----------------------------------------------------------------------------
+
+    def test_connector_declares_itself(self) -> None:
+        cls = self.connector_class
+        assert cls.name
+        assert cls.name == cls.name.lower()
+        assert cls.display_name
+        assert cls.supported_kinds, "a connector exports at least one kind"
+        assert cls.supported_kinds <= set(RECORD_TYPES), "unknown record kinds declared"
+        assert attrs.has(cls.settings_type), "settings_type must be an attrs class"
+
+    def test_settings_are_valid_and_missing_keys_are_named(
+        self, settings: Mapping[str, Any]
+    ) -> None:
+        cls = self.connector_class
+        good = Config(ledger_url="sqlite://", companies={COMPANY: CompanyConfig(
+            name=COMPANY, connector=cls.name, settings=dict(settings))})
+        assert check_config(good, {cls.name: cls.settings_type}) == []
+        required = [a.name for a in attrs.fields(cls.settings_type)
+                    if a.default is attrs.NOTHING]
+        if required:
+            broken = dict(settings)
+            broken.pop(required[0])
+            bad = Config(ledger_url="sqlite://", companies={COMPANY: CompanyConfig(
+                name=COMPANY, connector=cls.name, settings=broken)})
+            problems = check_config(bad, {cls.name: cls.settings_type})
+            assert any(f"companies.{COMPANY}.{cls.name}.{required[0]}" in p for p in problems)
+
+    def test_check_describes_the_connection(self, connector: Connector) -> None:
+        assert isinstance(connector.check(), str)
+
+    def test_every_supported_kind_is_exported_exactly_once(
+        self, ledger: Ledger, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        ledger.record(records)
+        ledger.sync(COMPANY)
+        statuses = {(i.kind, i.mms_id): i.status for i in ledger.items(limit=None)}
+        assert statuses == {(r.kind, r.mms_id): Status.SYNCED.value for r in records}
+        for record in records:
+            assert remote.count(record.kind, record.mms_id) == 1, record
+
+    def test_recording_and_syncing_again_writes_nothing_new(
+        self, ledger: Ledger, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        ledger.record(records)
+        ledger.sync(COMPANY)
+        summary = ledger.record(records)
+        assert summary["unchanged"] == len(records)
+        assert ledger.sync(COMPANY).processed == 0
+        assert all(remote.count(r.kind, r.mms_id) == 1 for r in records)
+
+    def test_the_same_idempotency_key_never_writes_twice(
+        self, ledger: Ledger, connector: Connector, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        if not self.replays_idempotency_keys:
+            pytest.skip("this remote has no request-level idempotency; lookup covers retries")
+        member = next((r for r in records if r.kind == "member"), None)
+        if member is None:
+            pytest.skip("the connector does not export members")
+        request = self.request_for(ledger, member)
+        first = connector.export(request)
+        second = connector.export(request)
+        assert second.external_id == first.external_id
+        assert remote.count(member.kind, member.mms_id) == 1
+
+    def test_dependencies_are_exported_first(
+        self, ledger: Ledger, records: list[Record]
+    ) -> None:
+        ledger.record(records)  # the samples list the invoice before its member
+        ledger.sync(COMPANY)
+        by_key = {(i.kind, i.mms_id): i for i in ledger.items(limit=None)}
+        for record in records:
+            item = by_key[(record.kind, record.mms_id)]
+            events = ledger.history(item.id)
+            synced_at = next(e.at for e in events if e.to_status == Status.SYNCED.value)
+            for ref in record.references():
+                dep = by_key.get((ref.kind, ref.mms_id))
+                if dep is None:
+                    continue  # mapped, not exported
+                dep_synced = next(e.at for e in ledger.history(dep.id)
+                                  if e.to_status == Status.SYNCED.value)
+                assert dep_synced <= synced_at, (record.kind, ref)
+
+    def test_lookup_finds_what_an_interrupted_export_wrote(
+        self, ledger: Ledger, connector: Connector, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        member = next((r for r in records if r.kind == "member"), records[0])
+        request = self.request_for(ledger, member, key="contract-lookup")
+        assert connector.lookup(request) is None
+        written = connector.export(request)
+        found = connector.lookup(request)
+        assert found is not None
+        assert found.external_id == written.external_id
+        assert remote.count(member.kind, member.mms_id) == 1
+
+    def test_native_errors_are_classified(
+        self, connector: Connector, ledger: Ledger, records: list[Record]
+    ) -> None:
+        if not self.error_cases:
+            pytest.fail("declare error_cases: every documented native error and its resolution")
+        request = self.request_for(ledger, records[0])
+        for case in self.error_cases:
+            resolution = connector.classify_error(case.error, request)
+            assert resolution.action is case.action, case
+            assert resolution.message, case
+            if case.action in (Action.NEEDS_PERSON, Action.PAUSE_COMPANY):
+                assert resolution.remedy, f"{case}: a person needs a remedy in plain words"
+
+    def test_no_go_records_are_never_exported(
+        self, tmp_path: Path, settings: Mapping[str, Any],
+        mappings: Mapping[tuple[str, str], str], records: list[Record], remote: RemoteProbe,
+    ) -> None:
+        ledger = self.make_ledger(tmp_path, settings, mappings,
+                                  in_sync_date=dt.date(2100, 1, 1))
+        try:
+            ledger.record(records)
+            ledger.sync(COMPANY)
+            for record in records:
+                if record.document_date() is not None:
+                    assert remote.count(record.kind, record.mms_id) == 0, record
+            dated = [i for i in ledger.items(limit=None) if i.document_date is not None]
+            assert dated
+            assert all(i.status == Status.NO_GO.value for i in dated)
+        finally:
+            ledger.close()
