@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import attrs
 import pytest
+
 from ledgersync._config import (
     MANUAL,
     CompanyConfig,

@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
+
 from ledgersync._records import (
     AccountType,
     Address,

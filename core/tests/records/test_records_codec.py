@@ -11,6 +11,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ledgersync._errors import RecordError
 from ledgersync._records import (
     RECORD_TYPES,

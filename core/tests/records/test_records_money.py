@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from ledgersync._errors import RecordError
 from ledgersync._records import (
     CURRENCY_MINOR_UNITS,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
+
 from ledgersync._errors import RecordError
 from ledgersync._records import AccountType, Address, Reference
 

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+
 from ledgersync._errors import RecordError
 from ledgersync._records import JournalLine, PaymentApplication, Reference, Transaction
 
