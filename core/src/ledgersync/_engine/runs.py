@@ -56,9 +56,9 @@ class Scheduler:
 
     # -- schedules -----------------------------------------------------------------------------
 
-    def sync_schedules(self, conn: Connection) -> None:
-        """Create or update a schedule row for every enabled company from the config."""
-        now = self.ctx.now()
+    def sync_schedules(self, conn: Connection, now: dt.datetime) -> None:
+        """Create or update a schedule row for every company from the config; a new company is
+        due at ``now``."""
         existing = {row.company: row for row in conn.execute(sa.select(schedules))}
         for company in self.ctx.config.companies.values():
             minutes = company.schedule_minutes
@@ -84,7 +84,7 @@ class Scheduler:
         now = self.ctx.now()
         opened: list[int] = []
         with self.ctx.engine.begin() as conn:
-            self.sync_schedules(conn)
+            self.sync_schedules(conn, now)
             due = conn.execute(sa.select(schedules).where(
                 schedules.c.next_run_at <= now, schedules.c.paused.is_(False),
             )).all()
@@ -244,14 +244,22 @@ class Scheduler:
         """Seconds until the next item of these runs falls due, if within the linger time."""
         now = self.ctx.now()
         with self.ctx.engine.connect() as conn:
-            nxt = conn.execute(sa.select(sa.func.min(sync_items.c.next_attempt_at)).where(
+            due = conn.execute(sa.select(sa.func.min(sync_items.c.next_attempt_at)).where(
                 sync_items.c.company.in_(company_names),
-                sync_items.c.status.in_([s.value for s in CLAIMABLE] + [Status.IN_FLIGHT.value]),
+                sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+            )).scalar()
+            # An item another worker holds is worth another look when its lease runs out
+            # (its next_attempt_at is in the past: waiting on it would spin).
+            lease_ends = conn.execute(sa.select(sa.func.min(sync_items.c.lease_expires_at)).where(
+                sync_items.c.company.in_(company_names),
+                sync_items.c.status == Status.IN_FLIGHT.value,
             )).scalar()
             throttles = conn.execute(sa.select(sa.func.max(companies.c.throttled_until)).where(
                 companies.c.name.in_(company_names))).scalar()
-        if nxt is None:
+        candidates = [t for t in (due, lease_ends) if t is not None]
+        if not candidates:
             return None
+        nxt = min(candidates)
         if throttles is not None:
             nxt = max(nxt, throttles)
         return max(0.0, float((nxt - now).total_seconds()))
