@@ -17,6 +17,7 @@ from ._connector import (
 )
 from ._engine.context import EngineSettings
 from ._engine.filters import ItemFilter
+from ._engine.pull import PulledItem, PullQueue
 from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
@@ -60,6 +61,7 @@ from ._records import (
 )
 from ._resolution import Action, GoNoGo, Resolution, Vote
 from ._secrets import SecretStore
+from ._state import StateStore
 
 __version__ = "0.1.0"
 
@@ -102,6 +104,8 @@ __all__ = [
     "PaymentApplication",
     "PluginError",
     "PluginInfo",
+    "PullQueue",
+    "PulledItem",
     "Record",
     "RecordError",
     "RecordSummary",
@@ -112,6 +116,7 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "StateStore",
     "Status",
     "TaxRate",
     "Terms",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ._config import CompanyConfig
     from ._records import Member, Record
     from ._secrets import SecretStore
+    from ._state import StateStore
 
 
 class Operation(enum.StrEnum):
@@ -93,9 +94,11 @@ class ConnectorLimits:
 
 @attrs.frozen(kw_only=True)
 class ConnectorContext:
-    """What the host lends a connector: the company's encrypted secrets and its clock."""
+    """What the host lends a connector: the company's encrypted secrets, its state in the
+    ledger (shared by every worker; with ``state.exclusive(name)`` locks), and the clock."""
 
     secrets: SecretStore
+    state: StateStore
     now: Any = attrs.field(default=None)
 
     def utcnow(self) -> dt.datetime:
@@ -121,6 +124,8 @@ class Connector(abc.ABC):
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=4, requests_per_minute=None
     )
+    #: Items one :meth:`export_batch` call may carry; 1 means the connector does not batch.
+    batch_size: ClassVar[int] = 1
 
     def __init__(self, company: CompanyConfig, settings: Any, context: ConnectorContext) -> None:
         self.company = company
@@ -130,6 +135,26 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def export(self, request: ExportRequest) -> ExportResult:
         """Make the remote write; raise an exception (ideally ConnectorError) on failure."""
+
+    def export_batch(
+        self, requests: Sequence[ExportRequest]
+    ) -> Sequence[ExportResult | Exception]:
+        """Export several items in one remote call (e.g. QuickBooks Online's batch endpoint).
+
+        Called instead of :meth:`export` when ``batch_size`` > 1, with at most ``batch_size``
+        requests that passed their dependency checks and need no lookup. Return one entry per
+        request, in order: its result, or the exception that failed it (classified one by one
+        with :meth:`classify_error`). An exception raised by the call itself fails them all.
+        Derive the remote idempotency key of the batch from its requests' keys, so a retry of
+        the same items replays. Batched exports do not pass through ``ledgersync_export``.
+        """
+        results: list[ExportResult | Exception] = []
+        for request in requests:
+            try:
+                results.append(self.export(request))
+            except Exception as exc:  # noqa: BLE001 - reported per request, as documented
+                results.append(exc)
+        return results
 
     @abc.abstractmethod
     def lookup(self, request: ExportRequest) -> ExportResult | None:

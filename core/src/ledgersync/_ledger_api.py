@@ -18,6 +18,7 @@ from ._engine.claims import ClaimedItem
 from ._engine.context import EngineContext, EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
+from ._engine.pull import PullQueue
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
 from ._ledger.database import create_ledger_engine, ensure_current
@@ -55,7 +56,12 @@ class Ledger:
             block=config.plugins_disabled,
         )
         self.engine = engine if engine is not None else create_ledger_engine(config.ledger_url)
-        ensure_current(self.engine, create=create)
+        try:
+            ensure_current(self.engine, create=create)
+        except BaseException:
+            if engine is None:  # ours: do not leave its pooled connections behind
+                self.engine.dispose()
+            raise
         self.context = EngineContext(
             engine=self.engine, config=config, plugins=self.plugins,
             settings=settings or EngineSettings(), clock=clock or utcnow,
@@ -120,6 +126,15 @@ class Ledger:
         """Run ``company`` once now and work until idle: `ledgersync run --company C --once`."""
         self.run_now(company)
         return self.run_pending(companies=[company], **kwargs)
+
+    def pull(self, company: str, *, owner: str | None = None) -> PullQueue:
+        """The company's queue for a pull-mode connector (the remote side asks for work)."""
+        return PullQueue(self.context, company, owner=owner)
+
+    @property
+    def worker_name(self) -> str:
+        """The lease owner name this ledger's scheduler uses (shown in the history)."""
+        return self._scheduler.owner
 
     # -- operator actions ----------------------------------------------------------------------
 

@@ -101,6 +101,7 @@ def claim(
     owner: str,
     limit: int,
     run_id: int | None,
+    lease_seconds: float | None = None,
 ) -> list[ClaimedItem]:
     """Claim up to ``limit`` due items of ``company`` within its limits, across all workers."""
     now = ctx.now()
@@ -141,7 +142,7 @@ def claim(
         ).all()
         if not rows:
             return []
-        lease_until = now + dt.timedelta(seconds=ctx.settings.lease_seconds)
+        lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)
         conn.execute(
             sa.update(sync_items)
             .where(sync_items.c.id.in_([r.id for r in rows]))

@@ -19,6 +19,7 @@ from .._ledger.schema import companies, sync_events
 from .._ledger.types import utcnow
 from .._plugins import PluginHost
 from .._secrets import SecretStore
+from .._state import StateStore
 
 #: The order in which kinds are exported: reference data, then customers, then documents
 #: before the payments, credits and refunds that point at them.
@@ -101,7 +102,9 @@ class EngineContext:
             cls = self.connector_class(company)
             settings = structure_settings(company, cls.settings_type)
             context = ConnectorContext(
-                secrets=SecretStore(self.engine, name, keys=self.secret_keys), now=self.clock
+                secrets=SecretStore(self.engine, name, keys=self.secret_keys),
+                state=StateStore(self.engine, name, clock=self.clock),
+                now=self.clock,
             )
             instance = cls(company, settings, context)
             self._connectors[name] = instance

@@ -44,7 +44,26 @@ class ItemExporter:
         self.ctx = ctx
 
     def process(self, item: ClaimedItem) -> Outcome:
+        """Export one claimed item and record the outcome (push-mode connectors)."""
+        prepared = self.prepare(item)
+        if isinstance(prepared, Outcome):
+            return prepared
         company = self.ctx.company(item.company)
+        try:
+            connector = self.ctx.connector(item.company)
+        except Exception as exc:  # noqa: BLE001 - bad settings must pause, not crash the worker
+            return self._apply(item, company, prepared, exc, Resolution(
+                action=Action.PAUSE_COMPANY, code="config",
+                message=f"the connector of company {item.company!r} cannot start: {exc}",
+                remedy="Fix the company's settings and run `ledgersync config check`, "
+                "then `ledgersync companies resume`",
+            ))
+        return self._export(item, company, connector, prepared, prepared.record)
+
+    def prepare(self, item: ClaimedItem) -> ExportRequest | Outcome:
+        """The export request of a claimed item, or the outcome already recorded when there is
+        nothing to send (a dependency is missing, it was linked meanwhile, or it is unreadable).
+        """
         try:
             record = record_from_json(json.loads(item.payload, parse_float=Decimal))
         except Exception as exc:  # noqa: BLE001 - a payload the core cannot read needs a person
@@ -68,21 +87,7 @@ class ItemExporter:
                                    requests_made=0),
                 reason="already linked to a remote record",
             )
-        request = ExportRequest(
-            item_id=item.id, company=item.company, kind=item.kind, operation=operation,
-            record=record, idempotency_key=item.idempotency_key, attempt=item.attempts,
-            external_id=external_id, version_token=version_token, references=references,
-        )
-        try:
-            connector = self.ctx.connector(item.company)
-        except Exception as exc:  # noqa: BLE001 - bad settings must pause, not crash the worker
-            return self._apply(item, company, request, exc, Resolution(
-                action=Action.PAUSE_COMPANY, code="config",
-                message=f"the connector of company {item.company!r} cannot start: {exc}",
-                remedy="Fix the company's settings and run `ledgersync config check`, "
-                "then `ledgersync companies resume`",
-            ))
-        return self._export(item, company, connector, request, record)
+        return _request(item, record, references, own)
 
     # -- the remote part -----------------------------------------------------------------------
 
@@ -152,6 +157,49 @@ class ItemExporter:
             log.exception("connector %s could not classify %r", connector.name, exc)
             proposed = _unknown(exc)
         return self.ctx.plugins.handle_error(company, request, exc, proposed)
+
+    # -- batches and pull-mode connectors --------------------------------------------------------
+
+    def rebuild_request(self, item: ClaimedItem) -> ExportRequest:
+        """The request of an item claimed earlier (pull mode: the answer comes later)."""
+        record = record_from_json(json.loads(item.payload, parse_float=Decimal))
+        with self.ctx.engine.connect() as conn:
+            references, _missing, own = _resolve_references(conn, item)
+        return _request(item, record, references, own)
+
+    def needs_own_call(self, item: ClaimedItem, request: ExportRequest) -> bool:
+        """Items that cannot ride in a batch: lookups after a doubt, and new members (the
+        customer-mapping hook may link them without a write)."""
+        return item.needs_lookup or (
+            request.kind == "member" and request.operation is Operation.CREATE
+        )
+
+    def export_prepared(self, item: ClaimedItem, request: ExportRequest) -> Outcome:
+        """Export a prepared item on its own (the push path after :meth:`prepare`)."""
+        company = self.ctx.company(item.company)
+        connector = self.ctx.connector(item.company)
+        return self._export(item, company, connector, request, request.record)
+
+    def succeed(self, item: ClaimedItem, result: ExportResult) -> Outcome:
+        """Record a remote success reported outside :meth:`process` (a batch, a pull)."""
+        return self._synced(item, result, reason=None)
+
+    def fail(self, item: ClaimedItem, request: ExportRequest, error: Exception) -> Outcome:
+        """Classify a failure reported outside :meth:`process` and record what it means."""
+        company = self.ctx.company(item.company)
+        connector = self.ctx.connector(item.company)
+        resolution = self._classify(company, connector, request, error)
+        if resolution.action is Action.REFRESH_AUTH:
+            try:
+                connector.refresh_auth()
+            except Exception as refresh_error:  # noqa: BLE001 - classified like any other
+                return self._apply(item, company, request, refresh_error,
+                                   self._classify(company, connector, request, refresh_error))
+            return self._finish(
+                item, Status.PENDING, level="info", reason="credentials refreshed; retry now",
+                values={"attempts": item.attempts - 1, "next_attempt_at": self.ctx.now()},
+            )
+        return self._apply(item, company, request, error, resolution)
 
     # -- recording outcomes --------------------------------------------------------------------
 
@@ -270,16 +318,17 @@ class ItemExporter:
             })
             if not done:
                 return self._lease_lost(conn, item, f"synced as {result.external_id}")
-            _link(conn, item, result, now)
-            _unblock_dependents(conn, item, now)
-            _follow_deferred(conn, item, now)
-            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
-            extend_leases(self.ctx, conn, item.lease_owner, item.company)
+            # The sync itself goes into the history first: what it sets off comes after it.
             insert_events(conn, [event_row(
                 item_id=item.id, company=item.company, kind=item.kind, at=now,
                 actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
                 to_status=Status.SYNCED.value, reason=message, level=level, run_id=item.run_id,
             )])
+            _link(conn, item, result, now)
+            _unblock_dependents(conn, item, now)
+            _follow_deferred(conn, item, now)
+            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
+            extend_leases(self.ctx, conn, item.lease_owner, item.company)
         return Outcome(Status.SYNCED, level)
 
     def _finish(
@@ -325,6 +374,21 @@ class ItemExporter:
         status = Status.IN_DOUBT if item.needs_lookup else Status.PENDING
         self._finish(item, status, level="info", reason=reason,
                      values={"attempts": item.attempts - 1, "next_attempt_at": self.ctx.now()})
+
+
+def _request(
+    item: ClaimedItem,
+    record: Record,
+    references: dict[tuple[str, str], str],
+    own: tuple[str, str | None] | None,
+) -> ExportRequest:
+    external_id, version_token = own if own else (None, None)
+    return ExportRequest(
+        item_id=item.id, company=item.company, kind=item.kind,
+        operation=Operation(item.operation), record=record,
+        idempotency_key=item.idempotency_key, attempt=item.attempts,
+        external_id=external_id, version_token=version_token, references=references,
+    )
 
 
 def _unknown(exc: BaseException) -> Resolution:

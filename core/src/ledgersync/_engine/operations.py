@@ -4,7 +4,9 @@ pause and resume a company, move its in-sync date. Every change is written to th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +15,8 @@ from sqlalchemy.engine import Connection, Row
 from .._connector import Operation
 from .._errors import ItemNotFoundError
 from .._ledger.schema import companies, links, mappings, sync_item_dependencies, sync_items
+from .._records import record_from_json
+from .._resolution import Vote
 from .context import EngineContext, event_row, idempotency_key, insert_events, inserted_id
 from .export import unblock_items
 from .filters import ItemFilter
@@ -123,13 +127,15 @@ class Operations:
         """Push the MMS version of synced records again (as an update of the remote record)."""
         selection = selection.restricted_to(S.SYNCED)
         count = 0
+        moved: set[int] = set()  # an update reached through its create is not moved twice
         with self.ctx.engine.begin() as conn:
             for row in self._select(conn, selection):
-                if row.operation == Operation.VOID.value:
+                if row.operation == Operation.VOID.value or row.id in moved:
                     continue
                 if row.operation == Operation.UPDATE.value:
                     self._move(conn, row, S.PENDING, actor, "resync requested",
                                new_generation=True)
+                    moved.add(row.id)
                     count += 1
                     continue
                 update = conn.execute(sa.select(sync_items).where(
@@ -141,6 +147,7 @@ class Operations:
                     if update.status == S.SYNCED.value:
                         self._move(conn, update, S.PENDING, actor, "resync requested",
                                    new_generation=True)
+                        moved.add(update.id)
                         count += 1
                     continue
                 self._insert_update(conn, row, actor)
@@ -290,6 +297,19 @@ class Operations:
             after = ItemFilter(company=company, date_from=date, status=[S.NO_GO])
             for row in self._select(conn, after):
                 if row.mark == "no_go" or not (row.status_reason or "").startswith("dated "):
+                    continue
+                # The date no longer holds it back, but a plugin's no-go vote still may.
+                record = record_from_json(json.loads(row.payload, parse_float=Decimal))
+                votes = [v.reason for v in self.ctx.plugins.votes(config, record)
+                         if v.vote is Vote.NO_GO]
+                if votes:
+                    still = "; ".join(votes)
+                    conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id)
+                                 .values(status_reason=still, updated_at=self.ctx.now()))
+                    insert_events(conn, [event_row(
+                        item_id=row.id, company=row.company, kind=row.kind, at=self.ctx.now(),
+                        actor=actor, reason=f"on or after the in-sync date {date}, "
+                        f"but still held: {still}")])
                     continue
                 target = S.AWAITING_APPROVAL if config.approval_required else S.PENDING
                 self._move(conn, row, target, actor, f"on or after the in-sync date {date}")

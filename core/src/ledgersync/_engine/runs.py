@@ -22,10 +22,11 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .._connector import ExportRequest, ExportResult
 from .._ledger.schema import companies, run_sections, runs, schedules, sync_events, sync_items
 from .claims import ClaimedItem, claim
 from .context import EngineContext, inserted_id
-from .export import ItemExporter, unblock_items
+from .export import ItemExporter, Outcome, unblock_items
 from .statuses import CLAIMABLE, Status
 
 QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
@@ -197,7 +198,7 @@ class Scheduler:
                     limit = min(limit, max_items - summary.processed)
                 batch = claim(self.ctx, company, owner=self.owner, limit=limit, run_id=run_id)
                 if not batch:
-                    if self._maybe_finish(company, run_id):
+                    if self.finish_if_idle(company, run_id):
                         summary.runs_finished.append(run_id)
                     continue
                 progressed = True
@@ -225,20 +226,79 @@ class Scheduler:
         stop: threading.Event | None,
         on_item: Callable[[ClaimedItem, str], None] | None,
     ) -> None:
-        for index, item in enumerate(batch):
-            if stop is not None and stop.is_set():
-                for rest in batch[index:]:
-                    self.exporter.release(rest, "worker shutting down")
-                return
-            outcome = self.exporter.process(item)
+        def count(item: ClaimedItem, outcome: Outcome) -> None:
             label = outcome.status.value if outcome.status else "lease_lost"
             summary.outcomes[label] += 1
             if on_item is not None:
                 on_item(item, label)
+
+        size = self._batch_size(batch[0].company)
+        grouped: list[tuple[ClaimedItem, ExportRequest]] = []
+        for index, item in enumerate(batch):
+            if stop is not None and stop.is_set():
+                for rest in batch[index:]:
+                    self.exporter.release(rest, "worker shutting down")
+                for held, _ in grouped:
+                    self.exporter.release(held, "worker shutting down")
+                return
+            if size == 1:
+                outcome = self.exporter.process(item)
+            else:
+                prepared = self.exporter.prepare(item)
+                if isinstance(prepared, ExportRequest) and not self.exporter.needs_own_call(
+                    item, prepared
+                ):
+                    grouped.append((item, prepared))
+                    continue
+                outcome = (prepared if isinstance(prepared, Outcome)
+                           else self.exporter.export_prepared(item, prepared))
+            count(item, outcome)
             if outcome.stop_company:
                 for rest in batch[index + 1:]:
                     self.exporter.release(rest, "company throttled or paused")
+                for held, _ in grouped:
+                    self.exporter.release(held, "company throttled or paused")
                 return
+        for start in range(0, len(grouped), size):
+            chunk = grouped[start:start + size]
+            if self._export_chunk(chunk, count):
+                for held, _ in grouped[start + size:]:
+                    self.exporter.release(held, "company throttled or paused")
+                return
+
+    def _batch_size(self, company: str) -> int:
+        try:
+            return max(1, self.ctx.connector(company).batch_size)
+        except Exception:  # noqa: BLE001 - a connector that cannot start is reported per item
+            return 1
+
+    def _export_chunk(
+        self,
+        chunk: list[tuple[ClaimedItem, ExportRequest]],
+        count: Callable[[ClaimedItem, Outcome], None],
+    ) -> bool:
+        """Send one batch; returns True when the company must stop (throttled or paused)."""
+        connector = self.ctx.connector(chunk[0][0].company)
+        requests = [request for _, request in chunk]
+        try:
+            results: Sequence[ExportResult | Exception] = connector.export_batch(requests)
+        except Exception as exc:  # noqa: BLE001 - the whole call failed: each item is told
+            results = [exc] * len(chunk)
+        if len(results) != len(chunk):
+            results = [RuntimeError(f"connector {connector.name!r} answered {len(results)} "
+                                    f"results for {len(chunk)} batched requests")] * len(chunk)
+        stop_company = False
+        for (item, request), result in zip(chunk, results, strict=True):
+            if stop_company:
+                self.exporter.release(item, "company throttled or paused")
+                continue
+            if isinstance(result, Exception):
+                outcome = self.exporter.fail(item, request, result)
+            else:
+                outcome = self.exporter.succeed(item, result)
+            count(item, outcome)
+            stop_company = outcome.stop_company
+        return stop_company
 
     def _seconds_until_due(self, company_names: list[str]) -> float | None:
         """Seconds until the next item of these runs falls due, if within the linger time."""
@@ -264,7 +324,7 @@ class Scheduler:
             nxt = max(nxt, throttles)
         return max(0.0, float((nxt - now).total_seconds()))
 
-    def _maybe_finish(self, company: str, run_id: int) -> bool:
+    def finish_if_idle(self, company: str, run_id: int) -> bool:
         """Finish the run when nothing of the company is in flight or due within the linger."""
         now = self.ctx.now()
         linger = now + dt.timedelta(seconds=self.ctx.settings.linger_seconds)

@@ -18,9 +18,11 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError as AlembicError
 from sqlalchemy.engine import Connection, Engine
 
 from .._errors import LedgerError, SchemaOutdatedError
+from .schema import metadata
 
 #: Execution option for connections that only read: they begin a deferred transaction on
 #: SQLite so readers never queue behind writers.
@@ -106,13 +108,30 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def has_tables(engine: Engine) -> bool:
+    """Whether any of the ledger's tables exist (an embedder's own tables do not count)."""
     with read_connection(engine) as conn:
-        return bool(sa.inspect(conn).get_table_names())
+        return bool(set(sa.inspect(conn).get_table_names()) & set(metadata.tables))
+
+
+def _check_known(current: str | None, url: str) -> None:
+    """Refuse a database stamped by a newer ledgersync: no upgrade here can help it."""
+    if current is None:
+        return
+    try:
+        ScriptDirectory.from_config(_alembic_config()).get_revision(current)
+    except AlembicError:
+        raise LedgerError(
+            f"the ledger at {url} is at schema revision {current}, which this ledgersync "
+            "does not know: a newer ledgersync made or upgraded it",
+            remedy="Upgrade ledgersync (and its plugins) to the version that wrote this "
+            "database",
+        ) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Apply migrations up to ``revision``; returns (revision before, revision after)."""
     before = current_revision(engine)
+    _check_known(before, engine.url.render_as_string(hide_password=True))
     with engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
     after = current_revision(engine)
@@ -130,4 +149,5 @@ def ensure_current(engine: Engine, *, create: bool) -> None:
         upgrade(engine)
         return
     url = engine.url.render_as_string(hide_password=True)
+    _check_known(current, url)
     raise SchemaOutdatedError(url, current, head)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from .._errors import LedgerSyncError
 from ._common import CONFIG_ENV, DEFAULT_CONFIG, State, err_console
@@ -26,9 +27,12 @@ class _Group(click.Group):
             state = ctx.find_object(State)
             if state is not None and state.debug:
                 raise
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            # soft_wrap: one line each, whatever the width, so logs and grep keep them whole.
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False,
+                              soft_wrap=True)
             if exc.remedy:
-                err_console.print(f"[bold]what to do:[/] {exc.remedy}", highlight=False)
+                err_console.print(f"[bold]what to do:[/] {escape(exc.remedy)}",
+                                  highlight=False, soft_wrap=True)
             ctx.exit(1)
         finally:
             state = ctx.find_object(State)

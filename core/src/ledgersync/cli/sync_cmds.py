@@ -77,7 +77,7 @@ def worker(state: State) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    console.print(f"worker {ledger._scheduler.owner} started; Ctrl-C to stop")
+    console.print(f"worker {ledger.worker_name} started; Ctrl-C to stop")
     ledger.run_forever(stop)
     console.print("worker stopped")
 

@@ -1,0 +1,109 @@
+"""Pull-mode export, for connectors the remote side calls: QuickBooks Desktop's Web Connector
+asks for work (``sendRequestXML``) and later reports the outcome (``receiveResponseXML``),
+possibly to another server process.
+
+The protocol is the engine's, split in two: :meth:`PullQueue.claim` commits the intent (items
+``in_flight`` under a lease, with their idempotency keys) and hands back export requests;
+:meth:`PullQueue.held` finds the same items again from their ids and lease owner (kept in the
+connector's session state); :meth:`PullQueue.succeed` / :meth:`PullQueue.fail` record each
+outcome only while the lease is still held. A lease that expires makes the items ``in_doubt``,
+so the next session looks them up before sending anything again.
+"""
+
+from __future__ import annotations
+
+import attrs
+import sqlalchemy as sa
+
+from .._connector import ExportRequest, ExportResult
+from .._ledger.schema import sync_items
+from .claims import ClaimedItem, claim
+from .context import EngineContext
+from .export import ItemExporter, Outcome
+from .runs import Scheduler, worker_id
+from .statuses import Status
+
+
+@attrs.frozen
+class PulledItem:
+    """A claimed item and the request to send for it."""
+
+    item: ClaimedItem
+    request: ExportRequest
+
+    @property
+    def needs_lookup(self) -> bool:
+        """True after a doubt: find the record remotely before sending it again."""
+        return self.item.needs_lookup
+
+
+class PullQueue:
+    """One company's queue as seen by a pull-mode connector."""
+
+    def __init__(self, ctx: EngineContext, company: str, *, owner: str | None = None) -> None:
+        ctx.company(company)
+        self.ctx = ctx
+        self.company = company
+        self.owner = owner or worker_id()
+        self._exporter = ItemExporter(ctx)
+        self._scheduler = Scheduler(ctx, owner=self.owner)
+
+    def open_run(self, trigger: str = "pull") -> int | None:
+        """Open a run (a sync log entry) for this company, unless one is open."""
+        return self._scheduler.run_now(self.company, trigger=trigger)
+
+    def claim(self, limit: int, *, lease_seconds: float | None = None) -> list[PulledItem]:
+        """Claim up to ``limit`` due items and prepare their requests.
+
+        Items that cannot be sent (a dependency missing, already linked, unreadable) are
+        recorded as such here and not returned; claim again to fill the message set.
+        """
+        runs = self._scheduler.open_runs([self.company])
+        run_id = runs.get(self.company)
+        batch = claim(self.ctx, self.company, owner=self.owner, limit=limit, run_id=run_id,
+                      lease_seconds=lease_seconds)
+        pulled: list[PulledItem] = []
+        for item in batch:
+            prepared = self._exporter.prepare(item)
+            if isinstance(prepared, ExportRequest):
+                pulled.append(PulledItem(item, prepared))
+        return pulled
+
+    def held(self, item_ids: list[int]) -> list[PulledItem]:
+        """The items of ``item_ids`` still in flight under this queue's owner, rebuilt."""
+        if not item_ids:
+            return []
+        with self.ctx.engine.connect() as conn:
+            rows = conn.execute(sa.select(sync_items).where(
+                sync_items.c.id.in_(item_ids),
+                sync_items.c.status == Status.IN_FLIGHT.value,
+                sync_items.c.lease_owner == self.owner,
+            )).all()
+        pulled: list[PulledItem] = []
+        for row in sorted(rows, key=lambda r: item_ids.index(r.id)):
+            item = ClaimedItem(
+                id=row.id, company=row.company, kind=row.kind, mms_id=row.mms_id,
+                operation=row.operation, payload=row.payload, generation=row.generation,
+                idempotency_key=row.idempotency_key, attempts=row.attempts,
+                needs_lookup=bool(row.needs_lookup), status_before=Status.IN_FLIGHT.value,
+                lease_owner=self.owner, run_id=row.run_id,
+            )
+            prepared = self._exporter.rebuild_request(item)
+            pulled.append(PulledItem(item, prepared))
+        return pulled
+
+    def succeed(self, pulled: PulledItem, result: ExportResult) -> Outcome:
+        return self._exporter.succeed(pulled.item, result)
+
+    def fail(self, pulled: PulledItem, error: Exception) -> Outcome:
+        return self._exporter.fail(pulled.item, pulled.request, error)
+
+    def release(self, pulled: PulledItem, reason: str) -> None:
+        """Give an item back unsent (no attempt spent)."""
+        self._exporter.release(pulled.item, reason)
+
+    def finish_run(self) -> bool:
+        """Close the open run if nothing of the company is in flight or due soon."""
+        runs = self._scheduler.open_runs([self.company])
+        run_id = runs.get(self.company)
+        return run_id is not None and self._scheduler.finish_if_idle(self.company, run_id)
