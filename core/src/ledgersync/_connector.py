@@ -126,6 +126,10 @@ class Connector(abc.ABC):
     )
     #: Items one :meth:`export_batch` call may carry; 1 means the connector does not batch.
     batch_size: ClassVar[int] = 1
+    #: "push": workers call :meth:`export`. "pull": the remote side asks for work (QuickBooks
+    #: Desktop's Web Connector) through :meth:`ledgersync.Ledger.pull`; workers never claim
+    #: the company's items and schedules do not open its runs.
+    mode: ClassVar[str] = "push"
 
     def __init__(self, company: CompanyConfig, settings: Any, context: ConnectorContext) -> None:
         self.company = company

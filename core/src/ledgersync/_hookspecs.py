@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from ._config import CompanyConfig
     from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
     from ._records import Member, Record
@@ -127,5 +129,21 @@ class LedgerSyncSpecs:
             keep it (a notifier returns ``None``). Stops at the first non-``None`` result.
 
         Called after each failed attempt, outside any database transaction.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec
+    def ledgersync_register_commands(self, cli: click.Group) -> None:
+        """Add commands to the ``ledgersync`` command line.
+
+        :param cli: the ``ledgersync`` click group. Add a top-level command with
+            ``cli.add_command(cmd)``, or a subcommand of an existing group such as
+            ``cli.commands["sandbox"].add_command(cmd)``. Do not reuse a name already taken.
+        :return: nothing.
+
+        Called once when the command line starts, after plugins are loaded from their entry
+        points (the config file is not read yet, so only ``LEDGERSYNC_PLUGINS`` and
+        ``LEDGERSYNC_DISABLE_PLUGINS`` decide which plugins load). Import heavy modules inside
+        the command functions, not here, so ``ledgersync --help`` stays fast.
         """
         raise AssertionError("hookspec")  # pragma: no cover

@@ -20,6 +20,8 @@ from ._errors import PluginError, UnknownConnectorError
 from ._hookspecs import PROJECT, hookimpl
 
 if TYPE_CHECKING:
+    import click
+
     from ._config import CompanyConfig
     from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
     from ._records import Member, Record
@@ -221,6 +223,9 @@ class PluginHost:
             "list[GoNoGo]",
             self.manager.hook.ledgersync_mark_go_no_go(company=company, record=record),
         )
+
+    def register_commands(self, cli: click.Group) -> None:
+        self.manager.hook.ledgersync_register_commands(cli=cli)
 
     def handle_error(
         self,

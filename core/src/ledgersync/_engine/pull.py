@@ -58,7 +58,7 @@ class PullQueue:
         Items that cannot be sent (a dependency missing, already linked, unreadable) are
         recorded as such here and not returned; claim again to fill the message set.
         """
-        runs = self._scheduler.open_runs([self.company])
+        runs = self._scheduler.open_runs([self.company], include_pulled=True)
         run_id = runs.get(self.company)
         batch = claim(self.ctx, self.company, owner=self.owner, limit=limit, run_id=run_id,
                       lease_seconds=lease_seconds)
@@ -104,6 +104,6 @@ class PullQueue:
 
     def finish_run(self) -> bool:
         """Close the open run if nothing of the company is in flight or due soon."""
-        runs = self._scheduler.open_runs([self.company])
+        runs = self._scheduler.open_runs([self.company], include_pulled=True)
         run_id = runs.get(self.company)
         return run_id is not None and self._scheduler.finish_if_idle(self.company, run_id)

@@ -22,7 +22,9 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .._config import CompanyConfig
 from .._connector import ExportRequest, ExportResult
+from .._errors import LedgerSyncError
 from .._ledger.schema import companies, run_sections, runs, schedules, sync_events, sync_items
 from .claims import ClaimedItem, claim
 from .context import EngineContext, inserted_id
@@ -67,7 +69,7 @@ class Scheduler:
                 minutes = self.ctx.connector_class(company).default_schedule_minutes
             interval = minutes * 60
             row = existing.get(company.name)
-            paused = not company.enabled or interval == 0
+            paused = not company.enabled or interval == 0 or self._pulled(company)
             if row is None:
                 conn.execute(sa.insert(schedules).values(
                     company=company.name, interval_seconds=interval, next_run_at=now,
@@ -130,7 +132,9 @@ class Scheduler:
 
     # -- working -------------------------------------------------------------------------------
 
-    def open_runs(self, only: Sequence[str] | None = None) -> dict[str, int]:
+    def open_runs(
+        self, only: Sequence[str] | None = None, *, include_pulled: bool = False
+    ) -> dict[str, int]:
         """Open runs by company, starting queued ones; disabled companies are never worked."""
         now = self.ctx.now()
         with self.ctx.engine.begin() as conn:
@@ -143,12 +147,21 @@ class Scheduler:
                 company = self.ctx.config.companies.get(row.company)
                 if company is None or not company.enabled:
                     continue
+                if self._pulled(company) and not include_pulled:
+                    continue
                 if row.status == QUEUED:
                     conn.execute(sa.update(runs).where(runs.c.id == row.id, runs.c.status == QUEUED)
                                  .values(status=RUNNING, started_at=now))
                     self._release_blocked(conn, row.company, now)
                 found[row.company] = row.id
         return found
+
+    def _pulled(self, company: CompanyConfig) -> bool:
+        """Pull-mode companies are worked by the remote side's calls, never by workers."""
+        try:
+            return self.ctx.connector_class(company).mode == "pull"
+        except LedgerSyncError:
+            return False
 
     def _release_blocked(self, conn: Connection, company: str, now: dt.datetime) -> None:
         """At a run's start, give blocked items whose dependencies are now met another go
@@ -240,6 +253,10 @@ class Scheduler:
                     self.exporter.release(rest, "worker shutting down")
                 for held, _ in grouped:
                     self.exporter.release(held, "worker shutting down")
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                for rest in [*batch[index:], *(held for held, _ in grouped)]:
+                    self.exporter.release(rest, "the worker's deadline passed")
                 return
             if size == 1:
                 outcome = self.exporter.process(item)
@@ -372,12 +389,21 @@ def _write_sections(conn: Connection, run_id: int, now: dt.datetime) -> None:
     """Counts per record kind from the run's outcome events; the cursor is the run's start:
     everything recorded before it was attempted, whatever failed (failures are rows, not a
     watermark that stalls)."""
+    ev = sync_events.c
+    # Each item counts once, by its last outcome in the run: an item throttled (or blocked)
+    # and then synced in the same run is one ok, and an item only given back unstarted
+    # (released: pending, info) is no outcome at all.
+    last_outcomes = (
+        sa.select(sa.func.max(ev.id))
+        .where(ev.run_id == run_id, ev.item_id.is_not(None), ev.to_status.is_not(None),
+               ev.to_status != Status.IN_FLIGHT.value,
+               ~sa.and_(ev.to_status == Status.PENDING.value, ev.level == "info"))
+        .group_by(ev.item_id)
+    )
     rows = conn.execute(
-        sa.select(sync_events.c.kind, sync_events.c.level, sa.func.count())
-        .where(sync_events.c.run_id == run_id,
-               sync_events.c.to_status.is_not(None),
-               sync_events.c.to_status != Status.IN_FLIGHT.value)
-        .group_by(sync_events.c.kind, sync_events.c.level)
+        sa.select(ev.kind, ev.level, sa.func.count())
+        .where(ev.id.in_(last_outcomes.scalar_subquery()))
+        .group_by(ev.kind, ev.level)
     ).all()
     started = conn.execute(sa.select(runs.c.started_at).where(runs.c.id == run_id)).scalar()
     counts: dict[str, Counter[str]] = {}

@@ -27,12 +27,9 @@ class _Group(click.Group):
             state = ctx.find_object(State)
             if state is not None and state.debug:
                 raise
-            # soft_wrap: one line each, whatever the width, so logs and grep keep them whole.
-            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False,
-                              soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.remedy:
-                err_console.print(f"[bold]what to do:[/] {escape(exc.remedy)}",
-                                  highlight=False, soft_wrap=True)
+                err_console.print(f"[bold]what to do:[/] {escape(exc.remedy)}", highlight=False)
             ctx.exit(1)
         finally:
             state = ctx.find_object(State)
@@ -57,18 +54,37 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
     ctx.obj = State(config_path=config_path, debug=debug)
 
 
+@click.group()
+def sandbox() -> None:
+    """Run the stand-in of an accounting system (each connector adds its own)."""
+
+
 def _register() -> None:
     from . import item_cmds, map_cmds, setup_cmds, sync_cmds
 
     for module in (setup_cmds, sync_cmds, item_cmds, map_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
+    cli.add_command(sandbox)
 
 
 _register()
 
 
+def _register_plugin_commands() -> None:
+    """Let installed plugins add their commands (`connect`, `serve`, `sandbox qbo`, ...)."""
+    from .._plugins import PluginHost
+
+    try:
+        host = PluginHost(load_entrypoints=True)
+        host.register_commands(cli)
+    except LedgerSyncError as exc:
+        err_console.print(f"[bold yellow]warning:[/] plugin commands unavailable: {exc}",
+                          highlight=False)
+
+
 def main() -> None:
+    _register_plugin_commands()
     cli(prog_name="ledgersync")
 
 

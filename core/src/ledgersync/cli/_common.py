@@ -28,7 +28,8 @@ CONFIG_ENV = "LEDGERSYNC_CONFIG"
 DEFAULT_CONFIG = "ledgersync.toml"
 
 console = Console()
-err_console = Console(stderr=True)
+# Messages, not tables: each stays on one line whatever the width (logs, grep, CI output).
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 @attrs.define

@@ -77,7 +77,8 @@ def config_check(state: State) -> None:
     settings = {name: cls.settings_type for name, cls in host.connectors.items()}
     problems = check_config(cfg, settings)
     for name, error in host.load_errors.items():
-        err_console.print(f"warning: plugin {name} failed to load: {error}", highlight=False)
+        err_console.print(f"warning: plugin {name} failed to load: {error}", highlight=False,
+                          markup=False)
     if problems:
         for problem in problems:
             err_console.print(problem, highlight=False, markup=False)

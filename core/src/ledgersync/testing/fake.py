@@ -13,6 +13,7 @@ import os
 import signal
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -38,6 +39,9 @@ CREATE TABLE IF NOT EXISTS writes (
     kind TEXT NOT NULL, mms_id TEXT NOT NULL, operation TEXT NOT NULL, key TEXT
 );
 CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, remote_id TEXT, version TEXT);
+CREATE TABLE IF NOT EXISTS concurrency (
+    company TEXT PRIMARY KEY, current INTEGER NOT NULL, peak INTEGER NOT NULL
+);
 """
 
 
@@ -109,6 +113,27 @@ class FakeBooks:
                        "(?, ?, ?)", (request.idempotency_key, remote_id, version))
         return ExportResult(external_id=remote_id, version_token=version)
 
+    @contextmanager
+    def exporting(self, company: str) -> Iterator[None]:
+        """Count one export of ``company`` in progress (across processes) while the block runs."""
+        with self._db() as db:
+            db.execute("INSERT OR IGNORE INTO concurrency (company, current, peak) VALUES "
+                       "(?, 0, 0)", (company,))
+            db.execute("UPDATE concurrency SET current = current + 1, peak = MAX(peak, "
+                       "current + 1) WHERE company = ?", (company,))
+        try:
+            yield
+        finally:
+            with self._db() as db:
+                db.execute("UPDATE concurrency SET current = current - 1 WHERE company = ?",
+                           (company,))
+
+    def peak_concurrency(self) -> dict[str, int]:
+        """The most exports of each company ever in progress at once (``track_concurrency``)."""
+        with self._db() as db:
+            rows = db.execute("SELECT company, peak FROM concurrency").fetchall()
+        return {company: int(peak) for company, peak in rows}
+
     def find(self, kind: str, mms_id: str) -> ExportResult | None:
         with self._db() as db:
             row = db.execute("SELECT remote_id, version FROM records WHERE kind = ? AND "
@@ -173,6 +198,10 @@ class FakeSettings:
     crash_at_export: int = 0
     #: Native error codes to raise, in order, before writing (e.g. "throttle", "transient").
     fail_codes: tuple[str, ...] = ()
+    #: Seconds each write takes, like a remote's latency (so that workers overlap).
+    export_seconds: float = 0.0
+    #: Count the company's exports in progress across processes: FakeBooks.peak_concurrency().
+    track_concurrency: bool = False
 
 
 _RESOLUTIONS: dict[str, Resolution] = {
@@ -224,10 +253,19 @@ class FakeConnector(Connector):
         crash = self._exports == self.settings.crash_at_export
         if crash and self.settings.crash_point == "before_write":
             os.kill(os.getpid(), signal.SIGKILL)
-        result = self.books.write(request)
+        if self.settings.track_concurrency:
+            with self.books.exporting(self.company.name):
+                result = self._write(request)
+        else:
+            result = self._write(request)
         if crash and self.settings.crash_point == "after_write":
             os.kill(os.getpid(), signal.SIGKILL)
         return result
+
+    def _write(self, request: ExportRequest) -> ExportResult:
+        if self.settings.export_seconds:
+            time.sleep(self.settings.export_seconds)
+        return self.books.write(request)
 
     def lookup(self, request: ExportRequest) -> ExportResult | None:
         return self.books.find(request.kind, request.record.mms_id)
