@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.xml import parse_xml
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ledgersync_qbd.sandbox import TRANSIENT_CODES, RequestProcessorError
 
 ADD = "<CustomerAddRq><CustomerAdd><Name>{}</Name></CustomerAdd></CustomerAddRq>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ledgersync_qbd.sandbox import HRESULT_PARSE_ERROR, PARSE_ERROR_MESSAGE, RequestProcessorError
 
 INVOICE_OUT_OF_ORDER = (

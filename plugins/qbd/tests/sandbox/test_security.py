@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ledgersync_qbd.sandbox import HRESULT_PARSE_ERROR
 from ledgersync_qbd.sandbox.xml import XmlRejected, parse_xml
 

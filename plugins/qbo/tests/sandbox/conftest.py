@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgersync_qbo.sandbox import ManualClock, Sandbox, SandboxConfig, SandboxTransport
-from ledgersync_qbo.sandbox import jsonio
+from ledgersync_qbo.sandbox import ManualClock, Sandbox, SandboxConfig, SandboxTransport, jsonio
 
 PAYLOADS = Path("/work/shared/reference/qbo/payloads")
 if not PAYLOADS.is_dir():  # pragma: no cover - repository-relative fallback
@@ -88,6 +87,23 @@ def client(sandbox: Sandbox, transport: SandboxTransport) -> Iterator[httpx.Clie
 @pytest.fixture
 def api(client: httpx.Client, sandbox: Sandbox) -> Api:
     return Api(client, sandbox.default_realm_id)
+
+
+@pytest.fixture
+def api_for(sandbox: Sandbox, transport: SandboxTransport) -> Iterator[Any]:
+    """``api_for(realm_id)``: an Api with its own client and token for another realm."""
+    clients: list[httpx.Client] = []
+
+    def make(realm_id: str, headers: dict[str, str] | None = None) -> Api:
+        client = httpx.Client(transport=transport, base_url="http://qbo.test",
+                              headers=sandbox.auth_headers(realm_id) if headers is None
+                              else headers)
+        clients.append(client)
+        return Api(client, realm_id)
+
+    yield make
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

@@ -92,7 +92,8 @@ def test_customer_without_any_name_is_a_missing_parameter(api):
 def test_display_name_longer_than_500_is_rejected_with_2050(api):
     errors = api.fault(api.post("customer", {"DisplayName": "x" * 501}))
     assert errors[0]["code"] == "2050"
-    assert "Max:500" in errors[0]["Detail"] and "Supplied length:501" in errors[0]["Detail"]
+    assert "Max:500" in errors[0]["Detail"]
+    assert "Supplied length:501" in errors[0]["Detail"]
 
 
 def test_item_names_are_unique_among_items(api):
@@ -221,7 +222,8 @@ def test_voiding_an_invoice_zeroes_amounts_and_marks_the_note(api, make_invoice)
     invoice = api.create("Invoice", body)
     response = api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0"}, operation="void")
     voided = jsonio.loads(response.content)["Invoice"]
-    assert voided["TotalAmt"] == 0 and voided["Balance"] == 0
+    assert voided["TotalAmt"] == 0
+    assert voided["Balance"] == 0
     assert voided["SyncToken"] == "1"
     assert voided["PrivateNote"].startswith("Voided")
     assert all(line["Amount"] == 0 for line in voided["Line"])
@@ -278,11 +280,24 @@ def test_creating_a_transaction_in_a_closed_period_is_rejected(api, make_invoice
 
 
 @pytest.mark.parametrize("config", [SandboxConfig(closing_date=date(2026, 1, 10))])
-def test_moving_or_deleting_a_transaction_into_a_closed_period_is_rejected(api, make_invoice):
+def test_moving_a_transaction_into_a_closed_period_is_rejected(api, make_invoice):
     invoice = api.create("Invoice", make_invoice(txn_date="2026-01-15"))
     moved = api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0", "sparse": True,
                                  "TxnDate": "2026-01-05"})
     assert api.fault(moved)[0]["code"] == "6210"
+
+
+def test_closing_the_books_later_blocks_changes_to_old_transactions(api, sandbox,
+                                                                    make_invoice):
+    invoice = api.create("Invoice", make_invoice(txn_date="2026-01-15"))
+    sandbox.close_books(date(2026, 1, 31))
+    for operation in ("delete", "void"):
+        response = api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0"},
+                            operation=operation)
+        assert api.fault(response)[0]["code"] == "6210"
+    sandbox.close_books(None)
+    assert api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0"},
+                    operation="void").status_code == 200
 
 
 @pytest.mark.parametrize("config", [SandboxConfig(warn_duplicate_doc_numbers=False)])

@@ -51,6 +51,7 @@ class Company:
         self.ledger = Ledger()
         self.lock = threading.RLock()
         self._doc_counters: dict[str, int] = {}
+        self.closing_date: date | None = config.closing_date
         self._seed()
 
     # ---------------------------------------------------------------- helpers
@@ -96,7 +97,7 @@ class Company:
         return spec
 
     def _check_period(self, *txn_dates: Any) -> None:
-        closing = self.config.closing_date
+        closing = self.closing_date
         if closing is None:
             return
         for value in txn_dates:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +155,12 @@ class Sandbox:
         """
         return self.injector.add(fault, entity=entity, times=times, http200=http200,
                                  after_write=after_write, realm_id=realm_id)
+
+    def close_books(self, closing_date: date | None, realm_id: str | None = None) -> None:
+        """Set (or clear) the company's closing date: writes dated on/before it get 6210."""
+        company = self.company(realm_id)
+        with company.lock:
+            company.closing_date = closing_date
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is now expired (refresh tokens still work)."""
