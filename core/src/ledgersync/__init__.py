@@ -18,6 +18,7 @@ from ._connector import (
 from ._engine.context import EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
+from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
 from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
@@ -77,9 +78,11 @@ __all__ = [
     "ConnectorError",
     "ConnectorLimits",
     "CreditMemo",
+    "CustomerBalance",
     "CustomerMatch",
     "EngineSettings",
     "EventView",
+    "Explanation",
     "ExportRequest",
     "ExportResult",
     "GLAccount",
@@ -106,6 +109,7 @@ __all__ = [
     "PluginInfo",
     "PullQueue",
     "PulledItem",
+    "ReconcileReport",
     "Record",
     "RecordError",
     "RecordSummary",

@@ -19,6 +19,7 @@ from ._engine.context import EngineContext, EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
 from ._engine.pull import PullQueue
+from ._engine.reconcile import ReconcileReport, reconcile
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
 from ._ledger.database import create_ledger_engine, ensure_current
@@ -169,6 +170,10 @@ class Ledger:
     def set_in_sync_date(self, company: str, date: dt.date, *, actor: str = "operator"
                          ) -> tuple[int, int]:
         return self._operations.set_in_sync_date(company, date, actor=actor)
+
+    def reconcile(self, company: str, *, as_of: dt.date | None = None) -> ReconcileReport:
+        """Receivable per customer in the MMS ledger against the accounting system."""
+        return reconcile(self.context, company, as_of)
 
     # -- reading -------------------------------------------------------------------------------
 

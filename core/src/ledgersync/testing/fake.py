@@ -8,6 +8,7 @@ first response instead of writing again.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -167,14 +168,21 @@ class FakeBooks:
             return int(db.execute("SELECT COUNT(*) FROM records WHERE kind = ?",
                                   (kind,)).fetchone()[0])
 
-    def customer_balances(self) -> dict[str, Decimal]:
-        """Receivable per member: invoices add, payments and credit memos subtract."""
+    def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        """Receivable per remote customer id (the member's record here): invoices and refunds
+        add, payments and credit memos subtract; voided records count nothing."""
         with self._db() as db:
-            rows = db.execute("SELECT customer, amount FROM records WHERE voided = 0 AND "
-                              "customer IS NOT NULL").fetchall()
+            rows = db.execute(
+                "SELECT m.remote_id, r.amount, r.body FROM records r JOIN records m "
+                "ON m.kind = 'member' AND m.mms_id = r.customer "
+                "WHERE r.voided = 0 AND r.kind != 'member'").fetchall()
         balances: dict[str, Decimal] = {}
-        for customer, amount in rows:
-            balances[customer] = balances.get(customer, Decimal(0)) + Decimal(amount)
+        for remote_id, amount, body in rows:
+            date = json.loads(body).get("txn_date")
+            if as_of is not None and date is not None and dt.date.fromisoformat(date) > as_of:
+                continue
+            key = str(remote_id)
+            balances[key] = balances.get(key, Decimal(0)) + Decimal(amount)
         return balances
 
 
@@ -281,8 +289,8 @@ class FakeConnector(Connector):
             return _RESOLUTIONS[error.code]
         return Resolution(action=Action.IN_DOUBT, message=f"unexpected: {error}")
 
-    def customer_balances(self, as_of: object = None) -> dict[str, Decimal]:
-        return self.books.customer_balances()
+    def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        return self.books.customer_balances(as_of)
 
 
 class FakePlugin:
