@@ -16,9 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import ledgersync
 import pytest
 import sqlalchemy as sa
+
+import ledgersync
 from ledgersync import EngineSettings, Ledger
 from ledgersync._engine import runs as runs_module
 from ledgersync._ledger.database import create_ledger_engine
@@ -86,6 +87,12 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     monkeypatch.setattr(runs_module, "time",
                         types.SimpleNamespace(monotonic=fake.monotonic, sleep=fake.sleep))
     return fake
+
+
+@pytest.fixture
+def settings() -> EngineSettings:
+    """The engine settings every test ledger uses unless it asks for others."""
+    return SETTINGS
 
 
 @pytest.fixture

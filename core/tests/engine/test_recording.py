@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
+
 from ledgersync import ItemFilter, hookimpl
 from ledgersync._ledger.schema import sync_item_dependencies
 from ledgersync.testing import FakeConnector
@@ -99,7 +100,8 @@ def test_an_update_waits_for_the_record_itself_to_exist_remotely(ledger, rec, wo
     ledger.sync("harbor")  # the create is not due yet: the update must not go first
     update = world.item(ledger, "member", "M1", "update")
     assert update.status == "blocked"
-    assert "member 'M1'" in update.reason and "retry_wait" in update.reason
+    assert "member 'M1'" in update.reason
+    assert "retry_wait" in update.reason
 
     clock.advance(60)
     ledger.sync("harbor")  # the create syncs, and the update follows it in the same run
@@ -186,7 +188,8 @@ def test_voiding_the_same_record_again_is_no_new_work(ledger, rec, world):
 
     summary = ledger.record([rec.invoice(voided=True)])
 
-    assert summary["unchanged"] == 1 and summary["voided"] == 0
+    assert summary["unchanged"] == 1
+    assert summary["voided"] == 0
     assert len(ledger.history(cleared.id)) == events
 
 
@@ -228,9 +231,13 @@ def test_a_kind_the_connector_does_not_export_is_not_queued(world, rec):
 
 
 def test_recording_inside_the_callers_transaction_rolls_back_with_it(ledger, rec):
-    with pytest.raises(RuntimeError), ledger.engine.begin() as conn:
-        ledger.record([rec.member()], connection=conn)
-        raise RuntimeError("the MMS write failed")
+    def mms_write_that_fails() -> None:
+        with ledger.engine.begin() as conn:
+            ledger.record([rec.member()], connection=conn)
+            raise RuntimeError("the MMS write failed")
+
+    with pytest.raises(RuntimeError):
+        mms_write_that_fails()
 
     assert ledger.items(ItemFilter(kind="member")) == []
 
