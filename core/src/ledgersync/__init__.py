@@ -18,8 +18,8 @@ from ._connector import (
 from ._engine.context import EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
-from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
 from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
+from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
 from ._engine.statuses import Status

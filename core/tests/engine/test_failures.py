@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from ledgersync import ExportRequest, Operation, hookimpl, record_from_json
+from ledgersync import ExportRequest, ItemFilter, Operation, hookimpl, record_from_json
 from ledgersync._engine.backoff import backoff_seconds
 from ledgersync._engine.claims import claim
 from ledgersync._engine.export import ItemExporter
@@ -386,3 +386,30 @@ def test_a_worker_waits_for_another_workers_lease_without_spinning(world, rec, c
 
     assert clock.monotonic() - start >= 29  # it waited (slept), it did not spin
     assert world.item(ledger, "member", "M1").status == "in_flight"
+
+
+class NeverAnswers:
+    """Every export ends without an answer, and nothing ever arrives remotely."""
+
+    @hookimpl(tryfirst=True)
+    def ledgersync_export(self, request):
+        raise TimeoutError("read timed out after sending")
+
+
+def test_an_item_still_in_doubt_after_max_attempts_needs_a_person_and_keeps_its_lookup(
+    world, rec, clock
+):
+    ledger = world.open(plugins=(NeverAnswers(),))
+    ledger.record([rec.member()])
+    for _ in range(ledger.context.settings.max_attempts):
+        ledger.sync("harbor")
+        clock.advance(ledger.context.settings.backoff_cap_seconds * 2)
+
+    item = world.item(ledger, "member", "M1")
+    assert (item.status, item.attempts) == ("error", ledger.context.settings.max_attempts)
+    assert "still unknown" in item.error_message
+    assert "looks it up before sending it again" in item.error_remedy
+    ledger.requeue(ItemFilter(ids=[item.id]))
+    assert world.item(ledger, "member", "M1").status == "pending"
+    [claimed] = claim(ledger.context, "harbor", owner="next-worker", limit=1, run_id=None)
+    assert claimed.needs_lookup

@@ -135,7 +135,12 @@ class ItemExporter:
                         resolution = self._classify(company, connector, request, refresh_exc)
                         exc = refresh_exc
                 if resolution.action is Action.REREAD:
-                    fresh = connector.lookup(request)
+                    try:
+                        fresh = connector.lookup(request)
+                    except Exception as lookup_exc:  # noqa: BLE001 - classified like any other
+                        return self._apply(item, company, request, lookup_exc,
+                                           self._classify(company, connector, request,
+                                                          lookup_exc))
                     if fresh is not None and fresh.version_token:
                         request = attrs.evolve(request, version_token=fresh.version_token)
                         continue
@@ -251,6 +256,16 @@ class ItemExporter:
                 code=resolution.code,
             )
         if action is Action.IN_DOUBT:
+            if item.attempts >= self.ctx.settings.max_attempts:
+                # Still no answer: a person decides; the next attempt still looks it up first.
+                return self._finish_error(item, attrs.evolve(
+                    resolution, action=Action.NEEDS_PERSON,
+                    message=f"{resolution.message}; still unknown after {item.attempts} "
+                    "attempts whether the accounting system has it",
+                    remedy=f"Check whether {request.describe()} exists in the accounting "
+                    "system. If it does, link it with `ledgersync map`; either way requeue it: "
+                    "ledgersync looks it up before sending it again",
+                ))
             delay = self._backoff(item.attempts)
             return self._finish(
                 item, Status.IN_DOUBT, level="warning",

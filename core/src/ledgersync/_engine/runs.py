@@ -121,10 +121,12 @@ class Scheduler:
         )).first()
         if open_run is not None:
             return None
-        clash = conn.execute(sa.select(runs.c.id).where(
-            runs.c.company == company, runs.c.scheduled_for == scheduled_for)).first()
-        if clash is not None:
-            return None
+        while conn.execute(sa.select(runs.c.id).where(
+                runs.c.company == company, runs.c.scheduled_for == scheduled_for)).first():
+            if trigger == "schedule":
+                return None  # this tick was already turned into a run
+            # Two manual runs within the same microsecond: the later one is still a new run.
+            scheduled_for += dt.timedelta(microseconds=1)
         result = conn.execute(sa.insert(runs).values(
             company=company, trigger=trigger, scheduled_for=scheduled_for, status=QUEUED,
         ))
