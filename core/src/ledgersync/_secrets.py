@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Connection, Engine
 
 from ._errors import LedgerError
+from ._ledger.database import read_connection
 from ._ledger.schema import secrets
 from ._ledger.types import utcnow
 
@@ -52,7 +53,7 @@ class SecretStore:
         self._keys = keys
 
     def get(self, name: str) -> str | None:
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:  # a read: never queue behind writers
             row = conn.execute(
                 sa.select(secrets.c.ciphertext).where(
                     secrets.c.company == self.company, secrets.c.name == name

@@ -60,9 +60,9 @@ def sandbox() -> None:
 
 
 def _register() -> None:
-    from . import item_cmds, map_cmds, setup_cmds, sync_cmds
+    from . import item_cmds, map_cmds, reconcile_cmds, setup_cmds, sync_cmds
 
-    for module in (setup_cmds, sync_cmds, item_cmds, map_cmds):
+    for module in (setup_cmds, sync_cmds, item_cmds, map_cmds, reconcile_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
     cli.add_command(sandbox)
@@ -79,8 +79,8 @@ def _register_plugin_commands() -> None:
         host = PluginHost(load_entrypoints=True)
         host.register_commands(cli)
     except LedgerSyncError as exc:
-        err_console.print(f"[bold yellow]warning:[/] plugin commands unavailable: {exc}",
-                          highlight=False)
+        err_console.print(f"[bold yellow]warning:[/] plugin commands unavailable: "
+                          f"{escape(str(exc))}", highlight=False)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import attrs
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .._config import Config, load_config
 from .._engine.filters import ItemFilter
@@ -70,6 +71,25 @@ def actor() -> str:
 # -- filters -------------------------------------------------------------------------------------
 
 
+def known_company(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """Refuse a company the config does not name as a bad argument (usage error, exit code 2),
+    before a typo silently matches nothing."""
+    state = ctx.find_object(State)
+    if state is None or value is None:
+        return value
+    names = [value] if isinstance(value, str) else list(value)
+    if not names:
+        return value
+    configured = state.config().companies
+    for name in names:
+        if name not in configured:
+            raise click.BadParameter(
+                f"no company {name!r} in {state.config_path} "
+                f"(configured: {', '.join(sorted(configured)) or 'none'})"
+            )
+    return value
+
+
 def _parse_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -93,7 +113,7 @@ def item_filters(func: F) -> F:
     """Options that select items: ids as arguments, or --company/--kind/--status/... filters."""
     decorators = [
         click.argument("ids", nargs=-1, type=int),
-        click.option("--company", "-c", help="Only this company."),
+        click.option("--company", "-c", callback=known_company, help="Only this company."),
         click.option("--kind", "-k", help="Only this record kind (invoice, payment, ...)."),
         click.option("--status", "-s", "statuses", multiple=True, type=STATUS_CHOICE,
                      callback=_parse_statuses, help="Only items in this status (repeatable)."),
@@ -156,7 +176,8 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     for column in columns:
         t.add_column(column, overflow="fold")
     for row in rows:
-        t.add_row(*("" if v is None else str(v) for v in row))
+        # Text, not markup: data such as "[inactive] ..." or "a[/b]" is shown as it is.
+        t.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(t)
 
 

@@ -7,9 +7,11 @@ import sys
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from .._engine.filters import ItemFilter
 from .._engine.statuses import Status
+from .._errors import ItemNotFoundError
 from ._common import (
     State,
     actor,
@@ -18,6 +20,7 @@ from ._common import (
     err_console,
     item_filters,
     json_option,
+    known_company,
     pass_state,
     print_json,
     table,
@@ -58,9 +61,10 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
     ])
     for company in companies:
         if company.paused_reason:
-            console.print(f"[bold red]{company.name} is paused:[/] {company.paused_reason}",
-                          highlight=False)
-            console.print(f"  what to do: {company.paused_remedy}", highlight=False)
+            console.print(f"[bold red]{company.name} is paused:[/] "
+                          f"{escape(company.paused_reason)}", highlight=False)
+            console.print(f"  what to do: {company.paused_remedy}", highlight=False,
+                          markup=False)
     if failed:
         _print_items(failed, False, title="items that need a person")
 
@@ -85,7 +89,7 @@ def _explain(item: Any) -> str:
 
 
 @click.command()
-@click.option("--company", "-c", help="Only this company.")
+@click.option("--company", "-c", callback=known_company, help="Only this company.")
 @click.option("--limit", default=10, show_default=True, help="How many recent runs.")
 @json_option
 @pass_state
@@ -108,7 +112,8 @@ def log(state: State, company: str | None, limit: int, as_json: bool) -> None:
             colour = "red" if message.level == "error" else "yellow"
             code = f"[{message.code}] " if message.code else ""
             console.print(f"  [{colour}]{message.level}[/] item {message.item_id} "
-                          f"{message.kind} → {message.status}: {code}{message.reason}",
+                          f"{message.kind} → {message.status}: "
+                          f"{escape(f'{code}{message.reason}')}",
                           highlight=False, markup=True)
 
 
@@ -120,7 +125,8 @@ def history(state: State, item_id: int, as_json: bool) -> None:
     """Every status change of one item: when, who, why."""
     events = state.ledger().history(item_id)
     if not events:
-        raise click.ClickException(f"no sync item with id {item_id}")
+        raise ItemNotFoundError(f"no sync item with id {item_id}",
+                                remedy="List items with `ledgersync status --items`")
     if as_json:
         print_json(events)
         return
@@ -177,7 +183,7 @@ def mark(state: State, /, vote: str, reason: str | None, **filters: Any) -> None
 
 
 @click.command()
-@click.argument("company")
+@click.argument("company", callback=known_company)
 @click.option("--list", "list_only", is_flag=True, help="Only list what awaits approval.")
 @click.option("--all", "approve_all", is_flag=True, help="Approve everything awaiting.")
 @click.option("--ids", help="Approve these item ids (comma-separated).")

@@ -10,7 +10,16 @@ import sqlalchemy as sa
 from .._engine.statuses import Status
 from .._ledger.database import read_connection
 from .._ledger.schema import mappings, sync_item_dependencies, sync_items
-from ._common import State, actor, console, json_option, pass_state, print_json, table
+from ._common import (
+    State,
+    actor,
+    console,
+    json_option,
+    known_company,
+    pass_state,
+    print_json,
+    table,
+)
 
 _KINDS = {"account": "gl_account", "item": "item", "tax": "tax_rate", "customer": "member",
           "terms": "terms"}
@@ -24,7 +33,7 @@ def map_group() -> None:
 def _map_command(word: str, kind: str) -> click.Command:
     @click.command(word, help=f"Link an MMS {word} to a remote one, or list mappings and what "
                    f"is unmapped (no ids). Example: ledgersync map {word} harbor 4000 81")
-    @click.argument("company")
+    @click.argument("company", callback=known_company)
     @click.argument("mms_id", required=False)
     @click.argument("external_id", required=False)
     @click.option("--name", help="The remote record's name, for display.")
@@ -38,7 +47,8 @@ def _map_command(word: str, kind: str) -> click.Command:
             if mms_id is None:
                 raise click.UsageError("--remove needs the MMS id")
             removed = ledger.unmap(company, kind, mms_id)
-            console.print("removed" if removed else f"{word} {mms_id} was not mapped")
+            console.print("removed" if removed else f"{word} {mms_id} was not mapped",
+                          markup=False)
             return
         if mms_id is None:
             _list(state, company, kind, word, as_json)
@@ -49,7 +59,7 @@ def _map_command(word: str, kind: str) -> click.Command:
         released = ledger.map(company, kind, mms_id, external_id, external_name=name,
                               actor=actor())
         console.print(f"mapped {word} {mms_id} → {external_id}; {released} blocked item(s) "
-                      "released", highlight=False)
+                      "released", highlight=False, markup=False)
 
     return command
 
@@ -118,7 +128,7 @@ def companies_list(state: State, as_json: bool) -> None:
 
 
 @companies.command("resume")
-@click.argument("company")
+@click.argument("company", callback=known_company)
 @pass_state
 def companies_resume(state: State, company: str) -> None:
     """Lift a pause after reconnecting or fixing the settings."""
@@ -129,7 +139,7 @@ def companies_resume(state: State, company: str) -> None:
 
 
 @companies.command("set-in-sync-date")
-@click.argument("company")
+@click.argument("company", callback=known_company)
 @click.argument("date", type=click.DateTime(formats=["%Y-%m-%d"]))
 @pass_state
 def companies_set_in_sync_date(state: State, company: str, date: dt.datetime) -> None:

@@ -8,12 +8,22 @@ from typing import TextIO
 import click
 
 from .._config import check_config, example_config_text
+from .._errors import ConfigError
 from .._ingest import ingest as ingest_records
 from .._ledger import database
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
 from .._secrets import generate_key, rotate_all
-from ._common import State, console, err_console, json_option, pass_state, print_json, table
+from ._common import (
+    State,
+    console,
+    err_console,
+    json_option,
+    known_company,
+    pass_state,
+    print_json,
+    table,
+)
 
 _SINGLE_COMPANY = """\
 # ledgersync configuration, written by `ledgersync init --connector {connector}`.
@@ -72,7 +82,14 @@ def config() -> None:
 @pass_state
 def config_check(state: State) -> None:
     """Report every problem in the config, each with its key path."""
-    cfg = state.config()
+    try:
+        cfg = state.config()
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err_console.print(problem, highlight=False, markup=False)
+        err_console.print(f"{len(exc.problems)} problem(s) in {state.config_path}",
+                          highlight=False, markup=False)
+        sys.exit(1)
     host = PluginHost(allow=cfg.plugins_enabled, block=cfg.plugins_disabled)
     settings = {name: cls.settings_type for name, cls in host.connectors.items()}
     problems = check_config(cfg, settings)
@@ -129,7 +146,7 @@ def plugins(state: State, as_json: bool) -> None:
 
 @click.command()
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("--company", "-c", "companies", multiple=True,
+@click.option("--company", "-c", "companies", multiple=True, callback=known_company,
               help="Queue for this company only (repeatable; default: all).")
 @json_option
 @pass_state

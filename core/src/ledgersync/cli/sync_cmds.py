@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._engine.claims import ClaimedItem
 from .._engine.runs import WorkSummary
-from ._common import State, console, json_option, pass_state, print_json
+from ._common import State, console, json_option, known_company, pass_state, print_json
 
 
 def _print_summary(summary: WorkSummary, as_json: bool) -> None:
@@ -26,7 +26,7 @@ def _print_summary(summary: WorkSummary, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--company", "-c", "companies", multiple=True,
+@click.option("--company", "-c", "companies", multiple=True, callback=known_company,
               help="Only this company (repeatable).")
 @click.option("--once", is_flag=True,
               help="Run the companies now, whatever their schedule, until nothing is due.")

@@ -40,9 +40,7 @@ CREATE TABLE IF NOT EXISTS writes (
     kind TEXT NOT NULL, mms_id TEXT NOT NULL, operation TEXT NOT NULL, key TEXT
 );
 CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, remote_id TEXT, version TEXT);
-CREATE TABLE IF NOT EXISTS concurrency (
-    company TEXT PRIMARY KEY, current INTEGER NOT NULL, peak INTEGER NOT NULL
-);
+CREATE TABLE IF NOT EXISTS export_times (company TEXT NOT NULL, started REAL, written REAL);
 """
 
 
@@ -65,6 +63,8 @@ class FakeBooks:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # Durable against a killed process (what the trials do), not against power loss.
+            db.execute("PRAGMA synchronous=NORMAL")
             db.execute("BEGIN IMMEDIATE")
             yield db
             db.execute("COMMIT")
@@ -74,10 +74,14 @@ class FakeBooks:
         finally:
             db.close()
 
-    def write(self, request: ExportRequest) -> ExportResult:
-        """Apply one export, or replay the answer to its idempotency key."""
+    def write(self, request: ExportRequest, *, started: float | None = None) -> ExportResult:
+        """Apply one export, or replay the answer to its idempotency key. ``started`` (a
+        ``time.monotonic()``) keeps the export's start and write time for peak_concurrency()."""
         record = request.record
         with self._lock, self._db() as db:
+            if started is not None:
+                db.execute("INSERT INTO export_times (company, started, written) VALUES "
+                           "(?, ?, ?)", (request.company, started, time.monotonic()))
             if self.replay_keys:
                 seen = db.execute("SELECT remote_id, version FROM replies WHERE key = ?",
                                   (request.idempotency_key,)).fetchone()
@@ -114,26 +118,22 @@ class FakeBooks:
                        "(?, ?, ?)", (request.idempotency_key, remote_id, version))
         return ExportResult(external_id=remote_id, version_token=version)
 
-    @contextmanager
-    def exporting(self, company: str) -> Iterator[None]:
-        """Count one export of ``company`` in progress (across processes) while the block runs."""
-        with self._db() as db:
-            db.execute("INSERT OR IGNORE INTO concurrency (company, current, peak) VALUES "
-                       "(?, 0, 0)", (company,))
-            db.execute("UPDATE concurrency SET current = current + 1, peak = MAX(peak, "
-                       "current + 1) WHERE company = ?", (company,))
-        try:
-            yield
-        finally:
-            with self._db() as db:
-                db.execute("UPDATE concurrency SET current = current - 1 WHERE company = ?",
-                           (company,))
-
     def peak_concurrency(self) -> dict[str, int]:
-        """The most exports of each company ever in progress at once (``track_concurrency``)."""
+        """The most exports of each company ever in progress at once, from the start and write
+        time of every export made with ``track_concurrency`` (one host: one monotonic clock)."""
         with self._db() as db:
-            rows = db.execute("SELECT company, peak FROM concurrency").fetchall()
-        return {company: int(peak) for company, peak in rows}
+            rows = db.execute("SELECT company, started, written FROM export_times").fetchall()
+        steps: dict[str, list[tuple[float, int]]] = {}
+        for company, started, written in rows:
+            steps.setdefault(company, []).extend(((started, 1), (written, -1)))
+        peaks: dict[str, int] = {}
+        for company, changes in steps.items():
+            current = peak = 0
+            for _, change in sorted(changes, key=lambda c: (c[0], c[1])):
+                current += change
+                peak = max(peak, current)
+            peaks[company] = peak
+        return peaks
 
     def find(self, kind: str, mms_id: str) -> ExportResult | None:
         with self._db() as db:
@@ -208,7 +208,7 @@ class FakeSettings:
     fail_codes: tuple[str, ...] = ()
     #: Seconds each write takes, like a remote's latency (so that workers overlap).
     export_seconds: float = 0.0
-    #: Count the company's exports in progress across processes: FakeBooks.peak_concurrency().
+    #: Keep when each export started and wrote, for FakeBooks.peak_concurrency().
     track_concurrency: bool = False
 
 
@@ -261,19 +261,13 @@ class FakeConnector(Connector):
         crash = self._exports == self.settings.crash_at_export
         if crash and self.settings.crash_point == "before_write":
             os.kill(os.getpid(), signal.SIGKILL)
-        if self.settings.track_concurrency:
-            with self.books.exporting(self.company.name):
-                result = self._write(request)
-        else:
-            result = self._write(request)
+        started = time.monotonic() if self.settings.track_concurrency else None
+        if self.settings.export_seconds:
+            time.sleep(self.settings.export_seconds)
+        result = self.books.write(request, started=started)
         if crash and self.settings.crash_point == "after_write":
             os.kill(os.getpid(), signal.SIGKILL)
         return result
-
-    def _write(self, request: ExportRequest) -> ExportResult:
-        if self.settings.export_seconds:
-            time.sleep(self.settings.export_seconds)
-        return self.books.write(request)
 
     def lookup(self, request: ExportRequest) -> ExportResult | None:
         return self.books.find(request.kind, request.record.mms_id)

@@ -1,0 +1,107 @@
+"""Fixtures of the foundation tests: a clean environment, databases, and a CLI working directory.
+
+PostgreSQL tests run when ``LEDGERSYNC_TEST_DATABASE_URL`` names a PostgreSQL server; they use a
+database of their own on that server (``ledgersync_foundation``, created when missing), so they
+never disturb the tests that share the database named in the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+
+from ledgersync._ledger.database import create_ledger_engine
+from ledgersync.cli import cli
+
+DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
+OWN_DATABASE = "ledgersync_foundation"
+
+#: Variables that change what ledgersync does; no test may inherit them from the shell.
+LEDGERSYNC_ENV = (
+    "LEDGERSYNC_PLUGINS",
+    "LEDGERSYNC_DISABLE_PLUGINS",
+    "LEDGERSYNC_CONFIG",
+    "LEDGERSYNC_SECRET_KEY",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in LEDGERSYNC_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def own_postgresql_url(database: str = OWN_DATABASE) -> str | None:
+    """The URL of ``database`` on the server of ``LEDGERSYNC_TEST_DATABASE_URL``, created when
+    missing; None when the variable is unset or not PostgreSQL."""
+    raw = os.environ.get(DATABASE_URL_ENV)
+    if not raw or not raw.startswith("postgresql"):
+        return None
+    server = create_ledger_engine(raw, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
+            ).first()
+            if exists is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
+    finally:
+        server.dispose()
+    url = sa.make_url(raw).set(database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def empty_database(url: str) -> None:
+    """Drop every table (the ledger's, the caller's and ``alembic_version``)."""
+    engine = create_ledger_engine(url)
+    try:
+        with engine.begin() as conn:
+            existing = sa.MetaData()
+            existing.reflect(conn)
+            existing.drop_all(conn)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty ledger database: a SQLite file, then PostgreSQL when configured."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+        return
+    url = own_postgresql_url()
+    if url is None:
+        pytest.skip(f"{DATABASE_URL_ENV} does not name a PostgreSQL database")
+    empty_database(url)
+    yield url
+    empty_database(url)
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """Run a ledgersync command in-process: ``invoke("status", "--json")``."""
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        return runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False,
+                             prog_name="ledgersync")
+
+    return run
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Invoke) -> Path:
+    """A directory with ``ledgersync.toml`` from ``ledgersync init --connector fake``
+    (company ``club``) and its ledger, as the current directory."""
+    monkeypatch.chdir(tmp_path)
+    result = invoke("init", "--connector", "fake")
+    assert result.exit_code == 0, result.output
+    return tmp_path

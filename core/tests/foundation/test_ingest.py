@@ -1,0 +1,182 @@
+"""`ledgersync ingest FILE`: JSON Lines in, sync items out; the same line twice is no work, a
+changed line an update, a bad line reported by number and reason while the good ones are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+import ledgersync
+
+Invoke = Callable[..., Result]
+
+MEMBER_1 = {"kind": "member", "mms_id": "M1", "display_name": "Ann Sailor"}
+MEMBER_2 = {"kind": "member", "mms_id": "M2", "display_name": "Bo Keel"}
+INVOICE_1 = {
+    "kind": "invoice", "mms_id": "INV-1", "member_id": "M1", "number": "1",
+    "txn_date": "2026-01-25", "currency": "USD",
+    "lines": [{"account_id": "4000", "description": "Dues", "quantity": "1",
+               "rate": "450.00", "amount": "450.00"}],
+}
+
+BAD_LINES = {
+    "invalid JSON": ('{"kind": "member", "mms_id": "M9"', "not valid JSON"),
+    "unknown kind": ('{"kind": "boat", "mms_id": "B1"}', "unknown kind 'boat'"),
+    "negative quantity": (
+        json.dumps({**INVOICE_1, "mms_id": "INV-9",
+                    "lines": [{"account_id": "4000", "description": "Dues", "quantity": "-1",
+                               "rate": "450.00", "amount": "-450.00"}]}),
+        "lines[0].quantity: must not be negative",
+    ),
+    "missing field": ('{"kind": "member", "mms_id": "M9"}', "display_name: is required"),
+    "not an object": ("[1, 2, 3]", 'expected a JSON object with a "kind"'),
+}
+
+
+def _write(path: Path, *lines: dict[str, Any] | str) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n"
+                            for line in lines), encoding="utf-8")
+    return path
+
+
+def _ingest(invoke: Invoke, path: Path) -> tuple[int, dict[str, Any]]:
+    result = invoke("ingest", "--json", str(path))
+    return result.exit_code, json.loads(result.stdout)
+
+
+def _items(workdir: Path) -> dict[tuple[str, str, str], str]:
+    with ledgersync.open(workdir / "ledgersync.toml", create=False) as ledger:
+        return {(i.kind, i.mms_id, i.operation): i.status for i in ledger.items(limit=None)}
+
+
+def test_ingest_queues_each_record(workdir: Path, invoke: Invoke) -> None:
+    path = _write(workdir / "mms.jsonl", MEMBER_1, MEMBER_2, INVOICE_1)
+    code, report = _ingest(invoke, path)
+    assert code == 0
+    assert report == {"lines": 3, "counts": {"new": 3}, "problems": []}
+    assert set(_items(workdir)) == {("member", "M1", "create"), ("member", "M2", "create"),
+                                    ("invoice", "INV-1", "create")}
+
+
+def test_ingest_prints_what_it_did(workdir: Path, invoke: Invoke) -> None:
+    path = _write(workdir / "mms.jsonl", MEMBER_1, MEMBER_2)
+    result = invoke("ingest", str(path))
+    assert result.exit_code == 0
+    assert "read 2 lines: 2 new" in result.stdout
+
+
+def test_reingesting_the_same_file_is_no_new_work(workdir: Path, invoke: Invoke) -> None:
+    path = _write(workdir / "mms.jsonl", MEMBER_1, MEMBER_2, INVOICE_1)
+    _ingest(invoke, path)
+    before = _items(workdir)
+    code, report = _ingest(invoke, path)
+    assert code == 0
+    assert report["counts"] == {"unchanged": 3}
+    assert _items(workdir) == before
+
+
+def test_reingesting_after_a_sync_is_no_new_work(workdir: Path, invoke: Invoke) -> None:
+    path = _write(workdir / "mms.jsonl", MEMBER_1, MEMBER_2)
+    _ingest(invoke, path)
+    assert invoke("run", "--once").exit_code == 0
+    code, report = _ingest(invoke, path)
+    assert code == 0
+    assert report["counts"] == {"unchanged": 2}
+    assert set(_items(workdir).values()) == {"synced"}
+
+
+def test_changed_record_becomes_an_update(workdir: Path, invoke: Invoke) -> None:
+    _ingest(invoke, _write(workdir / "v1.jsonl", MEMBER_1, MEMBER_2))
+    changed = {**MEMBER_1, "display_name": "Ann Sailor-Keel"}
+    code, report = _ingest(invoke, _write(workdir / "v2.jsonl", changed, MEMBER_2))
+    assert code == 0
+    assert report["counts"] == {"updated": 1, "unchanged": 1}
+
+
+def test_record_changed_after_its_sync_is_queued_as_an_update(
+    workdir: Path, invoke: Invoke
+) -> None:
+    _ingest(invoke, _write(workdir / "v1.jsonl", MEMBER_1))
+    assert invoke("run", "--once").exit_code == 0
+    changed = {**MEMBER_1, "display_name": "Ann Sailor-Keel"}
+    _, report = _ingest(invoke, _write(workdir / "v2.jsonl", changed))
+    assert report["counts"] == {"updated": 1}
+    assert _items(workdir)[("member", "M1", "update")] == "pending"
+
+
+@pytest.mark.parametrize("case", list(BAD_LINES))
+def test_bad_line_is_reported_with_its_number_and_reason(
+    workdir: Path, invoke: Invoke, case: str
+) -> None:
+    line, reason = BAD_LINES[case]
+    code, report = _ingest(invoke, _write(workdir / "mms.jsonl", MEMBER_1, line, MEMBER_2))
+    assert code != 0
+    assert [p["line"] for p in report["problems"]] == [2]
+    assert reason in report["problems"][0]["reason"]
+
+
+@pytest.mark.parametrize("case", list(BAD_LINES))
+def test_good_lines_around_a_bad_line_are_kept(
+    workdir: Path, invoke: Invoke, case: str
+) -> None:
+    line, _ = BAD_LINES[case]
+    _, report = _ingest(invoke, _write(workdir / "mms.jsonl", MEMBER_1, line, MEMBER_2))
+    assert report["counts"] == {"new": 2}
+    assert set(_items(workdir)) == {("member", "M1", "create"), ("member", "M2", "create")}
+
+
+def test_every_bad_line_is_reported_on_stderr_and_the_exit_code_is_one(
+    workdir: Path, invoke: Invoke
+) -> None:
+    lines = [MEMBER_1, *(line for line, _ in BAD_LINES.values()), MEMBER_2]
+    path = _write(workdir / "mms.jsonl", *lines)
+    result = invoke("ingest", str(path))
+    assert result.exit_code == 1
+    assert "read 7 lines: 2 new" in result.stdout
+    reported = [line for line in result.stderr.splitlines() if ": line " in line]
+    assert len(reported) == len(BAD_LINES)
+    for number, (_, reason) in enumerate(BAD_LINES.values(), start=2):
+        assert any(f"mms.jsonl: line {number}: " in r and reason in r for r in reported), (
+            number, reason, reported)
+    assert "5 line(s) were not recorded" in result.stderr
+
+
+def test_blank_lines_are_skipped_but_counted_for_line_numbers(
+    workdir: Path, invoke: Invoke
+) -> None:
+    path = _write(workdir / "mms.jsonl", MEMBER_1, "", "   ", '{"kind": "boat"}')
+    code, report = _ingest(invoke, path)
+    assert code == 1
+    assert report["counts"] == {"new": 1}
+    assert [p["line"] for p in report["problems"]] == [4]
+
+
+def test_fixed_file_ingested_again_records_only_the_fixed_line(
+    workdir: Path, invoke: Invoke
+) -> None:
+    path = workdir / "mms.jsonl"
+    _ingest(invoke, _write(path, MEMBER_1, BAD_LINES["missing field"][0]))
+    code, report = _ingest(invoke, _write(path, MEMBER_1, {**MEMBER_2, "mms_id": "M9"}))
+    assert code == 0
+    assert report["counts"] == {"unchanged": 1, "new": 1}
+
+
+def test_missing_file_is_a_usage_error(workdir: Path, invoke: Invoke) -> None:
+    result = invoke("ingest", str(workdir / "nope.jsonl"))
+    assert result.exit_code == 2
+    assert "nope.jsonl" in result.stderr
+
+
+def test_example_dataset_ingests_cleanly(workdir: Path, invoke: Invoke) -> None:
+    example = Path(__file__).parents[3] / "examples" / "club.jsonl"
+    lines = sum(1 for line in example.read_text(encoding="utf-8").splitlines() if line.strip())
+    code, report = _ingest(invoke, example)
+    assert code == 0
+    assert report["problems"] == []
+    assert report["counts"] == {"new": lines}

@@ -1,0 +1,184 @@
+"""The public surface: exactly ``ledgersync.__all__``, and every hook documented as reference."""
+
+from __future__ import annotations
+import __future__
+
+import importlib
+import inspect
+import re
+import types
+
+import pytest
+
+import ledgersync
+from ledgersync import _hookspecs
+
+EXPECTED_ALL = [
+    "AccountType",
+    "Action",
+    "Address",
+    "CompanyConfig",
+    "Config",
+    "ConfigError",
+    "Connector",
+    "ConnectorContext",
+    "ConnectorError",
+    "ConnectorLimits",
+    "CreditMemo",
+    "CustomerBalance",
+    "CustomerMatch",
+    "EngineSettings",
+    "EventView",
+    "Explanation",
+    "ExportRequest",
+    "ExportResult",
+    "GLAccount",
+    "GoNoGo",
+    "Invoice",
+    "InvoiceLine",
+    "Item",
+    "ItemFilter",
+    "ItemNotFoundError",
+    "ItemView",
+    "JournalEntry",
+    "JournalLine",
+    "LeaseLostError",
+    "Ledger",
+    "LedgerError",
+    "LedgerSyncError",
+    "Limits",
+    "Member",
+    "MessageView",
+    "Operation",
+    "Payment",
+    "PaymentApplication",
+    "PluginError",
+    "PluginInfo",
+    "PullQueue",
+    "PulledItem",
+    "ReconcileReport",
+    "Record",
+    "RecordError",
+    "RecordSummary",
+    "Reference",
+    "Refund",
+    "Resolution",
+    "RunView",
+    "SchemaOutdatedError",
+    "SecretStore",
+    "SectionView",
+    "StateStore",
+    "Status",
+    "TaxRate",
+    "Terms",
+    "TransitionError",
+    "UnknownConnectorError",
+    "Vote",
+    "WorkSummary",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+    "load_config",
+    "open",
+    "parse_config",
+    "record_from_json",
+    "record_to_json",
+]
+
+#: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.
+PUBLIC_SUBPACKAGES = {"cli", "testing"}
+
+HOOKS = [
+    "ledgersync_connectors",
+    "ledgersync_export",
+    "ledgersync_handle_error",
+    "ledgersync_map_customer",
+    "ledgersync_mark_go_no_go",
+    "ledgersync_register_commands",
+]
+
+
+def test_all_is_exactly_the_expected_list() -> None:
+    assert ledgersync.__all__ == EXPECTED_ALL
+
+
+def test_all_is_sorted() -> None:
+    assert ledgersync.__all__ == sorted(ledgersync.__all__)
+
+
+@pytest.mark.parametrize("name", EXPECTED_ALL)
+def test_every_exported_name_is_importable(name: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(f"from ledgersync import {name}", namespace)
+    assert namespace[name] is getattr(ledgersync, name)
+
+
+def test_no_exported_name_is_private_or_a_module() -> None:
+    leaks = [
+        name for name in ledgersync.__all__
+        if (name.startswith("_") and name != "__version__")
+        or isinstance(getattr(ledgersync, name), types.ModuleType)
+    ]
+    assert leaks == []
+
+
+def test_the_namespace_holds_nothing_public_beyond_all() -> None:
+    # Private modules (``_engine``, ``_records`` ...) may be attributes, but nothing without an
+    # underscore may be reachable unless it is exported (or is a public subpackage).
+    importlib.import_module("ledgersync.testing")
+    importlib.import_module("ledgersync.cli")
+    extra = {
+        name for name, value in vars(ledgersync).items()
+        if not name.startswith("_")
+        and not isinstance(value, __future__._Feature)
+        and name not in ledgersync.__all__
+        and name not in PUBLIC_SUBPACKAGES
+    }
+    assert extra == set()
+
+
+def test_version_matches_the_installed_distribution() -> None:
+    from importlib.metadata import version
+
+    assert ledgersync.__version__ == version("ledgersync")
+
+
+def test_every_hook_has_a_specification() -> None:
+    specs = sorted(name for name in dir(_hookspecs.LedgerSyncSpecs)
+                   if name.startswith("ledgersync_"))
+    assert specs == HOOKS
+
+
+def _spec(name: str) -> tuple[str, inspect.Signature]:
+    function = getattr(_hookspecs.LedgerSyncSpecs, name)
+    assert getattr(function, f"{_hookspecs.PROJECT}_spec", None) is not None, (
+        f"{name} is not marked with @hookspec"
+    )
+    return inspect.getdoc(function) or "", inspect.signature(function)
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hookspec_documents_every_parameter(name: str) -> None:
+    doc, signature = _spec(name)
+    parameters = [p for p in signature.parameters if p != "self"]
+    missing = [p for p in parameters if f":param {p}:" not in doc]
+    assert missing == [], f"{name}: undocumented parameters {missing}"
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hookspec_documents_no_parameter_it_does_not_take(name: str) -> None:
+    doc, signature = _spec(name)
+    documented = set(re.findall(r":param (\w+):", doc))
+    assert documented <= set(signature.parameters) - {"self"}
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hookspec_documents_its_return_value(name: str) -> None:
+    doc, _ = _spec(name)
+    assert ":return:" in doc
+
+
+@pytest.mark.parametrize("name", HOOKS)
+def test_hookspec_says_when_it_is_called(name: str) -> None:
+    doc, _ = _spec(name)
+    assert re.search(r"\bCalled\b", doc), f"{name}: say when the hook is called"
