@@ -27,10 +27,13 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
 
     from ._config import CompanyConfig
     from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from .demo import DemoSandbox
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
 
@@ -145,5 +148,18 @@ class LedgerSyncSpecs:
         points (the config file is not read yet, so only ``LEDGERSYNC_PLUGINS`` and
         ``LEDGERSYNC_DISABLE_PLUGINS`` decide which plugins load). Import heavy modules inside
         the command functions, not here, so ``ledgersync --help`` stays fast.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec
+    def ledgersync_demo_sandbox(self, workdir: Path) -> DemoSandbox | None:
+        """Offer this connector's sandbox to ``ledgersync demo``.
+
+        :param workdir: the demo's folder; keep the sandbox's files there.
+        :return: a :class:`ledgersync.demo.DemoSandbox` (not started yet), or ``None`` to
+            stay out of the demo.
+
+        Called once by ``ledgersync demo``, before it writes its config; every installed
+        connector that answers gets a company in the demo.
         """
         raise AssertionError("hookspec")  # pragma: no cover

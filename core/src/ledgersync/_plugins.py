@@ -20,10 +20,13 @@ from ._errors import PluginError, UnknownConnectorError
 from ._hookspecs import PROJECT, hookimpl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
 
     from ._config import CompanyConfig
     from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from .demo import DemoSandbox
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
 
@@ -223,6 +226,10 @@ class PluginHost:
             "list[GoNoGo]",
             self.manager.hook.ledgersync_mark_go_no_go(company=company, record=record),
         )
+
+    def demo_sandboxes(self, workdir: Path) -> list[DemoSandbox]:
+        return cast("list[DemoSandbox]",
+                    self.manager.hook.ledgersync_demo_sandbox(workdir=workdir))
 
     def register_commands(self, cli: click.Group) -> None:
         self.manager.hook.ledgersync_register_commands(cli=cli)

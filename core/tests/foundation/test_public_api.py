@@ -86,10 +86,11 @@ EXPECTED_ALL = [
 ]
 
 #: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.
-PUBLIC_SUBPACKAGES = {"cli", "testing"}
+PUBLIC_SUBPACKAGES = {"cli", "demo", "testing"}
 
 HOOKS = [
     "ledgersync_connectors",
+    "ledgersync_demo_sandbox",
     "ledgersync_export",
     "ledgersync_handle_error",
     "ledgersync_map_customer",

@@ -1,0 +1,76 @@
+"""`ledgersync demo`: the whole product on a fresh machine, against every installed sandbox.
+
+A connector takes part by implementing the ``ledgersync_demo_sandbox`` hook and returning a
+:class:`DemoSandbox`: its stand-in accounting system, started for the demo, with the few verbs
+the demo's story needs (an item made inactive, a customer deleted, and their fixes).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .._engine.claims import ClaimedItem
+from .._ledger_api import Ledger
+
+
+class DemoSandbox(abc.ABC):
+    """One connector's sandbox as `ledgersync demo` drives it.
+
+    Lifecycle: ``start()``; ``company_table()`` goes into the demo's config; the ledger is
+    opened; ``prepare()`` maps reference data; records are recorded; ``sync()`` runs (more than
+    once, around the story's problems); ``close()``.
+    """
+
+    #: The connector name (``connector = "..."`` in the config).
+    connector: ClassVar[str]
+    #: How the demo names the system, e.g. "QuickBooks Online (sandbox)".
+    title: ClassVar[str]
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+
+    def start(self) -> None:
+        """Start the sandbox (a loopback server, a file, ...)."""
+
+    @abc.abstractmethod
+    def company_table(self) -> dict[str, Any]:
+        """The ``[companies.NAME]`` table of the demo company, including the connector's own
+        settings table and any relaxed limits (say so in ``notes``)."""
+
+    def notes(self) -> list[str]:
+        """Lines the demo prints about this sandbox (e.g. why its limits are relaxed)."""
+        return []
+
+    def prepare(self, ledger: Ledger, company: str) -> None:
+        """Map the MMS reference data the remote does not get from ledgersync."""
+
+    def sync(self, ledger: Ledger, company: str,
+             on_item: Callable[[ClaimedItem, str], None]) -> int:
+        """Sync the company until idle; returns how many items were processed."""
+        return ledger.sync(company, on_item=on_item).processed
+
+    @abc.abstractmethod
+    def deactivate_item(self, ledger: Ledger, company: str, item_id: str) -> str:
+        """Make the remote item of MMS item ``item_id`` inactive, as a bookkeeper might;
+        returns what was done, in words."""
+
+    @abc.abstractmethod
+    def reactivate_item(self, ledger: Ledger, company: str, item_id: str) -> str:
+        """Undo :meth:`deactivate_item` the way the item's remedy says; returns it in words."""
+
+    @abc.abstractmethod
+    def delete_customer(self, ledger: Ledger, company: str, member_id: str) -> str:
+        """Delete the remote customer of ``member_id`` the way the system allows; in words."""
+
+    @abc.abstractmethod
+    def fix_deleted_customer(self, ledger: Ledger, company: str, member_id: str) -> str:
+        """Apply the remedy the connector gave for the deleted customer; in words."""
+
+    def close(self) -> None:
+        """Stop the sandbox."""
+
+
+__all__ = ["DemoSandbox"]
