@@ -33,9 +33,9 @@ if TYPE_CHECKING:
 
     from ._config import CompanyConfig
     from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
-    from .demo import DemoSandbox
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
+    from .demo import DemoSandbox
 
 PROJECT = "ledgersync"
 

@@ -15,7 +15,7 @@ from ._config import Config, load_config
 from ._connector import Connector
 from ._engine import queries
 from ._engine.claims import ClaimedItem
-from ._engine.context import EngineContext, EngineSettings
+from ._engine.context import EngineContext, EngineSettings, event_row, insert_events
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
 from ._engine.pull import PullQueue
@@ -192,6 +192,22 @@ class Ledger:
 
     def companies(self) -> list[queries.CompanyView]:
         return queries.company_states(self.engine)
+
+    def recorded(self, company: str, kind: str, mms_id: str) -> Record | None:
+        """The newest version of an MMS record as recorded for ``company`` (None if never):
+        what a connector compares a remote record against, e.g. to report drift."""
+        return queries.recorded(self.engine, company, kind, mms_id)
+
+    def note(self, company: str, message: str, *, item_id: int | None = None,
+             kind: str | None = None, level: str = "warning", code: str | None = None,
+             run_id: int | None = None, actor: str = "connector") -> None:
+        """Write a message into the sync log: the item's history (``item_id``) and, with
+        ``run_id``, that run's messages in `ledgersync log`. Changes no status."""
+        self.context.company(company)
+        with self.engine.begin() as conn:
+            insert_events(conn, [event_row(
+                item_id=item_id, company=company, kind=kind, at=self.context.now(),
+                actor=actor, reason=message, code=code, level=level, run_id=run_id)])
 
     def secrets(self, company: str) -> SecretStore:
         self.context.company(company)

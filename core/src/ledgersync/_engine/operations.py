@@ -167,9 +167,14 @@ class Operations:
             next_attempt_at=now, created_at=now, updated_at=now,
         ))
         item_id = inserted_id(result)
-        conn.execute(sa.insert(sync_item_dependencies).values(
-            item_id=item_id, company=create.company, kind=create.kind, mms_id=create.mms_id,
-            field="(the record itself)"))
+        # The update depends on what the record references (its customer, items, accounts),
+        # like a recorded update, so the connector receives their remote ids.
+        record = record_from_json(json.loads(create.payload, parse_float=Decimal))
+        conn.execute(sa.insert(sync_item_dependencies), [
+            *({"item_id": item_id, "company": create.company, "kind": ref.kind,
+               "mms_id": ref.mms_id, "field": ref.field} for ref in record.references()),
+            {"item_id": item_id, "company": create.company, "kind": create.kind,
+             "mms_id": create.mms_id, "field": "(the record itself)"}])
         insert_events(conn, [event_row(
             item_id=item_id, company=create.company, kind=create.kind, at=now, actor=actor,
             to_status=S.PENDING.value, reason="resync requested")])

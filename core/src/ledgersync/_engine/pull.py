@@ -16,12 +16,13 @@ import attrs
 import sqlalchemy as sa
 
 from .._connector import ExportRequest, ExportResult
+from .._ledger.database import read_connection
 from .._ledger.schema import sync_items
 from .claims import ClaimedItem, claim
 from .context import EngineContext
 from .export import ItemExporter, Outcome
 from .runs import Scheduler, worker_id
-from .statuses import Status
+from .statuses import CLAIMABLE, Status
 
 
 @attrs.frozen
@@ -101,6 +102,18 @@ class PullQueue:
     def release(self, pulled: PulledItem, reason: str) -> None:
         """Give an item back unsent (no attempt spent)."""
         self._exporter.release(pulled.item, reason)
+
+    def due(self) -> int:
+        """How many items of the company a claim could take now (for progress and for
+        telling the remote side whether there is work at all)."""
+        now = self.ctx.now()
+        with read_connection(self.ctx.engine) as conn:
+            count = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
+                sync_items.c.company == self.company,
+                sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+                sync_items.c.next_attempt_at <= now,
+            )).scalar_one()
+        return int(count)
 
     def finish_run(self) -> bool:
         """Close the open run if nothing of the company is in flight or due soon."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
+from decimal import Decimal
 
 import attrs
 import sqlalchemy as sa
@@ -11,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from .._ledger.database import read_connection
 from .._ledger.schema import companies, run_sections, runs, sync_events, sync_items
+from .._records import Record, record_from_json
 from .filters import ItemFilter
 
 
@@ -162,6 +165,22 @@ def history(engine: Engine, item_id: int) -> list[EventView]:
             for e in conn.execute(sa.select(sync_events).where(
                 sync_events.c.item_id == item_id).order_by(sync_events.c.id)).all()
         ]
+
+
+def recorded(engine: Engine, company: str, kind: str, mms_id: str) -> Record | None:
+    """The newest recorded version of one record: a void's, else an update's, else the
+    create's (a version recorded while another was in flight comes first)."""
+    with read_connection(engine) as conn:
+        rows = {r.operation: r for r in conn.execute(
+            sa.select(sync_items.c.operation, sync_items.c.payload,
+                      sync_items.c.deferred_payload).where(
+                sync_items.c.company == company, sync_items.c.kind == kind,
+                sync_items.c.mms_id == mms_id)).all()}
+    carrier = rows.get("void") or rows.get("update") or rows.get("create")
+    if carrier is None:
+        return None
+    payload = carrier.deferred_payload or carrier.payload
+    return record_from_json(json.loads(payload, parse_float=Decimal))
 
 
 def company_states(engine: Engine, names: Sequence[str] | None = None) -> list[CompanyView]:

@@ -32,7 +32,7 @@ class DemoSandbox(abc.ABC):
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - optional: a file-based sandbox needs no start
         """Start the sandbox (a loopback server, a file, ...)."""
 
     @abc.abstractmethod
@@ -44,7 +44,7 @@ class DemoSandbox(abc.ABC):
         """Lines the demo prints about this sandbox (e.g. why its limits are relaxed)."""
         return []
 
-    def prepare(self, ledger: Ledger, company: str) -> None:
+    def prepare(self, ledger: Ledger, company: str) -> None:  # noqa: B027 - optional step
         """Map the MMS reference data the remote does not get from ledgersync."""
 
     def sync(self, ledger: Ledger, company: str,
@@ -69,7 +69,7 @@ class DemoSandbox(abc.ABC):
     def fix_deleted_customer(self, ledger: Ledger, company: str, member_id: str) -> str:
         """Apply the remedy the connector gave for the deleted customer; in words."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: nothing to stop for some sandboxes
         """Stop the sandbox."""
 
 
