@@ -43,14 +43,22 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(parsed, **kwargs)
-        _configure_sqlite(engine)
+        # ``?synchronous=normal`` trades power-loss durability for speed: allowed only where
+        # every remote call carries an idempotency key (reference/sync-engine.md §1).
+        synchronous = str(parsed.query.get("synchronous", "full")).upper()
+        if synchronous not in ("FULL", "NORMAL"):
+            raise LedgerError(
+                f"ledger URL option synchronous={synchronous.lower()!r} is not supported",
+                remedy="Use synchronous=full (the default) or synchronous=normal",
+            )
+        engine = sa.create_engine(parsed.difference_update_query(["synchronous"]), **kwargs)
+        _configure_sqlite(engine, synchronous)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(parsed, **kwargs)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str = "FULL") -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below decide how each transaction starts.
@@ -58,7 +66,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 

@@ -59,7 +59,10 @@ def _toml_value(value: object) -> str:
 def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
     """The config the demo leaves behind, one company per sandbox."""
     lines = ["# Written by `ledgersync demo`: one company per installed sandbox.", "",
-             "[ledger]", 'url = "sqlite:///ledgersync.db"', ""]
+             "[ledger]",
+             "# synchronous=normal: faster, but a power loss may lose the last commits; fine for",
+             "# sandboxes, where every write carries an idempotency key. Production keeps FULL.",
+             'url = "sqlite:///ledgersync.db?synchronous=normal"', ""]
     for sandbox in sandboxes:
         table = sandbox.company_table()
         scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}

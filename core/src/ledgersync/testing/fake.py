@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
@@ -27,6 +28,9 @@ from .._errors import ConnectorError
 from .._hookspecs import hookimpl
 from .._records import Record, record_to_json
 from .._resolution import Action, Resolution
+
+if TYPE_CHECKING:
+    from ..demo import DemoSandbox
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -41,6 +45,7 @@ CREATE TABLE IF NOT EXISTS writes (
 );
 CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, remote_id TEXT, version TEXT);
 CREATE TABLE IF NOT EXISTS export_times (company TEXT NOT NULL, started REAL, written REAL);
+CREATE TABLE IF NOT EXISTS states (remote_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 """
 
 
@@ -87,6 +92,7 @@ class FakeBooks:
                                   (request.idempotency_key,)).fetchone()
                 if seen is not None:
                     return ExportResult(external_id=seen[0], version_token=seen[1])
+            _check_references(db, request)
             existing = db.execute("SELECT remote_id, version FROM records WHERE kind = ? "
                                   "AND mms_id = ?", (record.kind, record.mms_id)).fetchone()
             if request.operation is Operation.CREATE and existing is not None:
@@ -143,9 +149,28 @@ class FakeBooks:
                                                      version_token=str(row[1]), requests_made=1)
 
     def delete(self, kind: str, mms_id: str) -> None:
-        """Delete a record remotely, as a bookkeeper would by hand."""
+        """Delete a record remotely, as a bookkeeper would by hand; what refers to it fails."""
         with self._db() as db:
+            row = db.execute("SELECT remote_id FROM records WHERE kind = ? AND mms_id = ?",
+                             (kind, mms_id)).fetchone()
             db.execute("DELETE FROM records WHERE kind = ? AND mms_id = ?", (kind, mms_id))
+            if row is not None:
+                db.execute("INSERT OR REPLACE INTO states (remote_id, state) VALUES (?, ?)",
+                           (str(row[0]), "deleted"))
+
+    def set_active(self, kind: str, mms_id: str, active: bool) -> None:
+        """Make a record inactive (or active again), as a bookkeeper would by hand. A record
+        not exported yet is marked by its MMS reference and is inactive once it arrives."""
+        with self._db() as db:
+            row = db.execute("SELECT remote_id FROM records WHERE kind = ? AND mms_id = ?",
+                             (kind, mms_id)).fetchone()
+            keys = [f"{kind}:{mms_id}"] + ([str(row[0])] if row is not None else [])
+            for key in keys:
+                if active:
+                    db.execute("DELETE FROM states WHERE remote_id = ?", (key,))
+                else:
+                    db.execute("INSERT OR REPLACE INTO states (remote_id, state) VALUES "
+                               "(?, ?)", (key, "inactive"))
 
     def write_counts(self) -> dict[tuple[str, str, str], int]:
         """Writes per (kind, MMS id, operation): exactly-once means every value is 1."""
@@ -184,6 +209,23 @@ class FakeBooks:
             key = str(remote_id)
             balances[key] = balances.get(key, Decimal(0)) + Decimal(amount)
         return balances
+
+
+def _check_references(db: sqlite3.Connection, request: ExportRequest) -> None:
+    """Like a real books: refuse a record that uses something deleted or made inactive."""
+    for (kind, mms_id), remote_id in request.references.items():
+        if (kind, mms_id) == (request.kind, request.record.mms_id):
+            continue  # an update of a deleted record is refused as "missing" below
+        row = db.execute("SELECT state FROM states WHERE remote_id IN (?, ?)",
+                         (remote_id, f"{kind}:{mms_id}")).fetchone()
+        if row is None:
+            continue
+        name = kind.replace("_", " ")
+        if row[0] == "inactive":
+            raise ConnectorError(f"{name} {mms_id!r} is inactive in the books",
+                                 code="inactive_ref", sent=False)
+        raise ConnectorError(f"{name} {mms_id!r} was deleted in the books (id {remote_id})",
+                             code="missing_ref", sent=False)
 
 
 def _receivable(record: Record) -> Decimal:
@@ -279,6 +321,16 @@ class FakeConnector(Connector):
                 return Resolution(action=Action.LINK_EXISTING, code="duplicate",
                                   message=str(error), external_id=found.external_id,
                                   version_token=found.version_token)
+        if isinstance(error, ConnectorError) and error.code == "inactive_ref":
+            return Resolution(
+                action=Action.NEEDS_PERSON, code="inactive_ref", message=error.message,
+                remedy="Reactivate it in the books, or map the MMS record to another one with "
+                "`ledgersync map`, then requeue")
+        if isinstance(error, ConnectorError) and error.code == "missing_ref":
+            return Resolution(
+                action=Action.NEEDS_PERSON, code="missing_ref", message=error.message,
+                remedy="Unlink it with `ledgersync unlink` so the next run creates it again, "
+                "then requeue this item")
         if isinstance(error, ConnectorError) and error.code in _RESOLUTIONS:
             return _RESOLUTIONS[error.code]
         return Resolution(action=Action.IN_DOUBT, message=f"unexpected: {error}")
@@ -294,6 +346,13 @@ class FakePlugin:
     def ledgersync_connectors(self) -> list[type[Connector]]:
         return [FakeConnector]
 
+
+
+    @hookimpl
+    def ledgersync_demo_sandbox(self, workdir: Path) -> DemoSandbox:
+        from ..demo.fake_sandbox import FakeDemoSandbox
+
+        return FakeDemoSandbox(workdir)
 
 
 #: The entry point ``fake`` in the ``ledgersync`` group loads this.
