@@ -14,6 +14,7 @@ Typical use::
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -153,6 +154,28 @@ class CompanyFile:
     def close_session(self) -> None:
         """Forget open iterators (they live in the QuickBooks session, reference §6)."""
         self.ctx.iterators.clear()
+
+    # -- keeping a file between runs ------------------------------------------------------
+
+    def snapshot(self) -> bytes:
+        """The file's data (lists, transactions, saved message sets) as bytes, for
+        :meth:`restore`. A pickle: restore only snapshots you made yourself."""
+        return pickle.dumps({
+            "settings": self.ctx.settings, "store": self.store, "writes": self.ctx.writes,
+            "locked": self.ctx.locked, "saved": self._processor.saved})
+
+    @classmethod
+    def restore(cls, data: bytes) -> CompanyFile:
+        state = pickle.loads(data)  # the caller's own snapshot (see above)
+        settings = state["settings"]
+        company = cls(edition=settings.edition, qbxml_versions=settings.qbxml_versions,
+                      company_name=settings.company_name, seed=False)
+        company.ctx.settings = settings
+        company.store = company.ctx.store = state["store"]
+        company.ctx.writes = state["writes"]
+        company.ctx.locked = state["locked"]
+        company._processor.saved = state["saved"]
+        return company
 
     # -- inspection -----------------------------------------------------------------------
 

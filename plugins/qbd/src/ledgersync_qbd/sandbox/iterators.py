@@ -29,12 +29,17 @@ class Page:
     remaining: int
 
 
+def _new_iterator_id() -> str:
+    return "{" + str(uuid.uuid4()) + "}"
+
+
 class IteratorRegistry:
     """Open iterators of one company-file session."""
 
     def __init__(self, id_factory: Callable[[], str] | None = None) -> None:
         self._cursors: dict[str, _Cursor] = {}
-        self._new_id = id_factory or (lambda: "{" + str(uuid.uuid4()) + "}")
+        # A module function, not a lambda: a company file can be pickled between CLI runs.
+        self._new_id = id_factory or _new_iterator_id
 
     def __len__(self) -> int:
         return len(self._cursors)

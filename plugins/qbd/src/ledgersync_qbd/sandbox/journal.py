@@ -63,7 +63,8 @@ def journal_entry_add(ctx: Context, rq: Element) -> Outcome:
     txn = ctx.store.add_txn("JournalEntry", txn_date)
     txn.ref_number = text_of(body, "RefNumber")
     txn.lines, txn.total = lines, debits
-    for tag in ("Memo", "IsAdjustment"):
+    # ExternalGUID too: QuickBooks returns it in JournalEntryRet like in every other Ret.
+    for tag in ("Memo", "IsAdjustment", "ExternalGUID"):
         found = body.find(tag)
         if found is not None:
             txn.fields[tag] = [found]

@@ -73,7 +73,8 @@ def receive_payment_add(ctx: Context, rq: Element) -> Outcome:
         amount = cents(amount_of(element, "PaymentAmount") or ZERO)
         if amount > due:
             raise QbError(INVALID_FIELD_VALUE, object="ReceivePayment", detail=AMOUNT_DUE)
-        planned[txn_id] = planned.get(txn_id, ZERO) + (invoice.open_amount - due) + amount
+        # ``open - due`` already holds what earlier applications (and credits) took from it.
+        planned[txn_id] = (invoice.open_amount - due) + amount
         if amount:
             applications.append(Application(txn_id, amount))
     if parse_bool(text_of(body, "IsAutoApply")):

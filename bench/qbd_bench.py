@@ -1,0 +1,199 @@
+"""QuickBooks Desktop through the Web Connector: what 10,000 invoices cost.
+
+Records N invoices (one line each, a third of them with sales tax) for a few hundred members,
+then runs simulated Web Connector updates until the server has nothing left, and reports:
+
+* Web Connector round trips (sendRequestXML + receiveResponseXML pairs) needed;
+* server time per round trip (time inside the endpoint for both calls, measured around the
+  SOAP handler: parsing, database work, building the next set);
+* total wall time, and the time the simulated QuickBooks itself took.
+
+Transport ``http`` (default) is the real path: uvicorn on loopback and zeep with the served
+WSDL, in this process (so client and server share one interpreter; server time includes
+waiting for the GIL). ``direct`` calls the service without SOAP/HTTP.
+
+    python bench/qbd_bench.py --invoices 10000 --set-size 25
+    python bench/qbd_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ledgersync import (
+    CompanyConfig,
+    Config,
+    Connector,
+    Invoice,
+    InvoiceLine,
+    Ledger,
+    Member,
+    Record,
+    Status,
+    hookimpl,
+)
+from ledgersync_qbd.connector import QbdConnector
+from ledgersync_qbd.qbwc.app import QbwcApp
+from ledgersync_qbd.qbwc.direct import DirectService
+from ledgersync_qbd.sandbox import CompanyFile
+from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
+from ledgersync_qbd.server import ServerThread
+
+USER, PASSWORD = "bench-wc", "bench-password"
+MAPPINGS = {("item", "DUES"): "Membership Dues", ("item", "EVENT"): "Event Fee",
+            ("tax_rate", "TAX"): "IL Sales Tax", ("terms", "NET30"): "Net 30"}
+
+
+class Plugin:
+    @hookimpl
+    def ledgersync_connectors(self) -> list[type[Connector]]:
+        return [QbdConnector]
+
+
+def dataset(invoices: int, members: int) -> list[Record]:
+    records: list[Record] = [
+        Member(mms_id=f"M-{m:05d}", display_name=f"Member {m:05d}", account_number=f"{m:05d}")
+        for m in range(members)]
+    day = dt.date(2026, 1, 1)
+    for n in range(invoices):
+        taxed = n % 3 == 0
+        amount = Decimal("180.00") if taxed else Decimal("45.00")
+        line = InvoiceLine(item_id="EVENT" if taxed else "DUES", description=f"Line {n}",
+                           quantity=Decimal(1), rate=amount, amount=amount,
+                           tax_rate_id="TAX" if taxed else None,
+                           tax_amount=Decimal("11.25") if taxed else Decimal(0))
+        records.append(Invoice(
+            mms_id=f"INV-{n:06d}", member_id=f"M-{n % members:05d}", number=f"{n:07d}",
+            txn_date=day + dt.timedelta(days=n % 300), currency="USD", terms_id="NET30",
+            lines=(line,)))
+    return records
+
+
+class Timed:
+    """Wraps the app's SOAP handler: time per call, by method."""
+
+    def __init__(self, app: QbwcApp) -> None:
+        self.app = app
+        self.calls: list[tuple[str, float]] = []
+        self._handle = app.handle
+        app.handle = self.handle  # type: ignore[method-assign]
+
+    def handle(self, body: bytes, content_type: str, action: str | None) -> tuple[int, bytes]:
+        start = time.perf_counter()
+        try:
+            return self._handle(body, content_type, action)
+        finally:
+            method = (action or "").strip('"').rsplit("/", 1)[-1]
+            self.calls.append((method, time.perf_counter() - start))
+
+
+class TimedDirect(DirectService):
+    def __init__(self, service: Any) -> None:
+        super().__init__(service)
+        self.calls: list[tuple[str, float]] = []
+
+    def __getattribute__(self, name: str) -> Any:
+        attribute = super().__getattribute__(name)
+        if name[:1].islower() and name not in ("service", "calls") and callable(attribute):
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return attribute(*args, **kwargs)
+                finally:
+                    self.calls.append((name, time.perf_counter() - start))
+            return timed
+        return attribute
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--invoices", type=int, default=10_000)
+    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--set-size", type=int, default=25)
+    parser.add_argument("--transport", choices=("http", "direct"), default="http")
+    parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="qbd-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'ledger.db'}"
+    settings = {"username": USER, "password": PASSWORD, "busy_seconds": 0,
+                "message_set_size": args.set_size}
+    config = Config(ledger_url=url, companies={"bench": CompanyConfig(
+        name="bench", connector="qbd", settings=settings)})
+    ledger = Ledger(config, plugins=[Plugin()], load_entrypoints=False)
+    for (kind, mms_id), remote in MAPPINGS.items():
+        ledger.map("bench", kind, mms_id, remote)
+    records = dataset(args.invoices, args.members)
+    started = time.perf_counter()
+    ledger.record(records)
+    record_seconds = time.perf_counter() - started
+
+    company = CompanyFile()
+    qb_seconds = 0.0
+    original = company.handle
+
+    def timed_qb(xml: str | bytes) -> Any:
+        nonlocal qb_seconds
+        start = time.perf_counter()
+        try:
+            return original(xml)
+        finally:
+            qb_seconds += time.perf_counter() - start
+
+    company.handle = timed_qb  # type: ignore[method-assign]
+    app = QbwcApp(ledger)
+    rounds = updates = 0
+    started = time.perf_counter()
+    if args.transport == "http":
+        timer: Timed | TimedDirect = Timed(app)
+        server = ServerThread(app).start()
+        connector = SimulatedWebConnector(f"{server.url}/qbwc", USER, PASSWORD, company)
+    else:
+        timer = TimedDirect(app.service)
+        server = None
+        connector = SimulatedWebConnector("direct://", USER, PASSWORD, company, service=timer)
+    try:
+        while True:
+            report = connector.run_update()
+            updates += 1
+            if report.outcome == "none":
+                break
+            assert report.outcome == "done", report.text()
+            rounds += report.rounds
+    finally:
+        if server is not None:
+            server.stop()
+    total = time.perf_counter() - started
+
+    statuses = ledger.status_counts("bench")
+    synced = statuses.get(("bench", Status.SYNCED.value), 0)
+    invoices = len(company.store.txns_of("Invoice"))
+    sends = [t for m, t in timer.calls if m == "sendRequestXML"]
+    receives = [t for m, t in timer.calls if m == "receiveResponseXML"]
+    per_round = [s + r for s, r in zip(sends, receives, strict=False)]
+    ledger.close()
+    print(f"database: {url.split(':', 1)[0]}; transport: {args.transport}; "
+          f"message set size: {args.set_size}")
+    print(f"records: {args.invoices} invoices, {args.members} members "
+          f"(recorded in {record_seconds:.1f} s)")
+    print(f"synced items: {synced}; invoices in the company file: {invoices}")
+    print(f"Web Connector updates: {updates}; round trips: {rounds}")
+    print(f"server time per round trip: mean {statistics.mean(per_round) * 1000:.1f} ms, "
+          f"median {statistics.median(per_round) * 1000:.1f} ms, "
+          f"p95 {sorted(per_round)[int(len(per_round) * 0.95)] * 1000:.1f} ms "
+          f"(sendRequestXML {statistics.mean(sends) * 1000:.1f} ms + receiveResponseXML "
+          f"{statistics.mean(receives) * 1000:.1f} ms)")
+    print(f"total: {total:.1f} s for the updates ({total / max(rounds, 1) * 1000:.1f} ms per "
+          f"round trip, of which simulated QuickBooks {qb_seconds:.1f} s in all)")
+    assert invoices == args.invoices, "every invoice exactly once"
+
+
+if __name__ == "__main__":
+    main()

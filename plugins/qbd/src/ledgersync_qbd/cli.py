@@ -1,0 +1,209 @@
+"""Commands: `ledgersync serve`, `ledgersync qbd set-password|qwc|lists`, `ledgersync sandbox qbd`.
+
+Heavy imports (uvicorn, zeep, the SOAP server) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledgersync import LedgerSyncError
+from ledgersync.cli._common import State, console, known_company, pass_state
+
+from .qbxml.lists import LISTS
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--path", default="/qbwc", show_default=True, help="The endpoint's path.")
+@click.option("--public-url", help="The URL the Web Connector uses, for the WSDL "
+              "(default: taken from each request).")
+@click.option("--min-client-version", default="", help="Oldest Web Connector version to "
+              "accept, e.g. 2.1.0.30.")
+@click.option("--client-version-policy", type=click.Choice(["warn", "error", "upgrade"]),
+              default="warn", show_default=True,
+              help="What an older Web Connector is told: W: warn, E: refuse, O: upgrade.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@pass_state
+def serve(state: State, host: str, port: int, path: str, public_url: str | None,
+          min_client_version: str, client_version_policy: str, log_level: str) -> None:
+    """Serve the QuickBooks Web Connector endpoint (SOAP at PATH, its WSDL at PATH?wsdl)."""
+    from .qbwc.app import QbwcApp
+    from .server import serve as run_server
+
+    ledger = state.ledger()
+    app = QbwcApp(ledger, path=path, public_url=public_url,
+                  min_client_version=min_client_version,
+                  client_version_policy=client_version_policy)
+    served = ", ".join(sorted(app.service.companies)) or "none"
+    console.print(f"Web Connector endpoint: http://{host}:{port}{path} (WSDL: ?wsdl); "
+                  f"companies: {served}", highlight=False)
+    run_server(app, host=host, port=port, log_level=log_level)
+
+
+@click.group()
+def qbd() -> None:
+    """QuickBooks Desktop: Web Connector passwords, .qwc files, QuickBooks lists."""
+
+
+def _qbd_company(state: State, company: str) -> Any:
+    ledger = state.ledger()
+    config = ledger.config.companies[company]
+    if config.connector != "qbd":
+        raise click.BadParameter(f"company {company!r} uses connector {config.connector!r}, "
+                                 "not qbd")
+    return ledger
+
+
+@qbd.command("set-password")
+@click.argument("company", callback=known_company)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_state
+def set_password(state: State, company: str, password_stdin: bool) -> None:
+    """Store the company's Web Connector password (as a scrypt hash, never in clear)."""
+    from .qbwc.auth import SECRET_NAME, hash_password
+
+    ledger = _qbd_company(state, company)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Web Connector password", hide_input=True,
+                                confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters")
+    ledger.secrets(company).set(SECRET_NAME, hash_password(password))
+    console.print(f"password set for company {company!r}; type the same one into the Web "
+                  "Connector", highlight=False)
+
+
+@qbd.command("qwc")
+@click.argument("company", callback=known_company)
+@click.option("--url", required=True, help="The endpoint URL, e.g. https://sync.example.org/qbwc")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here (default: COMPANY.qwc).")
+@click.option("--support-url", help="AppSupport (default: the URL's site root).")
+@click.option("--every", type=click.IntRange(0, 1440), default=None,
+              help="Minutes between automatic updates (0: none; default: the company's "
+              "schedule, else 60).")
+@pass_state
+def qwc(state: State, company: str, url: str, output: Path | None, support_url: str | None,
+        every: int | None) -> None:
+    """Write the .qwc file to open in the Web Connector for COMPANY."""
+    from ledgersync import StateStore
+
+    from .qwc import file_id, qwc_text, url_problem
+
+    ledger = _qbd_company(state, company)
+    config = ledger.config.companies[company]
+    settings = ledger.connector(company).settings
+    problem = url_problem(url)
+    if problem is not None:
+        console.print(f"[bold yellow]warning:[/] {problem}", highlight=False)
+    minutes = every if every is not None else (config.schedule_minutes or 60)
+    text = qwc_text(company=company, url=url, username=settings.username,
+                    file_guid=file_id(StateStore(ledger.engine, company)),
+                    support_url=support_url, every_minutes=minutes)
+    target = output or Path(f"{company}.qwc")
+    target.write_text(text, encoding="utf-8")
+    console.print(f"wrote {target}: open it in the QuickBooks Web Connector (File > Add an "
+                  "application) with the company file open", highlight=False)
+
+
+@qbd.command("lists")
+@click.argument("company", callback=known_company)
+@click.option("--refresh", is_flag=True, help="Read the lists again at the next update.")
+@click.option("--list", "labels", multiple=True, type=click.Choice(sorted(LISTS)),
+              help="Only this list (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
+          as_json: bool) -> None:
+    """Show the QuickBooks lists read at the last update (names to `ledgersync map` to)."""
+    from ledgersync import StateStore
+
+    from .qbwc.service import LIST_REFRESH
+
+    ledger = _qbd_company(state, company)
+    store = StateStore(ledger.engine, company)
+    chosen = list(labels) or list(LISTS)
+    if refresh:
+        store.put(LIST_REFRESH, chosen)
+        console.print(f"the next Web Connector update reads: {', '.join(chosen)}",
+                      highlight=False)
+        return
+    found = {label: store.get(f"qbwc:list:{label}") for label in chosen}
+    if as_json:
+        click.echo(json.dumps(found, indent=2, sort_keys=True))
+        return
+    for label, data in found.items():
+        if not isinstance(data, dict):
+            console.print(f"{label}: not read yet (use --refresh)", highlight=False)
+            continue
+        rows = data.get("rows", [])
+        note = f" ({data['error']})" if data.get("error") else ""
+        console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}{note}",
+                      highlight=False)
+        for row in rows:
+            extra = " ".join(str(row[k]) for k in ("account_type", "account_number")
+                             if row.get(k))
+            inactive = "" if row.get("active", True) else " (inactive)"
+            console.print(f"  {row.get('name')}  [dim]{row.get('list_id')} {extra}[/]"
+                          f"{inactive}", highlight=False)
+
+
+@click.command("qbd")
+@click.option("--url", required=True, help="The endpoint, e.g. http://127.0.0.1:8080/qbwc")
+@click.option("--username", required=True)
+@click.option("--password", required=True, envvar="LEDGERSYNC_QBWC_PASSWORD")
+@click.option("--edition", type=click.Choice(["US", "CA", "UK"]), default="US",
+              show_default=True)
+@click.option("--state-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Keep the simulated company file here between runs (a pickle: only load "
+              "files you made).")
+@click.option("--drop-response", is_flag=True, help="Lose QuickBooks' answer to the first set.")
+@click.option("--die-before-run", is_flag=True, help="Die after receiving the first set.")
+@click.option("--timeout", "timeout_fault", is_flag=True,
+              help="Stop waiting for the server after delivering the first answer.")
+@click.option("--hresult", help="Fail the first set in the request processor with this "
+              "HRESULT, e.g. 0x80040402.")
+def sandbox_qbd(url: str, username: str, password: str, edition: str, state_file: Path | None,
+                drop_response: bool, die_before_run: bool, timeout_fault: bool,
+                hresult: str | None) -> None:
+    """Run one update of a simulated Web Connector and QuickBooks company file against URL."""
+    from .sandbox import CompanyFile
+    from .sandbox.webconnector import SimulatedWebConnector
+
+    if state_file is not None and state_file.exists():
+        company = CompanyFile.restore(state_file.read_bytes())
+    else:
+        company = CompanyFile(edition=edition)
+    connector = SimulatedWebConnector(url, username, password, company)
+    for flag, kind in ((drop_response, "drop_response"), (die_before_run, "die_before_run"),
+                       (timeout_fault, "timeout_after_receive")):
+        if flag:
+            connector.inject(kind)
+    if hresult:
+        connector.inject("hresult", hresult=hresult)
+    try:
+        report = connector.run_update()
+    except Exception as exc:
+        raise LedgerSyncError(f"the simulated Web Connector could not talk to {url}: {exc}",
+                              remedy="Check that `ledgersync serve` runs there") from exc
+    for line in report.log:
+        console.print(line, highlight=False, markup=False)
+    console.print(f"outcome: {report.outcome}; {report.rounds} round trip(s), "
+                  f"{report.requests} request(s); progress {report.progress}",
+                  highlight=False)
+    customers = company.store.lists_of(("Customer",))
+    txns = len(company.store.txns)
+    console.print(f"company file: {len(customers)} customer(s), {txns} transaction(s)",
+                  highlight=False)
+    if state_file is not None:
+        state_file.write_bytes(company.snapshot())

@@ -1,0 +1,98 @@
+"""The QuickBooks Desktop connector as the engine sees it: a pull-mode connector.
+
+QuickBooks Desktop cannot be called: the Web Connector on the bookkeeper's computer calls our
+SOAP endpoint (:mod:`ledgersync_qbd.qbwc`), which takes the company's work from
+``Ledger.pull``. So ``export``/``lookup`` are never called by workers (``mode = "pull"``); what
+the engine does use is :meth:`classify_error` (through ``PullQueue.fail``) and
+:meth:`map_customer` (new members matched against the customer list read from QuickBooks).
+
+This module stays light: it is imported whenever `ledgersync` lists its plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ledgersync import (
+    Connector,
+    ConnectorError,
+    ConnectorLimits,
+    CustomerMatch,
+    ExportRequest,
+    ExportResult,
+    Member,
+    Resolution,
+)
+
+from .errors import QbdValidationError, classify
+from .qbxml.customers import customer_name
+from .qbxml.writes import SUPPORTED_KINDS
+from .settings import QbdSettings
+
+CUSTOMER_LIST = "qbwc:list:customers"
+
+
+class QbdConnector(Connector):
+    name: ClassVar[str] = "qbd"
+    display_name: ClassVar[str] = "QuickBooks Desktop (Web Connector)"
+    supported_kinds: ClassVar[frozenset[str]] = SUPPORTED_KINDS
+    settings_type: ClassVar[type[QbdSettings]] = QbdSettings
+    mode: ClassVar[str] = "pull"
+    # The Web Connector polls on its own schedule (reference §3 "Scheduling").
+    default_schedule_minutes: ClassVar[int] = 60
+    # A message set holds many requests at once; QuickBooks has no rate limit to respect.
+    default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(max_in_flight=2000,
+                                                                requests_per_minute=None)
+
+    settings: QbdSettings
+
+    def export(self, request: ExportRequest) -> ExportResult:
+        raise ConnectorError(
+            f"{request.describe()}: QuickBooks Desktop is written only when its Web Connector "
+            "calls ledgersync", sent=False,
+            remedy="Run `ledgersync serve` and let the Web Connector update the company")
+
+    def lookup(self, request: ExportRequest) -> ExportResult | None:
+        raise ConnectorError(
+            f"{request.describe()}: QuickBooks Desktop is read only during a Web Connector "
+            "session (the session looks records up itself)", sent=False)
+
+    def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
+        return classify(error, request)
+
+    def map_customer(self, member: Member) -> CustomerMatch | None:
+        """Match a new member to a customer of the last customer-list read (no remote call)."""
+        rule = self.settings.match_customers_by
+        cached = self.context.state.get(CUSTOMER_LIST)
+        if rule == "none" or not isinstance(cached, dict):
+            return None
+        rows: list[dict[str, Any]] = cached.get("rows", [])
+        if rule == "account_number":
+            if not member.account_number:
+                return None
+            key, wanted = "account_number", member.account_number
+        else:
+            key, wanted = "name", customer_name(member, self.settings.customer_name)
+        # Customers ledgersync wrote carry our ExternalGUID: they belong to other members.
+        candidates = [r for r in rows if not r.get("external_guid")
+                      and str(r.get(key) or "").casefold() == wanted.casefold()]
+        if len(candidates) > 1:
+            names = ", ".join(repr(r["name"]) for r in candidates[:5])
+            raise QbdValidationError(
+                f"member {member.mms_id!r} matches several QuickBooks customers by {key} "
+                f"({names})",
+                remedy="Link the right one with `ledgersync map customer MEMBER 'Name'` "
+                "(ledgersync never guesses between two)")
+        if not candidates:
+            return None
+        found = candidates[0]
+        return CustomerMatch(external_id=str(found["list_id"]), display_name=str(found["name"]),
+                             matched_by=key.replace("_", " "))
+
+    def check(self) -> str:
+        host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")
+        seen = (f"; last session with {host.get('product') or 'QuickBooks'} "
+                f"({host.get('company_name') or 'company file'}), qbXML {host.get('version')}"
+                if isinstance(host, dict) else "; no Web Connector session yet")
+        return f"{self.display_name}: user {self.settings.username!r}{seen}"

@@ -1,0 +1,138 @@
+"""QuickBooks Desktop failures and what each means for the item, in plain words.
+
+Three kinds of native failure reach the engine (through ``PullQueue.fail`` and the connector's
+``classify_error``, then the ``ledgersync_handle_error`` hook):
+
+* :class:`QbxmlStatusError`: one request's ``statusCode`` (reference §8);
+* :class:`QbwcHresultError`: the request processor failed the whole message set (the Web
+  Connector reports an HRESULT in ``receiveResponseXML``);
+* :class:`QbdValidationError`: refused here before sending (a name too long, a character
+  QuickBooks cannot store, an operation QuickBooks Desktop has no request for).
+
+The status texts from 3070 on are observed messages, not Intuit's canonical wording (the
+reference says so); the remedies below do not depend on the exact text.
+"""
+
+from __future__ import annotations
+
+from ledgersync import Action, ConnectorError, ExportRequest, Resolution
+
+#: Lock and concurrency conflicts: "it usually goes through the second time".
+TRANSIENT = frozenset({1000, 1010, 3170, 3175, 3176, 3180})
+HRESULT_PARSE_ERROR = "0x80040400"
+
+#: HRESULTs of the request processor, in plain words ([WCWS], reference §8).
+HRESULTS: dict[str, str] = {
+    HRESULT_PARSE_ERROR: "QuickBooks could not parse the request ledgersync sent",
+    "0x80040401": "the Web Connector could not access QuickBooks",
+    "0x80040402": "QuickBooks had an unexpected error",
+    "0x80040408": "the Web Connector could not start QuickBooks",
+    "0x8004040D": "the QuickBooks session ticket was not valid",
+    "0x80040416": "QuickBooks is not running and no company file was given",
+    "0x80040420": "the QuickBooks user denied the application access",
+}
+
+
+class QbdValidationError(ConnectorError):
+    """Refused before sending: nothing left this machine, and retrying will not help."""
+
+    def __init__(self, message: str, *, remedy: str) -> None:
+        super().__init__(message, code="validation", remedy=remedy, sent=False)
+
+
+class QbdInDoubt(ConnectorError):
+    """A write may have reached QuickBooks and nobody knows yet: look it up before resending."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="in_doubt")
+
+
+class QbxmlStatusError(ConnectorError):
+    """A request's non-success ``statusCode`` with QuickBooks' own message."""
+
+    def __init__(self, status: int, message: str, *, request_type: str) -> None:
+        super().__init__(f"QuickBooks answered {status} to {request_type}: {message}",
+                         code=str(status))
+        self.status = status
+        self.status_message = message
+        self.request_type = request_type
+
+
+class QbwcHresultError(ConnectorError):
+    """The request processor failed the whole message set."""
+
+    def __init__(self, hresult: str, message: str) -> None:
+        plain = HRESULTS.get(hresult.upper().replace("0X", "0x"), "the request processor failed")
+        super().__init__(f"{plain} ({hresult}: {message})", code=hresult)
+        self.hresult = hresult
+
+
+def _person(code: str, message: str, remedy: str) -> Resolution:
+    return Resolution(action=Action.NEEDS_PERSON, code=code, message=message, remedy=remedy)
+
+
+def classify(error: Exception, request: ExportRequest) -> Resolution:
+    """The resolution of a native failure (see the module docstring)."""
+    what = request.describe()
+    if isinstance(error, QbdValidationError):
+        return _person("validation", error.message, error.remedy or "Correct it in the MMS")
+    if isinstance(error, QbwcHresultError):
+        if error.hresult.lower() == HRESULT_PARSE_ERROR:
+            return _person(error.hresult, f"{what}: {error.message}",
+                           "This is a ledgersync bug or a QuickBooks version mismatch: send "
+                           "the item's history to support; requeue it after an upgrade")
+        return Resolution(action=Action.RETRY, code=error.hresult, message=error.message,
+                          remedy="Make sure QuickBooks can open the company file on the "
+                          "Web Connector's computer")
+    if isinstance(error, QbxmlStatusError):
+        return _status(error, what)
+    if isinstance(error, QbdInDoubt):
+        return Resolution(action=Action.IN_DOUBT, code=error.code, message=error.message)
+    if isinstance(error, ConnectorError) and not error.sent:
+        return Resolution(action=Action.RETRY, code=error.code, message=str(error))
+    return Resolution(action=Action.IN_DOUBT, message=f"unexpected failure: "
+                      f"{type(error).__name__}: {error}")
+
+
+def _status(error: QbxmlStatusError, what: str) -> Resolution:
+    code, text, status = str(error.status), error.status_message, error.status
+    said = f"{what}: QuickBooks said {status}: {text}"
+    if status in TRANSIENT:
+        return Resolution(action=Action.RETRY, code=code, message=f"{said} (will retry later)",
+                          remedy="Close the record in QuickBooks if someone has it open")
+    if status == 3200:
+        return Resolution(action=Action.REREAD, code=code, message=said)
+    if status == 3100:
+        return _person(code, said, "A record with this name already exists in QuickBooks "
+                       "and is not this one: if it is the same, link it with `ledgersync map "
+                       "customer MEMBER 'QuickBooks name'`; otherwise give the member a "
+                       "distinct name in the MMS; then requeue")
+    if status == 3120:
+        return _person(code, said, "The QuickBooks record it points at was deleted or "
+                       "merged. If that was intended, clear the link with `ledgersync unlink` "
+                       "so it is written again; then requeue")
+    if status == 3140:
+        return _person(code, said, "A customer, item, account, terms or tax item it refers "
+                       "to is missing or inactive in QuickBooks: create or reactivate it "
+                       "there, or map the MMS value to an existing one with `ledgersync map`, "
+                       "then requeue")
+    if status == 3070 or 3000 <= status <= 3031:
+        return _person(code, said, "Correct the value in the MMS and record it again")
+    if status == 3210:
+        return _person(code, said, "QuickBooks refused a value: check the open balance of "
+                       "the invoice or credit in QuickBooks (it may have been paid or "
+                       "applied there already), fix it there or in the MMS, then requeue")
+    if status == 3250:
+        return _person(code, said, "Turn the feature on in QuickBooks (Edit > "
+                       "Preferences), or stop sending it, then requeue")
+    if status in (3260, 3261):
+        return Resolution(
+            action=Action.PAUSE_COMPANY, code=code, message=said,
+            remedy="In QuickBooks, log in as the administrator, open Edit > Preferences > "
+            "Integrated Applications > Company Preferences and give ledgersync access "
+            "(including personal data); then `ledgersync companies resume`")
+    if status in (1030, 1060):
+        return _person(code, said, "This QuickBooks version does not take this request: "
+                       "update QuickBooks, or report it to ledgersync support")
+    return _person(code, said, "Read QuickBooks' message above, correct the record in "
+                   "QuickBooks or the MMS, then requeue")

@@ -1,0 +1,144 @@
+"""`ledgersync qbd set-password|qwc|lists` and `ledgersync sandbox qbd`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from ledgersync import Member, StateStore, open
+from ledgersync.cli import cli, sandbox
+from ledgersync_qbd.cli import qbd, sandbox_qbd
+from ledgersync_qbd.qbwc.app import QbwcApp
+from ledgersync_qbd.qbwc.auth import SECRET_NAME, verify_password
+from ledgersync_qbd.server import ServerThread
+from ledgersync_qbd.xmlsafe import parse
+
+from .conftest import MAPPINGS, PASSWORD, USER
+
+KEY = "q" * 43 + "="
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LEDGERSYNC_SECRET_KEY", KEY)
+    monkeypatch.setenv("QBD_CLI_PASSWORD", PASSWORD)
+    path = tmp_path / "ledgersync.toml"
+    path.write_text(f"""
+[ledger]
+url = "{database_url}"
+
+[plugins]
+enabled = ["qbd"]
+
+[companies.harbor]
+connector = "qbd"
+schedule = "15m"
+
+[companies.harbor.qbd]
+username = "{USER}"
+password = "env:QBD_CLI_PASSWORD"
+busy_seconds = 0
+""", encoding="utf-8")
+    open(path).close()  # creates the ledger's tables
+    if "qbd" not in cli.commands:
+        cli.add_command(qbd)
+    if "qbd" not in sandbox.commands:
+        sandbox.add_command(sandbox_qbd)
+    return path
+
+
+def run(config: Path, *args: str, stdin: str | None = None) -> Result:
+    result = CliRunner().invoke(cli, ["--config", str(config), *args], input=stdin,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_set_password_stores_a_scrypt_hash_only(config: Path) -> None:
+    run(config, "qbd", "set-password", "harbor", "--password-stdin",
+        stdin="a-new-long-password\n")
+    with open(config) as ledger:
+        stored = ledger.secrets("harbor").get(SECRET_NAME)
+    assert stored is not None
+    assert stored.startswith("scrypt$")
+    assert "a-new-long-password" not in stored
+    assert verify_password("a-new-long-password", stored)
+
+
+def test_a_short_password_is_refused(config: Path) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(config), "qbd", "set-password", "harbor",
+                                      "--password-stdin"], input="short\n")
+    assert result.exit_code != 0
+    assert "at least 8" in result.output
+
+
+def test_qwc_is_written_with_stable_guids_per_company(config: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.qwc", tmp_path / "b.qwc"
+    run(config, "qbd", "qwc", "harbor", "--url", "https://sync.example.org/qbwc", "-o",
+        str(first))
+    run(config, "qbd", "qwc", "harbor", "--url", "https://sync.example.org/qbwc", "-o",
+        str(second))
+    assert first.read_text() == second.read_text()
+    qwc = parse(first.read_bytes(), max_bytes=100_000)
+    assert qwc.tag == "QBWCXML"
+    values = {child.tag: child.text or "" for child in qwc}
+    assert values["AppURL"] == "https://sync.example.org/qbwc"
+    assert values["AppSupport"] == "https://sync.example.org/"
+    assert values["UserName"] == USER
+    assert values["QBType"] == "QBFS"
+    assert values["IsReadOnly"] == "false"
+    assert values["OwnerID"].startswith("{")
+    assert values["FileID"].startswith("{")
+    assert qwc.findtext("Scheduler/RunEveryNMinutes") == "15"
+    assert values["AppName"] == "ledgersync (harbor)"
+
+
+def test_qwc_warns_about_plain_http_away_from_localhost(config: Path, tmp_path: Path) -> None:
+    result = run(config, "qbd", "qwc", "harbor", "--url", "http://sync.example.org/qbwc", "-o",
+                 str(tmp_path / "x.qwc"))
+    assert "https" in result.output
+
+
+def test_lists_are_shown_and_a_refresh_is_queued(config: Path) -> None:
+    assert "not read yet" in run(config, "qbd", "lists", "harbor").output
+    run(config, "qbd", "lists", "harbor", "--refresh", "--list", "items")
+    with open(config) as ledger:
+        assert StateStore(ledger.engine, "harbor").get("qbwc:lists:refresh") == ["items"]
+
+
+def test_sandbox_qbd_runs_one_update_against_a_server_and_says_what_happened(
+        config: Path, tmp_path: Path) -> None:
+    with open(config) as ledger:
+        for (kind, mms_id), remote in MAPPINGS.items():
+            ledger.map("harbor", kind, mms_id, remote)
+        ledger.record([Member(mms_id="M-1", display_name="Ada Keel")])
+        state = tmp_path / "company.pickle"
+        with ServerThread(QbwcApp(ledger)) as server:
+            args = ["sandbox", "qbd", "--url", f"{server.url}/qbwc", "--username", USER,
+                    "--password", PASSWORD, "--state-file", str(state)]
+            first = run(config, *args)
+            second = run(config, *args)
+    assert "outcome: done" in first.output
+    assert "closeConnection: ledgersync: 1 written" in first.output
+    assert "1 customer(s)" in first.output
+    assert "authenticate: none" in second.output
+    assert "1 customer(s)" in second.output  # the company file was kept between runs
+
+
+def test_sandbox_qbd_reports_a_wrong_password(config: Path) -> None:
+    with open(config) as ledger, ServerThread(QbwcApp(ledger)) as server:
+        result = run(config, "sandbox", "qbd", "--url", f"{server.url}/qbwc", "--username",
+                     USER, "--password", "wrong")
+    assert "outcome: nvu" in result.output
+
+
+def test_the_plugin_registers_its_commands() -> None:
+    from ledgersync_qbd.plugin import ledgersync_register_commands
+
+    group = click.Group(commands={"sandbox": click.Group("sandbox")})
+    ledgersync_register_commands(group)
+    assert {"serve", "qbd", "sandbox"} <= set(group.commands)
+    assert "qbd" in group.commands["sandbox"].commands  # type: ignore[attr-defined]
