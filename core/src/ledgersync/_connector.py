@@ -72,6 +72,8 @@ class ExportResult:
     external_id: str
     version_token: str | None = None
     warnings: tuple[str, ...] = ()
+    #: Remote requests this item cost (its claim counted one): more for lookups or refreshes,
+    #: 0 when it rode in a batch request another item of the batch reports.
     requests_made: int = 1
 
 
@@ -125,6 +127,7 @@ class Connector(abc.ABC):
         max_in_flight=4, requests_per_minute=None
     )
     #: Items one :meth:`export_batch` call may carry; 1 means the connector does not batch.
+    #: For a batching connector, ``max_in_flight`` counts requests (of up to this many items).
     batch_size: ClassVar[int] = 1
     #: "push": workers call :meth:`export`. "pull": the remote side asks for work (QuickBooks
     #: Desktop's Web Connector) through :meth:`ledgersync.Ledger.pull`; workers never claim

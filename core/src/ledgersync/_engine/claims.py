@@ -189,7 +189,9 @@ def _capacity(
         .select_from(sync_items)
         .where(sync_items.c.company == company, sync_items.c.status == Status.IN_FLIGHT.value)
     ).scalar_one()
-    capacity = limits.max_in_flight - in_flight
+    # A batching connector sends up to batch_size items per request: max_in_flight counts
+    # requests at once, so as many batches of items may be in flight.
+    capacity = limits.max_in_flight * batch_size(ctx, company) - in_flight
     if limits.requests_per_minute is not None:
         used = state.window_count if _window_open(state, now) else 0
         capacity = min(capacity, limits.requests_per_minute - used)
@@ -209,13 +211,24 @@ def _spend_requests(conn: Connection, company: str, state: Any, now: dt.datetime
     conn.execute(sa.update(companies).where(companies.c.name == company).values(**values))
 
 
+def batch_size(ctx: EngineContext, company: str) -> int:
+    """Items the company's connector sends per request (1 unless it batches)."""
+    try:
+        return max(1, int(ctx.connector(company).batch_size))
+    except Exception:  # noqa: BLE001 - a connector that cannot start is reported per item
+        return 1
+
+
 def add_requests(conn: Connection, company: str, n: int) -> None:
-    """Count extra requests an export made (lookups, token refreshes) against the window."""
-    if n > 0:
+    """Correct the window by what an export cost beyond the one request its claim counted:
+    extra requests (lookups, token refreshes) add; an item that needed none, or rode in a
+    batch request another item counted, gives its request back. Never below zero."""
+    if n != 0:
+        count = companies.c.window_count + n
         conn.execute(
             sa.update(companies)
             .where(companies.c.name == company)
-            .values(window_count=companies.c.window_count + n)
+            .values(window_count=sa.case((count < 0, 0), else_=count))
         )
 
 

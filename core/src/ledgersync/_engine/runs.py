@@ -26,7 +26,7 @@ from .._config import CompanyConfig
 from .._connector import ExportRequest, ExportResult
 from .._errors import LedgerSyncError
 from .._ledger.schema import companies, run_sections, runs, schedules, sync_events, sync_items
-from .claims import ClaimedItem, claim
+from .claims import ClaimedItem, batch_size, claim
 from .context import EngineContext, inserted_id
 from .export import ItemExporter, Outcome, unblock_items
 from .statuses import CLAIMABLE, Status
@@ -208,7 +208,8 @@ class Scheduler:
             for company, run_id in active.items():
                 if _should_stop(summary, max_items, deadline, stop):
                     return summary
-                limit = self.ctx.settings.claim_batch
+                # A batching connector gets at least a full batch per claim.
+                limit = max(self.ctx.settings.claim_batch, self._batch_size(company))
                 if max_items is not None:
                     limit = min(limit, max_items - summary.processed)
                 batch = claim(self.ctx, company, owner=self.owner, limit=limit, run_id=run_id)
@@ -286,10 +287,7 @@ class Scheduler:
                 return
 
     def _batch_size(self, company: str) -> int:
-        try:
-            return max(1, self.ctx.connector(company).batch_size)
-        except Exception:  # noqa: BLE001 - a connector that cannot start is reported per item
-            return 1
+        return batch_size(self.ctx, company)
 
     def _export_chunk(
         self,

@@ -1,0 +1,296 @@
+"""Engine benchmarks: per-item overhead with a no-op connector, and the cost of history.
+
+    PYTHONPATH=core/src python bench/engine_bench.py overhead --backend sqlite --items 100000
+    PYTHONPATH=core/src python bench/engine_bench.py overhead --backend postgresql \
+        --items 100000 --workers 2
+    PYTHONPATH=core/src python bench/engine_bench.py history --backend sqlite --reps 5
+
+``overhead``: record N members across 4 companies (timed apart), open a run per company, then
+W worker processes run ``run_pending`` until idle. Reported: recording ms/item, wall time of the
+work, and ms per item per worker (= wall x W / N), the figure the targets are stated in.
+
+``history``: two ledgers side by side, one empty, one holding 1,000,000 synced items (members
+and invoices, with their links, dependencies and 3 events each) and 100 old errors, inserted
+in bulk. Each repetition records 1,000 new members in both and times syncing them; reported:
+median per ledger and the ratio.
+
+PostgreSQL: ``--url`` (default env LEDGERSYNC_BENCH_DATABASE_URL, else the local ``test``
+database); each run works in its own schema, dropped first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import sqlalchemy as sa
+
+import ledgersync as ls
+from ledgersync._ledger import schema
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+COMPANIES = ("c1", "c2", "c3", "c4")
+
+
+# -- a connector that does nothing -----------------------------------------------------------------
+
+
+@attrs.frozen
+class NoopSettings:
+    pass
+
+
+class NoopConnector(ls.Connector):
+    """Answers every export at once: what remains is the engine's own cost."""
+
+    name: ClassVar[str] = "noop"
+    display_name: ClassVar[str] = "No-op"
+    supported_kinds: ClassVar[frozenset[str]] = frozenset({"member", "invoice"})
+    settings_type: ClassVar[type[NoopSettings]] = NoopSettings
+    default_limits: ClassVar[ls.ConnectorLimits] = ls.ConnectorLimits(
+        max_in_flight=64, requests_per_minute=None)
+
+    def export(self, request: ls.ExportRequest) -> ls.ExportResult:
+        return ls.ExportResult(external_id=f"r{request.item_id}")
+
+    def lookup(self, request: ls.ExportRequest) -> ls.ExportResult | None:
+        return None
+
+    def classify_error(self, error: Exception, request: ls.ExportRequest) -> ls.Resolution:
+        return ls.Resolution(action=ls.Action.RETRY, message=str(error))
+
+
+class NoopPlugin:
+    @ls.hookimpl
+    def ledgersync_connectors(self) -> list[type[ls.Connector]]:
+        return [NoopConnector]
+
+
+def open_ledger(url: str) -> ls.Ledger:
+    config = ls.parse_config({"ledger": {"url": url}, "companies": {
+        name: {"connector": "noop", "schedule": "manual"} for name in COMPANIES}})
+    return ls.open(config, plugins=[NoopPlugin()], load_entrypoints=False)
+
+
+def fresh_url(backend: str, name: str, pg_url: str) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp(prefix='lsbench-')}/{name}.db"
+    admin = sa.create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    admin.dispose()
+    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={name}"})
+    return url.render_as_string(hide_password=False)
+
+
+def members(prefix: str, n: int) -> list[ls.Record]:
+    return [ls.Member(mms_id=f"{prefix}{i}", display_name=f"Member {prefix}{i}")
+            for i in range(n)]
+
+
+# -- overhead --------------------------------------------------------------------------------
+
+
+def worker_main(url: str) -> None:
+    """A worker process: import, open, wait for "go", work until idle, report."""
+    ledger = open_ledger(url)
+    sys.stdin.readline()
+    start = time.time()
+    summary = ledger.run_pending()
+    end = time.time()
+    print(json.dumps({"start": start, "end": end, "processed": summary.processed}), flush=True)
+    ledger.close()
+
+
+def overhead(args: argparse.Namespace) -> dict[str, Any]:
+    url = fresh_url(args.backend, "lsbench_overhead", args.url)
+    ledger = open_ledger(url)
+    per_company = args.items // len(COMPANIES)
+    start = time.perf_counter()
+    for name in COMPANIES:
+        for chunk in range(0, per_company, 5000):
+            count = min(5000, per_company - chunk)
+            ledger.record(members(f"{name}-{chunk}-", count), companies=[name])
+    recording = time.perf_counter() - start
+    for name in COMPANIES:
+        ledger.run_now(name)
+    ledger.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(Path(__file__).resolve().parents[1] / "core" / "src"),
+                    os.environ.get("PYTHONPATH")) if p)}
+    procs = [subprocess.Popen([sys.executable, __file__, "worker", "--url", url],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+             for _ in range(args.workers)]
+    time.sleep(3)  # let them import and open
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    reports = [json.loads(proc.communicate()[0]) for proc in procs]
+    wall = max(r["end"] for r in reports) - min(r["start"] for r in reports)
+    processed = sum(r["processed"] for r in reports)
+    check = open_ledger(url)
+    counts = check.status_counts()
+    check.close()
+    assert processed == per_company * len(COMPANIES), (processed, counts)
+    assert set(k[1] for k in counts) == {"synced"}, counts
+    return {
+        "bench": "overhead", "backend": args.backend, "items": processed,
+        "workers": args.workers,
+        "recording_ms_per_item": round(recording / processed * 1000, 3),
+        "work_seconds": round(wall, 2),
+        "items_per_second": round(processed / wall, 1),
+        "ms_per_item_per_worker": round(wall * args.workers / processed * 1000, 3),
+        "per_worker": [r["processed"] for r in reports],
+    }
+
+
+# -- history ---------------------------------------------------------------------------------
+
+
+def fill_history(url: str, synced: int, errors: int, *, analyze: bool) -> float:
+    """Bulk-insert ``synced`` synced items (a quarter members, the rest invoices of those members)
+    with their links, dependencies and events, and ``errors`` old errors, all in company c1."""
+    ledger = open_ledger(url)  # creates the schema
+    engine = ledger.engine
+    start = time.perf_counter()
+    old = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(schema.companies), [{"name": name, "updated_at": old}
+                                                   for name in COMPANIES])
+    n_members = synced // 4
+    chunk = 20_000
+    next_id = 1_000
+    with engine.begin() as conn:
+        conn.execute(sa.insert(schema.runs), [
+            {"company": "c1", "trigger": "schedule", "status": "finished",
+             "scheduled_for": old + dt.timedelta(hours=h), "started_at": old,
+             "finished_at": old} for h in range(1000)])
+    for base in range(0, synced + errors, chunk):
+        items, links, deps, events = [], [], [], []
+        for i in range(base, min(base + chunk, synced + errors)):
+            item_id = next_id + i
+            is_member = i < n_members
+            kind = "member" if is_member else "invoice"
+            mms_id = f"H{i}" if is_member else f"HI{i}"
+            status = "synced" if i < synced else "error"
+            items.append({
+                "id": item_id, "company": "c1", "kind": kind, "mms_id": mms_id,
+                "operation": "create", "status": status, "priority": 2 if is_member else 3,
+                "member_id": None if is_member else f"H{i % n_members}",
+                "payload": json.dumps({"kind": kind, "mms_id": mms_id}),
+                "payload_hash": f"{i:064d}", "generation": 1,
+                "idempotency_key": f"ls-{i:040d}", "attempts": 1 if status == "synced" else 10,
+                "next_attempt_at": old, "external_id": f"r{i}" if status == "synced" else None,
+                "error_code": None if status == "synced" else "inactive",
+                "error_message": None if status == "synced" else "an item is inactive",
+                "run_id": 1 + i % 1000, "created_at": old, "updated_at": old,
+                "synced_at": old if status == "synced" else None,
+            })
+            if status == "synced":
+                links.append({"company": "c1", "kind": kind, "mms_id": mms_id,
+                              "external_id": f"r{i}", "linked_by": "sync", "updated_at": old})
+            if not is_member:
+                deps.append({"item_id": item_id, "kind": "member", "mms_id": f"H{i % n_members}",
+                             "company": "c1", "field": "member_id"})
+            for frm, to in ((None, "pending"), ("pending", "in_flight"), ("in_flight", status)):
+                events.append({"item_id": item_id, "company": "c1", "kind": kind,
+                               "run_id": 1 + i % 1000, "at": old, "from_status": frm,
+                               "to_status": to, "level": "info", "actor": "history"})
+        with engine.begin() as conn:
+            conn.execute(sa.insert(schema.sync_items), items)
+            if links:
+                conn.execute(sa.insert(schema.links), links)
+            if deps:
+                conn.execute(sa.insert(schema.sync_item_dependencies), deps)
+            conn.execute(sa.insert(schema.sync_events), events)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('sync_items', 'id'), "
+                                 "(SELECT max(id) FROM sync_items))")
+    if analyze:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    ledger.close()
+    return time.perf_counter() - start
+
+
+def timed_sync(url: str, rep: int, n: int) -> float:
+    ledger = open_ledger(url)
+    ledger.record(members(f"new{rep}-", n), companies=["c1"])
+    start = time.perf_counter()
+    summary = ledger.sync("c1")
+    elapsed = time.perf_counter() - start
+    ledger.close()
+    assert summary.outcomes == {"synced": n}, summary.outcomes
+    return elapsed
+
+
+def history(args: argparse.Namespace) -> dict[str, Any]:
+    big = fresh_url(args.backend, "lsbench_history", args.url)
+    # PostgreSQL's autovacuum analyzes a table this size by itself; SQLite never does unless
+    # someone runs ANALYZE (or PRAGMA optimize), so by default its planner has no statistics.
+    analyze = args.analyze if args.analyze is not None else args.backend == "postgresql"
+    fill_seconds = fill_history(big, args.history_items, args.errors, analyze=analyze)
+    empty = fresh_url(args.backend, "lsbench_empty", args.url)
+    open_ledger(empty).close()
+    times: dict[str, list[float]] = {"empty": [], "history": []}
+    for rep in range(args.reps):
+        # Alternate the order so that drift (cache, autovacuum) hits both alike.
+        order = [("empty", empty), ("history", big)]
+        for label, url in order if rep % 2 == 0 else reversed(order):
+            times[label].append(timed_sync(url, rep, args.new_items))
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    return {
+        "bench": "history", "backend": args.backend, "history_items": args.history_items,
+        "old_errors": args.errors, "new_items": args.new_items, "reps": args.reps,
+        "analyzed": analyze,
+        "fill_seconds": round(fill_seconds, 1),
+        "seconds": {label: [round(v, 3) for v in values] for label, values in times.items()},
+        "median_seconds": {label: round(v, 3) for label, v in medians.items()},
+        "ratio": round(medians["history"] / medians["empty"], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    worker = sub.add_parser("worker")
+    worker.add_argument("--url", required=True)
+    for name in ("overhead", "history"):
+        p = sub.add_parser(name)
+        p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+        p.add_argument("--url", default=os.environ.get("LEDGERSYNC_BENCH_DATABASE_URL",
+                                                       DEFAULT_PG))
+    over = sub.choices["overhead"]
+    over.add_argument("--items", type=int, default=100_000)
+    over.add_argument("--workers", type=int, default=1)
+    hist = sub.choices["history"]
+    hist.add_argument("--history-items", type=int, default=1_000_000)
+    hist.add_argument("--errors", type=int, default=100)
+    hist.add_argument("--new-items", type=int, default=1_000)
+    hist.add_argument("--reps", type=int, default=5)
+    hist.add_argument("--analyze", action=argparse.BooleanOptionalAction, default=None,
+                      help="run ANALYZE after the bulk insert (default: on PostgreSQL only)")
+    args = parser.parse_args()
+    if args.command == "worker":
+        worker_main(args.url)
+        return
+    result = overhead(args) if args.command == "overhead" else history(args)
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
