@@ -45,7 +45,10 @@ class EngineSettings:
     backoff_base_seconds: float = 30.0
     backoff_cap_seconds: float = 3600.0
     max_attempts: int = 10
-    claim_batch: int = 10
+    claim_batch: int = 25
+    # Successes written together (fewer commits), at most this many and this old.
+    completion_group: int = 25
+    completion_group_seconds: float = 0.5
     # A run stays open while work falls due within this many seconds (a throttle's wait).
     linger_seconds: float = 90.0
     poll_seconds: float = 5.0

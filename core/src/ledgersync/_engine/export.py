@@ -3,9 +3,11 @@ and what each kind of failure does to the item."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +18,11 @@ from sqlalchemy.engine import Connection
 from .._config import CompanyConfig
 from .._connector import Connector, ExportRequest, ExportResult, Operation
 from .._errors import ConnectorError
-from .._ledger.schema import companies, links, mappings, sync_item_dependencies, sync_items
+from .._ledger.database import read_connection
+from .._ledger.schema import companies, links, sync_items
 from .._records import Member, Record, record_from_json
 from .._resolution import Action, Resolution
+from . import statements
 from .backoff import backoff_seconds
 from .claims import ClaimedItem, add_requests, extend_leases, fenced_update
 from .context import EngineContext, event_row, idempotency_key, insert_events
@@ -28,6 +32,19 @@ log = logging.getLogger(__name__)
 
 #: Extra immediate tries within one attempt, for token refreshes and stale version tokens.
 _IMMEDIATE_RETRIES = 2
+
+
+@attrs.frozen(kw_only=True)
+class _PendingSync:
+    """A success not written yet (see :meth:`ItemExporter.grouped`)."""
+
+    item: ClaimedItem
+    result: ExportResult
+    warnings: str | None
+    level: str
+    message: str
+    extra_requests: int
+    at: dt.datetime
 
 
 @attrs.frozen
@@ -42,6 +59,13 @@ class Outcome:
 class ItemExporter:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self._last_heartbeat: dict[tuple[str, str], dt.datetime] = {}
+        self._grouping = False
+        self._prefetched_refs: dict[int, list[Any]] = {}
+        self._prefetched_own: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+        self._pending: list[_PendingSync] = []
+        # Links of the group's successes, not written yet: (company, kind, MMS id) -> ids.
+        self._overlay: dict[tuple[str, str, str], tuple[str, str | None]] = {}
 
     def process(self, item: ClaimedItem) -> Outcome:
         """Export one claimed item and record the outcome (push-mode connectors)."""
@@ -74,8 +98,12 @@ class ItemExporter:
                     remedy="Record it again from the MMS, then requeue",
                 ),
             )
-        with self.ctx.engine.connect() as conn:
-            references, missing, own = _resolve_references(conn, item)
+        prefetched = self._from_prefetch(item)
+        if prefetched is not None:
+            references, missing, own = prefetched
+        else:
+            with read_connection(self.ctx.engine) as conn:
+                references, missing, own = _resolve_references(conn, item, self._overlay)
         if missing:
             return self._block(item, "; ".join(missing))
         external_id, version_token = own if own else (None, None)
@@ -165,11 +193,45 @@ class ItemExporter:
 
     # -- batches and pull-mode connectors --------------------------------------------------------
 
+    def prefetch(self, batch: Sequence[ClaimedItem]) -> None:
+        """Read the references and own links of a claimed batch in two queries, so items
+        whose dependencies are all there need no read of their own."""
+        self._prefetched_refs = {item.id: [] for item in batch}
+        self._prefetched_own = {}
+        if not batch:
+            return
+        with read_connection(self.ctx.engine) as conn:
+            for row in conn.execute(statements.REFERENCES_MANY,
+                                    {"b_items": [item.id for item in batch]}):
+                self._prefetched_refs[row.item_id].append(row)
+            for company in {item.company for item in batch}:
+                keys = [(i.kind, i.mms_id) for i in batch if i.company == company]
+                for link in conn.execute(statements.OWN_LINKS_MANY,
+                                         {"b_company": company, "b_keys": keys}):
+                    self._prefetched_own[(company, link.kind, link.mms_id)] = (
+                        link.external_id, link.version_token)
+
+    def forget_prefetch(self) -> None:
+        self._prefetched_refs = {}
+        self._prefetched_own = {}
+
+    def _from_prefetch(
+        self, item: ClaimedItem
+    ) -> tuple[dict[tuple[str, str], str], list[str], tuple[str, str | None] | None] | None:
+        rows = self._prefetched_refs.get(item.id)
+        if rows is None:
+            return None
+        references, missing = _references_from(rows, item, self._overlay)
+        if missing:
+            return None  # read again: it may have arrived since, and the reason needs a read
+        key = (item.company, item.kind, item.mms_id)
+        return references, [], self._overlay.get(key, self._prefetched_own.get(key))
+
     def rebuild_request(self, item: ClaimedItem) -> ExportRequest:
         """The request of an item claimed earlier (pull mode: the answer comes later)."""
         record = record_from_json(json.loads(item.payload, parse_float=Decimal))
-        with self.ctx.engine.connect() as conn:
-            references, _missing, own = _resolve_references(conn, item)
+        with read_connection(self.ctx.engine) as conn:
+            references, _missing, own = _resolve_references(conn, item, self._overlay)
         return _request(item, record, references, own)
 
     def needs_own_call(self, item: ClaimedItem, request: ExportRequest) -> bool:
@@ -322,29 +384,98 @@ class ItemExporter:
         warnings = "; ".join(result.warnings) if result.warnings else None
         level = "warning" if warnings else "info"
         message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
+        done = _PendingSync(item=item, result=result, warnings=warnings, level=level,
+                            message=message, extra_requests=extra_requests, at=self.ctx.now())
+        if self._grouping:
+            self._pending.append(done)
+            self._overlay[(item.company, item.kind, item.mms_id)] = (
+                result.external_id, result.version_token)
+            if len(self._pending) >= self.ctx.settings.completion_group:
+                self.flush()
+            return Outcome(Status.SYNCED, level)
+        if not self._write_synced([done]):
+            return Outcome(None, "warning")  # the lease was lost; kept in the history only
+        return Outcome(Status.SYNCED, level)
+
+    @contextlib.contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Record successes of the items processed inside in few transactions.
+
+        No transaction stays open meanwhile (the items simply stay ``in_flight`` under their
+        lease until the group is written), and the links of the group's items are visible
+        to the items after them at once. A crash before the write leaves those items to the
+        lease reaper: ``in_doubt``, looked up, never sent twice.
+        """
+        self._grouping = True
+        try:
+            yield
+        finally:
+            self._grouping = False
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the successes waiting in the group, if any."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            try:
+                self._write_synced(pending)
+            finally:
+                self._overlay.clear()
+
+    def flush_if_old(self) -> None:
+        """Write the group if its oldest success waited longer than the engine allows."""
+        if self._pending and (self.ctx.now() - self._pending[0].at).total_seconds() >= (
+                self.ctx.settings.completion_group_seconds):
+            self.flush()
+
+    def _write_synced(self, group: list[_PendingSync]) -> list[_PendingSync]:
+        """Record the successes of ``group``; returns those whose lease still held."""
         now = self.ctx.now()
         with self.ctx.engine.begin() as conn:
-            done = fenced_update(conn, item, {
-                "status": Status.SYNCED.value, "status_reason": warnings,
-                "external_id": result.external_id, "version_token": result.version_token,
-                "needs_lookup": False, "lease_owner": None, "lease_expires_at": None,
-                "error_code": None, "error_message": None, "error_remedy": None,
-                "synced_at": now, "updated_at": now,
-            })
-            if not done:
-                return self._lease_lost(conn, item, f"synced as {result.external_id}")
-            # The sync itself goes into the history first: what it sets off comes after it.
-            insert_events(conn, [event_row(
-                item_id=item.id, company=item.company, kind=item.kind, at=now,
-                actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
-                to_status=Status.SYNCED.value, reason=message, level=level, run_id=item.run_id,
-            )])
-            _link(conn, item, result, now)
-            _unblock_dependents(conn, item, now)
-            _follow_deferred(conn, item, now)
-            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
-            extend_leases(self.ctx, conn, item.lease_owner, item.company)
-        return Outcome(Status.SYNCED, level)
+            written: list[_PendingSync] = []
+            for done in group:
+                item, result = done.item, done.result
+                fenced = conn.execute(statements.SYNCED, {
+                    "b_id": item.id, "b_owner": item.lease_owner, "b_reason": done.warnings,
+                    "b_external_id": result.external_id,
+                    "b_version_token": result.version_token, "b_now": done.at,
+                }).rowcount == 1
+                follows = False
+                if not fenced:
+                    # Either the lease is gone, or a newer MMS version waits: the slow path.
+                    fenced = fenced_update(conn, item, {
+                        "status": Status.SYNCED.value, "status_reason": done.warnings,
+                        "external_id": result.external_id,
+                        "version_token": result.version_token, "needs_lookup": False,
+                        "lease_owner": None, "lease_expires_at": None, "error_code": None,
+                        "error_message": None, "error_remedy": None, "synced_at": done.at,
+                        "updated_at": done.at,
+                    })
+                    if not fenced:
+                        self._lease_lost(conn, item, f"synced as {result.external_id}")
+                        continue
+                    follows = True
+                # The sync itself goes into the history first: what it sets off comes after.
+                conn.execute(statements.INSERT_EVENT, [event_row(
+                    item_id=item.id, company=item.company, kind=item.kind, at=done.at,
+                    actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
+                    to_status=Status.SYNCED.value, reason=done.message, level=done.level,
+                    run_id=item.run_id,
+                )])
+                if follows:
+                    _follow_deferred(conn, item, now)
+                written.append(done)
+            _link_all(conn, written)
+            _unblock_all(conn, written, now)
+            extra: dict[str, int] = {}
+            for done in written:
+                cost = done.result.requests_made - 1 + done.extra_requests
+                extra[done.item.company] = extra.get(done.item.company, 0) + cost
+            for company, cost in extra.items():
+                add_requests(conn, company, cost)
+            if written:
+                self._heartbeat(conn, written[-1].item, now)
+        return written
 
     def _finish(
         self,
@@ -358,6 +489,7 @@ class ItemExporter:
         stop_company: bool = False,
     ) -> Outcome:
         check_transition(f"{item.kind} {item.mms_id!r}", Status.IN_FLIGHT, status)
+        self.flush()  # the history keeps the order in which outcomes happened
         now = self.ctx.now()
         with self.ctx.engine.begin() as conn:
             done = fenced_update(conn, item, {
@@ -366,7 +498,7 @@ class ItemExporter:
             })
             if not done:
                 return self._lease_lost(conn, item, f"{status.value}: {reason}")
-            extend_leases(self.ctx, conn, item.lease_owner, item.company)
+            self._heartbeat(conn, item, now)
             insert_events(conn, [event_row(
                 item_id=item.id, company=item.company, kind=item.kind, at=now,
                 actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
@@ -374,6 +506,15 @@ class ItemExporter:
                 run_id=item.run_id,
             )])
         return Outcome(status, level, stop_company=stop_company)
+
+    def _heartbeat(self, conn: Connection, item: ClaimedItem, now: dt.datetime) -> None:
+        """Keep the rest of this worker's batch leased, once half the lease has passed (the
+        claim itself set the lease, so the first item of a batch never needs it)."""
+        key = (item.lease_owner, item.company)
+        last = self._last_heartbeat.setdefault(key, now)
+        if (now - last).total_seconds() >= self.ctx.settings.lease_seconds / 2:
+            extend_leases(self.ctx, conn, item.lease_owner, item.company)
+            self._last_heartbeat[key] = now
 
     def _lease_lost(self, conn: Connection, item: ClaimedItem, result: str) -> Outcome:
         # Keep the late result in the history for the reconciler; never overwrite the item.
@@ -415,39 +556,38 @@ def _unknown(exc: BaseException) -> Resolution:
 
 
 def _resolve_references(
-    conn: Connection, item: ClaimedItem
+    conn: Connection,
+    item: ClaimedItem,
+    overlay: dict[tuple[str, str, str], tuple[str, str | None]],
 ) -> tuple[dict[tuple[str, str], str], list[str], tuple[str, str | None] | None]:
     """Remote ids of everything the item depends on, what is missing, and its own link."""
-    deps = sync_item_dependencies
-    rows = conn.execute(
-        sa.select(deps.c.kind, deps.c.mms_id, deps.c.field,
-                  links.c.external_id.label("linked"), mappings.c.external_id.label("mapped"))
-        .select_from(
-            deps.outerjoin(links, sa.and_(links.c.company == deps.c.company,
-                                          links.c.kind == deps.c.kind,
-                                          links.c.mms_id == deps.c.mms_id))
-            .outerjoin(mappings, sa.and_(mappings.c.company == deps.c.company,
-                                         mappings.c.kind == deps.c.kind,
-                                         mappings.c.mms_id == deps.c.mms_id))
-        )
-        .where(deps.c.item_id == item.id)
-    ).all()
+    rows = conn.execute(statements.REFERENCES, {"b_item": item.id}).all()
+    references, missing = _references_from(rows, item, overlay)
+    reasons = [_why_missing(conn, item.company, row.kind, row.mms_id, row.field)
+               for row in missing]
+    own_row = conn.execute(statements.OWN_LINK, {
+        "b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id}).first()
+    own = (own_row.external_id, own_row.version_token) if own_row else None
+    return references, reasons, overlay.get((item.company, item.kind, item.mms_id), own)
+
+
+def _references_from(
+    rows: Sequence[Any],
+    item: ClaimedItem,
+    overlay: dict[tuple[str, str, str], tuple[str, str | None]],
+) -> tuple[dict[tuple[str, str], str], list[Any]]:
+    """Resolved references, and the dependency rows that have no remote id yet."""
     references: dict[tuple[str, str], str] = {}
-    missing: list[str] = []
+    missing: list[Any] = []
     for row in rows:
         remote = row.mapped or row.linked
+        if remote is None and (item.company, row.kind, row.mms_id) in overlay:
+            remote = overlay[(item.company, row.kind, row.mms_id)][0]
         if remote is not None:
             references[(row.kind, row.mms_id)] = remote
         else:
-            missing.append(_why_missing(conn, item.company, row.kind, row.mms_id, row.field))
-    own_row = conn.execute(
-        sa.select(links.c.external_id, links.c.version_token).where(
-            links.c.company == item.company, links.c.kind == item.kind,
-            links.c.mms_id == item.mms_id,
-        )
-    ).first()
-    own = (own_row.external_id, own_row.version_token) if own_row else None
-    return references, missing, own
+            missing.append(row)
+    return references, missing
 
 
 def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str) -> str:
@@ -470,6 +610,22 @@ def _map_verb(kind: str) -> str:
     return {"member": "customer", "gl_account": "account", "tax_rate": "tax"}.get(kind, kind)
 
 
+def _link_all(conn: Connection, group: list[_PendingSync]) -> None:
+    """Link every record of the group to its remote id (one upsert for all new links)."""
+    upserts = []
+    for done in group:
+        if done.item.operation == Operation.VOID.value:
+            _link(conn, done.item, done.result, done.at)
+            continue
+        upserts.append({
+            "b_company": done.item.company, "b_kind": done.item.kind,
+            "b_mms_id": done.item.mms_id, "b_external_id": done.result.external_id,
+            "b_version_token": done.result.version_token, "b_now": done.at,
+        })
+    if upserts:
+        conn.execute(statements.LINK_UPSERT[conn.dialect.name], upserts)
+
+
 def _link(conn: Connection, item: ClaimedItem, result: ExportResult, now: dt.datetime) -> None:
     key = (links.c.company == item.company, links.c.kind == item.kind,
            links.c.mms_id == item.mms_id)
@@ -477,33 +633,46 @@ def _link(conn: Connection, item: ClaimedItem, result: ExportResult, now: dt.dat
         conn.execute(sa.update(links).where(*key).values(
             version_token=result.version_token, updated_at=now))
         return
-    updated = conn.execute(sa.update(links).where(*key).values(
-        external_id=result.external_id, version_token=result.version_token,
-        linked_by="sync", updated_at=now,
-    ))
-    if updated.rowcount == 0:
-        conn.execute(sa.insert(links).values(
-            company=item.company, kind=item.kind, mms_id=item.mms_id,
-            external_id=result.external_id, version_token=result.version_token,
-            linked_by="sync", updated_at=now,
-        ))
+    conn.execute(statements.LINK_UPSERT[conn.dialect.name], {
+        "b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id,
+        "b_external_id": result.external_id, "b_version_token": result.version_token,
+        "b_now": now,
+    })
+
+
+def _unblock_all(conn: Connection, group: list[_PendingSync], now: dt.datetime) -> None:
+    """Release what waited for the records of the group (one statement where possible)."""
+    if not group:
+        return
+    if len(group) == 1 or not conn.dialect.update_returning:
+        for done in group:
+            _unblock_dependents(conn, done.item, now)
+        return
+    synced = {(d.item.company, d.item.kind, d.item.mms_id): d.item for d in group}
+    released = conn.execute(statements.UNBLOCK_MANY_RETURNING,
+                            {"b_keys": list(synced), "b_now": now}).all()
+    if released:
+        insert_events(conn, [event_row(
+            item_id=row.id, company=row.company, kind=row.kind, at=now, actor="engine",
+            from_status=Status.BLOCKED.value, to_status=Status.PENDING.value,
+            reason="a record it waits for synced",
+        ) for row in released])
 
 
 def _unblock_dependents(conn: Connection, item: ClaimedItem, now: dt.datetime) -> None:
-    waiting = conn.execute(
-        sa.select(sync_items.c.id, sync_items.c.kind).where(
-            sync_items.c.status == Status.BLOCKED.value,
-            sync_items.c.id.in_(
-                sa.select(sync_item_dependencies.c.item_id).where(
-                    sync_item_dependencies.c.company == item.company,
-                    sync_item_dependencies.c.kind == item.kind,
-                    sync_item_dependencies.c.mms_id == item.mms_id,
-                )
-            ),
-        )
-    ).all()
-    unblock_items(conn, item.company, waiting, now,
-                  reason=f"{item.kind.replace('_', ' ')} {item.mms_id!r} synced")
+    params = {"b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id,
+              "b_now": now}
+    reason = f"{item.kind.replace('_', ' ')} {item.mms_id!r} synced"
+    if not conn.dialect.update_returning:  # SQLite older than 3.35
+        waiting = conn.execute(statements.WAITING_ITEMS, params).all()
+        unblock_items(conn, item.company, waiting, now, reason=reason)
+        return
+    released = conn.execute(statements.UNBLOCK_RETURNING, params).all()
+    if released:
+        insert_events(conn, [event_row(
+            item_id=row.id, company=item.company, kind=row.kind, at=now, actor="engine",
+            from_status=Status.BLOCKED.value, to_status=Status.PENDING.value, reason=reason,
+        ) for row in released])
 
 
 def unblock_items(

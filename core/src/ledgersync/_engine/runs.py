@@ -248,17 +248,31 @@ class Scheduler:
             if on_item is not None:
                 on_item(item, label)
 
+        self.exporter.prefetch(batch)
+        try:
+            with self.exporter.grouped():
+                self._work_items(batch, count, deadline, stop)
+        finally:
+            self.exporter.forget_prefetch()
+
+    def _work_items(
+        self,
+        batch: list[ClaimedItem],
+        count: Callable[[ClaimedItem, Outcome], None],
+        deadline: float | None,
+        stop: threading.Event | None,
+    ) -> None:
         size = self._batch_size(batch[0].company)
-        grouped: list[tuple[ClaimedItem, ExportRequest]] = []
+        batched: list[tuple[ClaimedItem, ExportRequest]] = []
         for index, item in enumerate(batch):
             if stop is not None and stop.is_set():
                 for rest in batch[index:]:
                     self.exporter.release(rest, "worker shutting down")
-                for held, _ in grouped:
+                for held, _ in batched:
                     self.exporter.release(held, "worker shutting down")
                 return
             if deadline is not None and time.monotonic() >= deadline:
-                for rest in [*batch[index:], *(held for held, _ in grouped)]:
+                for rest in [*batch[index:], *(held for held, _ in batched)]:
                     self.exporter.release(rest, "the worker's deadline passed")
                 return
             if size == 1:
@@ -268,21 +282,22 @@ class Scheduler:
                 if isinstance(prepared, ExportRequest) and not self.exporter.needs_own_call(
                     item, prepared
                 ):
-                    grouped.append((item, prepared))
+                    batched.append((item, prepared))
                     continue
                 outcome = (prepared if isinstance(prepared, Outcome)
                            else self.exporter.export_prepared(item, prepared))
             count(item, outcome)
+            self.exporter.flush_if_old()
             if outcome.stop_company:
                 for rest in batch[index + 1:]:
                     self.exporter.release(rest, "company throttled or paused")
-                for held, _ in grouped:
+                for held, _ in batched:
                     self.exporter.release(held, "company throttled or paused")
                 return
-        for start in range(0, len(grouped), size):
-            chunk = grouped[start:start + size]
+        for start in range(0, len(batched), size):
+            chunk = batched[start:start + size]
             if self._export_chunk(chunk, count):
-                for held, _ in grouped[start + size:]:
+                for held, _ in batched[start + size:]:
                     self.exporter.release(held, "company throttled or paused")
                 return
 

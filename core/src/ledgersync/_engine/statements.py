@@ -1,0 +1,120 @@
+"""The statements of the per-item hot path, built once with bind parameters.
+
+Building SQLAlchemy statements is most of the engine's per-item CPU cost; these are the ones
+every exported item runs (reference lookup, fenced completion, link, dependents, history), so
+they are constructed at import time and only their parameters change. Bind parameter names
+start with ``b_`` so they never clash with the column names an UPDATE sets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .._ledger.schema import links, mappings, sync_events, sync_item_dependencies, sync_items
+from .statuses import Status
+
+_deps = sync_item_dependencies
+_items = sync_items
+
+_DEPENDENCY_JOIN = (
+    _deps.outerjoin(links, sa.and_(links.c.company == _deps.c.company,
+                                   links.c.kind == _deps.c.kind,
+                                   links.c.mms_id == _deps.c.mms_id))
+    .outerjoin(mappings, sa.and_(mappings.c.company == _deps.c.company,
+                                 mappings.c.kind == _deps.c.kind,
+                                 mappings.c.mms_id == _deps.c.mms_id))
+)
+_DEPENDENCY_COLUMNS = (_deps.c.item_id, _deps.c.kind, _deps.c.mms_id, _deps.c.field,
+                       links.c.external_id.label("linked"),
+                       mappings.c.external_id.label("mapped"))
+
+#: Remote ids of an item's dependencies, from links (synced records) or mappings (a person's).
+REFERENCES = (sa.select(*_DEPENDENCY_COLUMNS).select_from(_DEPENDENCY_JOIN)
+              .where(_deps.c.item_id == sa.bindparam("b_item")))
+#: The same for a whole claimed batch at once.
+REFERENCES_MANY = (sa.select(*_DEPENDENCY_COLUMNS).select_from(_DEPENDENCY_JOIN)
+                   .where(_deps.c.item_id.in_(sa.bindparam("b_items", expanding=True))))
+
+#: The item's own remote id and version token, for updates and voids.
+OWN_LINK = sa.select(links.c.external_id, links.c.version_token).where(
+    links.c.company == sa.bindparam("b_company"),
+    links.c.kind == sa.bindparam("b_kind"),
+    links.c.mms_id == sa.bindparam("b_mms_id"),
+)
+
+#: Own links of a batch of one company's items.
+OWN_LINKS_MANY = sa.select(links.c.kind, links.c.mms_id, links.c.external_id,
+                           links.c.version_token).where(
+    links.c.company == sa.bindparam("b_company"),
+    sa.tuple_(links.c.kind, links.c.mms_id).in_(sa.bindparam("b_keys", expanding=True)),
+)
+
+#: Fenced success: only while this worker holds the lease, and only when no newer MMS version
+#: arrived meanwhile (that rarer case takes the slow path, which sends the new version next).
+SYNCED = (
+    sa.update(_items)
+    .where(_items.c.id == sa.bindparam("b_id"),
+           _items.c.status == Status.IN_FLIGHT.value,
+           _items.c.lease_owner == sa.bindparam("b_owner"),
+           _items.c.deferred_hash.is_(None))
+    .values(status=Status.SYNCED.value, status_reason=sa.bindparam("b_reason"),
+            external_id=sa.bindparam("b_external_id"),
+            version_token=sa.bindparam("b_version_token"),
+            needs_lookup=False, lease_owner=None, lease_expires_at=None, error_code=None,
+            error_message=None, error_remedy=None, synced_at=sa.bindparam("b_now"),
+            updated_at=sa.bindparam("b_now"))
+)
+
+#: Items blocked on the record that just synced go back to pending; their ids come back for
+#: the history (RETURNING on PostgreSQL and SQLite >= 3.35).
+_WAITING = sa.select(_deps.c.item_id).where(
+    _deps.c.company == sa.bindparam("b_company"),
+    _deps.c.kind == sa.bindparam("b_kind"),
+    _deps.c.mms_id == sa.bindparam("b_mms_id"),
+)
+UNBLOCK_RETURNING = (
+    sa.update(_items)
+    .where(_items.c.status == Status.BLOCKED.value, _items.c.id.in_(_WAITING))
+    .values(status=Status.PENDING.value, status_reason=None,
+            next_attempt_at=sa.bindparam("b_now"), updated_at=sa.bindparam("b_now"))
+    .returning(_items.c.id, _items.c.kind)
+)
+#: The same for every record of a written group at once: (company, kind, MMS id) keys.
+_WAITING_MANY = sa.select(_deps.c.item_id).where(
+    sa.tuple_(_deps.c.company, _deps.c.kind, _deps.c.mms_id).in_(
+        sa.bindparam("b_keys", expanding=True)))
+UNBLOCK_MANY_RETURNING = (
+    sa.update(_items)
+    .where(_items.c.status == Status.BLOCKED.value, _items.c.id.in_(_WAITING_MANY))
+    .values(status=Status.PENDING.value, status_reason=None,
+            next_attempt_at=sa.bindparam("b_now"), updated_at=sa.bindparam("b_now"))
+    .returning(_items.c.id, _items.c.kind, _items.c.company)
+)
+WAITING_ITEMS = sa.select(_items.c.id, _items.c.kind).where(
+    _items.c.status == Status.BLOCKED.value, _items.c.id.in_(_WAITING))
+
+INSERT_EVENT = sa.insert(sync_events)
+
+
+def _link_upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(links).values(
+        company=sa.bindparam("b_company"), kind=sa.bindparam("b_kind"),
+        mms_id=sa.bindparam("b_mms_id"), external_id=sa.bindparam("b_external_id"),
+        version_token=sa.bindparam("b_version_token"), linked_by="sync",
+        updated_at=sa.bindparam("b_now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=[links.c.company, links.c.kind, links.c.mms_id],
+        set_={"external_id": stmt.excluded.external_id,
+              "version_token": stmt.excluded.version_token,
+              "linked_by": stmt.excluded.linked_by,
+              "updated_at": stmt.excluded.updated_at},
+    )
+
+
+#: ``links`` upsert per dialect (both PostgreSQL and SQLite speak ON CONFLICT DO UPDATE).
+LINK_UPSERT: dict[str, Any] = {name: _link_upsert(name) for name in ("postgresql", "sqlite")}
