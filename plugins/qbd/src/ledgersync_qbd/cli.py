@@ -128,13 +128,13 @@ def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
     """Show the QuickBooks lists read at the last update (names to `ledgersync map` to)."""
     from ledgersync import StateStore
 
-    from .qbwc.service import LIST_REFRESH
+    from .qbxml.lists import request_refresh
 
     ledger = _qbd_company(state, company)
     store = StateStore(ledger.engine, company)
     chosen = list(labels) or list(LISTS)
     if refresh:
-        store.put(LIST_REFRESH, chosen)
+        request_refresh(store, chosen)
         console.print(f"the next Web Connector update reads: {', '.join(chosen)}",
                       highlight=False)
         return

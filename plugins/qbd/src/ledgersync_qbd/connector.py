@@ -11,7 +11,9 @@ This module stays light: it is imported whenever `ledgersync` lists its plugins.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from ledgersync import (
@@ -27,6 +29,7 @@ from ledgersync import (
 
 from .errors import QbdValidationError, classify
 from .qbxml.customers import customer_name
+from .qbxml.lists import WRITTEN_AT, request_refresh
 from .qbxml.writes import SUPPORTED_KINDS
 from .settings import QbdSettings
 
@@ -89,6 +92,55 @@ class QbdConnector(Connector):
         found = candidates[0]
         return CustomerMatch(external_id=str(found["list_id"]), display_name=str(found["name"]),
                              matched_by=key.replace("_", " "))
+
+    def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
+        """Balance per customer ListID from the last customer-list read (``TotalBalance``:
+        QuickBooks' open balance including jobs; jobs themselves are left out).
+
+        QuickBooks Desktop is read only during a Web Connector session, so when that read is
+        missing or older than the last write to QuickBooks, a fresh read is asked of the next
+        update and the reconciliation is refused until it has run.
+        """
+        if as_of is not None:
+            raise ConnectorError(
+                "QuickBooks Desktop reports customer balances as of today only (the customer "
+                "list's TotalBalance)", sent=False,
+                remedy="Reconcile without --as-of, or compare with QuickBooks' A/R Aging "
+                "Summary report for that date")
+        state = self.context.state
+        cached = state.get(CUSTOMER_LIST)
+        rows: list[dict[str, Any]] = cached.get("rows", []) if isinstance(cached, dict) else []
+        problem = self._balance_problem(cached, rows, state.get(WRITTEN_AT))
+        if problem is not None:
+            request_refresh(state, ["customers"])
+            raise ConnectorError(
+                f"company {self.company.name!r}: {problem}", sent=False,
+                remedy="The next Web Connector update reads them (ledgersync asked for it): "
+                "run it with Update Selected in the Web Connector, or wait for its schedule, "
+                "then reconcile again")
+        balances: dict[str, Decimal] = {}
+        for found in rows:
+            if found.get("sublevel", 0) or not found.get("list_id"):
+                continue
+            try:
+                balances[str(found["list_id"])] = Decimal(str(found["balance"]))
+            except (KeyError, InvalidOperation):
+                continue  # _balance_problem made sure balances were read
+        return balances
+
+    @staticmethod
+    def _balance_problem(cached: Any, rows: list[dict[str, Any]], written: Any) -> str | None:
+        if not isinstance(cached, dict) or not cached.get("read_at"):
+            return "QuickBooks' customer balances have not been read yet"
+        if cached.get("error"):
+            return f"the last read of QuickBooks' customer list failed ({cached['error']})"
+        if any("balance" not in found for found in rows):
+            return "the last customer-list read has no balances (read by an older ledgersync)"
+        if isinstance(written, str) and dt.datetime.fromisoformat(written) > \
+                dt.datetime.fromisoformat(str(cached["read_at"])):
+            return (f"QuickBooks' customer balances were read at {cached['read_at']}, before "
+                    f"the last update wrote to QuickBooks ({written})")
+        return None
 
     def check(self) -> str:
         host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")

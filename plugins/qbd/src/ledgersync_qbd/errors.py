@@ -85,7 +85,7 @@ def classify(error: Exception, request: ExportRequest) -> Resolution:
                           remedy="Make sure QuickBooks can open the company file on the "
                           "Web Connector's computer")
     if isinstance(error, QbxmlStatusError):
-        return _status(error, what)
+        return _status(error, request)
     if isinstance(error, QbdInDoubt):
         return Resolution(action=Action.IN_DOUBT, code=error.code, message=error.message)
     if isinstance(error, ConnectorError) and not error.sent:
@@ -94,7 +94,8 @@ def classify(error: Exception, request: ExportRequest) -> Resolution:
                       f"{type(error).__name__}: {error}")
 
 
-def _status(error: QbxmlStatusError, what: str) -> Resolution:
+def _status(error: QbxmlStatusError, request: ExportRequest) -> Resolution:
+    what = request.describe()
     code, text, status = str(error.status), error.status_message, error.status
     said = f"{what}: QuickBooks said {status}: {text}"
     if status in TRANSIENT:
@@ -112,6 +113,9 @@ def _status(error: QbxmlStatusError, what: str) -> Resolution:
                        "merged. If that was intended, clear the link with `ledgersync unlink` "
                        "so it is written again; then requeue")
     if status == 3140:
+        customer = _missing_customer(error, request)
+        if customer is not None:
+            return _person(code, said, customer)
         return _person(code, said, "A customer, item, account, terms or tax item it refers "
                        "to is missing or inactive in QuickBooks: create or reactivate it "
                        "there, or map the MMS value to an existing one with `ledgersync map`, "
@@ -136,3 +140,24 @@ def _status(error: QbxmlStatusError, what: str) -> Resolution:
                        "update QuickBooks, or report it to ledgersync support")
     return _person(code, said, "Read QuickBooks' message above, correct the record in "
                    "QuickBooks or the MMS, then requeue")
+
+
+def _missing_customer(error: QbxmlStatusError, request: ExportRequest) -> str | None:
+    """The remedy when the reference QuickBooks refused is the member's own customer (deleted,
+    merged or made inactive in QuickBooks after ledgersync linked it); None otherwise."""
+    if request.kind == "member":
+        return None
+    member = request.record.customer_mms_id()
+    list_id = request.references.get(("member", member)) if member else None
+    if member is None or list_id is None:
+        return None
+    text = error.status_message
+    if list_id not in text and "QuickBooks Customer " not in text:
+        return None
+    company = request.company
+    return (f"The QuickBooks customer of member {member!r} ({list_id}) was deleted or merged "
+            "in QuickBooks, or made inactive there. If it was deleted, clear the link with "
+            f"`ledgersync unlink --company {company} --kind member --mms-id {member}` (the "
+            "next update creates the customer again), then `ledgersync requeue --company "
+            f"{company} --member {member}`; if it is inactive, make it active in QuickBooks "
+            "and requeue")

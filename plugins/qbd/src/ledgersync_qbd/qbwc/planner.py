@@ -109,6 +109,10 @@ def _work_entries(work: CompanyWork, session: Session,
         return [alone]
     chosen, session.queue = queue[:size], queue[size:]
     pull = work.queue(session.owner)
+    if not session.run_opened and pull.due() > 0:
+        # The session came to read lists; what was recorded since gets a run of its own.
+        pull.open_run(trigger="web connector")
+        session.run_opened = True
     for _ in range(_CLAIM_ROUNDS):
         room = size - len(chosen)
         if room <= 0:

@@ -31,7 +31,7 @@ from ..errors import (
     QbxmlStatusError,
 )
 from ..qbxml.document import ResponseSet, Rs, read_response
-from ..qbxml.lists import row
+from ..qbxml.lists import WRITTEN_AT, row
 from ..qbxml.lookups import can_reread, match, remote_id
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
@@ -77,8 +77,12 @@ def record_answer(work: CompanyWork, session: Session, response: str, hresult: s
         # QuickBooks keeps no answer for the set (9002/600): it never ran it, or forgot.
         _doubt_all(work, session, outstanding)
     else:
+        synced = session.synced
         _record(work, session, outstanding, answer)
-        sessions.state(work.name).put(CLEAR, outstanding.set_id)
+        state = sessions.state(work.name)
+        state.put(CLEAR, outstanding.set_id)
+        if session.synced > synced:
+            state.put(WRITTEN_AT, sessions.now().isoformat())
     sessions.set_outstanding(work.name, None)
     return progress(work, session)
 

@@ -13,12 +13,12 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from ledgersync import Ledger, LedgerSyncError, __version__
+from ledgersync import Ledger, LedgerSyncError, PulledItem, __version__
 
 from .. import __version__ as qbd_version
 from ..connector import QbdConnector
 from ..errors import QbdInDoubt
-from ..qbxml.lists import LISTS
+from ..qbxml.lists import LIST_REFRESH, LISTS
 from ..qbxml.versions import NoCommonVersion, negotiate
 from .auth import Account, Directory
 from .mutex import company_mutex
@@ -29,7 +29,6 @@ from .work import CompanyWork
 
 log = logging.getLogger(__name__)
 
-LIST_REFRESH = "qbwc:lists:refresh"
 FILE_ID = "qbwc:file_id"
 _UNKNOWN_TICKET = ("ledgersync: this Web Connector session has ended or expired. Run "
                    "'Update Selected' again.")
@@ -50,7 +49,9 @@ class QbwcService:
 
     def __init__(self, ledger: Ledger, *, min_client_version: str = "",
                  client_version_policy: str = "warn",
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+                 clock: Callable[[], dt.datetime] | None = None,
+                 on_item: Callable[[PulledItem, str], None] | None = None) -> None:
+        """``on_item`` is told of every item a session records, with its new status."""
         if client_version_policy not in CLIENT_POLICIES:
             raise ValueError(f"client_version_policy must be one of {sorted(CLIENT_POLICIES)}")
         self.ledger = ledger
@@ -71,7 +72,8 @@ class QbwcService:
                 continue
             ttl[company.name] = settings.ticket_ttl_seconds
             accounts.append(Account(company, settings, ledger.secrets(company.name)))
-            self.companies[company.name] = CompanyWork(ledger, self.sessions, company, settings)
+            self.companies[company.name] = CompanyWork(ledger, self.sessions, company, settings,
+                                                       on_item)
         self.directory = Directory(accounts)
 
     # -- the handshake -------------------------------------------------------------------------
@@ -118,13 +120,16 @@ class QbwcService:
                 return [decoy, "none"]
             lists = self._lists_to_read(work)
             pull = work.queue("probe")
-            has_work = (adopted or lists or self.sessions.outstanding(work.name) is not None
-                        or pull.due() > 0)
-            if not has_work:
+            records = (bool(adopted) or self.sessions.outstanding(work.name) is not None
+                       or pull.due() > 0)
+            if not (records or lists):
                 return [decoy, "none"]
             ticket, session = self.sessions.create(work.name)
             session.queue, session.lists = adopted, lists
-            work.queue(session.owner).open_run(trigger="web connector")
+            if records:
+                # A session that only reads lists leaves no empty run in the sync log.
+                work.queue(session.owner).open_run(trigger="web connector")
+                session.run_opened = True
             state.put(ACTIVE, {"ticket": session.ticket_hash})
             self.sessions.save(session)
         log.info("Web Connector session opened for company %s", work.name)

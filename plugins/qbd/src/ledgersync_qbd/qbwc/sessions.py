@@ -83,6 +83,8 @@ class Session:
     rounds: int = 0
     last_error: str = ""
     lists: list[str] = attrs.field(factory=list)
+    #: A run (sync log entry) was opened for this session's record work.
+    run_opened: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)

@@ -4,7 +4,7 @@ and outcomes recorded with the session's counts kept right."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -28,6 +28,9 @@ class CompanyWork:
     sessions: Sessions
     config: CompanyConfig
     settings: QbdSettings
+    #: Told of every item whose outcome a session records, with its new status (e.g. a
+    #: progress bar of an embedding app); runs in the server's worker thread.
+    on_item: Callable[[PulledItem, str], None] | None = None
 
     @property
     def name(self) -> str:
@@ -55,12 +58,18 @@ class CompanyWork:
     def succeed(self, session: Session, pulled: PulledItem, result: ExportResult) -> None:
         outcome = self.queue(pulled.item.lease_owner).succeed(pulled, result)
         self._count(session, outcome.status)
+        self._tell(pulled, outcome.status)
 
     def fail(self, session: Session, pulled: PulledItem, error: Exception) -> None:
         outcome = self.queue(pulled.item.lease_owner).fail(pulled, error)
         self._count(session, outcome.status)
         if outcome.status is Status.ERROR:
             session.last_error = str(error)
+        self._tell(pulled, outcome.status)
+
+    def _tell(self, pulled: PulledItem, status: Status | None) -> None:
+        if self.on_item is not None:
+            self.on_item(pulled, status.value if status is not None else "lease_lost")
 
     def release(self, pulled: PulledItem, reason: str) -> None:
         self.queue(pulled.item.lease_owner).release(pulled, reason)

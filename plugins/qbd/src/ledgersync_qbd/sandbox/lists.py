@@ -1,9 +1,12 @@
-"""List requests: CustomerAdd/Mod/Query, AccountAdd/Query, ItemServiceAdd, item and other
-list queries.
+"""List requests: CustomerAdd/Mod/Query, AccountAdd/Query, ItemServiceAdd/Mod, ListDel, item
+and other list queries.
 
 Rules (reference §5, §8): customer names are unique across the list including inactive
 customers (3100); a ``*Mod`` needs an existing ``ListID`` (3120) and the current
-``EditSequence`` (3200); references to missing list objects answer 3140.
+``EditSequence`` (3200); references to missing list objects answer 3140. As in QuickBooks, a
+list object can be deleted only while nothing uses it (no transaction, no balance, no
+sub-items or jobs, no other list object pointing at it); otherwise ``ListDel`` answers 3171
+and the bookkeeper makes it inactive instead (``IsActive`` false in a ``*Mod``).
 """
 
 from __future__ import annotations
@@ -23,15 +26,34 @@ from .context import (
     resolve_refs,
 )
 from .queries import in_modified_range, include_set, name_matches, run_query
-from .rets import list_ret
+from .rets import list_ret, stamp
 from .schema import parse_bool
-from .status import EDIT_SEQUENCE_OUT_OF_DATE, NAME_IN_USE, OBJECT_NOT_FOUND, QbError
-from .store import ListRecord
-from .xml import Element, text_of, texts_of
+from .status import (
+    DELETE_FAILED,
+    EDIT_SEQUENCE_OUT_OF_DATE,
+    INVALID_FIELD_VALUE,
+    NAME_IN_USE,
+    OBJECT_NOT_FOUND,
+    QbError,
+)
+from .store import ListRecord, Store
+from .xml import Element, copy_element, sub, text_of, texts_of
 
 ITEM_TYPES = ("ItemService", "ItemNonInventory", "ItemOtherCharge", "ItemSalesTax")
 CUSTOMER_FIXED = ("Name", "IsActive", "ParentRef", "OpenBalance", "OpenBalanceDate",
                   "ListID", "EditSequence")
+ITEM_FIXED = ("Name", "IsActive", "ParentRef", "ListID", "EditSequence", "ForceUOMChange",
+              "SalesOrPurchaseMod", "SalesAndPurchaseMod")
+#: Child order of an item's sales blocks (what ``*Mod`` blocks are merged into).
+_SALES_BLOCKS = {
+    "SalesOrPurchase": ("Desc", "Price", "PricePercent", "AccountRef"),
+    "SalesAndPurchase": ("SalesDesc", "SalesPrice", "IncomeAccountRef", "PurchaseDesc",
+                         "PurchaseCost"),
+}
+IN_USE_DETAIL = ("This name has been used in a transaction or by another list element and "
+                 "cannot be deleted. You can make it inactive instead.")
+HAS_CHILDREN_DETAIL = "It has sub-items or jobs. Delete or move them first."
+HAS_BALANCE_DETAIL = "It has a balance. You can make it inactive instead."
 
 
 def customer_add(ctx: Context, rq: Element) -> Outcome:
@@ -114,6 +136,114 @@ def item_service_add(ctx: Context, rq: Element) -> Outcome:
                    write_key=("ItemServiceAdd", record.full_name))
 
 
+def item_service_mod(ctx: Context, rq: Element) -> Outcome:
+    require_writable(ctx)
+    mod = _body(rq, "ItemServiceMod")
+    record = _existing(ctx, mod, ("ItemService",))
+    parent_ref = mod.find("ParentRef")
+    parent = (resolve_ref(ctx, mod, "ParentRef", "ItemService", types=ITEM_TYPES)
+              if parent_ref is not None
+              else ctx.store.lists.get(record.parent_id) if record.parent_id else None)
+    ancestor = parent
+    while ancestor is not None:
+        if ancestor.list_id == record.list_id:
+            raise QbError(INVALID_FIELD_VALUE, object="ItemService",
+                          detail="An item cannot be a sub-item of itself.")
+        ancestor = ctx.store.lists.get(ancestor.parent_id) if ancestor.parent_id else None
+    name = text_of(mod, "Name") or record.name
+    full_name = f"{parent.full_name}:{name}" if parent else name
+    if ctx.store.name_taken(ITEM_TYPES, full_name, exclude_id=record.list_id):
+        raise QbError(NAME_IN_USE, value=full_name)
+    refs = resolve_refs(ctx, mod, "ItemService", skip=("ParentRef",))
+    blocks = [block for block in (mod.find("SalesOrPurchaseMod"), mod.find("SalesAndPurchaseMod"))
+              if block is not None]
+    for block in blocks:
+        resolve_refs(ctx, block, "ItemService")
+    # Everything is checked: now change the item.
+    ctx.store.rename(record, name, parent)
+    if (active := text_of(mod, "IsActive")) is not None:
+        record.is_active = parse_bool(active)
+    for block in blocks:
+        _merge_sales_block(record, block)
+    record.fields.update(plain_fields(mod, skip=ITEM_FIXED))
+    record.refs.update(refs)
+    ctx.store.touch(record)
+    return Outcome([list_ret(ctx.store, record, include_set(rq))],
+                   write_key=("ItemServiceMod", record.full_name))
+
+
+def _merge_sales_block(record: ListRecord, block: Element) -> None:
+    """Apply a ``SalesOrPurchaseMod``/``SalesAndPurchaseMod`` onto the item's block."""
+    name = str(block.tag).removesuffix("Mod")
+    current = record.fields.get(name)
+    values: dict[str, Element] = {str(child.tag): child for child in current[0]} \
+        if current else {}
+    for child in block:
+        tag = str(child.tag)
+        if tag.startswith("Apply"):
+            continue  # how QuickBooks treats older transactions; nothing is stored
+        if tag in ("Price", "PricePercent"):
+            values.pop("Price", None)
+            values.pop("PricePercent", None)
+        values[tag] = copy_element(child)
+    merged = Element(name)
+    for tag in _SALES_BLOCKS[name]:
+        if tag in values:
+            merged.append(values[tag])
+    for other in _SALES_BLOCKS:
+        record.fields.pop(other, None)
+    record.fields[name] = [merged]
+
+
+def list_del(ctx: Context, rq: Element) -> Outcome:
+    require_writable(ctx)
+    list_type = text_of(rq, "ListDelType") or ""
+    list_id = text_of(rq, "ListID") or ""
+    record = ctx.store.find_list((list_type,), list_id=list_id)
+    if record is None:
+        raise QbError(OBJECT_NOT_FOUND, value=list_id)
+    require_unlocked(ctx, list_id)
+    reason = _why_undeletable(ctx.store, record)
+    if reason is not None:
+        raise QbError(DELETE_FAILED, value=record.full_name, object=list_type, detail=reason)
+    del ctx.store.lists[record.list_id]
+    result = Element("x")
+    for tag, text in (("ListDelType", list_type), ("ListID", record.list_id),
+                      ("TimeDeleted", stamp(ctx.store.now())), ("FullName", record.full_name)):
+        sub(result, tag, text)
+    return Outcome(list(result), write_key=("ListDel", record.full_name))
+
+
+def _why_undeletable(store: Store, record: ListRecord) -> str | None:
+    """Why QuickBooks would refuse to delete ``record`` (None: it may go)."""
+    if store.children_of(record):
+        return HAS_CHILDREN_DETAIL
+    if record.balance:
+        return HAS_BALANCE_DETAIL
+    list_id, name = record.list_id, record.full_name.casefold()
+
+    def names_it(elements: dict[str, list[Element]]) -> bool:
+        for group in elements.values():
+            for element in group:
+                for found in element.iter():
+                    text = (found.text or "").strip()
+                    if (found.tag == "ListID" and text == list_id) or (
+                            found.tag == "FullName" and text.casefold() == name):
+                        return True
+        return False
+
+    for txn in store.txns.values():
+        if (txn.customer_id == list_id or list_id in txn.customer_effects
+                or list_id in txn.refs.values() or names_it(txn.fields)
+                or any(list_id in line.refs.values() or names_it(line.fields)
+                       for line in txn.lines)):
+            return IN_USE_DETAIL
+    for other in store.lists.values():
+        if other is not record and (list_id in other.refs.values() or names_it(other.fields)):
+            return IN_USE_DETAIL
+    return None
+
+
 def list_query(types: tuple[str, ...]) -> Handler:
     """Build the handler of a list query over ``types`` (``ItemQueryRq`` spans item types)."""
 
@@ -185,6 +315,8 @@ HANDLERS: dict[str, Handler] = {
     "AccountAddRq": account_add,
     "AccountQueryRq": list_query(("Account",)),
     "ItemServiceAddRq": item_service_add,
+    "ItemServiceModRq": item_service_mod,
+    "ListDelRq": list_del,
     "ItemQueryRq": list_query(ITEM_TYPES),
     "ItemServiceQueryRq": list_query(("ItemService",)),
     "ItemNonInventoryQueryRq": list_query(("ItemNonInventory",)),

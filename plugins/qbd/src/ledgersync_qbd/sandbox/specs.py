@@ -10,7 +10,8 @@ Ref ``FullName`` limits follow reference/qbd-web-connector.md §9.
 Not read from the XSD (it lives in ``qbxmlops130.xsd``/group definitions that were not
 consulted) and therefore reconstructed from the qbXML OSR layout and the schema-validated
 examples in reference/qbwc/qbxml-examples/: the ``*QueryRq`` filter order, the
-``PersonName``/``CommInfo``/address groups and ``TxnLineCorePriceLevelAdd``. Query
+``PersonName``/``CommInfo``/address groups, ``TxnLineCorePriceLevelAdd``, and ``ItemServiceMod``
+and ``ListDel`` (what a bookkeeper's "make inactive" and "delete" amount to). Query
 alternatives (``ListID*`` | ``FullName*`` | filters) are flattened into one ordered sequence;
 mixing them is refused by the handlers.
 """
@@ -167,6 +168,26 @@ ITEM_SERVICE_ADD = (req("Name", max_len=31), agg("BarCode"), opt("IsActive", "bo
                     opt("IsTaxIncluded", "bool"), r("SalesTaxCodeRef"),
                     choice(_SALES_OR_PURCHASE, _SALES_AND_PURCHASE, required=True),
                     opt("ExternalGUID"))
+_SALES_OR_PURCHASE_MOD = El("SalesOrPurchaseMod", "agg", slots=(
+    opt("Desc", max_len=4095), choice(El("Price", "amt"), El("PricePercent", "amt")),
+    r("AccountRef"), opt("ApplyAccountRefToExistingTxns", "bool")))
+_SALES_AND_PURCHASE_MOD = El("SalesAndPurchaseMod", "agg", slots=(
+    opt("SalesDesc", max_len=4095), opt("SalesPrice", "amt"), r("IncomeAccountRef"),
+    opt("ApplyIncomeAccountRefToExistingTxns", "bool"), opt("PurchaseDesc", max_len=4095),
+    opt("PurchaseCost", "amt")))
+ITEM_SERVICE_MOD = (*LIST_CORE_MOD, opt("Name", max_len=31), agg("BarCode"),
+                    opt("IsActive", "bool"), r("ClassRef"), r("ParentRef"),
+                    agg("UnitOfMeasureSetRef"), opt("ForceUOMChange", "bool"),
+                    opt("IsTaxIncluded", "bool"), r("SalesTaxCodeRef"),
+                    choice(_SALES_OR_PURCHASE_MOD, _SALES_AND_PURCHASE_MOD))
+LIST_DEL_TYPES = (
+    "Account", "BillingRate", "Class", "Currency", "Customer", "CustomerMsg", "CustomerType",
+    "DateDrivenTerms", "Employee", "InventorySite", "ItemDiscount", "ItemFixedAsset",
+    "ItemGroup", "ItemInventory", "ItemInventoryAssembly", "ItemNonInventory",
+    "ItemOtherCharge", "ItemPayment", "ItemSalesTax", "ItemSalesTaxGroup", "ItemService",
+    "ItemSubtotal", "JobType", "OtherName", "PaymentMethod", "PayrollItemNonWage",
+    "PayrollItemWage", "PriceLevel", "SalesRep", "SalesTaxCode", "ShipMethod", "StandardTerms",
+    "ToDo", "UnitOfMeasureSet", "Vehicle", "Vendor", "VendorType", "WorkersCompCode")
 
 _NAME_FILTERS = (
     choice(El("NameFilter", "agg", slots=(req("MatchCriterion", "enum", enum=MATCH),
@@ -230,6 +251,8 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "AccountAddRq": add_rq("AccountAdd", ACCOUNT_ADD),
     "AccountQueryRq": ACCOUNT_QUERY,
     "ItemServiceAddRq": add_rq("ItemServiceAdd", ITEM_SERVICE_ADD),
+    "ItemServiceModRq": add_rq("ItemServiceMod", ITEM_SERVICE_MOD),
+    "ListDelRq": (req("ListDelType", "enum", enum=LIST_DEL_TYPES), req("ListID", "id")),
     "ItemQueryRq": LIST_QUERY,
     "ItemServiceQueryRq": LIST_QUERY,
     "ItemNonInventoryQueryRq": LIST_QUERY,

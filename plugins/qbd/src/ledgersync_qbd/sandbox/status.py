@@ -33,6 +33,7 @@ NAME_IN_USE = 3100
 OBJECT_NOT_FOUND = 3120
 INVALID_REFERENCE = 3140
 LIST_MODIFIED = 3170
+DELETE_FAILED = 3171
 CANNOT_LOCK = 3175
 LOCK_FAILED = 3176
 IN_USE = 3180
@@ -90,6 +91,10 @@ _MESSAGES: dict[int, str] = {
         " QuickBooks error message: {detail}"
     ),
     LIST_MODIFIED: "The list has been modified by another user.",
+    DELETE_FAILED: (
+        'An error occurred when deleting "{value}" from the {object} list. QuickBooks error'
+        " message: {detail}"
+    ),
     CANNOT_LOCK: 'The object "{value}" cannot be locked; it is in use by another user.',
     LOCK_FAILED: 'Unable to lock the object "{value}".',
     IN_USE: 'There was an error when saving a {object}: the element "{value}" is in use.',
