@@ -22,9 +22,8 @@ import sqlalchemy as sa
 import ledgersync
 from ledgersync import EngineSettings, Ledger
 from ledgersync._engine import runs as runs_module
-from ledgersync._ledger.database import create_ledger_engine
 from ledgersync._ledger.schema import sync_items
-from ledgersync.testing import FakeBooks, FakePlugin
+from ledgersync.testing import FakeBooks, FakePlugin, empty_database
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
 
@@ -100,14 +99,7 @@ def database_url(tmp_path: Path) -> str:
     url = os.environ.get(DATABASE_URL_ENV)
     if not url:
         return f"sqlite:///{tmp_path / 'ledger.db'}"
-    engine = create_ledger_engine(url)
-    try:
-        with engine.begin() as conn:
-            existing = sa.MetaData()
-            existing.reflect(conn)
-            existing.drop_all(conn)
-    finally:
-        engine.dispose()
+    empty_database(url)
     return url
 
 

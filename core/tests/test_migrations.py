@@ -9,7 +9,6 @@ it (``ledgersync_migrations``, created when missing), emptied before and after e
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from ledgersync import LedgerError, SchemaOutdatedError
 from ledgersync._ledger import database, schema
 from ledgersync._ledger.types import UTCDateTime
 from ledgersync.cli import cli
+from ledgersync.testing import postgresql_test_url
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
 OWN_DATABASE = "ledgersync_migrations"
@@ -54,19 +54,7 @@ def downgrade() -> None:
 
 
 def _own_postgresql_url() -> str | None:
-    raw = os.environ.get(DATABASE_URL_ENV)
-    if not raw or not raw.startswith("postgresql"):
-        return None
-    server = database.create_ledger_engine(raw, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                  {"name": OWN_DATABASE}).first()
-            if exists is None:
-                conn.exec_driver_sql(f'CREATE DATABASE "{OWN_DATABASE}"')
-    finally:
-        server.dispose()
-    return sa.make_url(raw).set(database=OWN_DATABASE).render_as_string(hide_password=False)
+    return postgresql_test_url(OWN_DATABASE)
 
 
 def _empty(engine: sa.Engine) -> None:

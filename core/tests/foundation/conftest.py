@@ -7,16 +7,14 @@ never disturb the tests that share the database named in the variable.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
-from ledgersync._ledger.database import create_ledger_engine
 from ledgersync.cli import cli
+from ledgersync.testing import empty_database, postgresql_test_url
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
 OWN_DATABASE = "ledgersync_foundation"
@@ -37,35 +35,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def own_postgresql_url(database: str = OWN_DATABASE) -> str | None:
-    """The URL of ``database`` on the server of ``LEDGERSYNC_TEST_DATABASE_URL``, created when
-    missing; None when the variable is unset or not PostgreSQL."""
-    raw = os.environ.get(DATABASE_URL_ENV)
-    if not raw or not raw.startswith("postgresql"):
-        return None
-    server = create_ledger_engine(raw, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as conn:
-            exists = conn.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": database}
-            ).first()
-            if exists is None:
-                conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
-    finally:
-        server.dispose()
-    url = sa.make_url(raw).set(database=database)
-    return url.render_as_string(hide_password=False)
-
-
-def empty_database(url: str) -> None:
-    """Drop every table (the ledger's, the caller's and ``alembic_version``)."""
-    engine = create_ledger_engine(url)
-    try:
-        with engine.begin() as conn:
-            existing = sa.MetaData()
-            existing.reflect(conn)
-            existing.drop_all(conn)
-    finally:
-        engine.dispose()
+    """This suite's own database on the test server (other suites run at the same time)."""
+    return postgresql_test_url(database)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

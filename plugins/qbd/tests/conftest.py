@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledgersync import CompanyConfig, Config, Connector, Ledger, hookimpl
-from ledgersync._ledger.database import create_ledger_engine
+from ledgersync.testing import empty_database, postgresql_test_url
 from ledgersync_qbd.connector import QbdConnector
 from ledgersync_qbd.qbwc.direct import DirectService
 from ledgersync_qbd.qbwc.service import QbwcService
@@ -46,26 +46,10 @@ class QbdPlugin:
 
 
 def _postgres_url(base: str) -> str:
-    url = sa.make_url(base)
-    name = f"{url.database or 'test'}_qbd"
-    admin = create_ledger_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": name}).first()
-            if exists is None:
-                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    ours = url.set(database=name).render_as_string(hide_password=False)
-    engine = create_ledger_engine(ours)
-    try:
-        with engine.begin() as conn:
-            existing = sa.MetaData()
-            existing.reflect(conn)
-            existing.drop_all(conn)
-    finally:
-        engine.dispose()
+    name = f"{sa.make_url(base).database or 'test'}_qbd"
+    ours = postgresql_test_url(name)
+    assert ours is not None
+    empty_database(ours)
     return ours
 
 

@@ -4,11 +4,13 @@
 - :class:`FakeBooks` / :class:`FakeConnector` / :class:`FakePlugin`: a fake accounting system
   that counts writes, for testing an MMS integration or the engine without a remote system.
 - :func:`sample_records`: a small realistic set of records of every kind.
+- :func:`postgresql_test_url`, :func:`empty_database`: a database of its own per test suite.
 """
 
 from __future__ import annotations
 
 from .contract import ConnectorContract, ErrorCase, RemoteProbe
+from .databases import empty_database, postgresql_test_url
 from .fake import FakeBooks, FakeConnector, FakePlugin, FakeSettings
 from .samples import sample_records
 
@@ -20,5 +22,7 @@ __all__ = [
     "FakePlugin",
     "FakeSettings",
     "RemoteProbe",
+    "empty_database",
+    "postgresql_test_url",
     "sample_records",
 ]
