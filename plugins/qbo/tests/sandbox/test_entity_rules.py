@@ -311,3 +311,11 @@ def test_doc_numbers_are_generated_when_custom_numbers_are_off(api, make_invoice
     first = api.create("Invoice", make_invoice())
     second = api.create("Invoice", make_invoice())
     assert (first["DocNumber"], second["DocNumber"]) == ("1001", "1002")
+
+
+@pytest.mark.parametrize("entity", ["Class", "Department"])
+def test_classes_and_departments_are_name_lists_for_journal_lines(api, entity):
+    created = api.create(entity, {"Name": "Marina"})
+    assert created["FullyQualifiedName"] == "Marina"
+    duplicate = api.post(entity.lower(), {"Name": "marina"})
+    assert api.fault(duplicate)[0]["code"] == "6240"

@@ -139,3 +139,10 @@ def test_query_can_be_posted_as_application_text(api):
     response = api.client.post(api.url("query"), content=b"select * from Term where Id = '3'",
                                headers={"Content-Type": "application/text"})
     assert jsonio.loads(response.content)["QueryResponse"]["Term"][0]["Name"] == "Net 30"
+
+
+def test_email_addresses_are_queried_by_their_address(api):
+    """QBO filters ``PrimaryEmailAddr = 'x'`` on the address (python-quickbooks #284)."""
+    rows = _rows(api, "SELECT * FROM Customer WHERE PrimaryEmailAddr = "
+                      "'Jordan.Alvarez@example.org'")
+    assert [row["Id"] for row in rows] == ["58"]

@@ -34,6 +34,8 @@ SPECS: tuple[EntitySpec, ...] = (
     EntitySpec("Account", "name", "Name"),
     EntitySpec("Term", "name", "Name"),
     EntitySpec("PaymentMethod", "name", "Name"),
+    EntitySpec("Class", "name", "Name"),
+    EntitySpec("Department", "name", "Name"),
     # TaxCode/TaxRate are read-only here (created via taxservice) and not in CDC.
     EntitySpec("TaxCode", "ref", "Name", writable=False, cdc=False),
     EntitySpec("TaxRate", "ref", "Name", writable=False, cdc=False),

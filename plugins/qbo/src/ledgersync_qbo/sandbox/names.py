@@ -1,4 +1,5 @@
-"""Name-list entities: Customer, Vendor, Employee, Item, Account, Term, PaymentMethod."""
+"""Name-list entities: Customer, Vendor, Employee, Item, Account, Term, PaymentMethod, Class,
+Department."""
 
 from __future__ import annotations
 
@@ -143,6 +144,20 @@ def prepare_payment_method(co: Company, body: Obj, existing: Obj | None) -> Obj:
     return obj
 
 
+def prepare_class(co: Company, body: Obj, existing: Obj | None) -> Obj:
+    obj = _named(co, "Class", body, existing, 100)
+    obj["FullyQualifiedName"] = obj["Name"]
+    obj.setdefault("SubClass", False)
+    return obj
+
+
+def prepare_department(co: Company, body: Obj, existing: Obj | None) -> Obj:
+    obj = _named(co, "Department", body, existing, 100)
+    obj["FullyQualifiedName"] = obj["Name"]
+    obj.setdefault("SubDepartment", False)
+    return obj
+
+
 Prepare = Callable[["Company", Obj, "Obj | None"], Obj]
 
 NAME_HANDLERS: dict[str, Prepare] = {
@@ -153,4 +168,6 @@ NAME_HANDLERS: dict[str, Prepare] = {
     "Account": prepare_account,
     "Term": prepare_term,
     "PaymentMethod": prepare_payment_method,
+    "Class": prepare_class,
+    "Department": prepare_department,
 }

@@ -246,6 +246,10 @@ def _lookup(obj: Obj, path: str) -> Any:
         current = current[key]
     if isinstance(current, dict) and "value" in current:
         return current["value"]  # references compare by id
+    if isinstance(current, dict) and "Address" in current:
+        return current["Address"]  # PrimaryEmailAddr = 'x' compares the address
+    if isinstance(current, dict) and "FreeFormNumber" in current:
+        return current["FreeFormNumber"]  # phones likewise
     return current
 
 

@@ -1,0 +1,51 @@
+"""QBO ``requestid`` values derived from the engine's idempotency keys.
+
+QBO replays the first response to a ``requestid`` instead of writing again (reference §2.4), so
+every write carries one that is a pure function of what it writes: a retry of the same item
+version replays, and a different write never collides. Limits: 50 characters for a request,
+36 for a batch (whose bIds add up to 10 more).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+MAX_REQUEST_ID = 50
+MAX_BATCH_REQUEST_ID = 36
+MAX_BID = 10
+
+
+def _digest(*parts: str, length: int) -> str:
+    raw = "\x1f".join(parts).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:length]
+
+
+def for_create(key: str) -> str:
+    """A create sends the item's key itself (``ls-`` + 40 hex, 43 characters)."""
+    if len(key) <= MAX_REQUEST_ID:
+        return key
+    return "ls-" + _digest(key, length=MAX_REQUEST_ID - 3)
+
+
+def for_version(key: str, sync_token: str | None) -> str:
+    """An update or void depends on the SyncToken it was sent with: after a stale-object
+    re-read the new token gives a new id (the old one would replay the 5010 fault)."""
+    return "lu-" + _digest(key, sync_token or "", length=40)
+
+
+def for_step(key: str, step: str) -> str:
+    """A second write an export makes (a credit-memo application): its own stable id."""
+    return "lx-" + _digest(key, step, length=40)
+
+
+def for_batch(keys: Iterable[str]) -> str:
+    """A batch is named by its members, whatever their order: the same items replay."""
+    return "lb-" + _digest(*sorted(keys), length=MAX_BATCH_REQUEST_ID - 3)
+
+
+def bid(index: int) -> str:
+    """Short bIds (``b0``..``b29``) keep requestid + bId within 50 characters."""
+    value = f"b{index}"
+    assert len(value) <= MAX_BID
+    return value
