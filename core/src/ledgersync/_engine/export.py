@@ -205,11 +205,13 @@ class ItemExporter:
                                     {"b_items": [item.id for item in batch]}):
                 self._prefetched_refs[row.item_id].append(row)
             for company in {item.company for item in batch}:
-                keys = [(i.kind, i.mms_id) for i in batch if i.company == company]
-                for link in conn.execute(statements.OWN_LINKS_MANY,
-                                         {"b_company": company, "b_keys": keys}):
-                    self._prefetched_own[(company, link.kind, link.mms_id)] = (
-                        link.external_id, link.version_token)
+                keys = {(i.kind, i.mms_id) for i in batch if i.company == company}
+                for link in conn.execute(statements.OWN_LINKS_MANY, {
+                        "b_company": company, "b_kinds": sorted({k for k, _ in keys}),
+                        "b_ids": sorted({m for _, m in keys})}):
+                    if (link.kind, link.mms_id) in keys:
+                        self._prefetched_own[(company, link.kind, link.mms_id)] = (
+                            link.external_id, link.version_token)
 
     def forget_prefetch(self) -> None:
         self._prefetched_refs = {}
@@ -648,9 +650,12 @@ def _unblock_all(conn: Connection, group: list[_PendingSync], now: dt.datetime) 
         for done in group:
             _unblock_dependents(conn, done.item, now)
         return
-    synced = {(d.item.company, d.item.kind, d.item.mms_id): d.item for d in group}
-    released = conn.execute(statements.UNBLOCK_MANY_RETURNING,
-                            {"b_keys": list(synced), "b_now": now}).all()
+    released: list[Any] = []
+    for company in sorted({d.item.company for d in group}):
+        mine = [d.item for d in group if d.item.company == company]
+        released += conn.execute(statements.UNBLOCK_MANY_RETURNING, {
+            "b_company": company, "b_kinds": sorted({i.kind for i in mine}),
+            "b_ids": sorted({i.mms_id for i in mine}), "b_now": now}).all()
     if released:
         insert_events(conn, [event_row(
             item_id=row.id, company=row.company, kind=row.kind, at=now, actor="engine",

@@ -45,11 +45,14 @@ OWN_LINK = sa.select(links.c.external_id, links.c.version_token).where(
     links.c.mms_id == sa.bindparam("b_mms_id"),
 )
 
-#: Own links of a batch of one company's items.
+#: Own links of a batch of one company's items. Plain IN lists on the key's columns (not a
+#: row-value IN, which SQLite answers with a scan of every link): the caller keeps the exact
+#: (kind, MMS id) pairs it asked for.
 OWN_LINKS_MANY = sa.select(links.c.kind, links.c.mms_id, links.c.external_id,
                            links.c.version_token).where(
     links.c.company == sa.bindparam("b_company"),
-    sa.tuple_(links.c.kind, links.c.mms_id).in_(sa.bindparam("b_keys", expanding=True)),
+    links.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
+    links.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)),
 )
 
 #: Fenced success: only while this worker holds the lease, and only when no newer MMS version
@@ -83,9 +86,12 @@ UNBLOCK_RETURNING = (
     .returning(_items.c.id, _items.c.kind)
 )
 #: The same for every record of a written group at once: (company, kind, MMS id) keys.
+#: (The same plain IN lists as above; a cross pair that did not sync merely gets its item
+#: re-checked and blocked again by the worker.)
 _WAITING_MANY = sa.select(_deps.c.item_id).where(
-    sa.tuple_(_deps.c.company, _deps.c.kind, _deps.c.mms_id).in_(
-        sa.bindparam("b_keys", expanding=True)))
+    _deps.c.company == sa.bindparam("b_company"),
+    _deps.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
+    _deps.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)))
 UNBLOCK_MANY_RETURNING = (
     sa.update(_items)
     .where(_items.c.status == Status.BLOCKED.value, _items.c.id.in_(_WAITING_MANY))
