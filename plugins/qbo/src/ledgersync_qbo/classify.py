@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import attrs
 
-from ledgersync import Action, ConnectorError, ExportRequest, ExportResult, Operation, Resolution
+from ledgersync import Action, ConnectorError, ExportRequest, ExportResult, Resolution
 
 from .errors import DEFAULT_RETRY_AFTER, QboAuthError, QboError
 
@@ -192,10 +192,8 @@ def _classify_qbo(error: QboError, request: ExportRequest, company: str,
         if not error.sent:
             return Resolution(action=Action.RETRY, code=error.code,
                               message=f"{request.describe()}: {error.message}")
-        if request.operation is Operation.CREATE:
-            # The create may have landed: look it up (DocNumber, name) before sending again.
-            return Resolution(action=Action.IN_DOUBT, code=error.code,
-                              message=f"{request.describe()}: {error.message}")
+        # The write may have landed: look it up (DocNumber or name for a create; what QBO
+        # shows for an update or void) before anything is sent again.
         return Resolution(action=Action.IN_DOUBT, code=error.code,
                           message=f"{request.describe()}: {error.message}")
     if (error.status is not None and error.status >= 500) or error.fault_type == "SystemFault":

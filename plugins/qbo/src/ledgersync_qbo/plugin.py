@@ -7,12 +7,15 @@ client, OAuth library and sandbox load when a command or an export needs them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ledgersync import Connector, hookimpl
 
 if TYPE_CHECKING:
     import click
+
+    from ledgersync.demo import DemoSandbox
 
 
 @hookimpl
@@ -27,3 +30,10 @@ def ledgersync_register_commands(cli: click.Group) -> None:
     from .commands import register
 
     register(cli)
+
+
+@hookimpl
+def ledgersync_demo_sandbox(workdir: Path) -> DemoSandbox:
+    from .demo import QboDemoSandbox
+
+    return QboDemoSandbox(workdir)
