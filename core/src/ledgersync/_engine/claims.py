@@ -14,9 +14,9 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .._ledger.schema import companies, sync_items
+from .._ledger.schema import claimable, companies, sync_items
 from .context import KIND_PRIORITY, EngineContext, event_row, insert_events
-from .statuses import CLAIMABLE, Status
+from .statuses import Status
 
 
 @attrs.frozen(kw_only=True)
@@ -127,7 +127,7 @@ def claim(
             sa.select(sync_items.c.id)
             .where(
                 sync_items.c.company == company,
-                sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+                claimable(),
                 sync_items.c.next_attempt_at <= now,
             )
             .order_by(sync_items.c.priority, sync_items.c.id)

@@ -17,12 +17,12 @@ import sqlalchemy as sa
 
 from .._connector import ExportRequest, ExportResult
 from .._ledger.database import read_connection
-from .._ledger.schema import sync_items
+from .._ledger.schema import claimable, sync_items
 from .claims import ClaimedItem, claim
 from .context import EngineContext
 from .export import ItemExporter, Outcome
 from .runs import Scheduler, worker_id
-from .statuses import CLAIMABLE, Status
+from .statuses import Status
 
 
 @attrs.frozen
@@ -110,7 +110,7 @@ class PullQueue:
         with read_connection(self.ctx.engine) as conn:
             count = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
                 sync_items.c.company == self.company,
-                sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+                claimable(),
                 sync_items.c.next_attempt_at <= now,
             )).scalar_one()
         return int(count)

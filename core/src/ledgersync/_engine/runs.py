@@ -25,7 +25,15 @@ from sqlalchemy.engine import Connection
 from .._config import CompanyConfig
 from .._connector import ExportRequest, ExportResult
 from .._errors import LedgerSyncError
-from .._ledger.schema import companies, run_sections, runs, schedules, sync_events, sync_items
+from .._ledger.schema import (
+    claimable,
+    companies,
+    run_sections,
+    runs,
+    schedules,
+    sync_events,
+    sync_items,
+)
 from .claims import ClaimedItem, batch_size, claim
 from .context import EngineContext, inserted_id
 from .export import ItemExporter, Outcome, unblock_items
@@ -338,7 +346,7 @@ class Scheduler:
         with self.ctx.engine.connect() as conn:
             due = conn.execute(sa.select(sa.func.min(sync_items.c.next_attempt_at)).where(
                 sync_items.c.company.in_(company_names),
-                sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+                claimable(),
             )).scalar()
             # An item another worker holds is worth another look when its lease runs out
             # (its next_attempt_at is in the past: waiting on it would spin).
@@ -370,7 +378,7 @@ class Scheduler:
                 sync_items.c.status.in_([s.value for s in CLAIMABLE] + [Status.IN_FLIGHT.value]),
                 sa.or_(
                     sync_items.c.status == Status.IN_FLIGHT.value,
-                    sa.and_(sync_items.c.status.in_([s.value for s in CLAIMABLE]),
+                    sa.and_(claimable(),
                             sync_items.c.next_attempt_at <= linger),
                 ),
             )).scalar_one()

@@ -6,6 +6,7 @@ Change a table here only together with a new migration revision; the test
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import (
     Boolean,
     Column,
@@ -34,6 +35,12 @@ metadata = MetaData(
 )
 
 _CLAIMABLE_SQL = "status IN ('pending', 'retry_wait', 'in_doubt')"
+
+
+def claimable() -> sa.TextClause:
+    """The claimable-status condition written exactly as the partial index's predicate: with
+    bound parameters SQLite cannot tell the index applies and sorts every pending item."""
+    return text(_CLAIMABLE_SQL)
 
 #: One row per (company, kind, MMS id, operation): what to send, and where it stands.
 sync_items = Table(
