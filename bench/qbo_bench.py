@@ -82,6 +82,21 @@ def invoice_lines(n: int) -> tuple[D, D]:
     return D(100 + n % 50), D(10 + n % 7)
 
 
+def steady_rate(sandbox: Sandbox, realm: str, started: dt.datetime) -> float:
+    """Invoices a minute over the whole minutes after the first one. A sliding-minute limit
+    lets any client spend its first minute's budget at once, which a long run cannot repeat,
+    and a paced client sends in bursts, so a rate taken up to its last write would depend on
+    where in a burst the run ended. Counted from the sandbox's own write log."""
+    times = sorted(w.at for w in sandbox.writes("Invoice", realm_id=realm)
+                   if w.operation == "create")
+    first = started + dt.timedelta(minutes=1)
+    minutes = int((times[-1] - first).total_seconds() // 60) if times else 0
+    if minutes < 1:
+        return float("nan")
+    end = first + dt.timedelta(minutes=minutes)
+    return sum(1 for t in times if first <= t < end) / minutes
+
+
 # -- ledgersync ------------------------------------------------------------------------------------
 
 
@@ -121,6 +136,7 @@ def run_ledgersync(sandbox: Sandbox, url: str, clock: ScaledClock, count: int, w
         created = sandbox.company(REALM_LS).store.count("Invoice")
         return {"objects": created, "processed": summary.processed,
                 "outcomes": dict(summary.outcomes), "minutes": elapsed / 60,
+                "steady_per_minute": steady_rate(sandbox, REALM_LS, started),
                 "wall_seconds": wall, "http_requests": sandbox.requests - requests_before}
     finally:
         ledger.close()
@@ -205,6 +221,7 @@ def run_python_quickbooks(sandbox: Sandbox, url: str, clock: ScaledClock, count:
                 clock.sleep(60)  # QBO's advice: wait a minute
     elapsed = (clock.now() - started).total_seconds()
     return {"objects": sandbox.company(REALM_PQ).store.count("Invoice"), "minutes": elapsed / 60,
+            "steady_per_minute": steady_rate(sandbox, REALM_PQ, started),
             "wall_seconds": time.monotonic() - wall, "throttled": throttled,
             "http_requests": sandbox.requests - requests_before}
 
@@ -243,9 +260,11 @@ def main(argv: list[str] | None = None) -> int:
         ceiling = CEILING_BATCHED if name == "ledgersync" else CEILING_SINGLE
         result["per_minute"] = result["objects"] / result["minutes"]
         result["ceiling"] = ceiling
-        result["ratio"] = result["per_minute"] / ceiling
+        result["ratio"] = result["steady_per_minute"] / ceiling
         print(f"{name}: {result['objects']} invoices in {result['minutes']:.2f} min "
-              f"({result['wall_seconds']:.1f} s real): {result['per_minute']:.0f}/min, "
+              f"({result['wall_seconds']:.1f} s real): {result['per_minute']:.0f}/min over "
+              f"the run, {result['steady_per_minute']:.0f}/min in the whole minutes after "
+              "the first = "
               f"{result['ratio']:.0%} of the {ceiling}/min ceiling; "
               f"{result['http_requests']} HTTP requests", flush=True)
     print(f"requests the sandbox throttled (429): {throttled}")
@@ -256,8 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def append_results(path: Path, args: argparse.Namespace, results: dict[str, dict[str, Any]],
                    throttled: int) -> None:
-    command = "python bench/qbo_bench.py " + " ".join(
-        f"--{k} {v}" for k, v in (("invoices", args.invoices), ("speed", args.speed)))
+    command = f"python bench/qbo_bench.py --invoices {args.invoices} --speed {args.speed:g}"
     lines = [
         "", f"## QBO connector: {args.invoices:,} invoices into the QBO sandbox "
         f"({dt.datetime.now(dt.UTC).date().isoformat()})", "",
@@ -265,14 +283,21 @@ def append_results(path: Path, args: argparse.Namespace, results: dict[str, dict
         "Limits enforced by the sandbox per realm: 500 requests/min, 10 at once, 40 batch "
         f"requests/min, 30 operations per batch. Clock speed {args.speed:g}x real time "
         "(see the script's docstring); rates are per minute of that clock.", "",
-        "| client | invoices | minutes | objects/min | ceiling/min | ratio | HTTP requests |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| client | invoices | minutes | objects/min (run) | objects/min (whole minutes after "
+        "the 1st) "
+        "| ceiling/min | ratio | HTTP requests |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
         lines.append(f"| {name} | {r['objects']:,} | {r['minutes']:.2f} | "
-                     f"{r['per_minute']:.0f} | {r['ceiling']:,} | {r['ratio']:.0%} | "
-                     f"{r['http_requests']:,} |")
-    lines += ["", f"Requests throttled by the sandbox (429): {throttled}.", ""]
+                     f"{r['per_minute']:.0f} | {r['steady_per_minute']:.0f} | "
+                     f"{r['ceiling']:,} | {r['ratio']:.0%} | {r['http_requests']:,} |")
+    lines += ["", f"Requests throttled by the sandbox (429): {throttled}. The ratio is the rate "
+              "over the whole minutes after the first (a sliding-minute limit lets any client "
+              "spend its first minute's budget at once) over the ceiling: 500/min one object "
+              "per request, 1,660/min batching (40 x 30 + 460 single requests).", ""]
+    if not path.exists():
+        lines[:1] = ["# Benchmark results", ""]
     with path.open("a", encoding="utf-8") as out:
         out.write("\n".join(lines))
 
