@@ -19,7 +19,7 @@ from .._config import CompanyConfig
 from .._connector import Connector, ExportRequest, ExportResult, Operation
 from .._errors import ConnectorError
 from .._ledger.database import read_connection
-from .._ledger.schema import companies, links, sync_items
+from .._ledger.schema import companies, links, mappings, sync_items
 from .._records import Member, Record, record_from_json
 from .._resolution import Action, Resolution
 from . import statements
@@ -62,6 +62,7 @@ class ItemExporter:
         self._last_heartbeat: dict[tuple[str, str], dt.datetime] = {}
         self._grouping = False
         self._prefetched_refs: dict[int, list[Any]] = {}
+        self._mapped_kinds: dict[tuple[str, str], bool] = {}
         self._prefetched_own: dict[tuple[str, str, str], tuple[str, str | None]] = {}
         self._pending: list[_PendingSync] = []
         # Links of the group's successes, not written yet: (company, kind, MMS id) -> ids.
@@ -106,8 +107,10 @@ class ItemExporter:
                 references, missing, own = _resolve_references(conn, item, self._overlay)
         if missing:
             return self._block(item, "; ".join(missing))
-        external_id, version_token = own if own else (None, None)
         operation = Operation(item.operation)
+        if own is None and operation is Operation.CREATE:
+            own = self._own_mapping(item)
+        external_id, version_token = own if own else (None, None)
         if operation is Operation.CREATE and external_id is not None:
             # A person linked or mapped it while it waited: nothing to write.
             return self._synced(
@@ -193,6 +196,25 @@ class ItemExporter:
 
     # -- batches and pull-mode connectors --------------------------------------------------------
 
+    def _own_mapping(self, item: ClaimedItem) -> tuple[str, str | None] | None:
+        if not self._mappings_exist(item.company, item.kind):
+            return None
+        with read_connection(self.ctx.engine) as conn:
+            mapped = conn.execute(statements.OWN_MAPPING, {
+                "b_company": item.company, "b_kind": item.kind,
+                "b_mms_id": item.mms_id}).scalar()
+        return (mapped, None) if mapped is not None else None
+
+    def _mappings_exist(self, company: str, kind: str) -> bool:
+        """Whether anyone mapped records of this kind (cached per batch: usually nobody did)."""
+        key = (company, kind)
+        if key not in self._mapped_kinds:
+            with read_connection(self.ctx.engine) as conn:
+                self._mapped_kinds[key] = conn.execute(sa.select(mappings.c.mms_id).where(
+                    mappings.c.company == company, mappings.c.kind == kind).limit(1)
+                ).first() is not None
+        return self._mapped_kinds[key]
+
     def prefetch(self, batch: Sequence[ClaimedItem]) -> None:
         """Read the references and own links of a claimed batch in two queries, so items
         whose dependencies are all there need no read of their own."""
@@ -214,6 +236,7 @@ class ItemExporter:
                             link.external_id, link.version_token)
 
     def forget_prefetch(self) -> None:
+        self._mapped_kinds = {}
         self._prefetched_refs = {}
         self._prefetched_own = {}
 

@@ -112,16 +112,19 @@ def reconcile(ctx: EngineContext, company: str, as_of: dt.date | None = None
     ctx.company(company)
     with read_connection(ctx.engine) as conn:
         rows = conn.execute(sa.select(sync_items).where(
-            sync_items.c.company == company,
-            sync_items.c.kind.in_((*_AR_KINDS, "gl_account")),
+            sync_items.c.company == company, sync_items.c.kind.in_(_AR_KINDS),
         ).order_by(sync_items.c.id)).all()
+        # Which MMS accounts are receivable: from the GL accounts recorded for any company
+        # (a connector that maps accounts, such as QBO, never queues them for its own).
+        accounts = conn.execute(sa.select(sync_items.c.mms_id, sync_items.c.payload).where(
+            sync_items.c.kind == "gl_account")).all()
         member_links = {
             r.mms_id: r.external_id for r in conn.execute(sa.select(links).where(
                 links.c.company == company, links.c.kind == "member"))
         }
     ar_accounts = {
-        r.mms_id for r in rows if r.kind == "gl_account"
-        and json.loads(r.payload).get("account_type") == "accounts_receivable"
+        r.mms_id for r in accounts
+        if json.loads(r.payload).get("account_type") == "accounts_receivable"
     }
     grouped: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for row in rows:

@@ -44,6 +44,13 @@ OWN_LINK = sa.select(links.c.external_id, links.c.version_token).where(
     links.c.kind == sa.bindparam("b_kind"),
     links.c.mms_id == sa.bindparam("b_mms_id"),
 )
+#: A person's mapping of the record itself (`ledgersync map customer`) counts as its link when
+#: nothing was synced yet: the create then links instead of writing a second customer.
+OWN_MAPPING = sa.select(mappings.c.external_id).where(
+    mappings.c.company == sa.bindparam("b_company"),
+    mappings.c.kind == sa.bindparam("b_kind"),
+    mappings.c.mms_id == sa.bindparam("b_mms_id"),
+)
 
 #: Own links of a batch of one company's items. Plain IN lists on the key's columns (not a
 #: row-value IN, which SQLite answers with a scan of every link): the caller keeps the exact
