@@ -1,0 +1,126 @@
+"""Command-line additions: `ledgersync connect` (for Intacct companies), `ledgersync sage ...`
+(sign-in check; Intacct's accounts and dimension values, for mapping) and
+`ledgersync sandbox sage`.
+
+Imports stay inside the command functions so `ledgersync --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from ledgersync import Ledger
+
+    from .connector import SageConnector
+
+#: `ledgersync sage WORD COMPANY`: Intacct object and the columns shown.
+LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "accounts": ("GLACCOUNT", ("ACCOUNTNO", "TITLE", "STATUS")),
+    "locations": ("LOCATION", ("LOCATIONID", "NAME", "STATUS")),
+    "departments": ("DEPARTMENT", ("DEPARTMENTID", "NAME", "STATUS")),
+    "classes": ("CLASS", ("CLASSID", "NAME", "STATUS")),
+    "projects": ("PROJECT", ("PROJECTID", "NAME", "STATUS")),
+    "customers": ("CUSTOMER", ("CUSTOMERID", "NAME", "STATUS")),
+}
+
+
+def _ledger(ctx: click.Context) -> Ledger:
+    state = ctx.find_root().obj
+    opener = getattr(state, "ledger", None)
+    if opener is None:  # pragma: no cover - always set by the `ledgersync` group
+        raise click.UsageError("run this through the `ledgersync` command")
+    ledger: Ledger = opener()
+    return ledger
+
+
+def _connector(ctx: click.Context, company: str) -> SageConnector:
+    from .connector import SageConnector
+
+    connector = _ledger(ctx).connector(company)
+    if not isinstance(connector, SageConnector):
+        raise click.BadParameter(f"company {company!r} does not use the sage connector",
+                                 param_hint="COMPANY")
+    return connector
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    click.echo(title)
+    widths = [max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in rows:
+        click.echo("  ".join(str(row.get(c, "")).ljust(w)
+                             for c, w in zip(columns, widths, strict=True)))
+    click.echo(f"({len(rows)} row(s))")
+
+
+@click.command("connect")
+@click.argument("company")
+@click.pass_context
+def connect(ctx: click.Context, company: str) -> None:
+    """Sign in to COMPANY's Intacct company and say which credential is wrong, if any."""
+    from ledgersync import ConnectorError
+
+    try:
+        click.echo(f"connected: {_connector(ctx, company).check()}")
+    except ConnectorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group("sage")
+def sage() -> None:
+    """Sage Intacct: the sign-in check, accounts and dimension values for mapping."""
+
+
+def _list_command(word: str, obj: str, columns: tuple[str, ...]) -> click.Command:
+    @click.command(word, help=f"List Intacct {word} with their ids (for `ledgersync map` and "
+                   "dimension_values).")
+    @click.argument("company")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+    @click.pass_context
+    def command(ctx: click.Context, company: str, as_json: bool) -> None:
+        connector = _connector(ctx, company)
+        rows = list(connector.gateway.query_all(obj, ["RECORDNO", *columns], None,
+                                                orderby=columns[0]))
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        _table(f"{company}: Intacct {word}", columns, rows)
+
+    return command
+
+
+@click.command("sage")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8766, show_default=True, type=int)
+def sandbox_sage(host: str, port: int) -> None:
+    """Serve a local Sage Intacct XML gateway stand-in (in memory) until Ctrl-C."""
+    from .sandbox import Sandbox
+    from .sandbox.server import serve
+
+    sandbox = Sandbox()
+    config = sandbox.config.gateway
+    sender, sender_password = next(iter(config.senders.items()))
+    (company_id, user_id), user_password = next(iter(config.users.items()))
+    click.echo(f"Sage Intacct sandbox on http://{host}:{port} (kept in memory only)\n"
+               "Company settings for it ([companies.NAME.sage]):\n"
+               f'  sender_id = "{sender}"\n  sender_password = "{sender_password}"\n'
+               f'  company_id = "{company_id}"\n  user_id = "{user_id}"\n'
+               f'  user_password = "{user_password}"\n  ar_account = "1200"\n'
+               f'  endpoint_url = "http://{host}:{port}/ia/xml/xmlgw.phtml"')
+    serve(sandbox, host=host, port=port)
+
+
+def register(cli: click.Group) -> None:
+    for word, (obj, columns) in LISTS.items():
+        sage.add_command(_list_command(word, obj, columns))
+    sage.add_command(connect)
+    if "connect" not in cli.commands:  # another connector may own `ledgersync connect`
+        cli.add_command(connect)
+    cli.add_command(sage)
+    sandbox = cli.commands.get("sandbox")
+    if isinstance(sandbox, click.Group):
+        sandbox.add_command(sandbox_sage)

@@ -1,0 +1,54 @@
+"""`ledgersync connect` for Intacct: sign in and say exactly which part is wrong."""
+
+from __future__ import annotations
+
+from ledgersync import ConnectorError
+
+from .errors import IntacctFailure
+from .gateway import XmlGateway
+from .settings import SageSettings
+
+
+def check(gateway: XmlGateway, settings: SageSettings) -> str:
+    """Sign in (getAPISession) and read the company's session; one line on success, else a
+    ConnectorError naming the layer at fault: sender, user login, entity."""
+    try:
+        gateway.forget_session()
+        if settings.use_session:
+            gateway.session()
+        else:
+            list(gateway.query_all("GLACCOUNT", ["ACCOUNTNO"], None, pagesize=1))
+    except IntacctFailure as failure:
+        raise ConnectorError(_which_part(failure, settings), code=failure.code,
+                             remedy=_remedy(failure, settings), sent=False) from None
+    entity = f", entity {settings.entity_id}" if settings.entity_id else ", top level"
+    return (f"Sage Intacct: company {settings.company_id} as {settings.user_id}{entity} "
+            f"(sender {settings.sender_id}, {gateway.endpoint})")
+
+
+def _which_part(failure: IntacctFailure, settings: SageSettings) -> str:
+    text = failure.details().lower()
+    if "sender" in text or "web services authorization" in text:
+        return (f"the sender ID {settings.sender_id!r} is not authorised by Intacct company "
+                f"{settings.company_id!r}: {failure.message}")
+    if failure.level == "control":
+        return f"the sender credentials were refused: {failure.message}"
+    if failure.level == "authentication":
+        if settings.entity_id and ("location" in text or "entity" in text):
+            return f"the entity {settings.entity_id!r} was refused: {failure.message}"
+        return (f"the user login {settings.user_id!r} at company {settings.company_id!r} was "
+                f"refused: {failure.message}")
+    return f"Intacct could not be reached or answered oddly: {failure.message}"
+
+
+def _remedy(failure: IntacctFailure, settings: SageSettings) -> str:
+    text = failure.details().lower()
+    if "sender" in text or "web services authorization" in text:
+        return ("Ask the company's Intacct administrator to add the sender ID under Company > "
+                "Setup > Company > Security > Web Services authorizations")
+    if failure.level == "control":
+        return "Check sender_id and sender_password (ledgersync's Web Services licence)"
+    if failure.level == "authentication":
+        return ("Check user_id, user_password, company_id and entity_id; the user should be a "
+                "Web Services user with General Ledger rights")
+    return "Check endpoint_url and the network, then try again"

@@ -1,0 +1,114 @@
+"""The Sage Intacct connector: what the engine calls, wired to the modules that do it.
+
+This is the only module that knows the core's connector surface; the rest of the package
+(envelope, gateway, posting, exporter, classify) works on plain values.
+
+Kinds: invoices, credit memos, payments, refunds and journal entries become GLBATCH journal
+entries (see :mod:`~ledgersync_sage.posting`); members become Intacct customers; items, tax
+rates and terms are linked to accounts without a write; GL accounts are *mapped* (`ledgersync
+map account COMPANY MMS_ACCOUNT ACCOUNTNO`), so an unmapped account blocks only the entries
+that use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from ledgersync import (
+    CompanyConfig,
+    Connector,
+    ConnectorContext,
+    ConnectorLimits,
+    ExportRequest,
+    ExportResult,
+    Resolution,
+)
+
+from .settings import SageSettings
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .exporter import XmlExporter
+    from .gateway import XmlGateway
+    from .reports import Reports
+
+
+class SageConnector(Connector):
+    name: ClassVar[str] = "sage"
+    display_name: ClassVar[str] = "Sage Intacct"
+    supported_kinds: ClassVar[frozenset[str]] = frozenset(
+        {"member", "item", "tax_rate", "terms", "invoice", "credit_memo", "payment", "refund",
+         "journal_entry"})
+    settings_type: ClassVar[type[SageSettings]] = SageSettings
+    default_schedule_minutes: ClassVar[int] = 60
+    #: Intacct allows about two concurrent requests per company (reference §7).
+    default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
+        max_in_flight=2, requests_per_minute=None)
+    batch_size: ClassVar[int] = 20
+
+    #: Tests and the benchmark hand an in-process transport to every new instance.
+    transport: ClassVar[httpx.BaseTransport | None] = None
+
+    def __init__(self, company: CompanyConfig, settings: SageSettings,
+                 context: ConnectorContext) -> None:
+        super().__init__(company, settings, context)
+        # batch_size is a class attribute the engine reads; a company may choose less.
+        setattr(self, "batch_size", settings.functions_per_request)  # noqa: B010
+
+    @functools.cached_property
+    def gateway(self) -> XmlGateway:
+        from .gateway import XmlGateway
+
+        return XmlGateway(self.settings, transport=self.transport, clock=self.context.utcnow)
+
+    @functools.cached_property
+    def exporter(self) -> XmlExporter:
+        from .exporter import XmlExporter
+
+        return XmlExporter(self.gateway, self.settings)
+
+    @functools.cached_property
+    def reports(self) -> Reports:
+        from .reports import Reports
+
+        return Reports(self.gateway, self.settings)
+
+    def export(self, request: ExportRequest) -> ExportResult:
+        return self.exporter.export(request)
+
+    def export_batch(self, requests: Sequence[ExportRequest]
+                     ) -> Sequence[ExportResult | Exception]:
+        return self.exporter.export_batch(requests)
+
+    def lookup(self, request: ExportRequest) -> ExportResult | None:
+        return self.exporter.lookup(request)
+
+    def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
+        from .classify import classify
+
+        def mms_account(number: str) -> str | None:
+            return next((mms for (kind, mms), remote in request.references.items()
+                         if kind == "gl_account" and remote == number), None)
+
+        return classify(error, request, company=self.company.name, map_hint=mms_account)
+
+    def check(self) -> str:
+        from .connect import check
+
+        return check(self.gateway, self.settings)
+
+    def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
+        return self.reports.customer_balances(as_of)
+
+    def account_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
+        """Debits minus credits per Intacct account number, from the posted entries."""
+        return self.reports.account_balances(as_of)
+
+    def close(self) -> None:
+        if "gateway" in self.__dict__:
+            self.gateway.close()

@@ -1,0 +1,53 @@
+"""Balances read back from Intacct, for `ledgersync reconcile` and the per-account tie-out.
+
+Posted GLENTRY lines are read with the ``query`` function (offset paging, 2000 a page) and
+summed here: debits minus credits per account number, and the A/R lines per CUSTOMERID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+
+from .functions import Filter
+from .gateway import XmlGateway
+from .settings import SageSettings
+
+ZERO = Decimal("0.00")
+
+
+class Reports:
+    def __init__(self, gateway: XmlGateway, settings: SageSettings) -> None:
+        self.gateway = gateway
+        self.settings = settings
+
+    def _lines(self, as_of: dt.date | None, extra: list[Filter]) -> Iterator[dict[str, str]]:
+        where: list[Filter] = [("equalto", "STATE", "Posted"), *extra]
+        if as_of is not None:
+            where.append(("lessthanorequalto", "ENTRY_DATE", as_of.strftime("%m/%d/%Y")))
+        return self.gateway.query_all(
+            "GLENTRY", ["RECORDNO", "ACCOUNTNO", "TR_TYPE", "AMOUNT", "CUSTOMERID"],
+            ("and", where) if len(where) > 1 else where[0], orderby="RECORDNO")
+
+    @staticmethod
+    def _signed(row: Mapping[str, str]) -> Decimal:
+        amount = Decimal(row.get("AMOUNT") or "0")
+        return amount if row.get("TR_TYPE") == "1" else -amount
+
+    def account_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for row in self._lines(as_of, []):
+            account = row.get("ACCOUNTNO", "")
+            out[account] = out.get(account, ZERO) + self._signed(row)
+        return out
+
+    def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        """A/R per customer: the A/R account's lines by CUSTOMERID."""
+        out: dict[str, Decimal] = {}
+        rows = self._lines(as_of, [("equalto", "ACCOUNTNO", self.settings.ar_account)])
+        for row in rows:
+            customer = row.get("CUSTOMERID") or ""
+            if customer:
+                out[customer] = out.get(customer, ZERO) + self._signed(row)
+        return out

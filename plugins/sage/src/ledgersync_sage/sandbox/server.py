@@ -1,0 +1,70 @@
+"""Serve the sandbox over HTTP with Starlette and uvicorn (tests, benchmark, demo, CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .sandbox import XML_PATH, Sandbox
+
+__all__ = ["create_app", "run_in_thread", "serve"]
+
+
+def create_app(sandbox: Sandbox) -> Starlette:
+    async def gateway(request: Request) -> Response:
+        body = await request.body()
+        status, answer, headers, after = await run_in_threadpool(
+            sandbox.respond, body, str(request.url))
+        if after is not None and after.kind == "lost":
+            # What the CDN sends when it cut the connection while Intacct kept processing.
+            return Response(b"<html><body>524: A timeout occurred</body></html>", 524,
+                            media_type="text/html")
+        if after is not None and after.kind == "timeout":
+            await asyncio.sleep(after.delay)
+        return Response(answer, status, headers=headers)
+
+    app = Starlette(routes=[Route(XML_PATH, gateway, methods=["POST"])])
+    app.state.sandbox = sandbox
+    return app
+
+
+def serve(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8766) -> None:
+    """Run in the foreground until interrupted."""
+    uvicorn.run(create_app(sandbox), host=host, port=port, log_level="warning",
+                lifespan="off")
+
+
+@contextlib.contextmanager
+def run_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve on ``host:port`` (0 = any free port) in a thread; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Without it each answer waits for the client's delayed ACK (Nagle): ~40 ms a request.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    bound = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(sandbox), log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                              name="sage-sandbox-server", daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the sandbox server failed to start")
+            threading.Event().wait(0.01)
+        yield f"http://{host}:{bound}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -1,0 +1,76 @@
+"""Fixtures: an in-process sandbox (its transport handed to the connector), settings pointing
+at it, and a ledger whose only company uses the Sage Intacct connector."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledgersync import CompanyConfig, Config, Ledger, hookimpl
+from ledgersync_sage.connector import SageConnector
+from ledgersync_sage.sandbox import Sandbox
+
+DATA = Path(__file__).parent / "data"
+COMPANY = "harbor"
+#: The demo club's MMS accounts and their Intacct numbers (the same in the sandbox).
+ACCOUNT_MAP = {"1000": "1000", "1200": "1200", "1499": "1499", "2200": "2200",
+               "4000": "4000", "4100": "4100", "4200": "4200"}
+
+
+def sample(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+class SagePlugin:
+    @hookimpl
+    def ledgersync_connectors(self) -> list[type[SageConnector]]:
+        return [SageConnector]
+
+
+def sandbox_settings(**overrides: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "sender_id": "ls_sender", "sender_password": "sender-pass",
+        "company_id": "HARBORCLUB", "user_id": "mms_api_user", "user_password": "user-pass",
+        "ar_account": "1200", "tax_payable_account": "2200",
+        "undeposited_funds_account": "1499",
+        "endpoint_url": "https://api.intacct.com/ia/xml/xmlgw.phtml",
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox()
+
+
+@pytest.fixture
+def in_process(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The connector talks to ``sandbox`` in process."""
+    monkeypatch.setattr(SageConnector, "transport", sandbox.transport())
+    return sandbox
+
+
+@pytest.fixture
+def settings() -> dict[str, Any]:
+    return sandbox_settings()
+
+
+def make_ledger(tmp_path: Path, settings: Mapping[str, Any], **company: Any) -> Ledger:
+    config = Config(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", companies={
+        COMPANY: CompanyConfig(name=COMPANY, connector="sage", settings=dict(settings),
+                               **company)})
+    ledger = Ledger(config, plugins=[SagePlugin()], load_entrypoints=False)
+    for mms, number in ACCOUNT_MAP.items():
+        ledger.map(COMPANY, "gl_account", mms, number, actor="test")
+    return ledger
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, settings: dict[str, Any], in_process: Sandbox) -> Iterator[Ledger]:
+    ledger = make_ledger(tmp_path, settings)
+    yield ledger
+    ledger.close()
