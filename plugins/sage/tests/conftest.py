@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from ledgersync import CompanyConfig, Config, Ledger, hookimpl
+import datetime as dt
+import time
+
+from ledgersync import CompanyConfig, Config, EngineSettings, Ledger, hookimpl
 from ledgersync_sage.connector import SageConnector
 from ledgersync_sage.sandbox import Sandbox
 
@@ -59,18 +62,58 @@ def settings() -> dict[str, Any]:
     return sandbox_settings()
 
 
-def make_ledger(tmp_path: Path, settings: Mapping[str, Any], **company: Any) -> Ledger:
+class Clock:
+    """The ledger's clock, moved on by the tests (backoffs and throttles pass at once)."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+UNFINISHED = {"pending", "retry_wait", "in_doubt", "in_flight"}
+
+
+def sync_once(ledger: Ledger, seconds: float = 1.0) -> None:
+    """Sync what is due now (items waiting for a backoff wait for the clock: give up soon)."""
+    ledger.sync(COMPANY, deadline=time.monotonic() + seconds)
+
+
+def sync_until_idle(ledger: Ledger, clock: Clock, *, rounds: int = 30) -> None:
+    """Sync, let backoffs pass, again, until nothing is left to try."""
+    for _ in range(rounds):
+        sync_once(ledger)
+        if not any(status in UNFINISHED for (_, status) in ledger.status_counts(COMPANY)):
+            return
+        clock.advance(3600)
+    raise AssertionError(f"still unfinished: {ledger.status_counts(COMPANY)}")
+
+
+def make_ledger(tmp_path: Path, settings: Mapping[str, Any], *, clock: Clock | None = None,
+                **company: Any) -> Ledger:
     config = Config(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", companies={
         COMPANY: CompanyConfig(name=COMPANY, connector="sage", settings=dict(settings),
                                **company)})
-    ledger = Ledger(config, plugins=[SagePlugin()], load_entrypoints=False)
+    ledger = Ledger(config, plugins=[SagePlugin()], load_entrypoints=False,
+                    clock=clock, settings=EngineSettings(backoff_base_seconds=1,
+                                                         backoff_cap_seconds=60))
     for mms, number in ACCOUNT_MAP.items():
         ledger.map(COMPANY, "gl_account", mms, number, actor="test")
     return ledger
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, settings: dict[str, Any], in_process: Sandbox) -> Iterator[Ledger]:
-    ledger = make_ledger(tmp_path, settings)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, settings: dict[str, Any], in_process: Sandbox, clock: Clock
+           ) -> Iterator[Ledger]:
+    ledger = make_ledger(tmp_path, settings, clock=clock)
     yield ledger
     ledger.close()
