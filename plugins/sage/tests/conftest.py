@@ -3,14 +3,13 @@ at it, and a ledger whose only company uses the Sage Intacct connector."""
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-import datetime as dt
-import time
 
 from ledgersync import CompanyConfig, Config, EngineSettings, Ledger, hookimpl
 from ledgersync_sage.connector import SageConnector

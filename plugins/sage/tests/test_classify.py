@@ -44,12 +44,14 @@ def resolve(error: Exception) -> tuple[Action, str | None]:
 def test_an_xml_parse_failure_needs_a_person_and_says_nothing_posted() -> None:
     action, remedy = resolve(envelope_failure(
         "08_response_control_failure_XL03000003_xml_parse.xml"))
-    assert action is Action.NEEDS_PERSON and "no data was posted" in (remedy or "")
+    assert action is Action.NEEDS_PERSON
+    assert "no data was posted" in (remedy or "")
 
 
 def test_a_refused_sign_in_pauses_the_company_naming_the_user_settings() -> None:
     action, remedy = resolve(envelope_failure("10_response_auth_failure_XL03000006.xml"))
-    assert action is Action.PAUSE_COMPANY and "user_password" in (remedy or "")
+    assert action is Action.PAUSE_COMPANY
+    assert "user_password" in (remedy or "")
 
 
 def test_an_unauthorised_sender_pauses_with_the_web_services_authorisation_fix() -> None:
@@ -57,12 +59,14 @@ def test_an_unauthorised_sender_pauses_with_the_web_services_authorisation_fix()
         errorno="XL03000006", description2="Invalid Web Services Authorization. The sender "
         "ID 'x' is not authorized to make Web Services requests to company ID 'y'.")])
     action, remedy = resolve(failure)
-    assert action is Action.PAUSE_COMPANY and "Web Services authorizations" in (remedy or "")
+    assert action is Action.PAUSE_COMPANY
+    assert "Web Services authorizations" in (remedy or "")
 
 
 def test_an_expired_demo_company_pauses() -> None:
     action, remedy = resolve(envelope_failure("11_response_control_failure_PL04000055.xml"))
-    assert action is Action.PAUSE_COMPANY and "demo" in (remedy or "")
+    assert action is Action.PAUSE_COMPANY
+    assert "demo" in (remedy or "")
 
 
 def test_gw_0010_throttles_and_gw_0011_retries() -> None:
@@ -83,7 +87,8 @@ def test_a_closed_period_needs_a_person_to_reopen_or_redate() -> None:
     action, remedy = resolve(result_failure(
         "Periods are closed. Your transaction date (01/05/2026) is within a period that's "
         "been closed.", "Could not create GLBatch record!"))
-    assert action is Action.NEEDS_PERSON and "Reopen the period" in (remedy or "")
+    assert action is Action.NEEDS_PERSON
+    assert "Reopen the period" in (remedy or "")
 
 
 def test_a_missing_dimension_names_the_dimension_the_account_and_the_setting() -> None:
@@ -98,7 +103,8 @@ def test_an_invalid_project_names_the_value_and_the_mapping_table() -> None:
     action, remedy = resolve(envelope_failure_or_result(
         "07_create_response_failure_BL01001973_dimension.xml"))
     assert action is Action.NEEDS_PERSON
-    assert "project '10064'" in (remedy or "") and "dimension_values.project" in (remedy or "")
+    assert "project '10064'" in (remedy or "")
+    assert "dimension_values.project" in (remedy or "")
 
 
 def envelope_failure_or_result(name: str) -> IntacctFailure:
@@ -114,7 +120,8 @@ def test_an_invalid_account_gives_the_map_command_for_the_mms_account() -> None:
 def test_a_missing_multi_entity_location_names_entity_id() -> None:
     action, remedy = resolve(result_failure(
         "Use of empty Location is invalid. A valid Multi-Entity Location must be specified."))
-    assert action is Action.NEEDS_PERSON and "entity_id" in (remedy or "")
+    assert action is Action.NEEDS_PERSON
+    assert "entity_id" in (remedy or "")
 
 
 def test_missing_api_permission_pauses_the_company() -> None:
@@ -138,7 +145,8 @@ def test_an_unknown_business_error_keeps_intacts_correction_in_the_remedy() -> N
     failure = IntacctFailure.of("result", [IntacctError(
         errorno="BL01001973", description2="Something odd", correction="Fix the odd thing")])
     action, remedy = resolve(failure)
-    assert action is Action.NEEDS_PERSON and "Fix the odd thing" in (remedy or "")
+    assert action is Action.NEEDS_PERSON
+    assert "Fix the odd thing" in (remedy or "")
 
 
 def test_a_timeout_after_sending_is_in_doubt_and_a_refused_connection_is_retried() -> None:

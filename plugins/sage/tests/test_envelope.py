@@ -16,7 +16,8 @@ from .conftest import sample
 def test_a_session_response_gives_the_session_id_endpoint_and_timeout() -> None:
     response = parse_response(sample("02_getAPISession_response.xml"))
     result = response.results[0]
-    assert result.ok and result.function == "getAPISession"
+    assert result.ok
+    assert result.function == "getAPISession"
     assert result.data is not None
     assert result.data.findtext("api/sessionid") == "fAkESesSiOnId.."
     assert result.data.findtext("api/endpoint") == "https://api.intacct.com/ia/xml/xmlgw.phtml"
@@ -69,7 +70,8 @@ def test_an_aborted_transaction_reports_each_function() -> None:
 def test_a_response_without_xml_is_an_http_failure_that_may_have_run() -> None:
     with pytest.raises(IntacctFailure) as caught:
         parse_response(b"<html>524: A timeout occurred</html", http_status=524)
-    assert caught.value.level == "http" and caught.value.sent
+    assert caught.value.level == "http"
+    assert caught.value.sent
     assert caught.value.code == "HTTP 524"
 
 

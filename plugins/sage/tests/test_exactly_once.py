@@ -24,6 +24,7 @@ from ledgersync import (
     Record,
 )
 from ledgersync_sage.connector import SageConnector
+from ledgersync_sage.errors import IntacctFailure
 from ledgersync_sage.sandbox import Sandbox
 
 from .conftest import COMPANY, Clock, sync_once, sync_until_idle
@@ -65,11 +66,13 @@ def test_writes_carry_uniqueid_and_the_item_versions_controlid(
     sync_once(ledger)
     writes = [b for b in seen if b"<create>" in b]
     item = next(i for i in ledger.items(ItemFilter(kind="journal_entry")))
-    assert writes and all(b"<uniqueid>true</uniqueid>" in b for b in writes)
+    assert writes
+    assert all(b"<uniqueid>true</uniqueid>" in b for b in writes)
     key = re.search(rb'controlid="([^"]+)"><create><GLBATCH>', writes[-1])
     assert key is not None
     history = " ".join(e.reason or "" for e in ledger.history(item.id))
-    assert item.status == "synced" and "synced" in history
+    assert item.status == "synced"
+    assert "synced" in history
     assert b"<REFERENCENO>LS-JE-JE-1</REFERENCENO>" in writes[-1]
 
 
@@ -139,11 +142,12 @@ def test_a_replayed_controlid_is_refused_and_the_entry_is_looked_up(
                             references={("gl_account", "1000"): "1000",
                                         ("gl_account", "4000"): "4000",
                                         ("member", "M-1"): "M-1"})
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(IntacctFailure, match="already executed") as caught:
         connector.export(request)
     assert connector.classify_error(caught.value, request).action is Action.IN_DOUBT
     found = connector.lookup(request)
-    assert found is not None and found.external_id == item.external_id
+    assert found is not None
+    assert found.external_id == item.external_id
     assert in_process.count("journal_entry", "JE-1") == 1
 
 

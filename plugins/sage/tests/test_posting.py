@@ -140,5 +140,5 @@ def test_a_void_posts_the_reversing_entry_under_its_own_reference() -> None:
 
 
 def test_settings_refuse_a_default_for_an_unknown_dimension() -> None:
-    with pytest.raises(ValueError, match="dimension_fields.fund"):
+    with pytest.raises(ValueError, match=r"dimension_fields\.fund"):
         settings(default_dimensions={"fund": "F1"})
