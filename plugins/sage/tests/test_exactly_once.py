@@ -24,7 +24,7 @@ from ledgersync import (
     Record,
 )
 from ledgersync_sage.connector import SageConnector
-from ledgersync_sage.errors import IntacctFailure
+from ledgersync_sage.errors import IntacctError, IntacctFailure
 from ledgersync_sage.sandbox import Sandbox
 
 from .conftest import COMPANY, Clock, sync_once, sync_until_idle
@@ -124,12 +124,11 @@ def test_a_503_before_processing_is_retried_and_posts_once(
     assert statuses(ledger)["JE-1"] == "synced"
 
 
-def test_a_replayed_controlid_is_refused_and_the_entry_is_looked_up(
+def test_a_replayed_controlid_is_answered_with_the_entry_it_made(
         ledger: Ledger, in_process: Sandbox, seen: list[bytes]) -> None:
     ledger.record(records(1))
     sync_once(ledger)
     connector = ledger.connector(COMPANY)
-    assert isinstance(connector, SageConnector)
     item = next(i for i in ledger.items(ItemFilter(kind="journal_entry")))
     sent = next(b for b in seen if b"<GLBATCH>" in b)
     key = re.search(rb'controlid="([^"]+)"><create>', sent)
@@ -142,13 +141,21 @@ def test_a_replayed_controlid_is_refused_and_the_entry_is_looked_up(
                             references={("gl_account", "1000"): "1000",
                                         ("gl_account", "4000"): "4000",
                                         ("member", "M-1"): "M-1"})
-    with pytest.raises(IntacctFailure, match="already executed") as caught:
-        connector.export(request)
-    assert connector.classify_error(caught.value, request).action is Action.IN_DOUBT
-    found = connector.lookup(request)
-    assert found is not None
-    assert found.external_id == item.external_id
+    again = connector.export(request)
+    assert again.external_id == item.external_id
+    assert any("already run" in w for w in again.warnings)
     assert in_process.count("journal_entry", "JE-1") == 1
+
+
+def test_a_replay_refusal_is_classified_as_in_doubt() -> None:
+    failure = IntacctFailure.of("result", [IntacctError(
+        errorno="BL01001973", description2="A function with control ID 'k' was already "
+        "executed for this company")])
+    request = ExportRequest(item_id=1, company=COMPANY, kind="journal_entry",
+                            operation=Operation.CREATE, record=records(1)[1],
+                            idempotency_key="k", attempt=1)
+    from ledgersync_sage.classify import classify
+    assert classify(failure, request, company=COMPANY).action is Action.IN_DOUBT
 
 
 def test_throttling_holds_the_company_back_without_spending_an_attempt(

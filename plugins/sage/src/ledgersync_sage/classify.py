@@ -40,7 +40,11 @@ _REPLAY = re.compile(r"control ?id.*(?:already|previously|duplicate)|"
 _DUPLICATE = re.compile(r"already exists|duplicate", re.I)
 _SENDER = re.compile(r"sender ID|Web Services Authori[sz]ation|not authorized for XML", re.I)
 
-Finder = Callable[[ExportRequest], str | None]
+
+
+def is_replay(error: IntacctFailure) -> bool:
+    """Whether Intacct refused a function because its controlid already ran (uniqueid)."""
+    return error.level == "result" and bool(_REPLAY.search(error.details()))
 
 
 def classify(error: Exception, request: ExportRequest, *, company: str,

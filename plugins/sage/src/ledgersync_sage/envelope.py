@@ -108,7 +108,15 @@ class Authentication:
     user_id: str | None
     company_id: str | None
     location_id: str | None
+    session_timestamp: dt.datetime | None
     session_timeout: dt.datetime | None
+
+    def session_left(self) -> dt.timedelta | None:
+        """How long the session lasts from this answer, by Intacct's own clock (so a skewed
+        local clock does not matter)."""
+        if self.session_timeout is None or self.session_timestamp is None:
+            return None
+        return self.session_timeout - self.session_timestamp
 
 
 @attrs.frozen(kw_only=True)
@@ -234,6 +242,7 @@ def parse_response(body: bytes, *, http_status: int = 200) -> Response:
         authentication=Authentication(
             user_id=_text(auth, "userid"), company_id=_text(auth, "companyid"),
             location_id=_text(auth, "locationid") or None,
+            session_timestamp=parse_datetime(_text(auth, "sessiontimestamp")),
             session_timeout=parse_datetime(_text(auth, "sessiontimeout"))),
         results=results,
     )

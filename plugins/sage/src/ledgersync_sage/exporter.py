@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from ledgersync import ExportRequest, ExportResult, Item, Member, Operation, TaxRate
 
+from .classify import is_replay
 from .envelope import Function, FunctionResult
 from .errors import IntacctFailure, UnmappedError
 from .functions import create_customer, create_glbatch, update_glbatch
@@ -94,8 +95,29 @@ class XmlExporter:
         linked = self.linked(request)
         if linked is not None:
             return linked
-        result = self.gateway.one(self.function(request), unique_id=True)
-        return self._result(request, result)
+        response = self.gateway.call([self.function(request)], unique_id=True)
+        if not response.results:
+            raise IntacctFailure("Intacct returned no result for the function", level="result")
+        return self._outcome(request, response.results[0], position=0)
+
+    def _outcome(self, request: ExportRequest, result: FunctionResult, *, position: int
+                 ) -> ExportResult:
+        """A function's result as the item's; a controlid Intacct refuses as already run is
+        resolved at once by looking the record up (never by sending it again)."""
+        if result.ok:
+            done = self._result(request, result)
+            # The request counted once for the whole chunk: its first item carries it.
+            return ExportResult(external_id=done.external_id,
+                                requests_made=1 if position == 0 else 0)
+        failure = result.failure()
+        if is_replay(failure) and request.operation is Operation.CREATE:
+            found = self.lookup(request)
+            if found is not None:
+                return ExportResult(external_id=found.external_id,
+                                    requests_made=(1 if position == 0 else 0) + 1,
+                                    warnings=("Intacct had already run this write; linked "
+                                              "to what it made",))
+        raise failure
 
     def export_batch(self, requests: Sequence[ExportRequest]
                      ) -> list[ExportResult | Exception]:
@@ -123,13 +145,11 @@ class XmlExporter:
                     out[index] = IntacctFailure(
                         f"Intacct returned no result for function {function.controlid}",
                         level="result")
-                elif not result.ok:
-                    out[index] = result.failure()
                 else:
-                    done = self._result(request, result)
-                    # The request counted once for the whole chunk: its first item carries it.
-                    out[index] = ExportResult(external_id=done.external_id,
-                                              requests_made=1 if position == 0 else 0)
+                    try:
+                        out[index] = self._outcome(request, result, position=position)
+                    except Exception as exc:  # noqa: BLE001 - reported on the item
+                        out[index] = exc
         return [r if r is not None else IntacctFailure("not sent", level="local", sent=False)
                 for r in out]
 

@@ -88,8 +88,9 @@ class XmlGateway:
             endpoint = (api.findtext("endpoint") or "").strip() if api is not None else ""
             self._session = Session(session_id.strip())
             self._endpoint = endpoint or self.settings.endpoint_url
-            self._expires = response.authentication.session_timeout or (
-                self._clock() + dt.timedelta(minutes=30))
+            left = response.authentication.session_left()
+            self._expires = self._clock() + (left if left is not None
+                                             else dt.timedelta(minutes=30))
             return self._session
 
     @property
@@ -126,9 +127,10 @@ class XmlGateway:
                     self.forget_session()  # expired or revoked: nothing ran; sign in again
                     continue
                 raise
-            if self.settings.use_session and response.authentication.session_timeout:
-                with self._lock:
-                    self._expires = response.authentication.session_timeout
+            left = response.authentication.session_left()
+            if self.settings.use_session and left is not None:
+                with self._lock:  # every answer extends the sliding session
+                    self._expires = self._clock() + left
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
