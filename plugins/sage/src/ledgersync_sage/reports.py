@@ -18,9 +18,11 @@ ZERO = Decimal("0.00")
 
 
 class Reports:
-    def __init__(self, gateway: XmlGateway, settings: SageSettings) -> None:
+    def __init__(self, gateway: XmlGateway, settings: SageSettings, *,
+                 page_size: int = 2000) -> None:
         self.gateway = gateway
         self.settings = settings
+        self.page_size = page_size  # rows a query page holds (Intacct's maximum: 2000)
 
     def _lines(self, as_of: dt.date | None, extra: list[Filter]) -> Iterator[dict[str, str]]:
         where: list[Filter] = [("equalto", "STATE", "Posted"), *extra]
@@ -28,7 +30,8 @@ class Reports:
             where.append(("lessthanorequalto", "ENTRY_DATE", as_of.strftime("%m/%d/%Y")))
         return self.gateway.query_all(
             "GLENTRY", ["RECORDNO", "ACCOUNTNO", "TR_TYPE", "AMOUNT", "CUSTOMERID"],
-            ("and", where) if len(where) > 1 else where[0], orderby="RECORDNO")
+            ("and", where) if len(where) > 1 else where[0], orderby="RECORDNO",
+            pagesize=self.page_size)
 
     @staticmethod
     def _signed(row: Mapping[str, str]) -> Decimal:
