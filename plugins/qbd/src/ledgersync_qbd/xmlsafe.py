@@ -10,7 +10,6 @@ shape after building the tree let 7 million empty elements reach 1.2 GB first.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # building and walking only
-
 from typing import Any
 
 from defusedxml.common import DefusedXmlException

@@ -129,8 +129,10 @@ class QbwcApp:
         except _TooLarge:
             await _reply(send, 413, fault("Client", "the request body is too large"))
             return
+        client = scope.get("client")
         status, payload = await anyio.to_thread.run_sync(
-            self.handle, body, headers.get("content-type", ""), headers.get("soapaction"))
+            self.handle, body, headers.get("content-type", ""), headers.get("soapaction"),
+            str(client[0]) if client else None)
         await _reply(send, status, payload)
 
     async def _read(self, receive: Receive) -> bytes:
@@ -149,13 +151,13 @@ class QbwcApp:
                 break
         return b"".join(chunks)
 
-    def handle(self, body: bytes, content_type: str, soap_action: str | None
-               ) -> tuple[int, bytes]:
-        """One SOAP call, synchronously: (HTTP status, envelope)."""
+    def handle(self, body: bytes, content_type: str, soap_action: str | None,
+               address: str | None = None) -> tuple[int, bytes]:
+        """One SOAP call from the client at ``address``, synchronously: (status, envelope)."""
         try:
             call = read_call(body, content_type=content_type, soap_action=soap_action,
                              max_bytes=self.max_body_bytes)
-            return 200, response(call.method, self.dispatch(call))
+            return 200, response(call.method, self.dispatch(call, address))
         except SoapFault as exc:
             return exc.status, fault(exc.code, exc.message)
         except LedgerSyncError as exc:
@@ -165,7 +167,7 @@ class QbwcApp:
             log.exception("Web Connector call failed")
             return 500, fault("Server", "ledgersync could not process the call; see its log")
 
-    def dispatch(self, call: Call) -> str | int | list[str]:
+    def dispatch(self, call: Call, address: str | None = None) -> str | int | list[str]:
         s, t = self.service, call.text
         match call.method:
             case "serverVersion":
@@ -173,7 +175,7 @@ class QbwcApp:
             case "clientVersion":
                 return s.client_version(t("strVersion"))
             case "authenticate":
-                return s.authenticate(t("strUserName"), t("strPassword"))
+                return s.authenticate(t("strUserName"), t("strPassword"), address)
             case "sendRequestXML":
                 return s.send_request_xml(t("ticket"), t("strHCPResponse"),
                                           t("strCompanyFileName"), t("qbXMLCountry"),
