@@ -101,6 +101,23 @@ def test_voiding_an_invoice_zeroes_it(connector: QboConnector, sandbox: Sandbox)
     assert connector.lookup(void) is not None
 
 
+def test_voiding_a_payment_uses_the_sparse_update_intuit_documents(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    created_invoice = connector.export(req(invoice(), "ls-c"))
+    payment = Payment(mms_id="PAY-1", member_id="M-58", txn_date=DAY, currency="USD",
+                      amount=D("150.00"), deposit_account_id="1000", applications=(
+                          PaymentApplication(invoice_id="INV-1", amount=D("150.00")),))
+    created = connector.export(req(payment, "ls-p", **{"invoice:INV-1":
+                                                      created_invoice.external_id}))
+    void = req(attrs.evolve(payment, voided=True), "ls-pv", Operation.VOID, created,
+               **{"invoice:INV-1": created_invoice.external_id})
+    connector.export(void)
+    obj = sandbox.get("Payment", created.external_id)
+    assert obj is not None
+    assert obj["TotalAmt"] == 0
+    assert [w.operation for w in sandbox.writes("Payment")] == ["create", "void"]
+
+
 def test_voiding_what_quickbooks_cannot_void_deletes_it(connector: QboConnector,
                                                         sandbox: Sandbox) -> None:
     journal = JournalEntry(mms_id="JE-1", currency="USD", txn_date=DAY, lines=(

@@ -193,7 +193,7 @@ class _ApiEndpoint:
         spec = spec_for_path(path)
         if spec is not None and method == "POST" and len(segments) == 1:
             return api.write(sandbox, company, path, _json_body(body), params.get("operation"),
-                             request_id)
+                             request_id, params.get("include"))
         if spec is not None and method == "GET" and len(segments) == 2:
             id_ = "1" if spec.name == "CompanyInfo" else segments[1]
             return api.read(company, path, id_)
