@@ -25,7 +25,9 @@ from ledgersync import (
     Record,
 )
 from ledgersync_qbo.connector import QboConnector
-from ledgersync_qbo.sandbox import Sandbox, SandboxTransport, jsonio
+from ledgersync_qbo.errors import QboError
+from ledgersync_qbo.sandbox import Sandbox, SandboxConfig, SandboxTransport, jsonio
+from ledgersync_qbo.testing import sample_seed
 
 D = Decimal
 DAY = dt.date(2026, 1, 15)
@@ -77,6 +79,24 @@ def test_an_update_with_a_stale_synctoken_rereads_and_lands_once(
     assert obj["TotalAmt"] == D("175.00")
     assert updated.version_token == obj["SyncToken"] == "2"
     assert [w.operation for w in sandbox.writes("Invoice")] == ["create", "update", "update"]
+
+
+@pytest.mark.parametrize("sandbox_config", [
+    SandboxConfig(seed=sample_seed(), throttle_retry_after=1, replay_injected_faults=True)])
+def test_a_repeated_stale_object_fault_does_not_stick_an_update_for_good(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    # QuickBooks replays the answer it gave a requestid, faults included: an attempt that
+    # met 5010 twice (the re-read returning the same token) must not send the same ids again.
+    created = connector.export(req(invoice(), "ls-c"))
+    sandbox.inject("5010", entity="invoice", times=2)
+    first = req(invoice("175.00"), "ls-u", Operation.UPDATE, created)
+    with pytest.raises(QboError) as refused:
+        connector.export(first)
+    assert "5010" in refused.value.codes
+    connector.export(attrs.evolve(first, attempt=2))
+    obj = sandbox.get("Invoice", created.external_id)
+    assert obj is not None
+    assert obj["TotalAmt"] == D("175.00")
 
 
 def test_an_update_in_doubt_counts_as_done_only_when_quickbooks_shows_it(
