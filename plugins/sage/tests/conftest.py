@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from ledgersync import CompanyConfig, Config, EngineSettings, Ledger, hookimpl
 from ledgersync_sage.connector import SageConnector
@@ -39,6 +40,24 @@ def sandbox_settings(**overrides: Any) -> dict[str, Any]:
         "ar_account": "1200", "tax_payable_account": "2200",
         "undeposited_funds_account": "1499",
         "endpoint_url": "https://api.intacct.com/ia/xml/xmlgw.phtml",
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """REST tokens are stored encrypted with this key."""
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("LEDGERSYNC_SECRET_KEY", key)
+    return key
+
+
+def rest_settings(**overrides: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "api": "rest", "client_id": "ls-client", "client_secret": "ls-client-secret",
+        "company_id": "HARBORCLUB", "ar_account": "1200", "tax_payable_account": "2200",
+        "undeposited_funds_account": "1499", "api_base_url": "https://api.intacct.com/ia/api/v1",
     }
     settings.update(overrides)
     return settings

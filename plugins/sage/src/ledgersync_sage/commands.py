@@ -28,6 +28,14 @@ LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: The same lists over the REST API (object, and the fields shown).
+REST_LISTS: dict[str, str] = {
+    "accounts": "general-ledger/account", "locations": "company-config/location",
+    "departments": "company-config/department", "classes": "company-config/class",
+    "projects": "projects/project", "customers": "accounts-receivable/customer",
+}
+
+
 def _ledger(ctx: click.Context) -> Ledger:
     state = ctx.find_root().obj
     opener = getattr(state, "ledger", None)
@@ -83,12 +91,18 @@ def _list_command(word: str, obj: str, columns: tuple[str, ...]) -> click.Comman
     @click.pass_context
     def command(ctx: click.Context, company: str, as_json: bool) -> None:
         connector = _connector(ctx, company)
-        rows = list(connector.gateway.query_all(obj, ["RECORDNO", *columns], None,
-                                                orderby=columns[0]))
+        shown: tuple[str, ...] = columns
+        if connector.settings.api == "rest":
+            shown = ("id", "name")
+            rows: list[dict[str, Any]] = list(connector.rest.query(
+                REST_LISTS[word], ["key", *shown], []))
+        else:
+            rows = list(connector.gateway.query_all(obj, ["RECORDNO", *columns], None,
+                                                    orderby=columns[0]))
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return
-        _table(f"{company}: Intacct {word}", columns, rows)
+        _table(f"{company}: Intacct {word}", shown, rows)
 
     return command
 

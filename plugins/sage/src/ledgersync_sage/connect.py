@@ -6,7 +6,23 @@ from ledgersync import ConnectorError
 
 from .errors import IntacctFailure
 from .gateway import XmlGateway
+from .rest import RestClient
 from .settings import SageSettings
+
+
+def check_rest(client: RestClient, settings: SageSettings) -> str:
+    """Get a token and read one account over the REST API."""
+    try:
+        list(client.query("general-ledger/account", ["id"], [], size=1))
+    except IntacctFailure as failure:
+        remedy = ("Check client_id and client_secret (the Sage App Registry), that the "
+                  "company authorised ledgersync's sender ID, and entity_id"
+                  if failure.level == "authentication" else
+                  "Check api_base_url and the network, then try again")
+        raise ConnectorError(f"the REST API sign-in failed: {failure.message}",
+                             code=failure.code, remedy=remedy, sent=False) from None
+    entity = f", entity {settings.entity_id}" if settings.entity_id else ", top level"
+    return f"Sage Intacct (REST): company {settings.company_id}{entity} ({client.base})"
 
 
 def check(gateway: XmlGateway, settings: SageSettings) -> str:

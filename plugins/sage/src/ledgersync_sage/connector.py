@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
     from .exporter import XmlExporter
     from .gateway import XmlGateway
+    from .oauth import TokenKeeper
     from .reports import Reports
+    from .rest import RestClient, RestReports
 
 
 class SageConnector(Connector):
@@ -67,13 +69,40 @@ class SageConnector(Connector):
         return XmlGateway(self.settings, transport=self.transport, clock=self.context.utcnow)
 
     @functools.cached_property
+    def tokens(self) -> TokenKeeper:
+        import httpx
+
+        from .oauth import TokenKeeper
+
+        http = httpx.Client(transport=self.transport, timeout=self.settings.timeout_seconds)
+        return TokenKeeper(self.settings, self.context, http, clock=self.context.utcnow)
+
+    @functools.cached_property
+    def rest(self) -> RestClient:
+        import httpx
+
+        from .rest import RestClient
+
+        http = httpx.Client(transport=self.transport, timeout=self.settings.timeout_seconds)
+        return RestClient(self.settings, self.tokens, http)
+
+    @functools.cached_property
     def exporter(self) -> XmlExporter:
+        """The transport's exporter (``api = "xml"`` or ``"rest"``)."""
+        if self.settings.api == "rest":
+            from .rest import RestExporter
+
+            return RestExporter(self.rest, self.settings)
         from .exporter import XmlExporter
 
         return XmlExporter(self.gateway, self.settings)
 
     @functools.cached_property
-    def reports(self) -> Reports:
+    def reports(self) -> Reports | RestReports:
+        if self.settings.api == "rest":
+            from .rest import RestReports
+
+            return RestReports(self.rest, self.settings)
         from .reports import Reports
 
         return Reports(self.gateway, self.settings)
@@ -97,17 +126,42 @@ class SageConnector(Connector):
 
         return classify(error, request, company=self.company.name, map_hint=mms_account)
 
+    def refresh_auth(self) -> None:
+        if self.settings.api == "rest":
+            stored = self.tokens.stored()
+            self.tokens.refresh(failed=stored.access_token if stored else None)
+        else:
+            self.gateway.forget_session()
+
     def check(self) -> str:
+        if self.settings.api == "rest":
+            from .connect import check_rest
+
+            return check_rest(self.rest, self.settings)
         from .connect import check
 
         return check(self.gateway, self.settings)
 
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
-        return self.reports.customer_balances(as_of)
+        return self._reports(as_of).customer_balances()
 
     def account_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Debits minus credits per Intacct account number, from the posted entries."""
-        return self.reports.account_balances(as_of)
+        return self._reports(as_of).account_balances()
+
+    def _reports(self, as_of: dt.date | None) -> Reports | RestReports:
+        if as_of is not None and self.settings.api == "rest":
+            from ledgersync import ConnectorError
+
+            raise ConnectorError("balances as of a day are read over the XML API only",
+                                 remedy="Reconcile without --as-of", sent=False)
+        reports = self.reports
+        if as_of is not None:
+            from .reports import Reports
+
+            assert isinstance(reports, Reports)
+            return reports.as_of(as_of)
+        return reports
 
     def close(self) -> None:
         if "gateway" in self.__dict__:

@@ -44,6 +44,9 @@ class XmlGateway:
     def __init__(self, settings: SageSettings, *, transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], dt.datetime] | None = None) -> None:
         self.settings = settings
+        # SageSettings requires all four for api = "xml".
+        self._sender = (settings.sender_id or "", settings.sender_password or "")
+        self._user = (settings.user_id or "", settings.user_password or "")
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._http = httpx.Client(transport=transport, timeout=settings.timeout_seconds,
                                   headers={"Content-Type": "application/xml",
@@ -59,7 +62,7 @@ class XmlGateway:
 
     def _login(self) -> Login:
         s = self.settings
-        return Login(user_id=s.user_id, company_id=s.company_id, password=s.user_password,
+        return Login(user_id=self._user[0], company_id=s.company_id, password=self._user[1],
                      location_id=s.entity_id)
 
     def _control_id(self, hint: str) -> str:
@@ -74,7 +77,7 @@ class XmlGateway:
                     and self._expires - self._clock() > margin):
                 return self._session
             response = self._post(self.settings.endpoint_url, build_request(
-                sender_id=self.settings.sender_id, sender_password=self.settings.sender_password,
+                sender_id=self._sender[0], sender_password=self._sender[1],
                 control_id=self._control_id("session"), unique_id=False, auth=self._login(),
                 functions=[get_api_session("ls-session")]))
             result = response.results[0] if response.results else None
@@ -116,7 +119,7 @@ class XmlGateway:
             else:
                 auth, url = self._login(), self.settings.endpoint_url
             body = build_request(
-                sender_id=self.settings.sender_id, sender_password=self.settings.sender_password,
+                sender_id=self._sender[0], sender_password=self._sender[1],
                 control_id=self._control_id("req"), unique_id=unique_id, auth=auth,
                 functions=functions, transaction=transaction)
             try:

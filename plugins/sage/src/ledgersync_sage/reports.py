@@ -19,15 +19,21 @@ ZERO = Decimal("0.00")
 
 class Reports:
     def __init__(self, gateway: XmlGateway, settings: SageSettings, *,
-                 page_size: int = 2000) -> None:
+                 page_size: int = 2000, as_of_day: dt.date | None = None) -> None:
         self.gateway = gateway
         self.settings = settings
         self.page_size = page_size  # rows a query page holds (Intacct's maximum: 2000)
+        self.as_of_day = as_of_day
 
-    def _lines(self, as_of: dt.date | None, extra: list[Filter]) -> Iterator[dict[str, str]]:
+    def as_of(self, day: dt.date) -> Reports:
+        """The same reports, counting entries dated up to ``day`` only."""
+        return Reports(self.gateway, self.settings, page_size=self.page_size, as_of_day=day)
+
+    def _lines(self, extra: list[Filter]) -> Iterator[dict[str, str]]:
         where: list[Filter] = [("equalto", "STATE", "Posted"), *extra]
-        if as_of is not None:
-            where.append(("lessthanorequalto", "ENTRY_DATE", as_of.strftime("%m/%d/%Y")))
+        if self.as_of_day is not None:
+            where.append(("lessthanorequalto", "ENTRY_DATE",
+                          self.as_of_day.strftime("%m/%d/%Y")))
         return self.gateway.query_all(
             "GLENTRY", ["RECORDNO", "ACCOUNTNO", "TR_TYPE", "AMOUNT", "CUSTOMERID"],
             ("and", where) if len(where) > 1 else where[0], orderby="RECORDNO",
@@ -38,17 +44,17 @@ class Reports:
         amount = Decimal(row.get("AMOUNT") or "0")
         return amount if row.get("TR_TYPE") == "1" else -amount
 
-    def account_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+    def account_balances(self) -> dict[str, Decimal]:
         out: dict[str, Decimal] = {}
-        for row in self._lines(as_of, []):
+        for row in self._lines([]):
             account = row.get("ACCOUNTNO", "")
             out[account] = out.get(account, ZERO) + self._signed(row)
         return out
 
-    def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+    def customer_balances(self) -> dict[str, Decimal]:
         """A/R per customer: the A/R account's lines by CUSTOMERID."""
         out: dict[str, Decimal] = {}
-        rows = self._lines(as_of, [("equalto", "ACCOUNTNO", self.settings.ar_account)])
+        rows = self._lines([("equalto", "ACCOUNTNO", self.settings.ar_account)])
         for row in rows:
             customer = row.get("CUSTOMERID") or ""
             if customer:

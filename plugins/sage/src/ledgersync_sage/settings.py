@@ -59,14 +59,24 @@ def _dimension_fields(_instance: Any, _attribute: attrs.Attribute[Any],
 class SageSettings:
     """The Sage Intacct connector's keys."""
 
-    sender_id: str
-    sender_password: str
     company_id: str
-    user_id: str
-    user_password: str
     #: The Intacct account number of accounts receivable (the posting map's A/R side).
     ar_account: str
     api: str = attrs.field(default="xml", validator=_one_of(APIS))
+    #: XML gateway: the sender (ledgersync's Web Services licence) and the company's user.
+    sender_id: str | None = None
+    sender_password: str | None = None
+    user_id: str | None = None
+    user_password: str | None = None
+    #: REST API: the OAuth 2.0 client from the Sage App Registry.
+    client_id: str | None = None
+    client_secret: str | None = None
+    #: REST: "client_credentials", or "authorization_code" (after `ledgersync sage authorize`,
+    #: tokens refreshed with the stored refresh token).
+    oauth_grant: str = attrs.field(default="client_credentials",
+                                   validator=_one_of(("client_credentials",
+                                                      "authorization_code")))
+    api_base_url: str = REST_BASE_URL
     #: Multi-entity: the entity (location id) to sign in to; empty = top level.
     entity_id: str | None = None
     endpoint_url: str = XML_ENDPOINT
@@ -96,6 +106,11 @@ class SageSettings:
     reference_prefix: str = "LS"
 
     def __attrs_post_init__(self) -> None:
+        needed = (("sender_id", "sender_password", "user_id", "user_password")
+                  if self.api == "xml" else ("client_id", "client_secret"))
+        missing = [name for name in needed if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"api = \"{self.api}\" needs {', '.join(missing)}")
         for name in (*self.dimension_values, *self.default_dimensions):
             if name not in self.all_dimension_fields:
                 raise ValueError(f"dimension {name!r} has no GLENTRY field: add "

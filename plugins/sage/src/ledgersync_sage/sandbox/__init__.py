@@ -1,4 +1,4 @@
-"""A local stand-in for the Sage Intacct XML gateway (in memory).
+"""A local stand-in for Sage Intacct: the XML gateway and the REST API (in memory).
 
     from ledgersync_sage.sandbox import Sandbox, run_in_thread
 
@@ -15,7 +15,8 @@ The HTTP server needs the ``sandbox`` extra (starlette, uvicorn): import it from
 from .books import Books, Refusal
 from .faults import Fault
 from .gateway import Gateway, GatewayConfig
+from .rest import RestApi, RestConfig
 from .sandbox import XML_PATH, Sandbox, SandboxConfig, harbor_books
 
-__all__ = ["XML_PATH", "Books", "Fault", "Gateway", "GatewayConfig", "Refusal", "Sandbox",
-           "SandboxConfig", "harbor_books"]
+__all__ = ["XML_PATH", "Books", "Fault", "Gateway", "GatewayConfig", "Refusal", "RestApi",
+           "RestConfig", "Sandbox", "SandboxConfig", "harbor_books"]

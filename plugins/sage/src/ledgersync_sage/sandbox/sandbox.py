@@ -14,6 +14,7 @@ import httpx
 from .books import Books
 from .faults import Fault, Faults
 from .gateway import Gateway, GatewayConfig, gateway_error
+from .rest import PREFIX, RestApi, RestConfig, ia_error
 
 XML_PATH = "/ia/xml/xmlgw.phtml"
 _CODES = {"invoice": "INV", "credit_memo": "CM", "payment": "PAY", "refund": "RF",
@@ -40,6 +41,7 @@ def harbor_books() -> Books:
 @attrs.define
 class SandboxConfig:
     gateway: GatewayConfig = attrs.field(factory=GatewayConfig)
+    rest: RestConfig = attrs.field(factory=RestConfig)
     #: Requests one company may have in flight at once; more get HTTP 429 GW-0010.
     max_concurrent: int = 2
     #: Seconds added to every answer (realistic latency for benchmarks).
@@ -55,6 +57,7 @@ class Sandbox:
         self.config = config or SandboxConfig()
         self.books = books if books is not None else {"HARBORCLUB": harbor_books()}
         self.gateway = Gateway(self.books, self.config.gateway, clock=clock)
+        self.rest = RestApi(self.books, self.config.rest, clock=clock)
         self.faults = Faults()
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -68,42 +71,61 @@ class Sandbox:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def respond(self, body: bytes, url: str) -> tuple[int, bytes, dict[str, str], Fault | None]:
-        """(HTTP status, body, headers, the fault that fired after processing if any)."""
+    def respond(self, body: bytes, url: str, *, method: str = "POST",
+                headers: dict[str, str] | None = None
+                ) -> tuple[int, bytes, dict[str, str], Fault | None]:
+        """(HTTP status, body, headers, the fault that fired after processing if any).
+        ``headers`` with lower-case names."""
+        path = httpx.URL(url).path
+        rest = path.startswith(PREFIX)
         with self._lock:
             self.requests += 1
             if self._in_flight >= self.config.max_concurrent:
                 self.throttled += 1
-                return (*self._throttled(), None)
+                return (*self._throttled(rest), None)
             self._in_flight += 1
         try:
             fault = self.faults.take(body)
             if fault is not None and fault.kind == "throttle":
-                return (*self._throttled(), None)
+                return (*self._throttled(rest), None)
             if fault is not None and fault.kind == "http_503":
                 return (503, b"<html><body>503 Service Unavailable</body></html>",
                         {"Content-Type": "text/html"}, None)
             if fault is not None and fault.kind == "expire_session":
                 self.gateway.expire_sessions()
+                self.rest.expire_tokens()
             if self.config.latency:
                 time.sleep(self.config.latency)
-            answer = self.gateway.handle(body, url=url)
             after = fault if fault is not None and fault.kind in ("lost", "timeout") else None
+            if rest:
+                with self.gateway.lock:  # one company's books, whichever API writes them
+                    status, answer, out = self.rest.handle(method, path, headers or {}, body)
+                return status, answer, out, after
+            if path != XML_PATH:
+                return 404, b"Not Found", {"Content-Type": "text/plain"}, None
+            answer = self.gateway.handle(body, url=url)
             return 200, answer, {"Content-Type": "text/xml; charset=UTF-8"}, after
         finally:
             with self._lock:
                 self._in_flight -= 1
 
-    def _throttled(self) -> tuple[int, bytes, dict[str, str]]:
+    def _throttled(self, rest: bool = False) -> tuple[int, bytes, dict[str, str]]:
+        retry = {"Retry-After": f"{self.config.retry_after:g}"}
+        if rest:
+            status, body, headers = ia_error(429, "Too many concurrent requests for this "
+                                             "company", code="tooManyRequests")
+            return status, body, {**headers, **retry}
         return (429, gateway_error("GW-0010", "Too many concurrent requests for this "
                                    "company; API rate limit exceeded"),
-                {"Content-Type": "text/xml", "Retry-After": f"{self.config.retry_after:g}"})
+                {"Content-Type": "text/xml", **retry})
 
     def transport(self, base_url: str = "https://api.intacct.com") -> httpx.MockTransport:
         """An in-process transport (no server): lost answers raise as a cut connection would,
         late ones as a read timeout."""
         def handle(request: httpx.Request) -> httpx.Response:
-            status, body, headers, after = self.respond(request.read(), str(request.url))
+            status, body, headers, after = self.respond(
+                request.read(), str(request.url), method=request.method,
+                headers={k.lower(): v for k, v in request.headers.items()})
             if after is not None and after.kind == "lost":
                 raise httpx.RemoteProtocolError("Server disconnected without sending a "
                                                 "response.", request=request)
@@ -123,7 +145,7 @@ class Sandbox:
         books = self.books[company_id]
         if kind == "member":
             return int(f"{customer_prefix}{mms_id}" in books.dimensions["CUSTOMER"])
-        reference = f"{prefix}-{_CODES[kind]}-{mms_id}"
+        reference = f"{prefix}-{_CODES[kind]}-{mms_id}"  # REFERENCENO or referenceNumber
         return sum(1 for b in books.batches.values() if b.reference_no == reference)
 
     def balances(self, company_id: str = "HARBORCLUB") -> dict[str, Decimal]:

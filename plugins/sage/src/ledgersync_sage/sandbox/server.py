@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .rest import PREFIX
 from .sandbox import XML_PATH, Sandbox
 
 __all__ = ["create_app", "run_in_thread", "serve"]
@@ -23,8 +24,10 @@ __all__ = ["create_app", "run_in_thread", "serve"]
 def create_app(sandbox: Sandbox) -> Starlette:
     async def gateway(request: Request) -> Response:
         body = await request.body()
+        headers_in = {k.lower(): v for k, v in request.headers.items()}
         status, answer, headers, after = await run_in_threadpool(
-            sandbox.respond, body, str(request.url))
+            lambda: sandbox.respond(body, str(request.url), method=request.method,
+                                    headers=headers_in))
         if after is not None and after.kind == "lost":
             # What the CDN sends when it cut the connection while Intacct kept processing.
             return Response(b"<html><body>524: A timeout occurred</body></html>", 524,
@@ -33,7 +36,9 @@ def create_app(sandbox: Sandbox) -> Starlette:
             await asyncio.sleep(after.delay)
         return Response(answer, status, headers=headers)
 
-    app = Starlette(routes=[Route(XML_PATH, gateway, methods=["POST"])])
+    app = Starlette(routes=[Route(XML_PATH, gateway, methods=["POST"]),
+                            Route(PREFIX + "/{rest:path}", gateway,
+                                  methods=["GET", "POST", "PATCH", "DELETE"])])
     app.state.sandbox = sandbox
     return app
 

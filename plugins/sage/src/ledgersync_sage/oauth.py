@@ -1,0 +1,124 @@
+"""OAuth 2.0 tokens for the REST API: stored encrypted in the ledger's secret store, refreshed
+once at a time across every worker.
+
+A refresh runs under the company's ``sage-oauth`` lock (``StateStore.exclusive``): inside it
+the stored token is read again, and when another worker already replaced the token that
+failed, that one is used instead of asking the token endpoint a second time (with the
+authorization-code grant the refresh token rotates, so two refreshes would lock the company
+out). The new token is written through the lock's connection, so it commits with the lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import httpx
+
+from ledgersync import ConnectorContext
+
+from .errors import IntacctFailure
+from .settings import SageSettings
+
+SECRET = "sage.oauth"
+LOCK = "sage-oauth"
+#: Used when the token endpoint gives no lifetime (reference §9: lifetime unconfirmed).
+DEFAULT_LIFETIME = 3600
+
+
+@attrs.frozen
+class Token:
+    access_token: str
+    expires_at: dt.datetime
+    refresh_token: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"access_token": self.access_token,
+                           "expires_at": self.expires_at.isoformat(),
+                           "refresh_token": self.refresh_token})
+
+    @classmethod
+    def from_json(cls, text: str) -> Token:
+        data = json.loads(text)
+        return cls(data["access_token"], dt.datetime.fromisoformat(data["expires_at"]),
+                   data.get("refresh_token"))
+
+
+class TokenKeeper:
+    def __init__(self, settings: SageSettings, context: ConnectorContext, http: httpx.Client,
+                 *, clock: Callable[[], dt.datetime]) -> None:
+        self.settings = settings
+        self.context = context
+        self.http = http
+        self.clock = clock
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.settings.api_base_url.rstrip('/')}/oauth2/token"
+
+    def stored(self) -> Token | None:
+        text = self.context.secrets.get(SECRET)
+        return Token.from_json(text) if text else None
+
+    def access_token(self) -> str:
+        """A token that is good for at least another minute, refreshing when needed."""
+        token = self.stored()
+        if token is not None and token.expires_at - self.clock() > dt.timedelta(minutes=1):
+            return token.access_token
+        return self.refresh(failed=token.access_token if token else None).access_token
+
+    def refresh(self, *, failed: str | None) -> Token:
+        """Replace the token ``failed`` (None: whatever is stored), once for all workers."""
+        with self.context.state.exclusive(LOCK) as conn:
+            current = self.stored()
+            if (current is not None and current.access_token != failed
+                    and current.expires_at - self.clock() > dt.timedelta(minutes=1)):
+                return current  # another worker refreshed meanwhile
+            token = self._request(current)
+            self.context.secrets.set(SECRET, token.to_json(), connection=conn)
+            return token
+
+    def store_authorization(self, refresh_token: str) -> Token:
+        """Seed the authorization-code grant with a refresh token (`ledgersync sage
+        authorize`): it is spent at once and replaced by the rotated one."""
+        with self.context.state.exclusive(LOCK) as conn:
+            token = self._request(Token("", self.clock(), refresh_token))
+            self.context.secrets.set(SECRET, token.to_json(), connection=conn)
+            return token
+
+    def _request(self, current: Token | None) -> Token:
+        s = self.settings
+        form: dict[str, Any] = {"client_id": s.client_id, "client_secret": s.client_secret}
+        if s.oauth_grant == "authorization_code":
+            if current is None or not current.refresh_token:
+                raise IntacctFailure(
+                    "no Intacct authorization stored for the REST API", level="authentication",
+                    sent=False)
+            form |= {"grant_type": "refresh_token", "refresh_token": current.refresh_token}
+        else:
+            form |= {"grant_type": "client_credentials"}
+        try:
+            response = self.http.post(self.token_url, data=form)
+        except httpx.HTTPError as exc:
+            raise IntacctFailure(f"cannot reach Intacct's token endpoint: {exc}",
+                                 level="transport", sent=False) from None
+        if response.status_code != 200:
+            raise IntacctFailure(
+                f"Intacct's token endpoint refused the {form['grant_type']} grant "
+                f"(HTTP {response.status_code}: {_oauth_error(response)})",
+                level="authentication", http_status=response.status_code, sent=False)
+        data = response.json()
+        lifetime = int(data.get("expires_in") or DEFAULT_LIFETIME)
+        return Token(str(data["access_token"]), self.clock() + dt.timedelta(seconds=lifetime),
+                     data.get("refresh_token") or (current.refresh_token if current else None))
+
+
+def _oauth_error(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return "no details"
+    return str(data.get("error_description") or data.get("error") or "no details")
