@@ -35,7 +35,7 @@ def envelope_failure(name: str) -> IntacctFailure:
 
 def resolve(error: Exception) -> tuple[Action, str | None]:
     resolution = classify(error, REQUEST, company="harbor",
-                          map_hint=lambda n: "4000" if n == "4010" else None)
+                          map_hint=lambda n: ("gl_account", "4000") if n == "4010" else None)
     if resolution.action in (Action.NEEDS_PERSON, Action.PAUSE_COMPANY):
         assert resolution.remedy
     return resolution.action, resolution.remedy

@@ -47,9 +47,15 @@ def is_replay(error: IntacctFailure) -> bool:
     return error.level == "result" and bool(_REPLAY.search(error.details()))
 
 
+MapHint = Callable[[str], tuple[str, str] | None]
+#: `ledgersync map WORD` for each kind a remote account can stand for.
+_MAP_WORDS = {"gl_account": "account", "item": "item", "tax_rate": "tax"}
+
+
 def classify(error: Exception, request: ExportRequest, *, company: str,
-             map_hint: Callable[[str], str | None] | None = None) -> Resolution:
-    """``map_hint(intacct_account)`` names the MMS account mapped to it (for remedies)."""
+             map_hint: MapHint | None = None) -> Resolution:
+    """``map_hint(intacct_account)`` names the (kind, MMS id) mapped to an Intacct account,
+    so a remedy can give the exact `ledgersync map` command."""
     if isinstance(error, IntacctFailure):
         return _intacct(error, request, company, map_hint)
     if isinstance(error, ConnectorError):
@@ -63,7 +69,7 @@ def classify(error: Exception, request: ExportRequest, *, company: str,
 
 
 def _intacct(error: IntacctFailure, request: ExportRequest, company: str,
-             map_hint: Callable[[str], str | None] | None) -> Resolution:
+             map_hint: MapHint | None) -> Resolution:
     code, message = error.code, error.message
     text = error.details() or message
     level = error.level
@@ -118,7 +124,7 @@ def _sender_not_authorised(error: IntacctFailure, company: str) -> Resolution:
 
 
 def _business(error: IntacctFailure, request: ExportRequest, company: str, text: str,
-              map_hint: Callable[[str], str | None] | None) -> Resolution:
+              map_hint: MapHint | None) -> Resolution:
     code, message, what = error.code, error.message, request.describe()
     if error.status == "aborted" or code == "XL03000009":
         return Resolution(action=Action.RETRY, code=code, message=f"{message} (rolled back "
@@ -154,8 +160,10 @@ def _business(error: IntacctFailure, request: ExportRequest, company: str, text:
     if invalid:
         dimension = (invalid.group(1) or invalid.group(3)).lower()
         value = invalid.group(2) if invalid.group(2) is not None else invalid.group(4)
-        fix = (f"`ledgersync map customer {company} MEMBER CUSTOMERID` or create the "
-               "customer in Intacct" if dimension == "customer" else
+        member = getattr(request.record, "member_id", None) or "MEMBER"
+        fix = ("if it was deleted in Intacct, `ledgersync unlink --company "
+               f"{company} --kind member --mms-id {member}` makes ledgersync create it again"
+               if dimension == "customer" else
                f"map it under [companies.{company}.sage.dimension_values.{dimension}] "
                f"(`ledgersync sage {dimension}s {company}` lists Intacct's)")
         return Resolution(
@@ -164,14 +172,15 @@ def _business(error: IntacctFailure, request: ExportRequest, company: str, text:
     account = _INVALID_ACCOUNT.search(text)
     if account or (_RESTRICTED.search(text) and "account" in text.lower()):
         number = account.group(1) if account else "the line's account"
-        mms = map_hint(number) if map_hint and account else None
-        verb = (f"ledgersync map account {company} {mms} ACCOUNTNO" if mms else
+        mapped = map_hint(number) if map_hint and account else None
+        verb = (f"ledgersync map {_MAP_WORDS.get(mapped[0], 'account')} {company} "
+                f"{mapped[1]} ACCOUNTNO" if mapped else
                 f"ledgersync map account {company} MMS_ACCOUNT ACCOUNTNO")
         return Resolution(
             action=Action.NEEDS_PERSON, code=code, message=f"{what}: {_first(error)}",
             remedy=f"Intacct refuses account {number} (unknown, inactive or restricted to "
-            f"other locations). Map the MMS account to a usable one: `{verb}` (`ledgersync "
-            f"sage accounts {company}` lists them), then requeue")
+            f"other locations). Make it active in Intacct, or map to a usable one: `{verb}` "
+            f"(`ledgersync sage accounts {company}` lists them), then requeue")
     if _PERMISSION.search(text):
         return Resolution(
             action=Action.PAUSE_COMPANY, code=code, message=message,

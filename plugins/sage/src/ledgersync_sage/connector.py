@@ -120,9 +120,10 @@ class SageConnector(Connector):
     def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
         from .classify import classify
 
-        def mms_account(number: str) -> str | None:
-            return next((mms for (kind, mms), remote in request.references.items()
-                         if kind == "gl_account" and remote == number), None)
+        def mms_account(number: str) -> tuple[str, str] | None:
+            return next((key for key, remote in sorted(request.references.items())
+                         if key[0] in ("gl_account", "item", "tax_rate")
+                         and remote == number), None)
 
         return classify(error, request, company=self.company.name, map_hint=mms_account)
 

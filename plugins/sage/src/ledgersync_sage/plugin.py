@@ -11,7 +11,11 @@ from typing import TYPE_CHECKING
 from ledgersync import Connector, hookimpl
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import click
+
+    from ledgersync.demo import DemoSandbox
 
 
 @hookimpl
@@ -26,3 +30,10 @@ def ledgersync_register_commands(cli: click.Group) -> None:
     from .commands import register
 
     register(cli)
+
+
+@hookimpl
+def ledgersync_demo_sandbox(workdir: Path) -> DemoSandbox:
+    from .demo import SageDemoSandbox
+
+    return SageDemoSandbox(workdir)

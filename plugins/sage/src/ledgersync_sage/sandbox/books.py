@@ -124,6 +124,16 @@ class Books:
         self.dimensions["CUSTOMER"][customer_id]["RECORDNO"] = record_no
         return {"RECORDNO": record_no, "CUSTOMERID": customer_id}
 
+    def delete_customer(self, customer_id: str) -> None:
+        """Delete a customer, as Intacct allows only while no transaction names it."""
+        if customer_id not in self.dimensions["CUSTOMER"]:
+            raise refuse(f"Customer '{customer_id}' does not exist", obj="Customer")
+        if any(line.get("CUSTOMERID") == customer_id
+               for batch in self.batches.values() for line in batch.lines):
+            raise refuse(f"Customer '{customer_id}' has transactions and cannot be deleted",
+                         obj="Customer")
+        del self.dimensions["CUSTOMER"][customer_id]
+
     # -- journal entries -------------------------------------------------------------------------
 
     def post(self, node: ET.Element, *, controlid: str, entity: str | None,
