@@ -64,6 +64,8 @@ class Sandbox:
         #: Requests refused for concurrency (HTTP 429).
         self.throttled = 0
         self.requests = 0
+        #: The most requests that were ever in flight at once.
+        self.peak_in_flight = 0
 
     def inject(self, kind: str, *, match: str | None = None, times: int = 1,
                delay: float = 2.0) -> None:
@@ -84,6 +86,7 @@ class Sandbox:
                 self.throttled += 1
                 return (*self._throttled(rest), None)
             self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
         try:
             fault = self.faults.take(body)
             if fault is not None and fault.kind == "throttle":
