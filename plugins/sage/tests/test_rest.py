@@ -25,6 +25,7 @@ from ledgersync import (
 )
 from ledgersync.demo.dataset import generate
 from ledgersync_sage.connector import SageConnector
+from ledgersync_sage.errors import IntacctFailure
 from ledgersync_sage.oauth import SECRET
 from ledgersync_sage.rest import failure_from
 from ledgersync_sage.sandbox import Sandbox
@@ -197,3 +198,36 @@ def test_the_rest_request_sample_posts_in_the_sandbox(in_process: Sandbox) -> No
     assert "Unknown line field" in client.post("/objects/general-ledger/journal-entry",
                                                json=body, headers=headers).text
     assert client.post("/objects/general-ledger/journal-entry", json=body).status_code == 401
+
+
+def test_an_authorization_code_is_exchanged_once_for_stored_tokens(
+        tmp_path: Path, in_process: Sandbox, clock: Clock) -> None:
+    ledger = make_ledger(tmp_path, rest_settings(oauth_grant="authorization_code"),
+                         clock=clock)
+    connector = ledger.connector(COMPANY)
+    assert isinstance(connector, SageConnector)
+    url = connector.tokens.authorize_url("http://localhost:8726/callback", "st")
+    assert url.startswith(f"{BASE}/oauth2/authorize?")
+    assert "client_id=ls-client" in url
+    assert "scope=offline_access" in url
+    code = in_process.rest.issue_code("ls-client")
+    token = connector.tokens.exchange_code(code, "http://localhost:8726/callback")
+    assert token.refresh_token
+    assert connector.tokens.stored() == token
+    with pytest.raises(IntacctFailure, match="invalid_grant|authorization code"):
+        connector.tokens.exchange_code(code, "http://localhost:8726/callback")
+    ledger.close()
+
+
+def test_without_an_authorization_the_company_is_paused_with_the_command(
+        tmp_path: Path, in_process: Sandbox, clock: Clock) -> None:
+    ledger = make_ledger(tmp_path, rest_settings(oauth_grant="authorization_code"),
+                         clock=clock)
+    ledger.record(entries(1))
+    sync_once(ledger)
+    paused = [c for c in ledger.companies() if c.paused_reason]
+    assert paused
+    assert "no Intacct authorization stored" in (paused[0].paused_reason or "")
+    assert "ledgersync sage authorize harbor" in (paused[0].paused_remedy or "")
+    assert in_process.count("journal_entry", "JE-1") == 0
+    ledger.close()

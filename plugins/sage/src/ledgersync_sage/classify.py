@@ -106,6 +106,13 @@ def _intacct(error: IntacctFailure, request: ExportRequest, company: str,
             return _sender_not_authorised(error, company)
         if re.search(r"session", text, re.I):
             return Resolution(action=Action.REFRESH_AUTH, code=code, message=message)
+        if re.search(r"token endpoint|authorization stored|access token", text, re.I):
+            return Resolution(
+                action=Action.PAUSE_COMPANY, code=code, message=message,
+                remedy=f"REST API sign-in failed: check client_id and client_secret in "
+                f"[companies.{company}.sage]; with the authorization-code grant run "
+                f"`ledgersync sage authorize {company}`; then `ledgersync companies resume "
+                f"{company}`")
         return Resolution(
             action=Action.PAUSE_COMPANY, code=code, message=message,
             remedy=f"Intacct refused the user sign-in: check user_id, user_password and "

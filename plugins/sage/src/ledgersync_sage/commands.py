@@ -78,6 +78,40 @@ def connect(ctx: click.Context, company: str) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+@click.command("authorize")
+@click.argument("company")
+@click.option("--code", help="The code the authorization redirect brought back.")
+@click.option("--refresh-token", help="Seed with a refresh token instead (it is spent at once "
+              "and replaced by the rotated one).")
+@click.option("--redirect-uri", default="http://localhost:8726/callback", show_default=True)
+@click.pass_context
+def authorize(ctx: click.Context, company: str, code: str | None, refresh_token: str | None,
+              redirect_uri: str) -> None:
+    """REST API, authorization-code grant: print the address an administrator approves, then
+    store the tokens (encrypted) from the code it redirects with."""
+    import secrets
+
+    from ledgersync import ConnectorError
+
+    connector = _connector(ctx, company)
+    if connector.settings.api != "rest":
+        raise click.ClickException(f"company {company!r} uses the XML gateway (api = "
+                                   '"xml"): it signs in with the sender and user instead')
+    try:
+        if code:
+            connector.tokens.exchange_code(code, redirect_uri)
+        elif refresh_token:
+            connector.tokens.store_authorization(refresh_token)
+        else:
+            click.echo("Open this address, approve, and run this command again with the "
+                       "code from the address you are sent to:\n"
+                       + connector.tokens.authorize_url(redirect_uri, secrets.token_urlsafe(8)))
+            return
+        click.echo(f"authorized: {connector.check()}")
+    except ConnectorError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group("sage")
 def sage() -> None:
     """Sage Intacct: the sign-in check, accounts and dimension values for mapping."""
@@ -132,6 +166,7 @@ def register(cli: click.Group) -> None:
     for word, (obj, columns) in LISTS.items():
         sage.add_command(_list_command(word, obj, columns))
     sage.add_command(connect)
+    sage.add_command(authorize)
     if "connect" not in cli.commands:  # another connector may own `ledgersync connect`
         cli.add_command(connect)
     cli.add_command(sage)

@@ -81,6 +81,24 @@ class TokenKeeper:
             self.context.secrets.set(SECRET, token.to_json(), connection=conn)
             return token
 
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """Where the company's administrator approves ledgersync (authorization-code grant)."""
+        query = httpx.QueryParams({"response_type": "code", "client_id": self.settings.client_id,
+                                   "redirect_uri": redirect_uri, "state": state,
+                                   "scope": "offline_access"})
+        return f"{self.settings.api_base_url.rstrip('/')}/oauth2/authorize?{query}"
+
+    def exchange_code(self, code: str, redirect_uri: str) -> Token:
+        """Trade the code the redirect brought for tokens, and store them."""
+        s = self.settings
+        form = {"grant_type": "authorization_code", "code": code,
+                "redirect_uri": redirect_uri, "client_id": s.client_id,
+                "client_secret": s.client_secret}
+        with self.context.state.exclusive(LOCK) as conn:
+            token = self._post(form, None)
+            self.context.secrets.set(SECRET, token.to_json(), connection=conn)
+            return token
+
     def store_authorization(self, refresh_token: str) -> Token:
         """Seed the authorization-code grant with a refresh token (`ledgersync sage
         authorize`): it is spent at once and replaced by the rotated one."""
@@ -100,6 +118,9 @@ class TokenKeeper:
             form |= {"grant_type": "refresh_token", "refresh_token": current.refresh_token}
         else:
             form |= {"grant_type": "client_credentials"}
+        return self._post(form, current)
+
+    def _post(self, form: dict[str, Any], current: Token | None) -> Token:
         try:
             response = self.http.post(self.token_url, data=form)
         except httpx.HTTPError as exc:

@@ -73,12 +73,19 @@ class RestApi:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.tokens: dict[str, _Token] = {}
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> client id
+        self.codes: dict[str, str] = {}  # authorization code -> client id (single use)
         #: Token requests answered (the single-flight tests count them).
         self.token_requests = 0
 
     def expire_tokens(self) -> None:
         for token in self.tokens.values():
             token.expires = self.clock() - dt.timedelta(seconds=1)
+
+    def issue_code(self, client: str) -> str:
+        """What the authorize page redirects with after the administrator's consent."""
+        code = secrets.token_urlsafe(12)
+        self.codes[code] = client
+        return code
 
     def issue_refresh_token(self, client: str) -> str:
         """What the authorization-code flow would hand over after the user's consent."""
@@ -143,6 +150,11 @@ class RestApi:
             if self.refresh_tokens.pop(form.get("refresh_token", ""), None) != client:
                 return _json(400, {"error": "invalid_grant",
                                    "error_description": "refresh token unknown or spent"})
+            refresh = self.issue_refresh_token(client)
+        elif grant == "authorization_code":
+            if self.codes.pop(form.get("code", ""), None) != client:
+                return _json(400, {"error": "invalid_grant",
+                                   "error_description": "authorization code unknown or used"})
             refresh = self.issue_refresh_token(client)
         elif grant != "client_credentials":
             return _json(400, {"error": "unsupported_grant_type"})
