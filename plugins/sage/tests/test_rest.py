@@ -214,7 +214,7 @@ def test_an_authorization_code_is_exchanged_once_for_stored_tokens(
     token = connector.tokens.exchange_code(code, "http://localhost:8726/callback")
     assert token.refresh_token
     assert connector.tokens.stored() == token
-    with pytest.raises(IntacctFailure, match="invalid_grant|authorization code"):
+    with pytest.raises(IntacctFailure, match=r"authorization code unknown or used"):
         connector.tokens.exchange_code(code, "http://localhost:8726/callback")
     ledger.close()
 
