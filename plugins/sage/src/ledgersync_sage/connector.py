@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .gateway import XmlGateway
     from .oauth import TokenKeeper
     from .reports import Reports
-    from .rest import RestClient, RestReports
+    from .rest import RestClient, RestExporter, RestReports
 
 
 class SageConnector(Connector):
@@ -87,7 +87,7 @@ class SageConnector(Connector):
         return RestClient(self.settings, self.tokens, http)
 
     @functools.cached_property
-    def exporter(self) -> XmlExporter:
+    def exporter(self) -> XmlExporter | RestExporter:
         """The transport's exporter (``api = "xml"`` or ``"rest"``)."""
         if self.settings.api == "rest":
             from .rest import RestExporter

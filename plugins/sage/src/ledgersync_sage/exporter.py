@@ -26,16 +26,12 @@ from .gateway import XmlGateway
 from .posting import JOURNAL_KINDS, build_entry, reference_no
 from .settings import SageSettings
 
-#: Kinds linked without a remote write (see the module docstring).
-LINKED_KINDS = frozenset({"item", "tax_rate", "terms"})
 
+class ReferenceLinks:
+    """What needs no call, the same for both transports (see the module docstring)."""
 
-class XmlExporter:
-    def __init__(self, gateway: XmlGateway, settings: SageSettings) -> None:
-        self.gateway = gateway
+    def __init__(self, settings: SageSettings) -> None:
         self.settings = settings
-
-    # -- what needs no call ---------------------------------------------------------------------
 
     def customer_id(self, member_id: str) -> str:
         return f"{self.settings.customer_id_prefix}{member_id}"
@@ -65,6 +61,12 @@ class XmlExporter:
         if isinstance(record, Member) and not self.settings.create_customers:
             return ExportResult(external_id=self.customer_id(record.mms_id), requests_made=0)
         return None
+
+
+class XmlExporter(ReferenceLinks):
+    def __init__(self, gateway: XmlGateway, settings: SageSettings) -> None:
+        super().__init__(settings)
+        self.gateway = gateway
 
     # -- writes -----------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import httpx
 from ledgersync import ExportRequest, ExportResult, Member, Operation
 
 from .errors import IntacctError, IntacctFailure, UnmappedError
-from .exporter import LINKED_KINDS, XmlExporter
+from .exporter import ReferenceLinks
 from .oauth import TokenKeeper
 from .posting import JOURNAL_KINDS, Entry, build_entry, reference_no
 from .settings import STANDARD_DIMENSIONS, SageSettings
@@ -133,12 +133,12 @@ class RestClient:
             start = int(meta["next"])
 
 
-class RestExporter(XmlExporter):
+class RestExporter(ReferenceLinks):
     """The REST writes; reference data is linked exactly as over XML (no call)."""
 
     def __init__(self, client: RestClient, settings: SageSettings) -> None:
+        super().__init__(settings)
         self.client = client
-        self.settings = settings
 
     def export(self, request: ExportRequest) -> ExportResult:
         linked = self.linked(request)
@@ -231,4 +231,4 @@ class RestReports:
         return out
 
 
-__all__ = ["LINKED_KINDS", "RestClient", "RestExporter", "RestReports", "journal_entry_body"]
+__all__ = ["RestClient", "RestExporter", "RestReports", "journal_entry_body"]
