@@ -13,6 +13,7 @@ import pytest
 from ledgersync import (
     Action,
     ExportRequest,
+    ExportResult,
     Invoice,
     InvoiceLine,
     ItemFilter,
@@ -185,3 +186,29 @@ def test_an_invoice_waits_for_its_unmapped_account_and_the_map_command_releases_
     assert ledger.map(COMPANY, "gl_account", "4100", "4100") == 1
     sync_until_idle(ledger, clock)
     assert in_process.count("invoice", "INV-1") == 1
+
+
+def test_a_failed_request_fails_only_the_entries_it_carried(
+        in_process: Sandbox, clock: Clock) -> None:
+    from ledgersync_sage.exporter import XmlExporter
+    from ledgersync_sage.gateway import XmlGateway
+    from ledgersync_sage.settings import SageSettings
+
+    from .conftest import sandbox_settings
+
+    settings = SageSettings(**sandbox_settings(functions_per_request=1))
+    exporter = XmlExporter(XmlGateway(settings, transport=in_process.transport(), clock=clock),
+                           settings)
+    recs = [r for r in records(2) if r.kind == "journal_entry"]
+    refs = {("gl_account", "1000"): "1000", ("gl_account", "4000"): "4000",
+            ("member", "M-1"): "M-1", ("member", "M-2"): "M-2"}
+    requests = [ExportRequest(item_id=n, company=COMPANY, kind=r.kind,
+                              operation=Operation.CREATE, record=r, idempotency_key=f"k-{n}",
+                              attempt=1, references=refs) for n, r in enumerate(recs)]
+    for member in ("M-1", "M-2"):
+        in_process.company().add_dimension("CUSTOMER", member)
+    in_process.inject("http_503", match="LS-JE-JE-2")
+    first, second = exporter.export_batch(requests)
+    assert isinstance(first, ExportResult)
+    assert isinstance(second, IntacctFailure)
+    assert in_process.count("journal_entry", "JE-1") == 1

@@ -138,7 +138,12 @@ class XmlExporter(ReferenceLinks):
         size = self.settings.functions_per_request
         for start in range(0, len(pending), size):
             chunk = pending[start:start + size]
-            response = self.gateway.call([f for _, f in chunk], unique_id=True)
+            try:
+                response = self.gateway.call([f for _, f in chunk], unique_id=True)
+            except Exception as exc:  # noqa: BLE001 - fails this chunk only; others stand
+                for index, _ in chunk:
+                    out[index] = exc
+                continue
             results = response.by_controlid()
             for position, (index, function) in enumerate(chunk):
                 result = results.get(function.controlid)
