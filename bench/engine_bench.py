@@ -163,7 +163,7 @@ def fill_history(url: str, synced: int, errors: int, *, analyze: bool) -> float:
     """Bulk-insert ``synced`` synced items (a quarter members, the rest invoices of those members)
     with their links, dependencies and events, and ``errors`` old errors, all in company c1."""
     ledger = open_ledger(url)  # creates the schema
-    engine = ledger.engine
+    engine = ledger._database
     start = time.perf_counter()
     old = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     with engine.begin() as conn:

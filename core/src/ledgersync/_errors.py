@@ -12,7 +12,6 @@ happened, to which record, and what to do next (``remedy``)::
     │   ├── SchemaOutdatedError      the database needs `ledgersync db upgrade`
     │   └── ItemNotFoundError        no sync item matches the id or filter given
     ├── TransitionError              a status change that the state machine forbids
-    ├── LeaseLostError               a worker tried to record an outcome after losing its lease
     └── ConnectorError               a remote system refused or failed a call (native code kept)
 """
 
@@ -111,10 +110,6 @@ class TransitionError(LedgerSyncError):
             f"{item}: cannot go from {current} to {target}",
             remedy="Check the item with `ledgersync status`; only the listed transitions apply",
         )
-
-
-class LeaseLostError(LedgerSyncError):
-    """The worker no longer holds the item's lease; its result was kept in the history only."""
 
 
 class ConnectorError(LedgerSyncError):

@@ -129,7 +129,7 @@ def test_ledger_opens_and_syncs_with_a_broken_plugin_installed(
                                "fake": {"books_path": str(tmp_path / "books.db")}}},
     })
     with ledgersync.open(config) as ledger:
-        assert "broken" in ledger.plugins.load_errors
+        assert "broken" in ledger._plugins.load_errors
         ledger.record([ledgersync.Member(mms_id="M1", display_name="Ann")])
         summary = ledger.sync("club")
     assert summary.processed == 1
@@ -234,14 +234,14 @@ def test_config_plugins_enabled_decides_what_a_ledger_loads(install: Install) ->
     install("alpha")
     install("beta")
     with ledgersync.open(_config(plugins={"enabled": ["beta"]})) as ledger:
-        assert _names(ledger.plugins) == {"beta"}
+        assert _names(ledger._plugins) == {"beta"}
 
 
 def test_config_plugins_disabled_keeps_a_plugin_out_of_a_ledger(install: Install) -> None:
     install("alpha")
     install("beta")
     with ledgersync.open(_config(plugins={"disabled": ["alpha"]})) as ledger:
-        names = _names(ledger.plugins)
+        names = _names(ledger._plugins)
     assert "beta" in names
     assert "alpha" not in names
 
@@ -253,7 +253,7 @@ def test_environment_block_list_applies_on_top_of_the_config(
     install("beta")
     monkeypatch.setenv("LEDGERSYNC_DISABLE_PLUGINS", "alpha")
     with ledgersync.open(_config(plugins={"enabled": ["alpha", "beta"]})) as ledger:
-        assert _names(ledger.plugins) == {"beta"}
+        assert _names(ledger._plugins) == {"beta"}
 
 
 # -- connectors ----------------------------------------------------------------------------------
@@ -326,19 +326,19 @@ def test_two_ledgers_have_separate_plugin_managers() -> None:
     voter = Voter()
     with ledgersync.open("sqlite://", plugins=[voter], load_entrypoints=False) as first, \
             ledgersync.open("sqlite://", load_entrypoints=False) as second:
-        assert first.plugins.manager is not second.plugins.manager
-        assert first.plugins.manager.is_registered(voter)
-        assert not second.plugins.manager.is_registered(voter)
+        assert first._plugins.manager is not second._plugins.manager
+        assert first._plugins.manager.is_registered(voter)
+        assert not second._plugins.manager.is_registered(voter)
 
 
 def test_installed_plugins_load_into_each_ledger(install: Install) -> None:
     install("alpha", connector="alpha")
     with ledgersync.open("sqlite://") as first, ledgersync.open("sqlite://") as second:
-        assert "alpha" in first.plugins.connectors
-        assert "alpha" in second.plugins.connectors
-        first.plugins.manager.unregister(name="alpha")
-        assert not first.plugins.manager.has_plugin("alpha")
-        assert second.plugins.manager.has_plugin("alpha")
+        assert "alpha" in first._plugins.connectors
+        assert "alpha" in second._plugins.connectors
+        first._plugins.manager.unregister(name="alpha")
+        assert not first._plugins.manager.has_plugin("alpha")
+        assert second._plugins.manager.has_plugin("alpha")
 
 
 # -- `ledgersync plugins` ------------------------------------------------------------------------

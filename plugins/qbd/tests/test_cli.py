@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from ledgersync import Member, StateStore, open
+from ledgersync import Member, open
 from ledgersync.cli import cli, sandbox
 from ledgersync_qbd.cli import qbd, sandbox_qbd
 from ledgersync_qbd.qbwc.app import QbwcApp
@@ -106,7 +106,7 @@ def test_lists_are_shown_and_a_refresh_is_queued(config: Path) -> None:
     assert "not read yet" in run(config, "qbd", "lists", "harbor").output
     run(config, "qbd", "lists", "harbor", "--refresh", "--list", "items")
     with open(config) as ledger:
-        assert StateStore(ledger.engine, "harbor").get("qbwc:lists:refresh") == ["items"]
+        assert ledger.state("harbor").get("qbwc:lists:refresh") == ["items"]
 
 
 def test_sandbox_qbd_runs_one_update_against_a_server_and_says_what_happened(

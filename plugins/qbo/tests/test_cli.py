@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledgersync import ConnectorError, Ledger
-from ledgersync.cli import _register_plugin_commands, cli
+from ledgersync.cli import cli, register_plugin_commands
 from ledgersync_qbo.connect import connect_interactive
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox
@@ -27,7 +27,7 @@ COMPANY = "harbor"
 
 @pytest.fixture(scope="module", autouse=True)
 def _plugin_commands() -> None:
-    _register_plugin_commands()
+    register_plugin_commands()
 
 
 @pytest.fixture

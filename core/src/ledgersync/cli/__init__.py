@@ -10,6 +10,7 @@ import click
 from rich.markup import escape
 
 from .._errors import LedgerSyncError
+from .._plugins import PluginHost
 from ._common import CONFIG_ENV, DEFAULT_CONFIG, State, err_console
 
 
@@ -51,7 +52,7 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
     every invoice, payment, credit and refund exactly once, every failure explained."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = State(config_path=config_path, debug=debug)
+    ctx.obj = State(config_path=config_path, debug=debug, plugins=_host)
 
 
 @click.group()
@@ -71,20 +72,27 @@ def _register() -> None:
 _register()
 
 
-def _register_plugin_commands() -> None:
-    """Let installed plugins add their commands (`connect`, `serve`, `sandbox qbo`, ...)."""
-    from .._plugins import PluginHost
+#: The plugin host of this process: it registers the plugins' commands, and the ledger a
+#: command opens uses it too (see ``State.ledger``).
+_host: PluginHost | None = None
 
+
+def register_plugin_commands() -> None:
+    """Load the installed plugins and let them add their commands (`connect`, `serve`,
+    `sandbox qbo`, ...); ``main()`` does this before parsing the command line."""
+    global _host
     try:
-        host = PluginHost(load_entrypoints=True)
-        host.register_commands(cli)
+        _host = PluginHost(load_entrypoints=True)
+        _host.register_commands(cli)
     except LedgerSyncError as exc:
+        _host = None
         err_console.print(f"[bold yellow]warning:[/] plugin commands unavailable: "
                           f"{escape(str(exc))}", highlight=False)
 
 
 def main() -> None:
-    _register_plugin_commands()
+    """The `ledgersync` console script."""
+    register_plugin_commands()
     cli(prog_name="ledgersync")
 
 

@@ -22,6 +22,7 @@ from .._engine.filters import ItemFilter
 from .._engine.statuses import Status
 from .._errors import LedgerSyncError
 from .._ledger_api import Ledger
+from .._plugins import PluginHost
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,10 +36,15 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 @attrs.define
 class State:
-    """The click context object: the config path and, once needed, the ledger."""
+    """The click context object: the config path and, once needed, the ledger.
+
+    ``plugins`` (internal) is the host that registered the plugins' commands; the ledger
+    opened here uses that same host, so commands and engine see the same plugins.
+    """
 
     config_path: Path
     debug: bool = False
+    _plugins: PluginHost | None = attrs.field(default=None, repr=False, alias="plugins")
     _ledger: Ledger | None = None
 
     def config(self) -> Config:
@@ -52,8 +58,19 @@ class State:
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(self.config(), create=False)
+            self._ledger = Ledger(self.config(), create=False, _host=self._plugins)
         return self._ledger
+
+    def _plugin_host(self, config: Config | None) -> PluginHost:
+        """The shared plugin host with ``config``'s plugin lists applied (a new host when the
+        command line was started without one, as in tests)."""
+        allow = config.plugins_enabled if config else None
+        block = config.plugins_disabled if config else ()
+        if self._plugins is None:
+            self._plugins = PluginHost(allow=allow, block=block)
+        else:
+            self._plugins.restrict(allow, block)
+        return self._plugins
 
     def close(self) -> None:
         if self._ledger is not None:

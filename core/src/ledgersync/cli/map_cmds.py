@@ -66,9 +66,9 @@ def _map_command(word: str, kind: str) -> click.Command:
 
 def _list(state: State, company: str, kind: str, word: str, as_json: bool) -> None:
     ledger = state.ledger()
-    ledger.context.company(company)
+    ledger._context.company(company)
     deps = sync_item_dependencies
-    with read_connection(ledger.engine) as conn:
+    with read_connection(ledger._database) as conn:
         mapped = conn.execute(sa.select(mappings).where(
             mappings.c.company == company, mappings.c.kind == kind)
             .order_by(mappings.c.mms_id)).all()

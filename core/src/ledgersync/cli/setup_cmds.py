@@ -12,7 +12,6 @@ from .._errors import ConfigError
 from .._ingest import ingest as ingest_records
 from .._ledger import database
 from .._ledger_api import Ledger
-from .._plugins import PluginHost
 from .._secrets import generate_key, rotate_all
 from ._common import (
     State,
@@ -90,7 +89,7 @@ def config_check(state: State) -> None:
         err_console.print(f"{len(exc.problems)} problem(s) in {state.config_path}",
                           highlight=False, markup=False)
         sys.exit(1)
-    host = PluginHost(allow=cfg.plugins_enabled, block=cfg.plugins_disabled)
+    host = state._plugin_host(cfg)
     settings = {name: cls.settings_type for name, cls in host.connectors.items()}
     problems = check_config(cfg, settings)
     for name, error in host.load_errors.items():
@@ -131,9 +130,7 @@ def db_upgrade(state: State) -> None:
 def plugins(state: State, as_json: bool) -> None:
     """List installed plugins: version, hooks, connectors, load errors."""
     cfg = state.config() if state.config_path.exists() else None
-    host = PluginHost(
-        allow=cfg.plugins_enabled if cfg else None, block=cfg.plugins_disabled if cfg else ()
-    )
+    host = state._plugin_host(cfg)
     infos = host.describe()
     if as_json:
         print_json(infos)
@@ -188,7 +185,7 @@ def secrets_generate_key() -> None:
 @pass_state
 def secrets_rotate(state: State) -> None:
     """Re-encrypt every secret under the first key in LEDGERSYNC_SECRET_KEY."""
-    count = rotate_all(state.ledger().engine)
+    count = rotate_all(state.ledger()._database)
     console.print(f"re-encrypted {count} secret(s) under the newest key")
 
 

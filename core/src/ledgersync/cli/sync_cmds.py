@@ -10,7 +10,7 @@ from types import FrameType
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .._engine.claims import ClaimedItem
+from .._engine.queries import ItemRef
 from .._engine.runs import WorkSummary
 from ._common import State, console, json_option, known_company, pass_state, print_json
 
@@ -41,7 +41,7 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
     ledger = state.ledger()
     names = list(companies) or [c.name for c in ledger.config.enabled_companies()]
     for name in names:
-        ledger.context.company(name)  # unknown names fail before any work
+        ledger._context.company(name)  # unknown names fail before any work
     if once:
         for name in names:
             ledger.run_now(name)
@@ -55,7 +55,7 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
                       if c in names and s in ("pending", "retry_wait", "in_doubt"))
         task = progress.add_task("syncing", total=pending or None)
 
-        def advance(item: ClaimedItem, outcome: str) -> None:
+        def advance(item: ItemRef, outcome: str) -> None:
             progress.update(task, advance=1,
                             description=f"{item.company}: {item.kind} {item.mms_id} {outcome}")
 

@@ -23,8 +23,8 @@ from rich.progress import (
 from rich.table import Table
 
 from .._config import load_config
-from .._engine.claims import ClaimedItem
 from .._engine.filters import ItemFilter
+from .._engine.queries import ItemRef
 from .._engine.statuses import Status
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
@@ -200,7 +200,7 @@ class Story:
                           if s in ("pending", "retry_wait", "in_doubt", "blocked"))
                 task = progress.add_task(f"{sandbox.title}: {label}", total=due or None)
 
-                def advance(_item: ClaimedItem, _outcome: str, task: TaskID = task) -> None:
+                def advance(_item: ItemRef, _outcome: str, task: TaskID = task) -> None:
                     progress.advance(task)
 
                 sandbox.sync(ledger, sandbox.connector, advance)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from ledgersync import LedgerSyncError
-from ledgersync.cli._common import State, console, known_company, pass_state
+from ledgersync.cli.helpers import State, console, known_company, pass_state
 
 from .qbxml.lists import LISTS
 
@@ -96,8 +96,6 @@ def set_password(state: State, company: str, password_stdin: bool) -> None:
 def qwc(state: State, company: str, url: str, output: Path | None, support_url: str | None,
         every: int | None) -> None:
     """Write the .qwc file to open in the Web Connector for COMPANY."""
-    from ledgersync import StateStore
-
     from .qwc import file_id, qwc_text, url_problem
 
     ledger = _qbd_company(state, company)
@@ -108,7 +106,7 @@ def qwc(state: State, company: str, url: str, output: Path | None, support_url: 
         console.print(f"[bold yellow]warning:[/] {problem}", highlight=False)
     minutes = every if every is not None else (config.schedule_minutes or 60)
     text = qwc_text(company=company, url=url, username=settings.username,
-                    file_guid=file_id(StateStore(ledger.engine, company)),
+                    file_guid=file_id(ledger.state(company)),
                     support_url=support_url, every_minutes=minutes)
     target = output or Path(f"{company}.qwc")
     target.write_text(text, encoding="utf-8")
@@ -126,12 +124,10 @@ def qwc(state: State, company: str, url: str, output: Path | None, support_url: 
 def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
           as_json: bool) -> None:
     """Show the QuickBooks lists read at the last update (names to `ledgersync map` to)."""
-    from ledgersync import StateStore
-
     from .qbxml.lists import request_refresh
 
     ledger = _qbd_company(state, company)
-    store = StateStore(ledger.engine, company)
+    store = ledger.state(company)
     chosen = list(labels) or list(LISTS)
     if refresh:
         request_refresh(store, chosen)
