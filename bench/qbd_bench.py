@@ -30,14 +30,13 @@ from typing import Any
 from ledgersync import (
     CompanyConfig,
     Config,
-    Connector,
     Invoice,
     InvoiceLine,
     Ledger,
     Member,
     Record,
     Status,
-    hookimpl,
+    connector_plugin,
 )
 from ledgersync_qbd.connector import QbdConnector
 from ledgersync_qbd.qbwc.app import QbwcApp
@@ -49,12 +48,6 @@ from ledgersync_qbd.server import ServerThread
 USER, PASSWORD = "bench-wc", "bench-password"
 MAPPINGS = {("item", "DUES"): "Membership Dues", ("item", "EVENT"): "Event Fee",
             ("tax_rate", "TAX"): "IL Sales Tax", ("terms", "NET30"): "Net 30"}
-
-
-class Plugin:
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[Connector]]:
-        return [QbdConnector]
 
 
 def dataset(invoices: int, members: int) -> list[Record]:
@@ -127,7 +120,7 @@ def main() -> None:
                 "message_set_size": args.set_size}
     config = Config(ledger_url=url, companies={"bench": CompanyConfig(
         name="bench", connector="qbd", settings=settings)})
-    ledger = Ledger(config, plugins=[Plugin()], load_entrypoints=False)
+    ledger = Ledger(config, plugins=[connector_plugin(QbdConnector)], load_entrypoints=False)
     for (kind, mms_id), remote in MAPPINGS.items():
         ledger.map("bench", kind, mms_id, remote)
     records = dataset(args.invoices, args.members)

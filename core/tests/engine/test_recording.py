@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import pytest
 import sqlalchemy as sa
 
-from ledgersync import ItemFilter, hookimpl
+from ledgersync import ItemFilter, connector_plugin, hookimpl
 from ledgersync._ledger.schema import sync_item_dependencies
 from ledgersync.testing import FakeConnector
 
@@ -213,15 +213,9 @@ class MembersOnly(FakeConnector):
     supported_kinds: ClassVar[frozenset[str]] = frozenset({"member"})
 
 
-class MembersOnlyPlugin:
-    @hookimpl
-    def ledgersync_connectors(self):
-        return [MembersOnly]
-
-
 def test_a_kind_the_connector_does_not_export_is_not_queued(world, rec):
     ledger = world.open({"harbor": {}, "club": {"connector": "members_only"}},
-                        plugins=(MembersOnlyPlugin(),))
+                        plugins=(connector_plugin(MembersOnly),))
 
     summary = ledger.record([rec.member(), rec.invoice()])
 

@@ -17,7 +17,13 @@ from typing import Any, ClassVar
 import pytest
 
 import ledgersync
-from ledgersync import Connector, PluginError, UnknownConnectorError, hookimpl
+from ledgersync import (
+    Connector,
+    PluginError,
+    UnknownConnectorError,
+    connector_plugin,
+    hookimpl,
+)
 from ledgersync._plugins import PluginHost
 from ledgersync.testing import FakePlugin
 
@@ -273,17 +279,12 @@ def test_duplicate_connector_name_is_refused_when_a_ledger_uses_it(tmp_path: Pat
     class Impostor(Connector):
         name: ClassVar[str] = "fake"
 
-    class ImpostorPlugin:
-        @hookimpl
-        def ledgersync_connectors(self) -> list[type[Connector]]:
-            return [Impostor]
-
     config = ledgersync.parse_config({
         "ledger": {"url": f"sqlite:///{tmp_path / 'ledger.db'}"},
         "companies": {"club": {"connector": "fake",
                                "fake": {"books_path": str(tmp_path / "books.db")}}},
     })
-    with ledgersync.open(config, plugins=[FakePlugin(), ImpostorPlugin()],
+    with ledgersync.open(config, plugins=[FakePlugin(), connector_plugin(Impostor)],
                          load_entrypoints=False) as ledger, \
             pytest.raises(PluginError, match="fake"):
         ledger.connector("club")

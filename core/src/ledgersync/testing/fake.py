@@ -338,6 +338,11 @@ class FakeConnector(Connector):
     def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
         return self.books.customer_balances(as_of)
 
+    def check(self) -> str:
+        """The books file and how many records it holds (reading it proves it is there)."""
+        return f"{self.display_name} at {self.settings.books_path}: " \
+               f"{self.books.record_count()} record(s)"
+
 
 class FakePlugin:
     """Registers :class:`FakeConnector`: ``ledgersync.open(config, plugins=[FakePlugin()])``."""

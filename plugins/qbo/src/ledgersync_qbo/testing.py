@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from ledgersync import Connector, Ledger, Member, Record, hookimpl
+from ledgersync import Ledger, Member, Record
 
 from .connector import QboConnector
 from .mapping import display_name, entity_of, has_marker
@@ -57,14 +57,6 @@ def connect_sandbox(ledger: Ledger, company: str, sandbox: Sandbox) -> Tokens:
     return tokens
 
 
-class QboPlugin:
-    """Registers the connector directly: ``ledgersync.open(config, plugins=[QboPlugin()])``."""
-
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[Connector]]:
-        return [QboConnector]
-
-
 class SandboxProbe:
     """How many sandbox objects stand for an MMS record (exactly once means 1): customers and
     items by name, transactions by their ``mms:<kind>:<id>`` note."""
@@ -89,6 +81,17 @@ class SandboxProbe:
 
     def count(self, kind: str, mms_id: str) -> int:
         return len(self.objects(kind, mms_id))
+
+    def add_customer(self, member: Member) -> str:
+        """A customer entered in QuickBooks by hand, with the member's e-mail (the default
+        ``match_by`` finds it); a second call adds a second one under another name."""
+        taken = {o.get("DisplayName") for o in self.sandbox.objects("Customer")}
+        number = 1
+        while (name := f"{member.display_name} (entered by hand {number})") in taken:
+            number += 1
+        created = self.sandbox.company().write("Customer", {
+            "DisplayName": name, "PrimaryEmailAddr": {"Address": member.email}})
+        return str(created["Id"])
 
 
 _DEFAULTS = QboSettings(realm_id="0", client_id="-", client_secret="-")
