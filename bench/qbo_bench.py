@@ -172,7 +172,7 @@ class Pacer:
 
 def run_python_quickbooks(sandbox: Sandbox, url: str, clock: ScaledClock, count: int
                           ) -> dict[str, Any]:
-    from intuitlib.client import AuthClient
+    from intuitlib.client import AuthClient  # type: ignore[import-untyped]  # no type info
     from quickbooks import QuickBooks
     from quickbooks.exceptions import QuickbooksException
     from quickbooks.objects.base import Ref

@@ -134,7 +134,7 @@ def test_good_lines_around_a_bad_line_are_kept(
 def test_every_bad_line_is_reported_on_stderr_and_the_exit_code_is_one(
     workdir: Path, invoke: Invoke
 ) -> None:
-    lines = [MEMBER_1, *(line for line, _ in BAD_LINES.values()), MEMBER_2]
+    lines: list[Any] = [MEMBER_1, *(line for line, _ in BAD_LINES.values()), MEMBER_2]
     path = _write(workdir / "mms.jsonl", *lines)
     result = invoke("ingest", str(path))
     assert result.exit_code == 1

@@ -284,7 +284,8 @@ def test_duplicate_connector_name_is_refused_when_a_ledger_uses_it(tmp_path: Pat
         "companies": {"club": {"connector": "fake",
                                "fake": {"books_path": str(tmp_path / "books.db")}}},
     })
-    with ledgersync.open(config, plugins=[FakePlugin(), connector_plugin(Impostor)],
+    impostor = connector_plugin(Impostor)  # type: ignore[type-abstract]  # only its name matters
+    with ledgersync.open(config, plugins=[FakePlugin(), impostor],
                          load_entrypoints=False) as ledger, \
             pytest.raises(PluginError, match="fake"):
         ledger.connector("club")
