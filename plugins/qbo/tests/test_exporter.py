@@ -131,10 +131,10 @@ def test_voiding_a_payment_uses_the_sparse_update_intuit_documents(
     payment = Payment(mms_id="PAY-1", member_id="M-58", txn_date=DAY, currency="USD",
                       amount=D("150.00"), deposit_account_id="1000", applications=(
                           PaymentApplication(invoice_id="INV-1", amount=D("150.00")),))
-    created = connector.export(req(payment, "ls-p", **{"invoice:INV-1":
-                                                      created_invoice.external_id}))
+    created = connector.export(req(payment, "ls-p", refs={"invoice:INV-1":
+                                                           created_invoice.external_id}))
     void = req(attrs.evolve(payment, voided=True), "ls-pv", Operation.VOID, created,
-               **{"invoice:INV-1": created_invoice.external_id})
+               refs={"invoice:INV-1": created_invoice.external_id})
     connector.export(void)
     obj = sandbox.get("Payment", created.external_id)
     assert obj is not None
