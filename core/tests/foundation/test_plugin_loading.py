@@ -386,3 +386,66 @@ def test_plugins_command_honours_the_config_allow_list(
     result = invoke("plugins", "--json")
     assert result.exit_code == 0, result.output
     assert [entry["name"] for entry in json.loads(result.stdout)] == ["alpha"]
+
+
+# -- one host for the command line and its ledger --------------------------------------------------
+
+
+def test_a_ledger_given_the_command_lines_host_uses_that_host(install: Install) -> None:
+    install("alpha")
+    host = PluginHost()
+    with ledgersync.Ledger(_config(), _host=host) as ledger:
+        assert ledger._plugins is host
+        assert "alpha" in _names(host)
+
+
+def test_the_config_lists_apply_to_a_host_loaded_before_the_config(install: Install) -> None:
+    install("alpha")
+    install("beta")
+    host = PluginHost()  # as the command line loads it: before the config is read
+    with ledgersync.Ledger(_config(plugins={"disabled": ["alpha"]}), _host=host):
+        assert _names(host) == _names(PluginHost(block=["alpha"]))
+        assert "alpha" not in _names(host)
+
+
+def test_a_shared_host_follows_each_config_not_the_sum_of_them(install: Install) -> None:
+    install("alpha")
+    install("beta")
+    host = PluginHost()
+    host.restrict(["beta"])
+    assert _names(host) == {"beta"}
+    host.restrict(None)  # the next config names no list: every installed plugin again
+    assert {"alpha", "beta"} <= _names(host)
+
+
+def test_the_cli_state_opens_its_ledger_on_the_cli_host(tmp_path: Path) -> None:
+    from ledgersync.cli.helpers import State
+
+    config = tmp_path / "ledgersync.toml"
+    config.write_text(f'[ledger]\nurl = "sqlite:///{(tmp_path / "l.db").as_posix()}"\n',
+                      encoding="utf-8")
+    ledgersync.open(str(config)).close()  # create the database the CLI then opens
+    host = PluginHost(load_entrypoints=False)
+    state = State(config_path=config, plugins=host)
+    try:
+        assert state.ledger()._plugins is host
+    finally:
+        state.close()
+
+
+# -- connector_plugin ---------------------------------------------------------------------------
+
+
+def test_connector_plugin_registers_the_classes_it_is_given(tmp_path: Path) -> None:
+    from ledgersync.testing import FakeConnector
+
+    class Other(FakeConnector):
+        name: ClassVar[str] = "other"
+
+    host = PluginHost([connector_plugin(FakeConnector, Other)], load_entrypoints=False)
+    assert dict(host.connectors) == {"fake": FakeConnector, "other": Other}
+
+
+def test_connector_plugin_without_a_class_is_refused() -> None:
+    with pytest.raises(PluginError, match="at least one connector class"):
+        connector_plugin()
