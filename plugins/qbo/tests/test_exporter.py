@@ -278,3 +278,20 @@ def test_a_member_update_changes_the_customer(connector: QboConnector,
     assert customer is not None
     assert customer["PrimaryEmailAddr"] == {"Address": "nia.obi@x.org"}
     assert customer["Active"] is False
+
+
+
+def test_a_journal_entry_whose_total_differs_gets_no_sales_tax_warning(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    journal = JournalEntry(mms_id="JE-2", currency="USD", txn_date=DAY, lines=(
+        JournalLine(account_id="6900", debit=D("7.50")),
+        JournalLine(account_id="1000", credit=D("7.50"))))
+    request = req(journal, "ls-j")
+    created = connector.export(request)
+    current = sandbox.get("JournalEntry", created.external_id)
+    assert current is not None
+    lines = [dict(line, Amount="9.00") for line in current["Line"]]
+    edit(sandbox, "JournalEntry", created.external_id, Line=lines)
+    found = connector.lookup(request)  # the create, looked up after a doubt
+    assert found is not None
+    assert not [w for w in found.warnings if "sales tax" in w]

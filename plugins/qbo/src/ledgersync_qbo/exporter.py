@@ -35,6 +35,8 @@ from .settings import QboSettings
 Obj = dict[str, Any]
 #: Kinds whose create is one write and may ride in a batch.
 BATCHABLE = frozenset({"invoice", "payment", "journal_entry", "refund", "item", "credit_memo"})
+SALES_FORMS = frozenset({"Invoice", "CreditMemo", "RefundReceipt"})
+TOTAL_CHECKED = SALES_FORMS | {"Payment"}
 VOIDABLE = frozenset({"Invoice", "Payment"})  # the others are deleted (reference §2)
 AR_ACCOUNT_KEY = "qbo.ar-account"
 
@@ -76,14 +78,20 @@ class Exporter:
     def _result(self, request: ExportRequest, obj: Obj, body: Body | None,
                 requests: int, extra_warnings: Sequence[str] = ()) -> ExportResult:
         warnings = list(body.warnings if body else []) + list(extra_warnings)
+        entity = body.entity if body else mapping.entity_of(request.kind, self.settings)
         expected = mapping.expected_total(request.record)
         total = obj.get("TotalAmt")
-        if (expected is not None and total is not None and request.operation is not
-                Operation.VOID and Decimal(str(total)) != expected):
-            warnings.append(
-                f"QuickBooks' total {Decimal(str(total)):.2f} differs from the MMS total "
-                f"{expected}: QuickBooks computes sales tax itself, so check the tax mapping "
-                "(`ledgersync map tax`) against the rate in QuickBooks")
+        # Only sales forms have a total QuickBooks computes (with its own sales tax); a
+        # journal entry's TotalAmt is not the MMS record's total, so it is not compared.
+        if (entity in TOTAL_CHECKED and expected is not None and total is not None
+                and request.operation is not Operation.VOID
+                and Decimal(str(total)) != expected):
+            reason = ("QuickBooks computes sales tax itself, so check the tax mapping "
+                      "(`ledgersync map tax`) against the rate in QuickBooks"
+                      if entity in SALES_FORMS else "compare the record in QuickBooks with the "
+                      "MMS and resync or correct it there")
+            warnings.append(f"QuickBooks' total {Decimal(str(total)):.2f} differs from the MMS "
+                            f"total {expected}: {reason}")
         return ExportResult(external_id=str(obj.get("Id") or request.external_id),
                             version_token=_token(obj), warnings=tuple(warnings),
                             requests_made=requests)

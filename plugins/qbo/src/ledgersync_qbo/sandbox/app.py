@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import api, faults, jsonio
+from . import api, faults, jsonio, pdf
 from .clock import Clock
 from .company import Company
 from .config import SandboxConfig
@@ -147,6 +147,14 @@ class _ApiEndpoint:
         spec = spec_for_path(path)
         is_write = method == "POST" and (path == "batch" or (spec is not None
                                                               and len(segments) == 1))
+        if (method == "GET" and spec is not None and len(segments) == 3
+                and segments[2].lower() == "pdf" and spec.name in pdf.PDF_ENTITIES):
+            try:
+                obj = company.read(spec.name, segments[1])
+            except faults.QBOFault as fault:
+                return self._json(fault.body(self._time(company)), fault.status)
+            return Response(pdf.render(spec.name, obj), 200, self._headers(),
+                            media_type="application/pdf")
         request_id = params.get("requestid") if is_write else None
         injection = sandbox.injector.take(realm_id=company.realm_id, entity=path,
                                           is_write=is_write, after_write=False)
