@@ -26,7 +26,7 @@ from ._ledger.database import create_ledger_engine, ensure_current
 from ._ledger.types import utcnow
 from ._plugins import PluginHost
 from ._records import Record
-from ._secrets import SecretStore
+from ._secrets import SecretStore, check_key
 
 
 class Ledger:
@@ -113,7 +113,11 @@ class Ledger:
         stop: threading.Event | None = None,
         on_item: Callable[[ClaimedItem, str], None] | None = None,
     ) -> WorkSummary:
-        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``)."""
+        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``).
+
+        Raises :class:`SecretKeyError` before claiming anything when a company to run has
+        stored secrets that ``LEDGERSYNC_SECRET_KEY`` cannot read."""
+        check_key(self.engine, companies, keys=self.context.secret_keys)
         return self._scheduler.run_pending(
             companies_filter=companies, max_items=max_items, deadline=deadline, stop=stop,
             on_item=on_item,
@@ -121,6 +125,7 @@ class Ledger:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick and work until ``stop`` is set (see `ledgersync worker`)."""
+        check_key(self.engine, keys=self.context.secret_keys)
         self._scheduler.run_forever(stop)
 
     def sync(self, company: str, **kwargs: Any) -> WorkSummary:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
 import click
 
 from .._config import check_config, example_config_text
-from .._errors import ConfigError
+from .._errors import ConfigError, LedgerError, SecretKeyError
 from .._ingest import ingest as ingest_records
 from .._ledger import database
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
-from .._secrets import generate_key, rotate_all
+from .._secrets import KEY_ENV, check_key, generate_key, rotate_all
 from ._common import (
     State,
     console,
@@ -92,7 +93,7 @@ def config_check(state: State) -> None:
         sys.exit(1)
     host = PluginHost(allow=cfg.plugins_enabled, block=cfg.plugins_disabled)
     settings = {name: cls.settings_type for name, cls in host.connectors.items()}
-    problems = check_config(cfg, settings)
+    problems = check_config(cfg, settings) + _ledger_problems(cfg.ledger_url)
     for name, error in host.load_errors.items():
         err_console.print(f"warning: plugin {name} failed to load: {error}", highlight=False,
                           markup=False)
@@ -102,6 +103,39 @@ def config_check(state: State) -> None:
         err_console.print(f"{len(problems)} problem(s) in {cfg.source}", highlight=False)
         sys.exit(1)
     console.print(f"{cfg.source}: ok ({len(cfg.companies)} companies)", highlight=False)
+
+
+def _ledger_problems(url: str) -> list[str]:
+    """Connect to the ledger: a wrong URL, a missing database or a closed port is a problem of
+    the config file, found here rather than by the first command that needs the ledger."""
+    try:
+        engine = database.create_ledger_engine(url)
+    except LedgerError as exc:
+        return [f"ledger.url: {exc.message} ({exc.remedy})"]
+    sqlite_file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if sqlite_file and os.path.isdir(os.path.dirname(sqlite_file) or ".") \
+            and not os.path.exists(sqlite_file):
+        engine.dispose()
+        return []  # `ledgersync init` creates it; connecting here would leave an empty file
+    try:
+        database.check_connection(engine)
+        current = database.current_revision(engine)
+    except LedgerError as exc:
+        return [f"ledger.url: {exc.message} ({exc.remedy})"]
+    finally:
+        engine.dispose()
+    head = database.head_revision()
+    if current == head:
+        try:
+            check_key(engine)
+        except SecretKeyError as exc:
+            return [f"{KEY_ENV}: {exc.message} ({exc.remedy})"]
+        finally:
+            engine.dispose()
+    if current is not None and current != head:
+        return [f"ledger.url: the ledger is at schema revision {current}, this ledgersync "
+                f"needs {head} (run `ledgersync db upgrade`, back the database up first)"]
+    return []
 
 
 @click.group()
@@ -116,6 +150,7 @@ def db_upgrade(state: State) -> None:
     cfg = state.config()
     engine = database.create_ledger_engine(cfg.ledger_url)
     try:
+        database.check_connection(engine)
         before, after = database.upgrade(engine)
     finally:
         engine.dispose()

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .._engine.claims import ClaimedItem
 from .._engine.runs import WorkSummary
+from .._secrets import check_key
 from ._common import State, console, json_option, known_company, pass_state, print_json
 
 
@@ -42,6 +43,9 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
     names = list(companies) or [c.name for c in ledger.config.enabled_companies()]
     for name in names:
         ledger.context.company(name)  # unknown names fail before any work
+    # A key that cannot read the stored tokens is a configuration error: found before a run
+    # is opened or an item claimed, not as a failure of every item.
+    check_key(ledger.engine, names, keys=ledger.context.secret_keys)
     if once:
         for name in names:
             ledger.run_now(name)
