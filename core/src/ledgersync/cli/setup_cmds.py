@@ -42,7 +42,7 @@ schedule = "1h"
 """
 
 _CONNECTOR_STARTERS = {
-    "fake": 'books_path = "{dir}/fake-books.db"  # the stand-in accounting system\n',
+    "fake": 'books_path = "fake-books.db"  # the stand-in books, beside this file\n',
 }
 
 
