@@ -57,6 +57,8 @@ def reconcile(state: State, company: str, as_of: dt.datetime | None, show_all: b
 
 
 def _explain(customer: object) -> str:
+    if getattr(customer, "ties_out", False):
+        return "ties out"  # nothing to explain, nothing to do
     explanations = getattr(customer, "explanations", ())
     if explanations:
         return "; ".join(f"{e.kind} {e.mms_id} ({e.amount}) is {e.status}"
