@@ -20,7 +20,7 @@ from .._resolution import Vote
 from .context import EngineContext, event_row, idempotency_key, insert_events, inserted_id
 from .export import unblock_items
 from .filters import ItemFilter
-from .statuses import Status, check_transition
+from .statuses import Status, check_transition, needs_approval
 
 S = Status
 
@@ -96,7 +96,7 @@ class Operations:
 
     def _ready_status(self, row: Row[Any]) -> Status:
         company = self.ctx.company(row.company)
-        return S.AWAITING_APPROVAL if company.approval_required else S.PENDING
+        return S.AWAITING_APPROVAL if needs_approval(company, row.kind) else S.PENDING
 
     # -- requeue, unlink, resync ---------------------------------------------------------------
 
@@ -333,7 +333,8 @@ class Operations:
                         actor=actor, reason=f"on or after the in-sync date {date}, "
                         f"but still held: {still}")])
                     continue
-                target = S.AWAITING_APPROVAL if config.approval_required else S.PENDING
+                target = (S.AWAITING_APPROVAL if needs_approval(config, row.kind)
+                          else S.PENDING)
                 self._move(conn, row, target, actor, f"on or after the in-sync date {date}")
                 released += 1
         return held, released
