@@ -1,6 +1,8 @@
 """Reading records from JSON Lines (`ledgersync ingest FILE`).
 
-One record per line, an object with a ``"kind"``. A bad line is reported with its number and
+One record per line, an object with a ``"kind"``. Numbers are read as exact decimals
+(``450.10`` is ``Decimal("450.10")``), so money may be a JSON number or a string; a UTF-8
+byte-order mark at the start of the file is ignored. A bad line is reported with its number and
 reason and skipped; the good lines are recorded (in chunks, so a huge file never holds one long
 transaction); nothing already recorded is lost.
 """
@@ -43,7 +45,8 @@ class IngestReport:
 def parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, Record | LineProblem]]:
     """Each non-blank line as a record, or as the problem that kept it out."""
     for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
+        # A byte-order mark (Windows editors, Excel's "CSV UTF-8") is not part of the data.
+        text = (raw.removeprefix("\ufeff") if number == 1 else raw).strip()
         if not text:
             continue
         try:
