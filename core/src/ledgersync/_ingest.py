@@ -31,10 +31,22 @@ class LineProblem:
         return f"line {self.line}: {self.reason}"
 
 
+@attrs.frozen
+class Unsupported:
+    """A recorded line that some company's connector does not export (it is kept for the
+    mappings, but nothing is sent)."""
+
+    line: int
+    kind: str
+    mms_id: str
+    companies: tuple[str, ...]
+
+
 @attrs.define
 class IngestReport:
     summary: RecordSummary = attrs.field(factory=RecordSummary)
     problems: list[LineProblem] = attrs.field(factory=list)
+    unsupported: list[Unsupported] = attrs.field(factory=list)
     lines: int = 0
 
     @property
@@ -73,6 +85,10 @@ def ingest(
 ) -> IngestReport:
     report = IngestReport()
     chunk: list[Record] = []
+    targets = [ledger.context.company(name)
+               for name in (companies or ledger.config.companies)]
+    exported = {company.name: ledger.context.connector_class(company).supported_kinds
+                for company in targets}
 
     def flush() -> None:
         if chunk:
@@ -85,6 +101,10 @@ def ingest(
             report.problems.append(parsed)
         else:
             chunk.append(parsed)
+            skipped = tuple(name for name, kinds in exported.items() if parsed.kind not in kinds)
+            if skipped:
+                report.unsupported.append(Unsupported(number, parsed.kind, parsed.mms_id,
+                                                      skipped))
             if len(chunk) >= chunk_size:
                 flush()
         if progress is not None:

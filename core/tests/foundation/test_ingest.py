@@ -60,7 +60,8 @@ def test_ingest_queues_each_record(workdir: Path, invoke: Invoke) -> None:
     path = _write(workdir / "mms.jsonl", MEMBER_1, MEMBER_2, INVOICE_1)
     code, report = _ingest(invoke, path)
     assert code == 0
-    assert report == {"lines": 3, "counts": {"new": 3}, "problems": []}
+    assert report == {"lines": 3, "counts": {"new": 3}, "unsupported": [],
+                      "problems": []}
     assert set(_items(workdir)) == {("member", "M1", "create"), ("member", "M2", "create"),
                                     ("invoice", "INV-1", "create")}
 

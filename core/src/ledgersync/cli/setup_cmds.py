@@ -10,6 +10,7 @@ import click
 
 from .._config import check_config, example_config_text
 from .._errors import ConfigError, LedgerError, SecretKeyError
+from .._ingest import Unsupported
 from .._ingest import ingest as ingest_records
 from .._ledger import database
 from .._ledger_api import Ledger
@@ -25,6 +26,7 @@ from ._common import (
     print_json,
     table,
 )
+from .map_cmds import MAP_WORDS
 
 _SINGLE_COMPANY = """\
 # ledgersync configuration, written by `ledgersync init --connector {connector}`.
@@ -193,10 +195,13 @@ def ingest(state: State, file: TextIO, companies: tuple[str, ...],
     counts = dict(report.summary.counts)
     if as_json:
         print_json({"lines": report.lines, "counts": counts,
+                    "unsupported": report.unsupported,
                     "problems": [{"line": p.line, "reason": p.reason} for p in report.problems]})
     else:
         summary = ", ".join(f"{n} {what}" for what, n in sorted(counts.items())) or "nothing"
         console.print(f"read {report.lines} lines: {summary}", highlight=False)
+        for line in _unsupported_lines(report.unsupported):
+            console.print(line, highlight=False, markup=False)
         for problem in report.problems:
             err_console.print(f"{file.name}: {problem}", highlight=False, markup=False)
     if report.problems:
@@ -206,6 +211,25 @@ def ingest(state: State, file: TextIO, companies: tuple[str, ...],
             highlight=False,
         )
         sys.exit(1)
+
+
+def _unsupported_lines(unsupported: list[Unsupported]) -> list[str]:
+    """One line per company and kind: which records its connector does not export, by line,
+    and the mapping that stands in for them."""
+    groups: dict[tuple[str, str], list[Unsupported]] = {}
+    for entry in unsupported:
+        for company in entry.companies:
+            groups.setdefault((company, entry.kind), []).append(entry)
+    lines = []
+    for (company, kind), entries in groups.items():
+        shown = ", ".join(f"{e.mms_id} (line {e.line})" for e in entries[:10])
+        more = f" and {len(entries) - 10} more" if len(entries) > 10 else ""
+        word = MAP_WORDS.get(kind)
+        hint = (f": map them, e.g. `ledgersync map {word} {company} {entries[0].mms_id} "
+                "<remote id>`" if word else "")
+        lines.append(f"not exported to {company} (its connector does not create "
+                     f"{kind.replace('_', ' ')} records): {shown}{more}{hint}")
+    return lines
 
 
 @click.group()
