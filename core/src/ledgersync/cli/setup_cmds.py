@@ -8,8 +8,8 @@ from typing import TextIO
 
 import click
 
-from .._config import check_config, example_config_text
-from .._errors import ConfigError, LedgerError, SecretKeyError
+from .._config import Config, check_config, example_config_text
+from .._errors import ConfigError, LedgerError, LedgerSyncError, SecretKeyError
 from .._ingest import Unsupported
 from .._ingest import ingest as ingest_records
 from .._ledger import database
@@ -95,7 +95,9 @@ def config_check(state: State) -> None:
         sys.exit(1)
     host = PluginHost(allow=cfg.plugins_enabled, block=cfg.plugins_disabled)
     settings = {name: cls.settings_type for name, cls in host.connectors.items()}
-    problems = check_config(cfg, settings) + _ledger_problems(cfg.ledger_url)
+    problems = check_config(cfg, settings)
+    ledger_problems = _ledger_problems(cfg.ledger_url)
+    problems += ledger_problems or ([] if problems else _setup_problems(cfg))
     for name, error in host.load_errors.items():
         err_console.print(f"warning: plugin {name} failed to load: {error}", highlight=False,
                           markup=False)
@@ -138,6 +140,31 @@ def _ledger_problems(url: str) -> list[str]:
         return [f"ledger.url: the ledger is at schema revision {current}, this ledgersync "
                 f"needs {head} (run `ledgersync db upgrade`, back the database up first)"]
     return []
+
+
+def _setup_problems(cfg: Config) -> list[str]:
+    """What each enabled company's connector finds missing (a password, a token), once the
+    config and the ledger are fine."""
+    if not database_exists(cfg.ledger_url):
+        return []
+    problems: list[str] = []
+    with Ledger(cfg, create=False) as ledger:
+        for company in cfg.enabled_companies():
+            try:
+                problems += ledger.connector(company.name).setup_problems()
+            except LedgerSyncError as exc:
+                problems.append(f"companies.{company.name}: {exc.message}")
+    return problems
+
+
+def database_exists(url: str) -> bool:
+    """False for a SQLite ledger not created yet (`ledgersync init` does that)."""
+    engine = database.create_ledger_engine(url)
+    try:
+        file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        return not file or os.path.exists(file)
+    finally:
+        engine.dispose()
 
 
 @click.group()
