@@ -82,6 +82,15 @@ class SecretStore:
         self.company = company
         self._keys = keys
 
+    def check_key(self, *, storing: bool = True) -> None:
+        """Raise :class:`SecretKeyError` unless the key reads every secret this company already
+        has and, when ``storing``, a valid key is set at all: call it before asking a person for
+        something to store (an OAuth consent, a password), so a missing key is found before,
+        not after; ``storing=False`` before serving what only reads the stored secrets."""
+        if storing:
+            _cipher(self._keys)
+        check_key(self._engine, [self.company], keys=self._keys)
+
     def get(self, name: str) -> str | None:
         with read_connection(self._engine) as conn:  # a read: never queue behind writers
             row = conn.execute(

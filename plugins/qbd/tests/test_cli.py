@@ -140,6 +140,15 @@ def test_sandbox_qbd_with_a_wrong_password_exits_non_zero_with_a_sentence(config
     assert "Traceback" not in result.output
 
 
+def test_set_password_without_the_key_stops_before_the_prompt(
+        config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERSYNC_SECRET_KEY")
+    result = CliRunner().invoke(cli, ["--config", str(config), "qbd", "set-password", "harbor"])
+    assert result.exit_code == 1, result.output
+    assert "LEDGERSYNC_SECRET_KEY" in result.stderr
+    assert "Web Connector password:" not in result.output
+
+
 def _without_password(config: Path) -> None:
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace('password = "env:QBD_CLI_PASSWORD"\n', ""), encoding="utf-8")

@@ -39,6 +39,9 @@ def serve(state: State, host: str, port: int, path: str, public_url: str | None,
     from .server import serve as run_server
 
     ledger = state.ledger()
+    for company in ledger.config.enabled_companies():
+        if company.connector == "qbd":  # a stored password hash needs the key to be read
+            ledger.secrets(company.name).check_key(storing=False)
     app = QbwcApp(ledger, path=path, public_url=public_url,
                   min_client_version=min_client_version,
                   client_version_policy=client_version_policy)
@@ -75,6 +78,7 @@ def set_password(state: State, company: str, password_stdin: bool) -> None:
     from .qbwc.auth import SECRET_NAME, hash_password
 
     ledger = _qbd_company(state, company)
+    ledger.secrets(company).check_key()  # before the prompt, not after the typing
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
