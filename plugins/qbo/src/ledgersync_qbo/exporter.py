@@ -78,7 +78,10 @@ class Exporter:
         warnings = list(body.warnings if body else []) + list(extra_warnings)
         expected = mapping.expected_total(request.record)
         total = obj.get("TotalAmt")
-        if (expected is not None and total is not None and request.operation is not
+        tax = mapping.tax_difference(request.record, obj)
+        if tax is not None and request.operation is not Operation.VOID:
+            warnings.append(f"{tax}: {mapping.TAX_REMEDY.replace('COMPANY', request.company)}")
+        elif (expected is not None and total is not None and request.operation is not
                 Operation.VOID and Decimal(str(total)) != expected):
             warnings.append(
                 f"QuickBooks' total {Decimal(str(total)):.2f} differs from the MMS total "
