@@ -12,6 +12,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from alembic.util import CommandError as AlembicError
 from sqlalchemy.engine import Connection, Engine
 
 from .._errors import LedgerError, SchemaOutdatedError
+from .._files import create_private
 from .schema import metadata
 
 #: Execution option for connections that only read: they begin a deferred transaction on
@@ -67,6 +69,7 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
                 f"ledger URL option synchronous={synchronous.lower()!r} is not supported",
                 remedy="Use synchronous=full (the default) or synchronous=normal",
             )
+        _create_private_sqlite_file(parsed.database)
         engine = _create(parsed.difference_update_query(["synchronous"]), kwargs)
         _configure_sqlite(engine, synchronous)
         return engine
@@ -84,6 +87,17 @@ def _create(url: sa.URL, kwargs: dict[str, Any]) -> Engine:
             remedy="Use postgresql+psycopg://user@host/db (psycopg is installed with "
             "ledgersync) or sqlite:///ledgersync.db",
         ) from None
+
+
+def _create_private_sqlite_file(database: str | None) -> None:
+    """SQLite creates a missing database file on first connect, 0644 under the usual umask;
+    create it 0600 first (its -wal and -shm files take the same mode). A missing folder is
+    left for the connect to report."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        create_private(path)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str = "FULL") -> None:

@@ -7,9 +7,11 @@ import sys
 from typing import TextIO
 
 import click
+import sqlalchemy as sa
 
 from .._config import Config, check_config, example_config_text
 from .._errors import ConfigError, LedgerError, LedgerSyncError, SecretKeyError
+from .._files import write_private
 from .._ingest import Unsupported
 from .._ingest import ingest as ingest_records
 from .._ledger import database
@@ -69,7 +71,7 @@ def init(state: State, connector: str | None, company: str, force: bool) -> None
             connector=connector, company=company,
             settings=starter.format(dir=path.parent.resolve().as_posix()),
         )
-    path.write_text(text, encoding="utf-8")
+    write_private(path, text)
     ledger = Ledger(state.config(), create=True)
     ledger.close()
     console.print(f"wrote {path} and created the ledger at {ledger.config.ledger_url}")
@@ -112,15 +114,12 @@ def config_check(state: State) -> None:
 def _ledger_problems(url: str) -> list[str]:
     """Connect to the ledger: a wrong URL, a missing database or a closed port is a problem of
     the config file, found here rather than by the first command that needs the ledger."""
+    if _sqlite_file_to_create(url):
+        return []  # `ledgersync init` creates it; connecting here would leave an empty file
     try:
         engine = database.create_ledger_engine(url)
     except LedgerError as exc:
         return [f"ledger.url: {exc.message} ({exc.remedy})"]
-    sqlite_file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if sqlite_file and os.path.isdir(os.path.dirname(sqlite_file) or ".") \
-            and not os.path.exists(sqlite_file):
-        engine.dispose()
-        return []  # `ledgersync init` creates it; connecting here would leave an empty file
     try:
         database.check_connection(engine)
         current = database.current_revision(engine)
@@ -157,14 +156,22 @@ def _setup_problems(cfg: Config) -> list[str]:
     return problems
 
 
+def _sqlite_file_to_create(url: str) -> bool:
+    """A SQLite ledger whose folder exists but whose file does not yet (`ledgersync init`
+    creates it); opening an engine on it would create the file."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return False
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if not file or file == ":memory:" or file.startswith("file:"):
+        return False
+    return os.path.isdir(os.path.dirname(file) or ".") and not os.path.exists(file)
+
+
 def database_exists(url: str) -> bool:
     """False for a SQLite ledger not created yet (`ledgersync init` does that)."""
-    engine = database.create_ledger_engine(url)
-    try:
-        file = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-        return not file or os.path.exists(file)
-    finally:
-        engine.dispose()
+    return not _sqlite_file_to_create(url)
 
 
 @click.group()
