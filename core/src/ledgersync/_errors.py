@@ -9,6 +9,8 @@ happened, to which record, and what to do next (``remedy``)::
     │   └── UnknownConnectorError    a company names a connector that is not installed
     ├── RecordError                  a record was refused at the door (record id and field)
     ├── LedgerError                  the ledger database cannot be used as it is
+    │   ├── SecretKeyError           LEDGERSYNC_SECRET_KEY is missing or cannot read the
+    │   │                            stored secrets (also a ConfigError)
     │   ├── SchemaOutdatedError      the database needs `ledgersync db upgrade`
     │   └── ItemNotFoundError        no sync item matches the id or filter given
     ├── TransitionError              a status change that the state machine forbids
@@ -81,6 +83,18 @@ class RecordError(LedgerSyncError):
 
 class LedgerError(LedgerSyncError):
     """The ledger database cannot be used as it is."""
+
+
+class SecretKeyError(ConfigError, LedgerError):
+    """``LEDGERSYNC_SECRET_KEY`` is missing or cannot read the stored secrets."""
+
+    def __init__(self, problem: str, *, remedy: str | None = None) -> None:
+        super().__init__([problem], source="the environment")
+        self.message = problem
+        self.remedy = remedy or (
+            "Set LEDGERSYNC_SECRET_KEY to the key the secrets were stored with (several "
+            "keys: comma-separated, newest first); nothing was synced or changed"
+        )
 
 
 class SchemaOutdatedError(LedgerError):

@@ -27,7 +27,7 @@ from ._ledger.database import create_ledger_engine, ensure_current
 from ._ledger.types import utcnow
 from ._plugins import PluginHost, PluginInfo
 from ._records import Member, Record
-from ._secrets import SecretStore
+from ._secrets import SecretStore, check_key
 from ._state import StateStore
 
 
@@ -131,7 +131,11 @@ class Ledger:
 
         ``on_item(item, status)`` is told of every item processed, with its new status (or
         ``"lease_lost"`` when another worker took it over), e.g. for a progress bar.
+
+        Raises :class:`SecretKeyError` before claiming anything when a company to run has
+        stored secrets that ``LEDGERSYNC_SECRET_KEY`` cannot read.
         """
+        check_key(self._database, companies, keys=self._context.secret_keys)
         told = None
         if on_item is not None:
             callback = on_item
@@ -147,6 +151,7 @@ class Ledger:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick and work until ``stop`` is set (see `ledgersync worker`)."""
+        check_key(self._database, keys=self._context.secret_keys)
         self._scheduler.run_forever(stop)
 
     def sync(self, company: str, **kwargs: Any) -> WorkSummary:

@@ -81,6 +81,32 @@ def test_connect_with_a_spent_refresh_token_says_how_to_reconnect(config: Path) 
     assert "ledgersync connect harbor" in result.output
 
 
+def test_connect_without_the_key_stops_before_spending_the_refresh_token(
+        config: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERSYNC_SECRET_KEY", raising=False)
+    given = sandbox.issue_tokens()["refresh_token"]
+    result = invoke(config, "connect", COMPANY, "--refresh-token", given, code=1)
+    assert "LEDGERSYNC_SECRET_KEY" in result.output
+    assert "Traceback" not in result.output
+    assert sandbox.oauth.token_requests == 0
+
+
+def test_connect_without_the_key_stops_before_the_browser(
+        config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERSYNC_SECRET_KEY", raising=False)
+    result = invoke(config, "connect", COMPANY, "--no-browser", "--timeout", "1", code=1)
+    assert "LEDGERSYNC_SECRET_KEY" in result.output
+    assert "Open this address" not in result.output
+
+
+def test_connect_with_a_key_that_cannot_read_the_stored_tokens_stops_before_the_browser(
+        connected: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERSYNC_SECRET_KEY", "w" * 43 + "=")
+    result = invoke(connected, "connect", COMPANY, "--no-browser", "--timeout", "1", code=1)
+    assert "not the key the secrets were stored with" in result.output
+    assert "Open this address" not in result.output
+
+
 def test_qbo_accounts_lists_ids_for_mapping(connected: Path) -> None:
     rows = json.loads(invoke(connected, "qbo", "accounts", COMPANY, "--json").stdout)
     assert {"84", "35", "79"} <= {row["Id"] for row in rows}

@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 from rich.markup import escape
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from .._errors import LedgerSyncError
+from .._errors import LedgerError, LedgerSyncError
 from .._plugins import PluginHost
 from ._common import CONFIG_ENV, DEFAULT_CONFIG, State, err_console
 
@@ -24,10 +25,13 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LedgerSyncError as exc:
+        except (LedgerSyncError, OperationalError, InterfaceError) as exc:
             state = ctx.find_object(State)
             if state is not None and state.debug:
                 raise
+            if not isinstance(exc, LedgerSyncError):
+                # The database went away mid-command (server stopped, file removed).
+                exc = _database_failed(exc)
             err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.remedy:
                 err_console.print(f"[bold]what to do:[/] {escape(exc.remedy)}", highlight=False)
@@ -36,6 +40,13 @@ class _Group(click.Group):
             state = ctx.find_object(State)
             if state is not None:
                 state.close()
+
+
+def _database_failed(exc: OperationalError | InterfaceError) -> LedgerError:
+    detail = " ".join(str(exc.orig or exc).split())
+    return LedgerError(f"the ledger database failed: {detail}",
+                       remedy="Check that the database in ledger.url is reachable, then run "
+                       "the command again (nothing half-done is kept)")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -146,6 +146,8 @@ def item_filters(func: F) -> F:
                      callback=_parse_statuses, help="Only items in this status (repeatable)."),
         click.option("--member", "-m", help="Only records of this member (MMS id)."),
         click.option("--mms-id", help="Only this record (MMS id)."),
+        click.option("--error-code", help="Only failed items with this error code (the "
+                     "[code] `ledgersync status` shows): fixes a whole group at once."),
         click.option("--from", "date_from", callback=_parse_date,
                      help="Only documents dated on or after this day (YYYY-MM-DD)."),
         click.option("--to", "date_to", callback=_parse_date,
@@ -165,6 +167,7 @@ def build_filter(kwargs: dict[str, Any], *, require: bool = False) -> ItemFilter
         status=kwargs.pop("statuses", None),
         member=kwargs.pop("member", None),
         mms_id=kwargs.pop("mms_id", None),
+        error_code=kwargs.pop("error_code", None),
         date_from=kwargs.pop("date_from", None),
         date_to=kwargs.pop("date_to", None),
     )
@@ -199,6 +202,10 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        # An empty table reads as a rendering glitch; say it.
+        console.print(f"{title}: none" if title else "none", highlight=False, markup=False)
+        return
     t = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         t.add_column(column, overflow="fold")

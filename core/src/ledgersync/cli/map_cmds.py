@@ -23,6 +23,8 @@ from ._common import (
 
 _KINDS = {"account": "gl_account", "item": "item", "tax": "tax_rate", "customer": "member",
           "terms": "terms"}
+#: The `ledgersync map WORD` of each record kind.
+MAP_WORDS = {kind: word for word, kind in _KINDS.items()}
 
 
 @click.group("map")

@@ -57,6 +57,17 @@ def _toml_value(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def group_remedy(remedy: str, item_id: int, company: str, error_code: str | None) -> str:
+    """The remedy of one item, made to fix every item of its group: a requeue of that item
+    becomes a requeue of every failed item with the same error code."""
+    group = (f"`ledgersync requeue --company {company} --error-code {error_code}`"
+             if error_code else f"`ledgersync requeue --company {company} --status error`")
+    single = f"`ledgersync requeue {item_id}`"
+    if single in remedy:
+        return remedy.replace(single, group)
+    return f"{remedy}; then {group} for all of them" if remedy else f"then {group}"
+
+
 def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
     """The config the demo leaves behind, one company per sandbox."""
     lines = ["# Written by `ledgersync demo`: one company per installed sandbox.", "",
@@ -222,8 +233,11 @@ class Story:
             seen.add((item.company, item.error_code))
             same = sum(1 for f in failed if (f.company, f.error_code) == (item.company,
                                                                           item.error_code))
+            remedy = item.error_remedy or ""
+            if same > 1:
+                remedy = group_remedy(remedy, item.id, item.company, item.error_code)
             table.add_row(item.company, f"{item.kind} {item.mms_id}"
                           + (f" (+{same - 1} alike)" if same > 1 else ""),
-                          f"[{item.error_code}] {item.error_message}", item.error_remedy or "")
+                          f"[{item.error_code}] {item.error_message}", remedy)
         self.console.print(table)
 

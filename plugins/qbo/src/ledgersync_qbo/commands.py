@@ -82,7 +82,10 @@ def connect(ctx: click.Context, company: str, refresh_token: str | None, paste: 
     """Connect COMPANY to QuickBooks Online (OAuth 2.0); tokens are stored encrypted."""
     from .connect import connect_interactive, connect_with_refresh_token
 
-    connector = _connector(ctx, company)
+    connector = _connector(ctx, company)  # settings and client secret checked here
+    # The tokens are stored encrypted: a missing or wrong key must stop us before the browser
+    # round trip (and before a refresh token is spent), not after.
+    connector.context.secrets.check_key()
     if refresh_token:
         connect_with_refresh_token(connector.tokens, refresh_token)
     else:

@@ -6,7 +6,6 @@ the sandbox holds for an MMS record (the contract kit's ``remote``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from ledgersync import Ledger, Member, Record
@@ -26,17 +25,8 @@ SAMPLE_MAPPINGS = {
 
 
 def sample_seed() -> dict[str, tuple[dict[str, Any], ...]]:
-    """The default sandbox company plus a 6.25 % sales tax code (id 6), the samples' rate."""
-    seed = {k: tuple(v) for k, v in default_seed().items()}
-    seed["TaxRate"] += ({"Id": "7", "Name": "State sales tax", "Active": True,
-                         "RateValue": Decimal("6.25"), "AgencyRef": {"value": "1"}},)
-    seed["TaxCode"] += ({"Id": "6", "Name": "State", "Description": "State sales tax",
-                         "Active": True, "Taxable": True, "TaxGroup": True,
-                         "SalesTaxRateList": {"TaxRateDetail": [{
-                             "TaxRateRef": {"value": "7", "name": "State sales tax"},
-                             "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
-                         "PurchaseTaxRateList": {"TaxRateDetail": []}},)
-    return seed
+    """The default sandbox company, which has the samples' 6.25 % sales tax code (id 6)."""
+    return {k: tuple(v) for k, v in default_seed().items()}
 
 
 def sandbox_settings(sandbox: Sandbox, base_url: str, **extra: Any) -> dict[str, Any]:
