@@ -14,8 +14,10 @@ from ._connector import (
     ExportRequest,
     ExportResult,
     Operation,
+    PullConnector,
+    PushConnector,
 )
-from ._engine.context import EngineSettings
+from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
 from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
@@ -70,6 +72,7 @@ __all__ = [
     "AccountType",
     "Action",
     "Address",
+    "Clock",
     "CompanyConfig",
     "Config",
     "ConfigError",
@@ -107,8 +110,10 @@ __all__ = [
     "PaymentApplication",
     "PluginError",
     "PluginInfo",
+    "PullConnector",
     "PullQueue",
     "PulledItem",
+    "PushConnector",
     "ReconcileReport",
     "Record",
     "RecordError",

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from ._config import Config, load_config
 from ._connector import Connector
-from ._engine import queries
+from ._engine import items, queries
 from ._engine.claims import ClaimedItem
-from ._engine.context import EngineContext, EngineSettings, event_row, insert_events
+from ._engine.context import Clock, EngineContext, EngineSettings, as_clock
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
 from ._engine.pull import PullQueue
@@ -23,7 +23,6 @@ from ._engine.reconcile import ReconcileReport, reconcile
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
 from ._ledger.database import create_ledger_engine, ensure_current
-from ._ledger.types import utcnow
 from ._plugins import PluginHost
 from ._records import Record
 from ._secrets import SecretStore
@@ -45,7 +44,7 @@ class Ledger:
         engine: Engine | None = None,
         create: bool = True,
         settings: EngineSettings | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
+        clock: Clock | Callable[[], dt.datetime] | None = None,
         secret_keys: str | None = None,
         worker_name: str | None = None,
     ) -> None:
@@ -65,7 +64,7 @@ class Ledger:
             raise
         self.context = EngineContext(
             engine=self.engine, config=config, plugins=self.plugins,
-            settings=settings or EngineSettings(), clock=clock or utcnow,
+            settings=settings or EngineSettings(), clock=as_clock(clock),
             secret_keys=secret_keys,
         )
         self._recorder = Recorder(self.context)
@@ -205,9 +204,9 @@ class Ledger:
         ``run_id``, that run's messages in `ledgersync log`. Changes no status."""
         self.context.company(company)
         with self.engine.begin() as conn:
-            insert_events(conn, [event_row(
-                item_id=item_id, company=company, kind=kind, at=self.context.now(),
-                actor=actor, reason=message, code=code, level=level, run_id=run_id)])
+            items.note(conn, None, company=company, kind=kind, at=self.context.now(),
+                       actor=actor, reason=message, code=code, level=level, run_id=run_id,
+                       item_id=item_id)
 
     def secrets(self, company: str) -> SecretStore:
         self.context.company(company)

@@ -138,6 +138,6 @@ def test_batch_items_setting_sizes_the_batches(open_ledger: Any, sandbox: Sandbo
     ledger = open_ledger(sandbox_settings(sandbox, base_url, batch_items=items))
     connect_sandbox(ledger, "harbor", sandbox)
     connector = ledger.connector("harbor")
-    assert connector.batch_size == items
+    assert type(connector).batch_size_for(connector.settings) == items
     connector.export_batch(requests(10))
     assert batch_posts(sandbox) == (0 if items == 1 else 1)
