@@ -35,6 +35,7 @@ from ledgersync import (
     ExportRequest,
     ExportResult,
     Operation,
+    PushConnector,
     Resolution,
     hookimpl,
     record_to_json,
@@ -52,7 +53,7 @@ class FolderBooksError(ConnectorError):
     """The native error of this "system": a code and a message."""
 
 
-class FolderBooksConnector(Connector):
+class FolderBooksConnector(PushConnector[FolderBooksSettings]):
     name: ClassVar[str] = "folderbooks"
     display_name: ClassVar[str] = "Folder books"
     supported_kinds: ClassVar[frozenset[str]] = frozenset(
