@@ -64,7 +64,7 @@ def _open(tmp_path: Path, connector: str, *classes: type[Connector[Any]]) -> led
 
 def test_a_connector_that_is_neither_push_nor_pull_is_refused_by_name(tmp_path: Path) -> None:
     with _open(tmp_path, "neither", Neither) as ledger, \
-            pytest.raises(PluginError, match="'neither'.*neither a PushConnector") as refused:
+            pytest.raises(PluginError, match=r"'neither'.*neither a PushConnector") as refused:
         ledger.connector("desk")
 
     assert refused.value.remedy is not None
@@ -74,7 +74,8 @@ def test_a_connector_that_is_neither_push_nor_pull_is_refused_by_name(tmp_path: 
 def test_a_pull_connector_needs_no_export_or_lookup() -> None:
     assert not hasattr(Desk, "export")
     assert not hasattr(Desk, "lookup")
-    assert hasattr(PushConnector, "export") and hasattr(PushConnector, "lookup")
+    assert hasattr(PushConnector, "export")
+    assert hasattr(PushConnector, "lookup")
 
 
 def test_workers_never_export_a_pull_connectors_items_but_its_queue_hands_them_out(
