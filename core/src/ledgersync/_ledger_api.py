@@ -112,7 +112,8 @@ class Ledger:
         stop: threading.Event | None = None,
         on_item: Callable[[ClaimedItem, str], None] | None = None,
     ) -> WorkSummary:
-        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``)."""
+        """Work open runs until idle, ``max_items`` or ``deadline`` (a value of the ledger clock's
+        ``monotonic()``: ``time.monotonic()`` unless a :class:`Clock` was given)."""
         return self._scheduler.run_pending(
             companies_filter=companies, max_items=max_items, deadline=deadline, stop=stop,
             on_item=on_item,
