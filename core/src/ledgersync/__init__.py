@@ -14,8 +14,10 @@ from ._connector import (
     ExportRequest,
     ExportResult,
     Operation,
+    PullConnector,
+    PushConnector,
 )
-from ._engine.context import EngineSettings
+from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
 from ._engine.queries import (
@@ -78,6 +80,7 @@ __all__ = [
     "AccountType",
     "Action",
     "Address",
+    "Clock",
     "CompanyConfig",
     "CompanyView",
     "Config",
@@ -116,8 +119,10 @@ __all__ = [
     "PaymentApplication",
     "PluginError",
     "PluginInfo",
+    "PullConnector",
     "PullQueue",
     "PulledItem",
+    "PushConnector",
     "ReconcileReport",
     "Record",
     "RecordError",
