@@ -1,4 +1,4 @@
-"""Record -> QBO body mapping, checked against the shapes of reference/qbo/payloads/."""
+"""Record -> QBO body mapping, checked against the shapes of plugins/qbo/tests/data/payloads/."""
 
 from __future__ import annotations
 
