@@ -136,7 +136,8 @@ def test_a_documented_command_parses(page: Path, words: list[str], tmp_path: Pat
     words = words[:-1] if named else words
     if words[0].startswith("./scripts/"):
         script = ROOT / words[0]
-        assert script.is_file() and os.access(script, os.X_OK), words[0]
+        assert script.is_file(), words[0]
+        assert os.access(script, os.X_OK), words[0]
         return
     if _is_synopsis(words):
         command, rest = _resolve(words)
@@ -153,7 +154,8 @@ def test_a_documented_command_parses(page: Path, words: list[str], tmp_path: Pat
     with context:
         while isinstance(command, click.Group):
             name, found, rest = command.resolve_command(context, rest)
-            assert found is not None and name is not None, words
+            assert found is not None, words
+            assert name is not None, words
             if named and not rest:
                 return  # prose naming the command, e.g. "`ledgersync connect` runs ..."
             try:
