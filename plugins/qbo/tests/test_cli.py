@@ -82,7 +82,7 @@ def test_connect_with_a_spent_refresh_token_says_how_to_reconnect(config: Path) 
 
 
 def test_qbo_accounts_lists_ids_for_mapping(connected: Path) -> None:
-    rows = json.loads(invoke(connected, "qbo", "accounts", COMPANY, "--json").output)
+    rows = json.loads(invoke(connected, "qbo", "accounts", COMPANY, "--json").stdout)
     assert {"84", "35", "79"} <= {row["Id"] for row in rows}
     table = invoke(connected, "qbo", "accounts", COMPANY).output
     assert "Accounts Receivable (A/R)" in table
@@ -98,7 +98,7 @@ def test_qbo_reference_lists(connected: Path, word: str, expected: str) -> None:
 
 def test_qbo_customers_searches_by_name(connected: Path) -> None:
     rows = json.loads(invoke(connected, "qbo", "customers", COMPANY, "jordan",
-                             "--json").output)
+                             "--json").stdout)
     assert [row["Id"] for row in rows] == ["58"]
 
 
