@@ -146,7 +146,7 @@ def test_an_item_is_not_left_blocked_when_its_dependency_syncs_while_it_decides(
 
     resolve = RequestBuilder.resolve
 
-    def a_syncs_the_member_meanwhile(self, item):  # type: ignore[no-untyped-def]
+    def a_syncs_the_member_meanwhile(self, item):
         found = resolve(self, item)
         if item.id == invoice.id:
             ItemExporter(worker_a._context).process(member)
