@@ -86,6 +86,10 @@ class TestSageContract(ConnectorContract):
         return sandbox_settings()
 
     @pytest.fixture
+    def check_mentions(self, in_process: Sandbox) -> str:
+        return f"{len(in_process.company().accounts)} GL accounts"
+
+    @pytest.fixture
     def remote(self, in_process: Sandbox) -> Sandbox:
         return in_process
 

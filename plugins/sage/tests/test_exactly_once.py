@@ -130,6 +130,7 @@ def test_a_replayed_controlid_is_answered_with_the_entry_it_made(
     ledger.record(records(1))
     sync_once(ledger)
     connector = ledger.connector(COMPANY)
+    assert isinstance(connector, SageConnector)
     item = next(i for i in ledger.items(ItemFilter(kind="journal_entry")))
     sent = next(b for b in seen if b"<GLBATCH>" in b)
     key = re.search(rb'controlid="([^"]+)"><create>', sent)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ledgersync import Ledger
 from ledgersync.demo.dataset import generate
 from ledgersync_sage.connector import SageConnector
+from ledgersync_sage.reports import Reports
 from ledgersync_sage.sandbox import Sandbox
 
 from .conftest import COMPANY, Clock, sync_until_idle
@@ -40,8 +41,10 @@ def test_account_balances_are_read_page_by_page(
     sync_until_idle(ledger, clock)
     connector = ledger.connector(COMPANY)
     assert isinstance(connector, SageConnector)
-    connector.reports.page_size = 100
+    reports = connector.reports
+    assert isinstance(reports, Reports)
+    reports.page_size = 100
     lines = sum(len(b.lines) for b in in_process.company().batches.values())
-    assert lines > 5 * connector.reports.page_size  # several pages of the query
+    assert lines > 5 * reports.page_size  # several pages of the query
     assert connector.account_balances() == {
         account: amount for account, amount in in_process.balances().items()}

@@ -3,6 +3,7 @@ the entity header, journal entries exactly once (looked up by reference after a 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from decimal import Decimal as D
@@ -33,6 +34,7 @@ from ledgersync_sage.sandbox import Sandbox
 from .conftest import COMPANY, DATA, Clock, make_ledger, rest_settings, sync_once, sync_until_idle
 
 BASE = "https://api.intacct.com/ia/api/v1"
+DAY = dt.date(2026, 12, 28)
 
 
 @pytest.fixture
@@ -46,8 +48,7 @@ def entries(n: int) -> list[Record]:
     out: list[Record] = []
     for i in range(1, n + 1):
         out.append(Member(mms_id=f"M-{i}", display_name=f"Member {i}"))
-        out.append(JournalEntry(mms_id=f"JE-{i}", txn_date=generate(members=12).records[
-            -1].document_date(), currency="USD", lines=(
+        out.append(JournalEntry(mms_id=f"JE-{i}", txn_date=DAY, currency="USD", lines=(
             JournalLine(account_id="1200", debit=D(f"{i}.00"), member_id=f"M-{i}"),
             JournalLine(account_id="4000", credit=D(f"{i}.00")))))
     return out
@@ -154,7 +155,7 @@ def test_a_doubtful_post_is_looked_up_by_reference_before_it_is_sent_again(
 
 def test_a_refused_entry_carries_intacts_reason_and_a_remedy(
         rest_ledger: Ledger, in_process: Sandbox, clock: Clock) -> None:
-    in_process.company().closed_through = generate(members=12).records[-1].document_date()
+    in_process.company().closed_through = DAY
     rest_ledger.record(entries(1))
     sync_until_idle(rest_ledger, clock)
     item = next(i for i in rest_ledger.items(ItemFilter(kind="journal_entry")))
@@ -231,3 +232,12 @@ def test_without_an_authorization_the_company_is_paused_with_the_command(
     assert "ledgersync sage authorize harbor" in (paused[0].paused_remedy or "")
     assert in_process.count("journal_entry", "JE-1") == 0
     ledger.close()
+
+
+def test_check_reports_what_the_rest_api_answered(rest_ledger: Ledger,
+                                                  in_process: Sandbox) -> None:
+    connector = rest_ledger.connector(COMPANY)
+    assert isinstance(connector, SageConnector)
+    line = connector.check()
+    assert "(REST)" in line
+    assert f"{len(in_process.company().accounts)} GL accounts" in line

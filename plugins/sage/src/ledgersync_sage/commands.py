@@ -37,12 +37,12 @@ REST_LISTS: dict[str, str] = {
 
 
 def _ledger(ctx: click.Context) -> Ledger:
-    state = ctx.find_root().obj
-    opener = getattr(state, "ledger", None)
-    if opener is None:  # pragma: no cover - always set by the `ledgersync` group
+    from ledgersync.cli.helpers import State
+
+    state = ctx.find_object(State)
+    if state is None:  # pragma: no cover - always set by the `ledgersync` group
         raise click.UsageError("run this through the `ledgersync` command")
-    ledger: Ledger = opener()
-    return ledger
+    return state.ledger()
 
 
 def _connector(ctx: click.Context, company: str) -> SageConnector:

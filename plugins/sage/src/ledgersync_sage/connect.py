@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledgersync import ConnectorError
 
 from .errors import IntacctFailure
+from .functions import query
 from .gateway import XmlGateway
 from .rest import RestClient
 from .settings import SageSettings
@@ -13,7 +14,7 @@ from .settings import SageSettings
 def check_rest(client: RestClient, settings: SageSettings) -> str:
     """Get a token and read one account over the REST API."""
     try:
-        list(client.query("general-ledger/account", ["id"], [], size=1))
+        accounts = client.count("general-ledger/account")
     except IntacctFailure as failure:
         remedy = ("Check client_id and client_secret (the Sage App Registry), that the "
                   "company authorised ledgersync's sender ID, and entity_id"
@@ -22,7 +23,8 @@ def check_rest(client: RestClient, settings: SageSettings) -> str:
         raise ConnectorError(f"the REST API sign-in failed: {failure.message}",
                              code=failure.code, remedy=remedy, sent=False) from None
     entity = f", entity {settings.entity_id}" if settings.entity_id else ", top level"
-    return f"Sage Intacct (REST): company {settings.company_id}{entity} ({client.base})"
+    return (f"Sage Intacct (REST): company {settings.company_id}{entity}, {accounts} GL "
+            f"accounts ({client.base})")
 
 
 def check(gateway: XmlGateway, settings: SageSettings) -> str:
@@ -32,14 +34,14 @@ def check(gateway: XmlGateway, settings: SageSettings) -> str:
         gateway.forget_session()
         if settings.use_session:
             gateway.session()
-        else:
-            list(gateway.query_all("GLACCOUNT", ["ACCOUNTNO"], None, pagesize=1))
+        accounts = gateway.one(query("ls-check", "GLACCOUNT", ["ACCOUNTNO"], pagesize=1),
+                               unique_id=False).count("totalcount")
     except IntacctFailure as failure:
         raise ConnectorError(_which_part(failure, settings), code=failure.code,
                              remedy=_remedy(failure, settings), sent=False) from None
     entity = f", entity {settings.entity_id}" if settings.entity_id else ", top level"
-    return (f"Sage Intacct: company {settings.company_id} as {settings.user_id}{entity} "
-            f"(sender {settings.sender_id}, {gateway.endpoint})")
+    return (f"Sage Intacct: company {settings.company_id} as {settings.user_id}{entity}, "
+            f"{accounts} GL accounts (sender {settings.sender_id}, {gateway.endpoint})")
 
 
 def _which_part(failure: IntacctFailure, settings: SageSettings) -> str:

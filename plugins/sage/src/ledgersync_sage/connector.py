@@ -19,12 +19,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from ledgersync import (
-    CompanyConfig,
-    Connector,
-    ConnectorContext,
     ConnectorLimits,
     ExportRequest,
     ExportResult,
+    PushConnector,
     Resolution,
 )
 
@@ -40,7 +38,7 @@ if TYPE_CHECKING:
     from .rest import RestClient, RestExporter, RestReports
 
 
-class SageConnector(Connector):
+class SageConnector(PushConnector[SageSettings]):
     name: ClassVar[str] = "sage"
     display_name: ClassVar[str] = "Sage Intacct"
     supported_kinds: ClassVar[frozenset[str]] = frozenset(
@@ -56,11 +54,10 @@ class SageConnector(Connector):
     #: Tests and the benchmark hand an in-process transport to every new instance.
     transport: ClassVar[httpx.BaseTransport | None] = None
 
-    def __init__(self, company: CompanyConfig, settings: SageSettings,
-                 context: ConnectorContext) -> None:
-        super().__init__(company, settings, context)
-        # batch_size is a class attribute the engine reads; a company may choose less.
-        setattr(self, "batch_size", settings.functions_per_request)  # noqa: B010
+    @classmethod
+    def batch_size_for(cls, settings: SageSettings) -> int:
+        """``functions_per_request`` over XML; REST sends one entry a request."""
+        return settings.functions_per_request if settings.api == "xml" else 1
 
     @functools.cached_property
     def gateway(self) -> XmlGateway:

@@ -118,6 +118,12 @@ class RestClient:
             return response.json() if response.content else {}
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def count(self, obj: str) -> int:
+        """How many records of ``obj`` the company has (the query's ``totalCount``)."""
+        data = self.call("POST", QUERY, {"object": obj, "fields": ["key"], "filters": [],
+                                         "start": 1, "size": 1})
+        return int((data.get("ia::meta") or {}).get("totalCount") or 0)
+
     def query(self, obj: str, fields: Sequence[str], filters: list[dict[str, Any]],
               *, size: int = 2000) -> Iterator[dict[str, Any]]:
         start = 1
