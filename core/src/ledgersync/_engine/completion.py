@@ -18,6 +18,7 @@ from .._connector import ExportResult
 from . import items
 from .claims import ClaimedItem, add_requests, extend_leases
 from .context import EngineContext
+from .outage import OutageTracker
 from .statuses import Status
 
 
@@ -41,6 +42,7 @@ class _PendingSync:
 class Completion:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self.outages = OutageTracker(ctx)
         self._last_heartbeat: dict[tuple[str, str], dt.datetime] = {}
         self._grouping = False
         self._pending: list[_PendingSync] = []
@@ -55,6 +57,7 @@ class Completion:
         reason: str | None,
         extra_requests: int = 0,
     ) -> Outcome:
+        self.outages.succeeded(item.company)
         warnings = "; ".join(result.warnings) if result.warnings else None
         level = "warning" if warnings else "info"
         message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"

@@ -400,6 +400,10 @@ class Scheduler:
         with self.ctx.engine.begin() as conn:
             state = conn.execute(sa.select(companies).where(companies.c.name == company)).first()
             paused = state is not None and state.paused_reason is not None
+            # A company backed off past the linger (the accounting system unreachable) can do
+            # nothing due before then: the run ends instead of waiting the backoff out.
+            held_off = (state is not None and state.throttled_until is not None
+                        and state.throttled_until > linger)
             busy = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
                 sync_items.c.company == company,
                 # Redundant with the OR below, but lets the (company, status) index skip the
@@ -407,7 +411,7 @@ class Scheduler:
                 sync_items.c.status.in_([s.value for s in CLAIMABLE] + [Status.IN_FLIGHT.value]),
                 sa.or_(
                     sync_items.c.status == Status.IN_FLIGHT.value,
-                    sa.and_(claimable(),
+                    sa.and_(claimable(), sa.false() if held_off else
                             sync_items.c.next_attempt_at <= linger),
                 ),
             )).scalar_one()
