@@ -11,7 +11,8 @@ import pytest
 
 from ledgersync import ConnectorError, Ledger, Status
 from ledgersync.testing import sample_records
-from ledgersync_qbd.qbwc.service import LIST_REFRESH, QbwcService
+from ledgersync_qbd.qbwc.service import QbwcService
+from ledgersync_qbd.qbxml.lists import LIST_REFRESH
 from ledgersync_qbd.sandbox import CompanyFile
 
 from .conftest import sync_until_idle, web_connector

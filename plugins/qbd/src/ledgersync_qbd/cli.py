@@ -147,9 +147,15 @@ def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
             console.print(f"{label}: not read yet (use --refresh)", highlight=False)
             continue
         rows = data.get("rows", [])
-        note = f" ({data['error']})" if data.get("error") else ""
-        console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}{note}",
-                      highlight=False)
+        if data.get("error"):
+            when = data.get("read_at") or "never"
+            console.print(f"[bold]{label}[/] [red]last read failed[/] ({data['error']}); "
+                          f"{len(rows)} from the read of {when}", highlight=False)
+            console.print(f"  what to do: {data.get('remedy') or 'read again: --refresh'}",
+                          highlight=False, markup=False)
+        else:
+            console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}",
+                          highlight=False)
         for row in rows:
             extra = " ".join(str(row[k]) for k in ("account_type", "account_number")
                              if row.get(k))

@@ -29,7 +29,7 @@ from ledgersync import (
 
 from .errors import QbdValidationError, classify
 from .qbxml.customers import customer_name
-from .qbxml.lists import WRITTEN_AT, request_refresh
+from .qbxml.lists import WRITTEN_AT, list_problems, request_refresh
 from .qbxml.writes import SUPPORTED_KINDS
 from .settings import QbdSettings
 
@@ -141,6 +141,10 @@ class QbdConnector(Connector):
             return (f"QuickBooks' customer balances were read at {cached['read_at']}, before "
                     f"the last update wrote to QuickBooks ({written})")
         return None
+
+    def attention(self) -> list[tuple[str, str]]:
+        """Lists QuickBooks refused to read (shown by `ledgersync status`)."""
+        return list_problems(self.context.state)
 
     def check(self) -> str:
         host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")

@@ -88,6 +88,11 @@ def _request_id(entry: Entry) -> str:
 
 
 def _list_entries(session: Session) -> list[Entry]:
+    alone = next((e for e in session.queue if e.stage == "list" and e.alone), None)
+    if alone is not None:
+        # QuickBooks refused a set of list reads: one per set, to find the one it refuses.
+        session.queue = [e for e in session.queue if e is not alone]
+        return [alone]
     continuing = [e for e in session.queue if e.stage == "list"]
     if continuing:
         session.queue = [e for e in session.queue if e.stage != "list"]

@@ -31,7 +31,14 @@ from ..errors import (
     QbxmlStatusError,
 )
 from ..qbxml.document import ResponseSet, Rs, read_response
-from ..qbxml.lists import WRITTEN_AT, row
+from ..qbxml.lists import (
+    ITERATED,
+    LISTS,
+    WRITTEN_AT,
+    record_failure,
+    record_read,
+    row,
+)
 from ..qbxml.lookups import can_reread, match, remote_id
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
@@ -232,14 +239,34 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
              error: QbwcHresultError) -> None:
     held = work.held(outstanding.entries)
     items = [(e, held[e.item]) for e in outstanding.entries if e.item in held]
+    lists = [e for e in outstanding.entries if e.stage == "list"]
     if len(outstanding.entries) == 1:
         for _entry, pulled in items:
             work.fail(session, pulled, error)
+        for entry in lists:
+            _list_refused(work, entry, error)
         return
     log.warning("QuickBooks refused a set of %d requests (%s); sending them one by one",
                 len(outstanding.entries), error)
     for entry, _pulled in items:
         _again(session, entry, entry.stage, alone=True)
+    for entry in lists:
+        # Iterators die with a refused set: the list is read again from its start.
+        session.queue.append(Entry(stage="list", label=entry.label, alone=True))
+
+
+def _list_refused(work: CompanyWork, entry: Entry, error: QbwcHresultError) -> None:
+    label = entry.label or ""
+    store = work.sessions.state(work.name)
+    store.delete(f"qbwc:listbuf:{label}")
+    record_failure(store, label, f"QuickBooks refused the request ({error})",
+                   "ledgersync reads it again at every Web Connector update; if this stays, "
+                   "the request is one this QuickBooks cannot parse: send the Web Connector "
+                   "log (QWCLog.txt) with `ledgersync qbd lists COMPANY --json` to support, "
+                   "and map by hand meanwhile (`ledgersync map`)",
+                   work.sessions.now().isoformat())
+    log.error("company %s: QuickBooks refused the read of list %r (%s)", work.name, label,
+              error)
 
 
 def _list_page(work: CompanyWork, session: Session, entry: Entry, rs: Rs | None) -> None:
@@ -249,14 +276,20 @@ def _list_page(work: CompanyWork, session: Session, entry: Entry, rs: Rs | None)
     rows = (store.get(buffer_key) or []) if entry.iterator else []
     now = work.sessions.now().isoformat()
     if rs is None or (not rs.ok and rs.status not in _NOT_FOUND):
-        reason = rs.message if rs is not None else "no answer"
-        store.put(f"qbwc:list:{label}", {"read_at": now, "rows": [], "error": reason})
+        if rs is None:
+            reason, remedy = "QuickBooks gave no answer for it", "It is read again at the " \
+                "next Web Connector update"
+        else:
+            error = _status_error(entry, rs)
+            reason = f"QuickBooks answered {rs.status}: {rs.message}"
+            remedy = error.remedy or "It is read again at the next Web Connector update"
+        record_failure(store, label, reason, remedy, now)
         store.delete(buffer_key)
         return
     rows.extend(row(ret) for ret in rs.rets)
-    if rs.remaining > 0 and rs.iterator_id:
+    if rs.remaining > 0 and rs.iterator_id and LISTS.get(label) in ITERATED:
         store.put(buffer_key, rows)
         session.queue.append(Entry(stage="list", label=label, iterator=rs.iterator_id))
     else:
-        store.put(f"qbwc:list:{label}", {"read_at": now, "rows": rows})
+        record_read(store, label, rows, now)
         store.delete(buffer_key)

@@ -18,7 +18,7 @@ from ledgersync import Ledger, LedgerSyncError, PulledItem, __version__
 from .. import __version__ as qbd_version
 from ..connector import QbdConnector
 from ..errors import QbdInDoubt
-from ..qbxml.lists import LIST_REFRESH, LISTS
+from ..qbxml.lists import labels_to_read
 from ..qbxml.versions import NoCommonVersion, negotiate
 from .auth import Account, Directory
 from .mutex import company_mutex
@@ -139,14 +139,10 @@ class QbwcService:
         return any(c.name == work.name and c.paused_reason for c in self.ledger.companies())
 
     def _lists_to_read(self, work: CompanyWork) -> list[str]:
-        state = self.sessions.state(work.name)
-        requested = state.get(LIST_REFRESH)
-        if isinstance(requested, list):
-            state.delete(LIST_REFRESH)
-            return [label for label in requested if label in LISTS]
-        if state.get("qbwc:list:accounts") is None:
-            return list(LISTS)  # the first session reads every list once
-        return []
+        # Asked-for reads stay pending until a session has them answered (the recorder
+        # consumes them): a session refused later (wrong FileID, no common version) or cut
+        # off must not use them up.
+        return labels_to_read(self.sessions.state(work.name))
 
     # -- the work ------------------------------------------------------------------------------
 

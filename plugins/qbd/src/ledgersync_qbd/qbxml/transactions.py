@@ -12,6 +12,12 @@ reference/qbwc/qbxml-examples/). Choices made here, each for a reason:
   the credit stays open on the customer, which keeps the balance right.
 * Updates exist in QuickBooks for invoices only among the transactions ledgersync writes; a
   changed payment, credit, refund or journal entry needs a person (void and record anew).
+* A voided MMS payment is deleted in QuickBooks (``TxnDelRq``, ``TxnDelType`` ReceivePayment):
+  qbXML 13.0 cannot void a payment (``TxnVoidType`` has no ReceivePayment, and QuickBooks'
+  parser refuses the whole set), and deleting it is what QuickBooks itself offers for a
+  payment entered in error: the invoices it paid are open again and the customer's balance
+  goes back up, as in the MMS. The MMS keeps the voided payment as its audit trail. Every
+  other kind is voided (``TxnVoidRq``), which keeps the document with zero amounts.
 """
 
 from __future__ import annotations
@@ -36,8 +42,13 @@ from .model import BuildContext, Finder, Write
 from .refs import Element, external_guid, money, opt, quantity, ref, sub, txn_id_ref
 from .text import check_length, fit
 
-VOID_TYPES = {"invoice": "Invoice", "credit_memo": "CreditMemo", "payment": "ReceivePayment",
-              "refund": "ARRefundCreditCard", "journal_entry": "JournalEntry"}
+#: Kind -> QuickBooks transaction type.
+TXN_TYPES = {"invoice": "Invoice", "credit_memo": "CreditMemo", "payment": "ReceivePayment",
+             "refund": "ARRefundCreditCard", "journal_entry": "JournalEntry"}
+#: Kind -> TxnDelType, for the kinds QuickBooks cannot void (see the module docstring).
+DELETE_TYPES = {"payment": "ReceivePayment"}
+#: Kind -> TxnVoidType (qbXML 13.0 enumeration).
+VOID_TYPES = {kind: txn for kind, txn in TXN_TYPES.items() if kind not in DELETE_TYPES}
 _QUERIES = {"invoice": "InvoiceQueryRq", "credit_memo": "CreditMemoQueryRq",
             "payment": "ReceivePaymentQueryRq", "refund": "ARRefundCreditCardQueryRq",
             "journal_entry": "JournalEntryQueryRq"}
@@ -278,7 +289,13 @@ def build_journal_entry(request: ExportRequest, ctx: BuildContext) -> Write:
 
 
 def build_void(request: ExportRequest, ctx: BuildContext) -> Write:
-    """TxnVoid keeps the document with zero amounts, as QuickBooks users expect of a void."""
+    """TxnVoid keeps the document with zero amounts, as QuickBooks users expect of a void; a
+    payment, which qbXML cannot void, is deleted (see the module docstring)."""
+    if request.kind in DELETE_TYPES:
+        rq = Element("TxnDelRq")
+        sub(rq, "TxnDelType", DELETE_TYPES[request.kind])
+        sub(rq, "TxnID", _own_id(request))
+        return Write(rq, "TxnDelRq", None)
     rq = Element("TxnVoidRq")
     sub(rq, "TxnVoidType", VOID_TYPES[request.kind])
     sub(rq, "TxnID", _own_id(request))

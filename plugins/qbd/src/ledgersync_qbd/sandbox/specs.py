@@ -18,6 +18,7 @@ mixing them is refused by the handlers.
 
 from __future__ import annotations
 
+from .conformance import del_types, void_types
 from .schema import El, Slot, agg, choice, opt, ref, req
 
 ACTIVE_STATUS = ("ActiveOnly", "InactiveOnly", "All")
@@ -27,10 +28,8 @@ ACCOUNT_TYPES = (
     "Expense", "FixedAsset", "Income", "LongTermLiability", "NonPosting", "OtherAsset",
     "OtherCurrentAsset", "OtherCurrentLiability", "OtherExpense", "OtherIncome",
 )
-VOID_TYPES = ("ARRefundCreditCard", "Bill", "BillPaymentCheck", "BillPaymentCreditCard",
-              "Charge", "Check", "CreditCardCharge", "CreditCardCredit", "CreditMemo", "Deposit",
-              "InventoryAdjustment", "Invoice", "ItemReceipt", "JournalEntry", "ReceivePayment",
-              "SalesReceipt", "SalesTaxPaymentCheck", "VendorCredit")
+VOID_TYPES = void_types()  # the qbXML 13.0 TxnVoidType enumeration (no ReceivePayment)
+DEL_TYPES = del_types()  # TxnDelType: ReceivePayment and SalesTaxPaymentCheck are here
 
 MAX_REF = {  # FullName limits of refs, reference §9
     "CustomerRef": 209, "ParentRef": 209, "EntityRef": 209, "ClassRef": 159,
@@ -247,7 +246,7 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "JournalEntryAddRq": add_rq("JournalEntryAdd", JOURNAL_ENTRY_ADD),
     "JournalEntryQueryRq": txn_query(),
     "TxnVoidRq": (req("TxnVoidType", "enum", enum=VOID_TYPES), req("TxnID", "id")),
-    "TxnDelRq": (req("TxnDelType", "enum", enum=VOID_TYPES), req("TxnID", "id")),
+    "TxnDelRq": (req("TxnDelType", "enum", enum=DEL_TYPES), req("TxnID", "id")),
     "AccountAddRq": add_rq("AccountAdd", ACCOUNT_ADD),
     "AccountQueryRq": ACCOUNT_QUERY,
     "ItemServiceAddRq": add_rq("ItemServiceAdd", ITEM_SERVICE_ADD),
