@@ -37,7 +37,8 @@ MAX_REF = {  # FullName limits of refs, reference §9
     "RefundFromAccountRef": 159, "ItemRef": 159, "TermsRef": 31, "ItemSalesTaxRef": 31,
     "SalesTaxCodeRef": 3, "CustomerSalesTaxCodeRef": 3, "SalesRepRef": 5,
     "PaymentMethodRef": 31, "PriceLevelRef": 31, "CustomerMsgRef": 101, "ShipMethodRef": 15,
-    "TemplateRef": 31, "CurrencyRef": 64, "CustomerTypeRef": 159, "JobTypeRef": 159,
+    "TemplateRef": 31, "CurrencyRef": 64, "CustomerTypeRef": 159, "JobTypeRef": 159, "DiscountAccountRef": 159,
+    "DiscountClassRef": 159, "ItemGroupRef": 31,
     "PreferredPaymentMethodRef": 31, "OverrideItemAccountRef": 159, "IncomeAccountRef": 159,
     "TaxVendorRef": 41,
 }
@@ -113,7 +114,7 @@ _SALES_MID = (opt("PONumber", max_len=25), r("TermsRef"), opt("DueDate", "date")
               opt("Other", max_len=29), opt("ExchangeRate", "amt"))
 INVOICE_ADD = (r("CustomerRef", required=True), *_SALES_HEAD, opt("IsFinanceCharge", "bool"),
                *_SALES_MID, opt("ExternalGUID"), opt("LinkToTxnID", "id", many=True), SET_CREDIT,
-               choice(INVOICE_LINE_ADD, agg("InvoiceLineGroupAdd", r("ItemRef")), many=True),
+               choice(INVOICE_LINE_ADD, agg("InvoiceLineGroupAdd", r("ItemGroupRef")), many=True),
                agg("DiscountLineAdd"), agg("SalesTaxLineAdd"), agg("ShippingLineAdd"))
 INVOICE_MOD = (*TXN_CORE_MOD, r("CustomerRef"), *_SALES_HEAD, *_SALES_MID, SET_CREDIT,
                choice(INVOICE_LINE_MOD, many=True))
@@ -129,7 +130,8 @@ RECEIVE_PAYMENT_ADD = (
            El("AppliedToTxnAdd", "agg", slots=(
                req("TxnID", "id"), opt("PaymentAmount", "amt"),
                agg("TxnLineDetail", req("TxnLineID", "id"), req("Amount", "amt"), many=True),
-               SET_CREDIT, opt("DiscountAmount", "amt"), r("AccountRef"), r("ClassRef"))),
+               SET_CREDIT, opt("DiscountAmount", "amt"), r("DiscountAccountRef"),
+               r("DiscountClassRef"))),
            required=True, many=True),
 )
 AR_REFUND_ADD = (
@@ -198,6 +200,9 @@ _LIST_QUERY_HEAD = (opt("ListID", "id", many=True), opt("FullName", max_len=209,
                     opt("FromModifiedDate", "datetime"), opt("ToModifiedDate", "datetime"),
                     *_NAME_FILTERS)
 LIST_QUERY = (*_LIST_QUERY_HEAD, INCLUDE_RET, OWNER_ID)
+#: SalesTaxCode, StandardTerms and PaymentMethod queries take no OwnerID (qbXML 13.0).
+PLAIN_LIST_QUERY = (*_LIST_QUERY_HEAD, INCLUDE_RET)
+PAYMENT_METHOD_QUERY = (*_LIST_QUERY_HEAD, opt("PaymentMethodType", "enum"), INCLUDE_RET)
 CUSTOMER_QUERY = (*_LIST_QUERY_HEAD, agg("TotalBalanceFilter"), agg("CurrencyFilter"),
                   agg("ClassFilter"), INCLUDE_RET, OWNER_ID)
 ACCOUNT_QUERY = (*_LIST_QUERY_HEAD, opt("AccountType", "enum", enum=ACCOUNT_TYPES),
@@ -216,14 +221,14 @@ _ENTITY_FILTER = agg("EntityFilter", opt("ListID", "id", many=True),
                      opt("FullNameWithChildren"))
 
 
-def txn_query(*, paid_status: bool = False) -> tuple[Slot, ...]:
+def txn_query(*, paid_status: bool = False, linked: bool = False) -> tuple[Slot, ...]:
     paid = (opt("PaidStatus", "enum", enum=("All", "PaidOnly", "NotPaidOnly")),) if paid_status \
         else ()
     return (opt("TxnID", "id", many=True), opt("RefNumber", many=True),
             opt("RefNumberCaseSensitive", many=True), opt("MaxReturned", "int"), _DATE_RANGE,
             _ENTITY_FILTER, agg("AccountFilter"), _REF_FILTER, agg("CurrencyFilter"), *paid,
-            opt("IncludeLineItems", "bool"), opt("IncludeLinkedTxns", "bool"), INCLUDE_RET,
-            OWNER_ID)
+            opt("IncludeLineItems", "bool"),
+            *((opt("IncludeLinkedTxns", "bool"),) if linked else ()), INCLUDE_RET, OWNER_ID)
 
 
 def add_rq(wrapper: str, slots: tuple[Slot, ...]) -> tuple[Slot, ...]:
@@ -236,11 +241,11 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "CustomerQueryRq": CUSTOMER_QUERY,
     "InvoiceAddRq": add_rq("InvoiceAdd", INVOICE_ADD),
     "InvoiceModRq": add_rq("InvoiceMod", INVOICE_MOD),
-    "InvoiceQueryRq": txn_query(paid_status=True),
+    "InvoiceQueryRq": txn_query(paid_status=True, linked=True),
     "ReceivePaymentAddRq": add_rq("ReceivePaymentAdd", RECEIVE_PAYMENT_ADD),
     "ReceivePaymentQueryRq": txn_query(),
     "CreditMemoAddRq": add_rq("CreditMemoAdd", CREDIT_MEMO_ADD),
-    "CreditMemoQueryRq": txn_query(),
+    "CreditMemoQueryRq": txn_query(linked=True),
     "ARRefundCreditCardAddRq": add_rq("ARRefundCreditCardAdd", AR_REFUND_ADD),
     "ARRefundCreditCardQueryRq": txn_query(),
     "JournalEntryAddRq": add_rq("JournalEntryAdd", JOURNAL_ENTRY_ADD),
@@ -257,9 +262,9 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "ItemNonInventoryQueryRq": LIST_QUERY,
     "ItemOtherChargeQueryRq": LIST_QUERY,
     "ItemSalesTaxQueryRq": LIST_QUERY,
-    "SalesTaxCodeQueryRq": LIST_QUERY,
-    "StandardTermsQueryRq": LIST_QUERY,
-    "PaymentMethodQueryRq": LIST_QUERY,
+    "SalesTaxCodeQueryRq": PLAIN_LIST_QUERY,
+    "StandardTermsQueryRq": PLAIN_LIST_QUERY,
+    "PaymentMethodQueryRq": PAYMENT_METHOD_QUERY,
     "HostQueryRq": (INCLUDE_RET,),
     "CompanyQueryRq": (INCLUDE_RET, OWNER_ID),
 }
