@@ -37,8 +37,8 @@ MAX_REF = {  # FullName limits of refs, reference §9
     "RefundFromAccountRef": 159, "ItemRef": 159, "TermsRef": 31, "ItemSalesTaxRef": 31,
     "SalesTaxCodeRef": 3, "CustomerSalesTaxCodeRef": 3, "SalesRepRef": 5,
     "PaymentMethodRef": 31, "PriceLevelRef": 31, "CustomerMsgRef": 101, "ShipMethodRef": 15,
-    "TemplateRef": 31, "CurrencyRef": 64, "CustomerTypeRef": 159, "JobTypeRef": 159, "DiscountAccountRef": 159,
-    "DiscountClassRef": 159, "ItemGroupRef": 31,
+    "TemplateRef": 31, "CurrencyRef": 64, "CustomerTypeRef": 159, "JobTypeRef": 159,
+    "DiscountAccountRef": 159, "DiscountClassRef": 159, "ItemGroupRef": 31,
     "PreferredPaymentMethodRef": 31, "OverrideItemAccountRef": 159, "IncomeAccountRef": 159,
     "TaxVendorRef": 41,
 }
