@@ -46,7 +46,7 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
     companies = ledger.companies()
     failed = ledger.items(ItemFilter(company=selection.company, kind=selection.kind,
                                      status=[Status.ERROR]), limit=limit)
-    attention = _attention(ledger, [c.name for c in companies
+    attention = _attention(ledger, [c.name for c in ledger.config.enabled_companies()
                                     if selection.company in (None, c.name)])
     if as_json:
         print_json({
