@@ -237,3 +237,14 @@ def _element_problems(el: El, known: dict[str, str], path: str) -> list[str]:
 def test_the_sandbox_specs_agree_with_the_schema_facts(request_type: str) -> None:
     assert request_type in REQUEST_ATTRIBUTES
     assert _spec_problems(REQUEST_SPECS[request_type], request_type, request_type) == []
+
+
+def test_a_refund_of_an_overpayment_and_its_void_are_valid_qbxml_13() -> None:
+    import attrs
+
+    refund = attrs.evolve(sample("refund"), credit_memo_id=None)
+    write = build(refund)
+    assert write.request_type == "CheckAddRq"
+    assert write.finder is not None
+    parsed_by_quickbooks(write.element, find_request(write.finder))
+    parsed_by_quickbooks(build(refund, operation=Operation.VOID, external_id="9-1").element)

@@ -29,6 +29,8 @@ class CompanyFileProbe:
             holders = [r.fields for r in store.lists_of(("Customer",))]
         else:
             holders = [t.fields for t in store.txns_of(TXN_TYPES[kind])]
+            if kind == "refund":  # a refund of an overpayment is a check
+                holders += [t.fields for t in store.txns_of("Check")]
         return sum(1 for fields in holders
                    if any((e.text or "").strip().upper() == guid
                           for e in fields.get("ExternalGUID", [])))

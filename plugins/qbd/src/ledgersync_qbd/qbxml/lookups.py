@@ -17,7 +17,10 @@ from .refs import sub
 
 #: Mod request -> the query that re-reads the record's EditSequence.
 _REREAD = {"CustomerModRq": ("CustomerQueryRq", "ListID"),
-           "InvoiceModRq": ("InvoiceQueryRq", "TxnID")}
+           "InvoiceModRq": ("InvoiceQueryRq", "TxnID"),
+           "CreditMemoModRq": ("CreditMemoQueryRq", "TxnID"),
+           "ReceivePaymentModRq": ("ReceivePaymentQueryRq", "TxnID"),
+           "JournalEntryModRq": ("JournalEntryQueryRq", "TxnID")}
 
 
 @attrs.frozen

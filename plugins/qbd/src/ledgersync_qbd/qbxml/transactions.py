@@ -10,8 +10,14 @@ reference/qbwc/qbxml-examples/). Choices made here, each for a reason:
   refunds and journal entries without one, the MMS id (hashed to fit when too long).
 * A credit memo is not applied to its invoice here (that would be a second write for one item);
   the credit stays open on the customer, which keeps the balance right.
-* Updates exist in QuickBooks for invoices only among the transactions ledgersync writes; a
-  changed payment, credit, refund or journal entry needs a person (void and record anew).
+* A changed invoice, credit memo, payment or journal entry is modified in place
+  (``InvoiceModRq``, ``CreditMemoModRq``, ``ReceivePaymentModRq``, ``JournalEntryModRq``, with
+  the EditSequence QuickBooks gave last); their lines are all sent as new (``TxnLineID`` -1),
+  which replaces the old ones, as the MMS's record is the whole truth. qbXML has no Mod for a
+  refund: see :mod:`.reissue`.
+* A refund with a credit memo is an ``ARRefundCreditCardAdd`` drawing on that credit; a
+  refund of an overpayment (no credit memo) is a check against Accounts Receivable (see
+  ``_overpayment_check``).
 * A voided MMS payment is deleted in QuickBooks (``TxnDelRq``, ``TxnDelType`` ReceivePayment):
   qbXML 13.0 cannot void a payment (``TxnVoidType`` has no ReceivePayment, and QuickBooks'
   parser refuses the whole set), and deleting it is what QuickBooks itself offers for a
@@ -34,6 +40,7 @@ from ledgersync import (
     JournalEntry,
     Operation,
     Payment,
+    Record,
     Refund,
 )
 
@@ -164,13 +171,7 @@ def build_invoice(request: ExportRequest, ctx: BuildContext) -> Write:
     assert isinstance(invoice, Invoice)
     b = _Builder(request, ctx)
     b.check_currency(invoice.currency)
-    update = request.operation is Operation.UPDATE
-    tag = "InvoiceMod" if update else "InvoiceAdd"
-    rq = Element(f"{tag}Rq")
-    body = sub(rq, tag)
-    if update:
-        sub(body, "TxnID", _own_id(request))
-        sub(body, "EditSequence", ctx.edit_sequence or request.version_token or "0")
+    rq, body, update = _start(request, ctx, "Invoice")
     b.header(body, invoice.member_id)
     sub(body, "TxnDate", invoice.txn_date.isoformat())
     number = b.ref_number(invoice.number)
@@ -187,20 +188,34 @@ def build_invoice(request: ExportRequest, ctx: BuildContext) -> Write:
     return b.finish(rq, body, number)
 
 
+def _start(request: ExportRequest, ctx: BuildContext, name: str) -> tuple[Element, Element, bool]:
+    """``<{name}AddRq><{name}Add>`` or, for an update, ``<{name}ModRq><{name}Mod>`` opened
+    with the TxnID and EditSequence."""
+    update = request.operation is Operation.UPDATE
+    tag = f"{name}Mod" if update else f"{name}Add"
+    rq = Element(f"{tag}Rq")
+    body = sub(rq, tag)
+    if update:
+        sub(body, "TxnID", _own_id(request))
+        sub(body, "EditSequence", ctx.edit_sequence or request.version_token or "0")
+    return rq, body, update
+
+
 def build_credit_memo(request: ExportRequest, ctx: BuildContext) -> Write:
     memo = request.record
     assert isinstance(memo, CreditMemo)
     b = _Builder(request, ctx)
     b.check_currency(memo.currency)
-    rq = Element("CreditMemoAddRq")
-    body = sub(rq, "CreditMemoAdd")
+    rq, body, update = _start(request, ctx, "CreditMemo")
     b.header(body, memo.member_id)
     sub(body, "TxnDate", memo.txn_date.isoformat())
     number = b.ref_number(memo.number)
     sub(body, "RefNumber", number)
     b.text(body, "Memo", memo.memo, 4095)
-    sub(body, "ExternalGUID", b.guid())
-    b.sales_lines(body, "CreditMemoLineAdd", memo.lines, mod=False)
+    if not update:
+        sub(body, "ExternalGUID", b.guid())
+    b.sales_lines(body, "CreditMemoLineMod" if update else "CreditMemoLineAdd", memo.lines,
+                  mod=update)
     if memo.applied_to_invoice_id is not None:
         b.warnings.append("the credit stays open on the customer in QuickBooks (apply it to "
                           f"invoice {memo.applied_to_invoice_id!r} there if needed)")
@@ -212,8 +227,7 @@ def build_payment(request: ExportRequest, ctx: BuildContext) -> Write:
     assert isinstance(payment, Payment)
     b = _Builder(request, ctx)
     b.check_currency(payment.currency)
-    rq = Element("ReceivePaymentAddRq")
-    body = sub(rq, "ReceivePaymentAdd")
+    rq, body, update = _start(request, ctx, "ReceivePayment")
     b.header(body, payment.member_id)
     sub(body, "TxnDate", payment.txn_date.isoformat())
     number = b.ref_number(payment.number)
@@ -223,12 +237,13 @@ def build_payment(request: ExportRequest, ctx: BuildContext) -> Write:
     if payment.deposit_account_id is not None:
         b.ref(body, "DepositToAccountRef", b.mapped("gl_account", payment.deposit_account_id),
               ACCOUNT_REF_MAX)
-    sub(body, "ExternalGUID", b.guid())
-    if not payment.applications:
-        sub(body, "IsAutoApply", "false")  # the whole amount stays as credit, as in the MMS
+    if not update:
+        sub(body, "ExternalGUID", b.guid())
+        if not payment.applications:
+            sub(body, "IsAutoApply", "false")  # the whole amount stays credit, as in the MMS
     for application in payment.applications:
-        applied = txn_id_ref(body, "AppliedToTxnAdd", b.mapped("invoice",
-                                                               application.invoice_id))
+        applied = txn_id_ref(body, "AppliedToTxnMod" if update else "AppliedToTxnAdd",
+                             b.mapped("invoice", application.invoice_id))
         sub(applied, "PaymentAmount", money(application.amount))
     return b.finish(rq, body, number)
 
@@ -239,11 +254,7 @@ def build_refund(request: ExportRequest, ctx: BuildContext) -> Write:
     b = _Builder(request, ctx)
     b.check_currency(refund.currency)
     if refund.credit_memo_id is None:
-        raise QbdValidationError(
-            f"{b.what} pays back no credit memo; a QuickBooks Desktop refund must draw on a "
-            "credit",
-            remedy="Record the refund against the member's credit memo (credit_memo_id) in "
-            "the MMS, or enter it in QuickBooks by hand and mark it synced")
+        return _overpayment_check(b, refund)
     rq = Element("ARRefundCreditCardAddRq")
     body = sub(rq, "ARRefundCreditCardAdd")
     b.ref(body, "CustomerRef", f"listid:{b.mapped('member', refund.member_id)}", 209)
@@ -263,20 +274,53 @@ def build_refund(request: ExportRequest, ctx: BuildContext) -> Write:
     return b.finish(rq, body, number)
 
 
+#: QuickBooks' own name for the A/R account of a new company file.
+DEFAULT_AR_ACCOUNT = "name:Accounts Receivable"
+
+
+def _overpayment_check(b: _Builder, refund: Refund) -> Write:
+    """A refund of an overpayment (no credit memo), the way QuickBooks records one: a check
+    to the customer from the refund's bank account whose expense line posts to Accounts
+    Receivable for that customer, which takes the unused credit off the customer's balance
+    (the bookkeeper may link the two in Receive Payments; the balances are right without)."""
+    rq = Element("CheckAddRq")
+    body = sub(rq, "CheckAdd")
+    b.ref(body, "AccountRef", b.mapped("gl_account", refund.from_account_id), ACCOUNT_REF_MAX)
+    customer = f"listid:{b.mapped('member', refund.member_id)}"
+    b.ref(body, "PayeeEntityRef", customer, 209)
+    number = b.ref_number(refund.number)
+    sub(body, "RefNumber", number)
+    sub(body, "TxnDate", refund.txn_date.isoformat())
+    b.text(body, "Memo", refund.memo, 4095)
+    sub(body, "ExternalGUID", b.guid())
+    line = sub(body, "ExpenseLineAdd")
+    b.ref(line, "AccountRef", b.ctx.settings.ar_account or DEFAULT_AR_ACCOUNT, ACCOUNT_REF_MAX)
+    sub(line, "Amount", money(refund.amount))
+    b.text(line, "Memo", refund.memo or f"Refund of overpayment {number}", 4095)
+    b.ref(line, "CustomerRef", customer, 209)
+    return Write(rq, "CheckAddRq", Finder("CheckQueryRq", "RefNumber", number, b.guid()),
+                 tuple(b.warnings))
+
+
 def build_journal_entry(request: ExportRequest, ctx: BuildContext) -> Write:
     entry = request.record
     assert isinstance(entry, JournalEntry)
     b = _Builder(request, ctx)
     b.check_currency(entry.currency)
-    rq = Element("JournalEntryAddRq")
-    body = sub(rq, "JournalEntryAdd")
+    rq, body, update = _start(request, ctx, "JournalEntry")
     sub(body, "TxnDate", entry.txn_date.isoformat())
     number = b.ref_number(entry.number)
     sub(body, "RefNumber", number)
-    b.text(body, "Memo", entry.memo, 4095)
-    sub(body, "ExternalGUID", b.guid())
+    if not update:  # JournalEntryMod has no Memo of its own (qbXML 13.0)
+        b.text(body, "Memo", entry.memo, 4095)
+        sub(body, "ExternalGUID", b.guid())
     for line in entry.lines:
-        element = sub(body, "JournalDebitLine" if line.debit else "JournalCreditLine")
+        if update:
+            element = sub(body, "JournalLineMod")
+            sub(element, "TxnLineID", "-1")
+            sub(element, "JournalLineType", "Debit" if line.debit else "Credit")
+        else:
+            element = sub(body, "JournalDebitLine" if line.debit else "JournalCreditLine")
         b.ref(element, "AccountRef", b.mapped("gl_account", line.account_id), ACCOUNT_REF_MAX)
         sub(element, "Amount", money(line.debit or line.credit))
         b.text(element, "Memo", line.description, 4095)
@@ -297,9 +341,16 @@ def build_void(request: ExportRequest, ctx: BuildContext) -> Write:
         sub(rq, "TxnID", _own_id(request))
         return Write(rq, "TxnDelRq", None)
     rq = Element("TxnVoidRq")
-    sub(rq, "TxnVoidType", VOID_TYPES[request.kind])
+    sub(rq, "TxnVoidType", txn_type_of(request.record))
     sub(rq, "TxnID", _own_id(request))
     return Write(rq, "TxnVoidRq", None)
+
+
+def txn_type_of(record: Record) -> str:
+    """The QuickBooks transaction type ``record`` was written as."""
+    if isinstance(record, Refund) and record.credit_memo_id is None:
+        return "Check"  # a refund of an overpayment (see _overpayment_check)
+    return TXN_TYPES[record.kind]
 
 
 def _own_id(request: ExportRequest) -> str:

@@ -29,8 +29,9 @@ BUILDERS: dict[str, Builder] = {
     "journal_entry": build_journal_entry,
 }
 SUPPORTED_KINDS = frozenset(BUILDERS)
-#: The kinds QuickBooks Desktop can change in place through ledgersync (CustomerMod, InvoiceMod).
-UPDATABLE = frozenset({"member", "invoice"})
+#: The kinds QuickBooks Desktop can change in place (CustomerMod, InvoiceMod, CreditMemoMod,
+#: ReceivePaymentMod, JournalEntryMod).
+UPDATABLE = frozenset({"member", "invoice", "credit_memo", "payment", "journal_entry"})
 
 
 def build_write(request: ExportRequest, ctx: BuildContext) -> Write:

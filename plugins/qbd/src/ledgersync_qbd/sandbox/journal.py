@@ -217,4 +217,5 @@ HANDLERS: dict[str, Handler] = {
     "ReceivePaymentQueryRq": txn_query("ReceivePayment"),
     "ARRefundCreditCardQueryRq": txn_query("ARRefundCreditCard"),
     "JournalEntryQueryRq": txn_query("JournalEntry"),
+    "CheckQueryRq": txn_query("Check"),
 }

@@ -19,7 +19,8 @@ mixing them is refused by the handlers.
 from __future__ import annotations
 
 from .conformance import del_types, void_types
-from .schema import El, Slot, agg, choice, opt, ref, req
+from .schema import El, Kind, Slot, agg, choice, opt, ref, req
+from .schema_facts import DECLARATIONS
 
 ACTIVE_STATUS = ("ActiveOnly", "InactiveOnly", "All")
 MATCH = ("StartsWith", "Contains", "EndsWith")
@@ -231,6 +232,34 @@ def txn_query(*, paid_status: bool = False, linked: bool = False) -> tuple[Slot,
             *((opt("IncludeLinkedTxns", "bool"),) if linked else ()), INCLUDE_RET, OWNER_ID)
 
 
+_KINDS: dict[str, Kind] = {"id": "id", "str": "str", "bool": "bool", "date": "date",
+                           "datetime": "datetime", "amt": "amt", "price": "qty", "qty": "qty",
+                           "percent": "qty", "enum": "enum", "int": "int", "guid": "str"}
+
+
+def from_facts(key: str) -> tuple[Slot, ...]:
+    """Value rules (kinds, lengths, enumerations) of a request straight from the schema facts,
+    for requests without a hand-written spec. Order and occurrences are not repeated here:
+    :mod:`.conformance` checks them before this runs, so each level is one repeatable choice."""
+    decl = DECLARATIONS[key]
+    names: dict[str, str] = {}
+    stack = [decl[1]]
+    while stack:
+        part = stack.pop()
+        if part[0] == "el":
+            names.setdefault(part[3], part[4])
+        else:
+            stack.extend(part[3])
+    options = []
+    for name, child_key in sorted(names.items()):
+        child = DECLARATIONS[child_key]
+        if child[0] == "complex":
+            options.append(El(name, "agg", slots=from_facts(child_key)))
+        else:
+            options.append(El(name, _KINDS.get(child[1], "str"), child[2], enum=child[3]))
+    return (Slot(tuple(options), many=True),) if options else ()
+
+
 def add_rq(wrapper: str, slots: tuple[Slot, ...]) -> tuple[Slot, ...]:
     return (agg(wrapper, *slots, required=True), INCLUDE_RET)
 
@@ -267,6 +296,9 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "PaymentMethodQueryRq": PAYMENT_METHOD_QUERY,
     "HostQueryRq": (INCLUDE_RET,),
     "CompanyQueryRq": (INCLUDE_RET, OWNER_ID),
+    **{name: from_facts(name) for name in ("CreditMemoModRq", "ReceivePaymentModRq",
+                                           "JournalEntryModRq", "CheckAddRq", "CheckQueryRq",
+                                           "TxnDeletedQueryRq", "ListDeletedQueryRq")},
 }
 
 QUERY_FILTER_NAMES = frozenset({
