@@ -248,3 +248,13 @@ def test_a_refund_of_an_overpayment_and_its_void_are_valid_qbxml_13() -> None:
     assert write.finder is not None
     parsed_by_quickbooks(write.element, find_request(write.finder))
     parsed_by_quickbooks(build(refund, operation=Operation.VOID, external_id="9-1").element)
+
+
+def test_every_request_of_a_refund_reissue_is_valid_qbxml_13() -> None:
+    write = build(sample("refund"), operation=Operation.UPDATE, external_id="7-1700000000")
+    assert write.finder is not None
+    assert write.then is not None
+    assert write.then.findtext("TxnDelType") == "ARRefundCreditCard"
+    parsed_by_quickbooks(find_request(write.finder))
+    parsed_by_quickbooks(write.then)
+    parsed_by_quickbooks(write.element)

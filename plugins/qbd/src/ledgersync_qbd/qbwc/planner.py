@@ -26,6 +26,7 @@ from ..errors import QbdValidationError
 from ..qbxml.document import message_set, probe
 from ..qbxml.lists import LISTS, continue_request, start_request
 from ..qbxml.lookups import find_request, reread_request
+from ..qbxml.reissue import is_reissue
 from ..qbxml.writes import build_write
 from ..xmlsafe import Element
 from .sessions import CLEAR, Entry, Outstanding, Session, new_set_id
@@ -137,6 +138,8 @@ def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | N
     """The first step of a newly claimed item, or None when it was settled without a request."""
     request = pulled.request
     owner = pulled.item.lease_owner
+    if is_reissue(request):
+        return Entry(stage="find", item=pulled.item.id, owner=owner)  # see qbxml.reissue
     create = request.operation is Operation.CREATE
     if create and pulled.needs_lookup:
         return Entry(stage="find", item=pulled.item.id, owner=owner)
@@ -173,6 +176,10 @@ def _element(work: CompanyWork, session: Session, entry: Entry,
     if entry.stage == "find" and write.finder is not None:
         entry.request_type = write.request_type
         return find_request(write.finder)
+    if entry.stage == "remove":
+        assert write.then is not None
+        entry.request_type = str(write.then.tag)
+        return write.then
     if entry.stage == "reread":
         assert entry.request_type is not None
         assert pulled.request.external_id is not None

@@ -40,6 +40,7 @@ from ..qbxml.lists import (
     row,
 )
 from ..qbxml.lookups import can_reread, match, remote_id
+from ..qbxml.reissue import is_reissue
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
 from .sessions import CLEAR, Entry, Outstanding, Session
@@ -123,18 +124,21 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
             _find_answer(work, session, entry, pulled, rs)
         elif entry.stage == "reread":
             _reread_answer(work, session, entry, pulled, rs)
+        elif entry.stage == "remove":
+            _remove_answer(work, session, entry, pulled, rs)
 
 
 def _again(session: Session, entry: Entry, stage: str, **changes: object) -> None:
     values: dict[str, object] = {"stage": stage, "item": entry.item, "owner": entry.owner,
                                  "tries": entry.tries, "request_type": entry.request_type,
-                                 "edit_sequence": entry.edit_sequence}
+                                 "edit_sequence": entry.edit_sequence, "new_id": entry.new_id}
     values.update(changes)
     session.queue.append(Entry(**values))  # type: ignore[arg-type]
 
 
 def _is_create(pulled: PulledItem) -> bool:
-    return pulled.request.operation is Operation.CREATE
+    """A write that adds a record: after a doubt it is looked up, never blindly resent."""
+    return pulled.request.operation is Operation.CREATE or is_reissue(pulled.request)
 
 
 def _unanswered(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem) -> None:
@@ -190,7 +194,11 @@ def _find_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pull
     finder = build_write(request, work.build_context(entry)).finder
     assert finder is not None  # only creates are looked up
     found = match(finder, rs)
-    if found.record is not None:
+    if is_reissue(request):
+        # Found: only the old one is left to delete; not found: delete it, then write.
+        new_id = remote_id(found.record) if found.record is not None else None
+        _again(session, entry, "remove", tries=0, new_id=new_id)
+    elif found.record is not None:
         external = remote_id(found.record)
         assert external is not None
         work.succeed(session, pulled, ExportResult(
@@ -219,6 +227,27 @@ def _reread_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pu
             f"({pulled.request.external_id})", request_type=entry.request_type or "Mod"))
     else:
         work.fail(session, pulled, _status_error(entry, rs))
+
+
+def _remove_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,
+                   rs: Rs) -> None:
+    """The old refund of a reissue deleted (or already gone): write the new one, or, when the
+    look-up found it written already, the item is done."""
+    if (rs.ok or rs.status == 3120) and entry.new_id is None:
+        _again(session, entry, "write", tries=0)
+    elif rs.ok or rs.status == 3120:
+        assert entry.new_id is not None
+        work.succeed(session, pulled, ExportResult(external_id=entry.new_id,
+                                                   warnings=tuple(entry.warnings)))
+    elif rs.status in TRANSIENT and entry.tries < 1:
+        _again(session, entry, "remove", tries=entry.tries + 1, new_id=entry.new_id)
+    else:
+        work.fail(session, pulled, QbdValidationError(
+            f"{pulled.request.describe()}: the old refund ({pulled.request.external_id}) could "
+            f"not be deleted to write the changed one: QuickBooks answered {rs.status}: "
+            f"{rs.message}",
+            remedy="Delete the old refund in QuickBooks (or close what holds it), then "
+            "`ledgersync requeue` this item: it writes the changed refund exactly once"))
 
 
 def _doubt_all(work: CompanyWork, session: Session, outstanding: Outstanding) -> None:

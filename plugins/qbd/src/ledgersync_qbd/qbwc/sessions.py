@@ -41,7 +41,8 @@ class Entry:
 
     ``stage``: ``write`` (the item's Add/Mod/Void), ``find`` (look the item up before writing:
     after a doubt or a name in use), ``reread`` (fetch the current EditSequence after 3200),
-    ``list`` (a page of a list read) or ``noop`` (nothing to do; keeps the protocol simple).
+    ``list`` (a page of a list read), ``remove`` (delete a reissued refund's old TxnID, see
+    :mod:`ledgersync_qbd.qbxml.reissue`) or ``noop`` (nothing to do).
     Items are in flight under ``owner`` (the lease owner of the session that claimed them).
     """
 
@@ -57,6 +58,8 @@ class Entry:
     rid: str | None = None
     request_type: str | None = None
     warnings: list[str] = attrs.field(factory=list)
+    #: A reissued refund's new TxnID, kept while the old one is deleted (stage ``remove``).
+    new_id: str | None = None
 
 
 def _entries(raw: list[dict[str, Any]]) -> list[Entry]:

@@ -59,16 +59,17 @@ def remote_id(ret: Element) -> str | None:
 def match(finder: Finder, rs: Rs) -> Found:
     """Which of the returned records is ours (see the module docstring)."""
     guid = finder.guid.upper()
-    ours = [r for r in rs.rets if (text_of(r, "ExternalGUID") or "").upper() == guid]
+    rets = [r for r in rs.rets if finder.exclude_id is None or remote_id(r) != finder.exclude_id]
+    ours = [r for r in rets if (text_of(r, "ExternalGUID") or "").upper() == guid]
     if not ours and finder.account_number:
-        ours = [r for r in rs.rets if not text_of(r, "ExternalGUID")
+        ours = [r for r in rets if not text_of(r, "ExternalGUID")
                 and text_of(r, "AccountNumber") == finder.account_number]
     if len(ours) > 1:
         return Found(ambiguous=True)
     if ours:
         return Found(record=ours[0])
-    if rs.rets:
-        first = rs.rets[0]
+    if rets:
+        first = rets[0]
         label = text_of(first, "FullName") or text_of(first, "RefNumber") or finder.value
         return Found(other=label)
     return Found()

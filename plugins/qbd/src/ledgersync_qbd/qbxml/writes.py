@@ -9,6 +9,7 @@ from ledgersync import ExportRequest, Operation
 from ..errors import QbdValidationError
 from .customers import build_customer
 from .model import BuildContext, Write
+from .reissue import build_reissue, is_reissue
 from .transactions import (
     build_credit_memo,
     build_invoice,
@@ -43,6 +44,12 @@ def build_write(request: ExportRequest, ctx: BuildContext) -> Write:
                                  remedy=f"Map the {kind} with `ledgersync map` instead")
     if request.operation is Operation.VOID and kind != "member":
         return build_void(request, ctx)
+    if is_reissue(request):
+        if not request.external_id:
+            raise QbdValidationError(
+                f"{request.describe()}: QuickBooks' TxnID of the refund is not known",
+                remedy="Sync the refund's create item first, or link it with `ledgersync map`")
+        return build_reissue(request, ctx)
     if request.operation is Operation.UPDATE and kind not in UPDATABLE:
         name = kind.replace("_", " ")
         raise QbdValidationError(
