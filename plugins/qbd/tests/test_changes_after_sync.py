@@ -126,3 +126,21 @@ def test_a_refund_without_a_credit_memo_is_a_check_against_receivables(
     assert check.total == Decimal("20.00")
     # 641.25 invoiced - 300 paid - 50 credit (left open) + 20 paid back
     assert company_file.customer_balance("Ada Keel") == Decimal("311.25")
+
+
+def test_a_credit_memo_applied_in_the_mms_is_applied_to_its_invoice(
+        ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
+    records = [r for r in sample_records() if r.kind != "refund"]
+    invoice = _of(records, "invoice")
+    memo = attrs.evolve(_of(records, "credit_memo"), applied_to_invoice_id=invoice.mms_id)
+    ledger.record([*[r for r in records if r.kind != "credit_memo"], memo])
+    sync_until_idle(web_connector(service, company_file))
+    item = next(i for i in ledger.items(limit=None) if i.kind == "credit_memo")
+    assert item.status == Status.SYNCED.value
+    (written,) = company_file.transactions("CreditMemo")
+    assert item.external_id == written.txn_id
+    assert written.open_amount == Decimal("0.00")  # its credit now sits on the invoice
+    applied = [a for t in company_file.transactions("Invoice") for a in t.applications
+               if a.target_id == written.txn_id]
+    assert [a.amount for a in applied] == [Decimal("50.00")]
+    assert company_file.customer_balance("Ada Keel") == MEMBER_BALANCE - Decimal("50.00")

@@ -258,3 +258,14 @@ def test_every_request_of_a_refund_reissue_is_valid_qbxml_13() -> None:
     parsed_by_quickbooks(find_request(write.finder))
     parsed_by_quickbooks(write.then)
     parsed_by_quickbooks(write.element)
+
+
+def test_applying_a_credit_memo_to_its_invoice_is_valid_qbxml_13() -> None:
+    import attrs
+
+    from ledgersync_qbd.qbxml.transactions import apply_credit_request
+
+    from .test_qbxml import CTX, request
+
+    memo = attrs.evolve(sample("credit_memo"), applied_to_invoice_id="INV-9001")
+    parsed_by_quickbooks(apply_credit_request(request(memo), CTX, "2-1700000000"))

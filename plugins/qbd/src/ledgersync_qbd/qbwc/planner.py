@@ -27,6 +27,7 @@ from ..qbxml.document import message_set, probe
 from ..qbxml.lists import LISTS, continue_request, start_request
 from ..qbxml.lookups import find_request, reread_request
 from ..qbxml.reissue import is_reissue
+from ..qbxml.transactions import apply_credit_request
 from ..qbxml.writes import build_write
 from ..xmlsafe import Element
 from .sessions import CLEAR, Entry, Outstanding, Session, new_set_id
@@ -176,6 +177,10 @@ def _element(work: CompanyWork, session: Session, entry: Entry,
     if entry.stage == "find" and write.finder is not None:
         entry.request_type = write.request_type
         return find_request(write.finder)
+    if entry.stage == "apply":
+        assert entry.new_id is not None
+        entry.request_type = "ReceivePaymentAddRq"
+        return apply_credit_request(pulled.request, work.build_context(entry), entry.new_id)
     if entry.stage == "remove":
         assert write.then is not None
         entry.request_type = str(write.then.tag)

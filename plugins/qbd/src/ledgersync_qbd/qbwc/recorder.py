@@ -41,6 +41,7 @@ from ..qbxml.lists import (
 )
 from ..qbxml.lookups import can_reread, match, remote_id
 from ..qbxml.reissue import is_reissue
+from ..qbxml.transactions import needs_applying
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
 from .sessions import CLEAR, Entry, Outstanding, Session
@@ -126,12 +127,15 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
             _reread_answer(work, session, entry, pulled, rs)
         elif entry.stage == "remove":
             _remove_answer(work, session, entry, pulled, rs)
+        elif entry.stage == "apply":
+            _apply_answer(work, session, entry, pulled, rs)
 
 
 def _again(session: Session, entry: Entry, stage: str, **changes: object) -> None:
     values: dict[str, object] = {"stage": stage, "item": entry.item, "owner": entry.owner,
                                  "tries": entry.tries, "request_type": entry.request_type,
-                                 "edit_sequence": entry.edit_sequence, "new_id": entry.new_id}
+                                 "edit_sequence": entry.edit_sequence, "new_id": entry.new_id,
+                                 "warnings": list(entry.warnings)}
     values.update(changes)
     session.queue.append(Entry(**values))  # type: ignore[arg-type]
 
@@ -167,6 +171,9 @@ def _write_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pul
         warnings = list(entry.warnings)
         if rs.status >= 500 or rs.severity == "Warn":
             warnings.append(f"QuickBooks warned ({rs.status}): {rs.message}")
+        if needs_applying(request):
+            _again(session, entry, "apply", tries=0, new_id=external, warnings=warnings)
+            return
         version = text_of(ret, "EditSequence") if ret is not None else None
         work.succeed(session, pulled, ExportResult(external_id=external, version_token=version,
                                                    warnings=tuple(warnings)))
@@ -198,6 +205,8 @@ def _find_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pull
         # Found: only the old one is left to delete; not found: delete it, then write.
         new_id = remote_id(found.record) if found.record is not None else None
         _again(session, entry, "remove", tries=0, new_id=new_id)
+    elif found.record is not None and needs_applying(request):
+        _again(session, entry, "apply", tries=0, new_id=remote_id(found.record))
     elif found.record is not None:
         external = remote_id(found.record)
         assert external is not None
@@ -227,6 +236,23 @@ def _reread_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pu
             f"({pulled.request.external_id})", request_type=entry.request_type or "Mod"))
     else:
         work.fail(session, pulled, _status_error(entry, rs))
+
+
+def _apply_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,
+                  rs: Rs) -> None:
+    """The credit memo is written; applying it to its invoice succeeded or, refused, is said in
+    a warning (the credit then stays open on the customer: the balance is right either way)."""
+    assert entry.new_id is not None
+    warnings = list(entry.warnings)
+    if rs.status in TRANSIENT and entry.tries < 1:
+        _again(session, entry, "apply", tries=entry.tries + 1)
+        return
+    if not rs.ok:
+        warnings.append(f"the credit was not applied to its invoice in QuickBooks ({rs.status}: "
+                        f"{rs.message}); it stays open on the customer: apply it in Receive "
+                        "Payments if the invoice should show it")
+    work.succeed(session, pulled, ExportResult(external_id=entry.new_id,
+                                               warnings=tuple(warnings)))
 
 
 def _remove_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,

@@ -8,8 +8,11 @@ reference/qbwc/qbxml-examples/). Choices made here, each for a reason:
   could round differently from the MMS, and the books must tie out to the cent.
 * Every document has a RefNumber QuickBooks can be asked for: the MMS number, or for payments,
   refunds and journal entries without one, the MMS id (hashed to fit when too long).
-* A credit memo is not applied to its invoice here (that would be a second write for one item);
-  the credit stays open on the customer, which keeps the balance right.
+* A credit memo the MMS applied to an invoice is applied in QuickBooks too, once the memo is
+  written (its TxnID is needed): a zero-amount ``ReceivePaymentAdd`` whose ``SetCredit`` uses
+  the memo's credit on the invoice, which is how the qbXML SDK applies credits
+  (:func:`apply_credit_request`). Sending it twice is harmless: the second finds no credit
+  left and is refused; a refusal leaves the credit open on the customer, said in a warning.
 * A changed invoice, credit memo, payment or journal entry is modified in place
   (``InvoiceModRq``, ``CreditMemoModRq``, ``ReceivePaymentModRq``, ``JournalEntryModRq``, with
   the EditSequence QuickBooks gave last); their lines are all sent as new (``TxnLineID`` -1),
@@ -216,10 +219,34 @@ def build_credit_memo(request: ExportRequest, ctx: BuildContext) -> Write:
         sub(body, "ExternalGUID", b.guid())
     b.sales_lines(body, "CreditMemoLineMod" if update else "CreditMemoLineAdd", memo.lines,
                   mod=update)
-    if memo.applied_to_invoice_id is not None:
-        b.warnings.append("the credit stays open on the customer in QuickBooks (apply it to "
-                          f"invoice {memo.applied_to_invoice_id!r} there if needed)")
     return b.finish(rq, body, number)
+
+
+def needs_applying(request: ExportRequest) -> bool:
+    """A new credit memo the MMS applied to an invoice."""
+    record = request.record
+    return (request.operation is Operation.CREATE and isinstance(record, CreditMemo)
+            and record.applied_to_invoice_id is not None)
+
+
+def apply_credit_request(request: ExportRequest, ctx: BuildContext, memo_txn_id: str) -> Element:
+    """The zero-amount payment that applies the written credit memo to its invoice."""
+    memo = request.record
+    assert isinstance(memo, CreditMemo)
+    assert memo.applied_to_invoice_id is not None
+    b = _Builder(request, ctx)
+    rq = Element("ReceivePaymentAddRq")
+    body = sub(rq, "ReceivePaymentAdd")
+    b.header(body, memo.member_id)
+    sub(body, "TxnDate", memo.txn_date.isoformat())
+    sub(body, "TotalAmount", money(Decimal(0)))
+    sub(body, "Memo", f"Credit memo {memo.number or memo.mms_id} applied by ledgersync")
+    applied = txn_id_ref(body, "AppliedToTxnAdd", b.mapped("invoice", memo.applied_to_invoice_id))
+    sub(applied, "PaymentAmount", money(Decimal(0)))
+    credit = sub(applied, "SetCredit")
+    sub(credit, "CreditTxnID", memo_txn_id)
+    sub(credit, "AppliedAmount", money(memo.total()))
+    return rq
 
 
 def build_payment(request: ExportRequest, ctx: BuildContext) -> Write:
