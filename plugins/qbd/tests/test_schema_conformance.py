@@ -269,3 +269,11 @@ def test_applying_a_credit_memo_to_its_invoice_is_valid_qbxml_13() -> None:
 
     memo = attrs.evolve(sample("credit_memo"), applied_to_invoice_id="INV-9001")
     parsed_by_quickbooks(apply_credit_request(request(memo), CTX, "2-1700000000"))
+
+
+@pytest.mark.parametrize("label", __import__("ledgersync_qbd.qbwc.drift",
+                                             fromlist=["LABELS"]).LABELS)
+def test_every_drift_query_is_valid_qbxml_13(label: str) -> None:
+    from ledgersync_qbd.qbwc import drift
+
+    parsed_by_quickbooks(drift.request(label, "2026-03-01T10:00:00+00:00"))

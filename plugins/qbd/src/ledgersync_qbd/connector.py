@@ -143,8 +143,11 @@ class QbdConnector(Connector):
         return None
 
     def attention(self) -> list[tuple[str, str]]:
-        """Lists QuickBooks refused to read (shown by `ledgersync status`)."""
-        return list_problems(self.context.state)
+        """Lists QuickBooks refused to read, and records changed or deleted in QuickBooks
+        after sync (drift), shown by `ledgersync status`."""
+        from .qbwc.drift import problems
+
+        return list_problems(self.context.state) + problems(self.context.state)
 
     def check(self) -> str:
         host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")

@@ -30,6 +30,7 @@ from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import apply_credit_request
 from ..qbxml.writes import build_write
 from ..xmlsafe import Element
+from . import drift
 from .sessions import CLEAR, Entry, Outstanding, Session, new_set_id
 from .work import CompanyWork
 
@@ -48,7 +49,8 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
         session.noop = False
         return probe(session.version, outstanding.set_id)
     claimed: dict[int, PulledItem] = {}
-    entries = _list_entries(session) or _work_entries(work, session, claimed)
+    entries = (_list_entries(session) or _drift_entries(work, session)
+               or _work_entries(work, session, claimed))
     # Items claimed just now are at hand; only those held from earlier rounds are rebuilt.
     held = {**work.held(e for e in entries if e.item not in claimed), **claimed}
     requests: list[Element] = []
@@ -84,8 +86,8 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
 
 def _request_id(entry: Entry) -> str:
     # Unique within a set (one entry per item or list per set), at most 50 characters.
-    if entry.stage == "list":
-        return f"list:{entry.label}"
+    if entry.stage in ("list", "drift"):
+        return f"{entry.stage}:{entry.label}"
     return f"{entry.item}:{entry.stage}:{entry.tries}"
 
 
@@ -103,6 +105,14 @@ def _list_entries(session: Session) -> list[Entry]:
         labels, session.lists = session.lists, []
         return [Entry(stage="list", label=label) for label in labels if label in LISTS]
     return []
+
+
+def _drift_entries(work: CompanyWork, session: Session) -> list[Entry]:
+    if not session.drift:
+        return []
+    session.drift = False
+    start = drift.since(work.sessions.state(work.name))
+    return [Entry(stage="drift", label=label, since=start) for label in drift.LABELS]
 
 
 def _work_entries(work: CompanyWork, session: Session,
@@ -161,6 +171,10 @@ def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | N
 def _element(work: CompanyWork, session: Session, entry: Entry,
              pulled: PulledItem | None) -> Element | None:
     """The request of ``entry``; None when there is nothing to send for it."""
+    if entry.stage == "drift":
+        assert entry.label is not None
+        assert entry.since is not None
+        return drift.request(entry.label, entry.since)
     if entry.stage == "list":
         assert entry.label is not None
         if entry.iterator:

@@ -18,6 +18,7 @@ ran, so the set stays outstanding and the next session asks QuickBooks about it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from ledgersync import ExportResult, Operation, PulledItem
@@ -44,6 +45,7 @@ from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import needs_applying
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
+from . import drift
 from .sessions import CLEAR, Entry, Outstanding, Session
 from .work import CompanyWork
 
@@ -98,7 +100,8 @@ def record_answer(work: CompanyWork, session: Session, response: str, hresult: s
 
 def progress(work: CompanyWork, session: Session) -> int:
     """A true percentage: items finished in this session against what is left now."""
-    remaining = work.queue(session.owner).due() + len(session.queue) + len(session.lists)
+    remaining = (work.queue(session.owner).due() + len(session.queue) + len(session.lists)
+                 + int(session.drift))
     if remaining == 0:
         return 100
     done = session.finished
@@ -109,8 +112,14 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
             answer: ResponseSet) -> None:
     by_rid = answer.by_request_id()
     held = work.held(outstanding.entries)
+    checks = {e.label or "": by_rid.get(e.rid or "") for e in outstanding.entries
+              if e.stage == "drift"}
+    if checks:
+        _drift_answers(work, session, checks, outstanding.sent_at)
     for entry in outstanding.entries:
         rs = by_rid.get(entry.rid or "")
+        if entry.stage == "drift":
+            continue
         if entry.stage == "list":
             _list_page(work, session, entry, rs)
             continue
@@ -238,6 +247,20 @@ def _reread_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pu
         work.fail(session, pulled, _status_error(entry, rs))
 
 
+def _drift_answers(work: CompanyWork, session: Session, answers: dict[str, Rs | None],
+                   sent_at: str) -> None:
+    state = work.sessions.state(work.name)
+    found = drift.record(work.ledger, work.name, work.settings, state, answers,
+                         dt.datetime.fromisoformat(sent_at))
+    if found is None:
+        log.warning("company %s: the drift check was not answered in full; the next session "
+                    "checks again", work.name)
+        drift.request_check(state)
+    elif found:
+        session.last_error = (f"{len(found)} record(s) changed or deleted in QuickBooks after "
+                              "sync: see `ledgersync status`")
+
+
 def _apply_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,
                   rs: Rs) -> None:
     """The credit memo is written; applying it to its invoice succeeded or, refused, is said in
@@ -279,6 +302,9 @@ def _remove_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pu
 def _doubt_all(work: CompanyWork, session: Session, outstanding: Outstanding) -> None:
     held = work.held(outstanding.entries)
     for entry in outstanding.entries:
+        if entry.stage == "drift":
+            session.drift = True
+            continue
         if entry.stage == "list":
             if entry.label is not None and entry.label not in session.lists:
                 session.lists.append(entry.label)  # iterators die with the session
@@ -295,6 +321,8 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
     held = work.held(outstanding.entries)
     items = [(e, held[e.item]) for e in outstanding.entries if e.item in held]
     lists = [e for e in outstanding.entries if e.stage == "list"]
+    if any(e.stage == "drift" for e in outstanding.entries):
+        log.error("company %s: QuickBooks refused the drift check (%s)", work.name, error)
     if len(outstanding.entries) == 1:
         for _entry, pulled in items:
             work.fail(session, pulled, error)

@@ -20,6 +20,7 @@ from ..connector import QbdConnector
 from ..errors import QbdInDoubt
 from ..qbxml.lists import labels_to_read
 from ..qbxml.versions import NoCommonVersion, negotiate
+from . import drift
 from .auth import Account, Directory
 from .mutex import company_mutex
 from .planner import next_message_set
@@ -119,13 +120,14 @@ class QbwcService:
                             "work (see `ledgersync companies`)", work.name)
                 return [decoy, "none"]
             lists = self._lists_to_read(work)
+            check = drift.due(state, work.settings, self.sessions.now())
             pull = work.queue("probe")
             records = (bool(adopted) or self.sessions.outstanding(work.name) is not None
                        or pull.due() > 0)
-            if not (records or lists):
+            if not (records or lists or check):
                 return [decoy, "none"]
             ticket, session = self.sessions.create(work.name)
-            session.queue, session.lists = adopted, lists
+            session.queue, session.lists, session.drift = adopted, lists, check
             if records:
                 # A session that only reads lists leaves no empty run in the sync log.
                 work.queue(session.owner).open_run(trigger="web connector")

@@ -60,6 +60,8 @@ class Entry:
     warnings: list[str] = attrs.field(factory=list)
     #: A reissued refund's new TxnID, kept while the old one is deleted (stage ``remove``).
     new_id: str | None = None
+    #: Where a drift query starts (stage ``drift``, see :mod:`.drift`).
+    since: str | None = None
 
 
 def _entries(raw: list[dict[str, Any]]) -> list[Entry]:
@@ -86,6 +88,8 @@ class Session:
     rounds: int = 0
     last_error: str = ""
     lists: list[str] = attrs.field(factory=list)
+    #: A drift check is due in this session (see :mod:`.drift`).
+    drift: bool = False
     #: A run (sync log entry) was opened for this session's record work.
     run_opened: bool = False
 

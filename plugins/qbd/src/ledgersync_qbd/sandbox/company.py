@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from . import changes, host, journal, lists, payments, sales
+from . import changes, deletions, host, journal, lists, payments, sales
 from .context import Context, Handler, Settings
 from .faults import FaultPlan
 from .iterators import IteratorRegistry
@@ -36,6 +36,7 @@ HANDLERS: dict[str, Handler] = {
     **journal.HANDLERS,
     **host.HANDLERS,
     **changes.HANDLERS,
+    **deletions.HANDLERS,
     "InvoiceAddRq": sales.invoice_add,
     "InvoiceModRq": sales.invoice_mod,
     "CreditMemoAddRq": sales.credit_memo_add,
