@@ -111,3 +111,52 @@ def test_a_check_is_due_on_the_schedule(service: QbwcService) -> None:
     state.put(drift.CHECKED_AT, (now - dt.timedelta(minutes=61)).isoformat())
     assert drift.due(state, settings, now)
     assert not drift.due(state, attrs.evolve(settings, drift_minutes=0), now)
+
+
+def _lone_member(ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> Member:
+    member = next(r for r in sample_records() if isinstance(r, Member))
+    loner = attrs.evolve(member, mms_id="M-LONE", display_name="Lone Sailor",
+                         account_number="L-1", email="lone@example.org")
+    ledger.record([loner])
+    sync_until_idle(web_connector(service, company_file))
+    return loner
+
+
+def _invoice_for(member: Member) -> object:
+    invoice = next(r for r in sample_records() if r.kind == "invoice")
+    return attrs.evolve(invoice, mms_id="INV-LONE", number="LONE-1", member_id=member.mms_id)
+
+
+def test_a_3140_for_a_customer_deleted_in_quickbooks_says_deleted_and_offers_unlink(
+        ledger: Ledger, service: QbwcService, synced: CompanyFile) -> None:
+    loner = _lone_member(ledger, service, synced)
+    customer = synced.customer("Lone Sailor")
+    assert customer is not None
+    synced.process(_qbxml(f"<ListDelRq><ListDelType>Customer</ListDelType><ListID>"
+                          f"{customer.list_id}</ListID></ListDelRq>"))
+    ledger.record([_invoice_for(loner)])  # type: ignore[list-item]
+    sync_until_idle(web_connector(service, synced))
+    item = next(i for i in ledger.items(ItemFilter(company="club", kind="invoice"))
+                if i.mms_id == "INV-LONE")
+    assert item.error_code == "3140"
+    assert "is deleted in QuickBooks" in (item.error_message or "")
+    assert "ledgersync unlink --company club --kind member --mms-id M-LONE" in (
+        item.error_remedy or "")
+
+
+def test_a_3140_for_a_customer_made_inactive_in_quickbooks_says_inactive(
+        ledger: Ledger, service: QbwcService, synced: CompanyFile) -> None:
+    loner = _lone_member(ledger, service, synced)
+    customer = synced.customer("Lone Sailor")
+    assert customer is not None
+    synced.process(_qbxml(
+        f"<CustomerModRq><CustomerMod><ListID>{customer.list_id}</ListID><EditSequence>"
+        f"{customer.edit_sequence}</EditSequence><IsActive>false</IsActive></CustomerMod>"
+        "</CustomerModRq>"))
+    ledger.record([_invoice_for(loner)])  # type: ignore[list-item]
+    sync_until_idle(web_connector(service, synced))
+    item = next(i for i in ledger.items(ItemFilter(company="club", kind="invoice"))
+                if i.mms_id == "INV-LONE")
+    assert item.error_code == "3140"
+    assert "is inactive in QuickBooks" in (item.error_message or "")
+    assert "active again" in (item.error_remedy or "")

@@ -277,3 +277,16 @@ def test_every_drift_query_is_valid_qbxml_13(label: str) -> None:
     from ledgersync_qbd.qbwc import drift
 
     parsed_by_quickbooks(drift.request(label, "2026-03-01T10:00:00+00:00"))
+
+
+@pytest.mark.parametrize(("list_type", "value"), [("Customer", "80000001-1700000000"),
+                                                  ("Item", "Membership Dues"),
+                                                  ("Account", "Checking"),
+                                                  ("StandardTerms", "Net 30"),
+                                                  ("PaymentMethod", "Visa"),
+                                                  ("SalesTaxCode", "Non")])
+def test_every_look_up_of_a_refused_reference_is_valid_qbxml_13(list_type: str,
+                                                                 value: str) -> None:
+    from ledgersync_qbd.qbxml.lookups import reference_request
+
+    parsed_by_quickbooks(reference_request(list_type, value))

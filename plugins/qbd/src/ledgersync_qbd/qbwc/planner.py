@@ -25,7 +25,7 @@ from ledgersync import ConnectorError, ExportResult, Member, Operation, PulledIt
 from ..errors import QbdValidationError
 from ..qbxml.document import message_set, probe
 from ..qbxml.lists import LISTS, continue_request, start_request
-from ..qbxml.lookups import find_request, reread_request
+from ..qbxml.lookups import find_request, reference_of, reference_request, reread_request
 from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import apply_credit_request
 from ..qbxml.writes import build_write
@@ -191,6 +191,10 @@ def _element(work: CompanyWork, session: Session, entry: Entry,
     if entry.stage == "find" and write.finder is not None:
         entry.request_type = write.request_type
         return find_request(write.finder)
+    if entry.stage == "why":
+        reference = reference_of(entry.detail or "")
+        assert reference is not None  # the recorder asks only for a named reference
+        return reference_request(*reference)
     if entry.stage == "apply":
         assert entry.new_id is not None
         entry.request_type = "ReceivePaymentAddRq"

@@ -40,7 +40,7 @@ from ..qbxml.lists import (
     record_read,
     row,
 )
-from ..qbxml.lookups import can_reread, match, remote_id
+from ..qbxml.lookups import can_reread, match, reference_of, remote_id
 from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import needs_applying
 from ..qbxml.writes import build_write
@@ -138,13 +138,15 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
             _remove_answer(work, session, entry, pulled, rs)
         elif entry.stage == "apply":
             _apply_answer(work, session, entry, pulled, rs)
+        elif entry.stage == "why":
+            _why_answer(work, session, entry, pulled, rs)
 
 
 def _again(session: Session, entry: Entry, stage: str, **changes: object) -> None:
     values: dict[str, object] = {"stage": stage, "item": entry.item, "owner": entry.owner,
                                  "tries": entry.tries, "request_type": entry.request_type,
                                  "edit_sequence": entry.edit_sequence, "new_id": entry.new_id,
-                                 "warnings": list(entry.warnings)}
+                                 "warnings": list(entry.warnings), "detail": entry.detail}
     values.update(changes)
     session.queue.append(Entry(**values))  # type: ignore[arg-type]
 
@@ -194,8 +196,26 @@ def _write_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pul
         _again(session, entry, "find", duplicate=True)
     elif rs.status in TRANSIENT and entry.tries < 1:
         _again(session, entry, "write", tries=entry.tries + 1)
+    elif rs.status == 3140 and reference_of(rs.message) is not None:
+        _again(session, entry, "why", detail=rs.message)  # deleted, or made inactive?
     else:
         work.fail(session, pulled, _status_error(entry, rs))
+
+
+def _why_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,
+                rs: Rs) -> None:
+    """The 3140's reference looked up: say whether it was deleted or made inactive."""
+    message = entry.detail or ""
+    reference = reference_of(message)
+    assert reference is not None
+    state = None
+    if rs.ok and rs.rets and any(text_of(r, "IsActive") == "false" for r in rs.rets):
+        state = "inactive"
+    elif not rs.rets and (rs.ok or rs.status in _NOT_FOUND):
+        state = "deleted"
+    work.fail(session, pulled, QbxmlStatusError(
+        3140, message, request_type=entry.request_type or "request",
+        reference=(reference[0], reference[1], state) if state else None))
 
 
 def _find_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,

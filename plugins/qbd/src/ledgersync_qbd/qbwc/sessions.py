@@ -62,6 +62,8 @@ class Entry:
     new_id: str | None = None
     #: Where a drift query starts (stage ``drift``, see :mod:`.drift`).
     since: str | None = None
+    #: QuickBooks' 3140 message while the refused reference is looked up (stage ``why``).
+    detail: str | None = None
 
 
 def _entries(raw: list[dict[str, Any]]) -> list[Entry]:
