@@ -2,8 +2,9 @@
 list read, then what happens after sync — updates of every AR kind, a voided payment, a changed
 refund, a refund of an overpayment — ending tied out to the cent.
 
-Drift (an invoice edited in QuickBooks, a customer deleted there) is not covered yet: see the
-report of issue 11.
+then drift: an invoice edited in QuickBooks and a customer deleted there, found by a drift
+check in the Web Connector's own session, shown in status with their remedies, and put right
+with those remedies.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 import ledgersync
 from ledgersync import (
     CreditMemo,
+    Invoice,
     ItemFilter,
     JournalEntry,
     Ledger,
@@ -29,6 +31,7 @@ from ledgersync import (
     Status,
 )
 from ledgersync.demo.dataset import generate
+from ledgersync_qbd.qbwc import drift
 from ledgersync_qbd.qbxml.lists import LISTS, list_key
 from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
@@ -45,6 +48,14 @@ from .test_end_to_end import (  # noqa: F401 - config and server are fixtures us
 )
 
 pytestmark = pytest.mark.slow
+
+
+def tie_out(company_file: CompanyFile, latest: dict[tuple[str, str], Record]) -> None:
+    """Every member's QuickBooks balance is the MMS balance, to the cent."""
+    members = {r.mms_id: r for r in latest.values() if isinstance(r, Member)}
+    for member_id, balance in expected_balances(latest.values()).items():
+        name = members[member_id].display_name
+        assert company_file.customer_balance(name) == balance, name
 
 
 def _first(records: dict[tuple[str, str], Record], kind: type[Record],
@@ -114,9 +125,48 @@ def test_changes_after_sync_reach_quickbooks_and_tie_out_to_the_cent(
         live_payments = [r for r in latest.values() if isinstance(r, Payment) and not r.voided]
         assert len(company_file.transactions("ReceivePayment")) == len(live_payments)
         assert len(company_file.transactions("Check")) == 1
-        members = {r.mms_id: r for r in latest.values() if isinstance(r, Member)}
-        for member_id, balance in expected_balances(latest.values()).items():
-            name = members[member_id].display_name
-            assert company_file.customer_balance(name) == balance, name
+        tie_out(company_file, latest)
+
+        # Drift: the bookkeeper edits an invoice in QuickBooks and deletes a customer there.
+        loner = attrs.evolve(_first(latest, Member), mms_id="M-DRIFT", display_name="Drift Wood",
+                             account_number="DRIFT-1", email="drift@example.org")
+        ledger.record([loner])
+        latest[("member", "M-DRIFT")] = loner
+        until_idle(connector)
+        customer = company_file.customer("Drift Wood")
+        assert customer is not None
+        invoice = _first(latest, Invoice)
+        edited = next(t for t in company_file.transactions("Invoice")
+                      if t.ref_number == invoice.number)  # type: ignore[attr-defined]
+        company_file.process(
+            '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError='
+            f'"stopOnError"><InvoiceModRq><InvoiceMod><TxnID>{edited.txn_id}</TxnID>'
+            f"<EditSequence>{edited.edit_sequence}</EditSequence><InvoiceLineMod><TxnLineID>-1"
+            "</TxnLineID><ItemRef><FullName>Membership Dues</FullName></ItemRef><Amount>1.00"
+            "</Amount></InvoiceLineMod></InvoiceMod></InvoiceModRq><ListDelRq><ListDelType>"
+            f"Customer</ListDelType><ListID>{customer.list_id}</ListID></ListDelRq>"
+            "</QBXMLMsgsRq></QBXML>")
+        drift.request_check(state)  # what `ledgersync qbd drift harbor` does
+        until_idle(connector)
+        flagged = dict(ledger.connector("harbor").attention())
+        assert len(flagged) == 2, flagged
+        changed = next(p for p in flagged if invoice.mms_id in p)
+        assert "total" in changed
+        assert f"ledgersync resync --company harbor --kind invoice --mms-id {invoice.mms_id}" \
+            in flagged[changed]
+        deleted = next(p for p in flagged if "M-DRIFT" in p)
+        assert "deleted in QuickBooks" in deleted
+        assert "ledgersync unlink --company harbor --kind member --mms-id M-DRIFT" in \
+            flagged[deleted]
+
+        # The operator applies both remedies; the next check finds the books agree again.
+        ledger.resync(ItemFilter(company="harbor", kind="invoice", mms_id=invoice.mms_id))
+        ledger.unlink(ItemFilter(company="harbor", kind="member", mms_id="M-DRIFT"))
+        until_idle(connector)
+        drift.request_check(state)
+        until_idle(connector)
+        assert ledger.connector("harbor").attention() == []
+        assert company_file.customer("Drift Wood") is not None
+        tie_out(company_file, latest)
     finally:
         ledger.close()

@@ -203,12 +203,14 @@ def problems(state: StateStore) -> list[tuple[str, str]]:
 def _linked(ledger: Ledger, company: str) -> dict[tuple[str, str], tuple[str, int, str]]:
     """(kind, QuickBooks id) -> (kind, item id, MMS id) for every synced record; the newest
     item of a record wins (a reissued refund has a new TxnID)."""
-    index: dict[tuple[str, str], tuple[str, int, str]] = {}
-    for item in ledger.items(ItemFilter(company=company, status=[Status.SYNCED]), limit=None):
-        if item.external_id is None or item.kind not in _KINDS:
-            continue
-        index[(item.kind, item.external_id)] = (item.kind, item.id, item.mms_id)
-    return index
+    newest: dict[tuple[str, str], tuple[int, str]] = {}
+    items = ledger.items(ItemFilter(company=company, status=[Status.SYNCED]), limit=None)
+    for item in sorted(items, key=lambda i: i.id):
+        if item.external_id is not None and item.kind in _KINDS:
+            newest[(item.kind, item.mms_id)] = (item.id, item.external_id)
+    # A record's current QuickBooks id only: a reissued refund's old TxnID is not ours.
+    return {(kind, external): (kind, item_id, mms_id)
+            for (kind, mms_id), (item_id, external) in newest.items()}
 
 
 def _compare(ledger: Ledger, company: str, settings: QbdSettings, label: str, ret: Element,
