@@ -157,3 +157,19 @@ def test_status_shows_a_refused_list_read_with_its_remedy(config: Path) -> None:
     assert "'accounts' could not be read" in output
     assert "what to do: It is read again at the next Web Connector update" in output
     assert "last read failed" in run(config, "qbd", "lists", "harbor").output
+
+
+def test_drift_asks_the_next_update_for_a_check_and_accepts_an_edit(config: Path) -> None:
+    from ledgersync_qbd.qbwc import drift
+
+    with open(config) as ledger:
+        store = StateStore(ledger.engine, "harbor")
+        store.put(drift.FINDINGS, {"invoice:INV-1": {"problem": "Invoice 1-1 changed: total",
+                                                     "remedy": "ledgersync resync ..."}})
+    output = run(config, "qbd", "drift", "harbor").output
+    assert "Invoice 1-1 changed: total" in output
+    assert "what to do: ledgersync resync" in output
+    with open(config) as ledger:
+        assert StateStore(ledger.engine, "harbor").get(drift.REQUESTED) is True
+    run(config, "qbd", "drift", "harbor", "--accept", "invoice", "INV-1")
+    assert "no differences found" in run(config, "qbd", "drift", "harbor").output
