@@ -159,4 +159,4 @@ def test_a_3140_for_a_customer_made_inactive_in_quickbooks_says_inactive(
                 if i.mms_id == "INV-LONE")
     assert item.error_code == "3140"
     assert "is inactive in QuickBooks" in (item.error_message or "")
-    assert "active again" in (item.error_remedy or "")
+    assert "reactivate it" in (item.error_remedy or "")

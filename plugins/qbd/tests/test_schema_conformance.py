@@ -71,7 +71,8 @@ def test_every_look_up_after_a_doubt_is_valid_qbxml_13(kind: str) -> None:
     parsed_by_quickbooks(find_request(finder))
 
 
-@pytest.mark.parametrize("mod", ["CustomerModRq", "InvoiceModRq"])
+@pytest.mark.parametrize("mod", ["CustomerModRq", "InvoiceModRq", "CreditMemoModRq",
+                                 "ReceivePaymentModRq", "JournalEntryModRq"])
 def test_every_reread_after_a_stale_edit_sequence_is_valid_qbxml_13(mod: str) -> None:
     assert can_reread(mod)
     parsed_by_quickbooks(reread_request(mod, "1-1700000000"))

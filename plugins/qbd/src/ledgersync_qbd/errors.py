@@ -161,8 +161,8 @@ def _reference_remedy(error: QbxmlStatusError, request: ExportRequest) -> str:
     company = request.company
     member = request.record.customer_mms_id() if request.kind != "member" else None
     if state == "inactive":
-        return (f"Make {list_type} {value!r} active again in QuickBooks (or map the MMS value "
-                "to an active one with `ledgersync map`), then requeue")
+        return (f"{list_type} {value!r} was made inactive in QuickBooks: reactivate it there "
+                "(or map the MMS value to an active one with `ledgersync map`), then requeue")
     if list_type == "Customer" and member is not None:
         return (f"The customer of member {member!r} was deleted in QuickBooks: "
                 f"`ledgersync unlink --company {company} --kind member --mms-id {member}` "
