@@ -14,11 +14,21 @@ from ._connector import (
     ExportRequest,
     ExportResult,
     Operation,
+    PullConnector,
+    PushConnector,
 )
-from ._engine.context import EngineSettings
+from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
-from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
+from ._engine.queries import (
+    CompanyView,
+    EventView,
+    ItemRef,
+    ItemView,
+    MessageView,
+    RunView,
+    SectionView,
+)
 from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
@@ -27,7 +37,6 @@ from ._errors import (
     ConfigError,
     ConnectorError,
     ItemNotFoundError,
-    LeaseLostError,
     LedgerError,
     LedgerSyncError,
     PluginError,
@@ -38,7 +47,7 @@ from ._errors import (
 )
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
-from ._plugins import PluginInfo
+from ._plugins import PluginInfo, connector_plugin
 from ._records import (
     AccountType,
     Address,
@@ -64,13 +73,16 @@ from ._resolution import Action, GoNoGo, Resolution, Vote
 from ._secrets import SecretStore
 from ._state import StateStore
 
+#: The one version source of the distribution: pyproject.toml reads it (hatch dynamic version).
 __version__ = "0.1.0"
 
 __all__ = [
     "AccountType",
     "Action",
     "Address",
+    "Clock",
     "CompanyConfig",
+    "CompanyView",
     "Config",
     "ConfigError",
     "Connector",
@@ -92,10 +104,10 @@ __all__ = [
     "Item",
     "ItemFilter",
     "ItemNotFoundError",
+    "ItemRef",
     "ItemView",
     "JournalEntry",
     "JournalLine",
-    "LeaseLostError",
     "Ledger",
     "LedgerError",
     "LedgerSyncError",
@@ -107,8 +119,10 @@ __all__ = [
     "PaymentApplication",
     "PluginError",
     "PluginInfo",
+    "PullConnector",
     "PullQueue",
     "PulledItem",
+    "PushConnector",
     "ReconcileReport",
     "Record",
     "RecordError",
@@ -129,6 +143,7 @@ __all__ = [
     "Vote",
     "WorkSummary",
     "__version__",
+    "connector_plugin",
     "hookimpl",
     "hookspec",
     "load_config",

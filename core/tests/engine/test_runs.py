@@ -64,7 +64,7 @@ def test_a_run_does_not_wait_for_a_retry_beyond_the_linger(ledger, rec, world, c
     [run] = ledger.runs()
     assert run.status == "finished"
     assert world.item(ledger, "member", "M1").status == "retry_wait"
-    assert (clock.now - start).total_seconds() < ledger.context.settings.linger_seconds
+    assert (clock.now - start).total_seconds() < ledger._context.settings.linger_seconds
 
 
 # -- tick ------------------------------------------------------------------------------------
@@ -195,3 +195,51 @@ def test_run_pending_reports_each_item_to_the_caller(ledger, rec):
     ledger.sync("harbor", on_item=lambda item, outcome: seen.append((item.kind, outcome)))
 
     assert seen == [("member", "synced"), ("invoice", "synced")]
+
+
+def test_the_scheduler_waits_on_the_ledgers_clock_not_the_process_clock(world, rec, clock):
+    import time
+
+    from ledgersync._engine.claims import claim
+
+    ledger = world.open()
+    ledger.record([rec.member()])
+    claim(ledger._context, "harbor", owner="other-worker", limit=10, run_id=None)
+    ledger.run_now("harbor")
+    started, real_start = clock.monotonic(), time.monotonic()
+
+    ledger.run_pending(deadline=clock.monotonic() + 50)  # within the other worker's lease
+
+    assert clock.monotonic() - started >= 49  # polled for 50 s of the ledger's clock ...
+    assert time.monotonic() - real_start < 30  # ... slept by that clock, not by the process
+
+
+def test_coinciding_ticks_of_several_workers_open_one_run_and_never_fail(world):
+    # Four workers (one ledger each, like four processes) tick at once, many times: on
+    # PostgreSQL the read-then-insert of schedules and runs raced into UniqueViolation.
+    import threading
+
+    ledgers = [world.open({f"c{n}": {"schedule": "1h"} for n in range(5)},
+                          worker_name=f"worker-{w}") for w in range(4)]
+    start = threading.Barrier(len(ledgers))
+    opened: list[int] = []
+    errors: list[BaseException] = []
+
+    def tick(ledger) -> None:
+        start.wait()
+        for _ in range(10):
+            try:
+                opened.extend(ledger.tick())
+            except BaseException as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=tick, args=(ledger,)) for ledger in ledgers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    runs = ledgers[0].runs()
+    assert sorted(r.company for r in runs) == [f"c{n}" for n in range(5)]
+    assert sorted(opened) == sorted(r.id for r in runs)

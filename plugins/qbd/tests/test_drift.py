@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -123,7 +124,7 @@ def _lone_member(ledger: Ledger, service: QbwcService, company_file: CompanyFile
 
 
 def _invoice_for(member: Member) -> object:
-    invoice = next(r for r in sample_records() if r.kind == "invoice")
+    invoice: Any = next(r for r in sample_records() if r.kind == "invoice")  # an Invoice
     return attrs.evolve(invoice, mms_id="INV-LONE", number="LONE-1", member_id=member.mms_id)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -27,7 +28,6 @@ from ledgersync import (
     Payment,
     Record,
     Refund,
-    StateStore,
     Status,
 )
 from ledgersync.demo.dataset import generate
@@ -59,7 +59,7 @@ def tie_out(company_file: CompanyFile, latest: dict[tuple[str, str], Record]) ->
 
 
 def _first(records: dict[tuple[str, str], Record], kind: type[Record],
-           **where: object) -> Record:
+           **where: object) -> Any:  # a record of ``kind``
     return next(r for r in records.values() if isinstance(r, kind)
                 and all(getattr(r, k) == v for k, v in where.items()))
 
@@ -82,7 +82,7 @@ def test_changes_after_sync_reach_quickbooks_and_tie_out_to_the_cent(
         until_idle(connector)
 
         # A fresh company file: every list read in full (no iterator QuickBooks refuses).
-        state = StateStore(ledger.engine, "harbor")
+        state = ledger.state("harbor")
         for label in LISTS:
             read = state.get(list_key(label))
             assert isinstance(read, dict), label
@@ -137,7 +137,7 @@ def test_changes_after_sync_reach_quickbooks_and_tie_out_to_the_cent(
         assert customer is not None
         invoice = _first(latest, Invoice)
         edited = next(t for t in company_file.transactions("Invoice")
-                      if t.ref_number == invoice.number)  # type: ignore[attr-defined]
+                      if t.ref_number == invoice.number)
         company_file.process(
             '<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError='
             f'"stopOnError"><InvoiceModRq><InvoiceMod><TxnID>{edited.txn_id}</TxnID>'

@@ -78,7 +78,7 @@ def test_every_recorded_item_is_told_to_the_service_observer(
         ledger: Ledger, company_file: CompanyFile) -> None:
     told: list[tuple[str, str]] = []
     service = QbwcService(ledger, on_item=lambda pulled, status: told.append(
-        (pulled.item.kind, status)))
+        (pulled.request.kind, status)))
     records = sample_records()
     ledger.record(records)
     sync_until_idle(web_connector(service, company_file))

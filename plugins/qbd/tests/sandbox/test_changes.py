@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 
-def _mod(qb, tag: str, ret, inner: str):  # type: ignore[no-untyped-def]
+def _mod(qb, tag: str, ret, inner: str):
     return qb.one(f"<{tag}Rq><{tag}><TxnID>{qb.text(ret, 'TxnID')}</TxnID><EditSequence>"
                   f"{qb.text(ret, 'EditSequence')}</EditSequence>{inner}</{tag}></{tag}Rq>")
 

@@ -1,4 +1,4 @@
-"""Reading QuickBooks' lists for mapping (reference §6).
+"""Reading QuickBooks' lists for mapping.
 
 Only some qbXML 13.0 queries take an iterator: ``CustomerQueryRq`` and ``ItemQueryRq``
 (``ItemSalesTaxQueryRq`` too) are read page by page, ``iterator="Start"`` with ``MaxReturned``
