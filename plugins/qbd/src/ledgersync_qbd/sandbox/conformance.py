@@ -1,8 +1,8 @@
 """What QuickBooks' qbXML parser checks, from the qbXML 13.0 schema facts (:mod:`.schema_facts`).
 
 QuickBooks validates every request of a set against the schema before running any of them; a
-request the schema does not allow fails the whole set with HRESULT 0x80040400 (reference §5,
-§8). Checked here, for every request type:
+request the schema does not allow fails the whole set with HRESULT 0x80040400 and "QuickBooks
+found an error when parsing the provided XML text stream." Checked here, for every request type:
 
 * the request is one the 13.0 schema defines, and carries only the attributes its type
   declares (``iterator``/``iteratorID`` only on the queries that take them), with their
@@ -12,7 +12,7 @@ request the schema does not allow fails the whole set with HRESULT 0x80040400 (r
   and every enumerated value (``TxnVoidType``, ``TxnDelType``, ``AccountType`` ...).
 
 Value formats and lengths are checked afterwards by :mod:`.schema` with the handlers' specs
-(an over-long string is status 3070 on its request, not a parse error: reference §8, §9).
+(an over-long string is status 3070 on its request, not a parse error, as :mod:`.schema` says).
 """
 
 from __future__ import annotations
