@@ -10,6 +10,7 @@ import click
 from rich.markup import escape
 
 from .._engine.filters import ItemFilter
+from .._engine.outage import STATE_KEY as OUTAGE_KEY
 from .._engine.statuses import Status
 from .._errors import ItemNotFoundError, LedgerSyncError
 from ._common import (
@@ -94,6 +95,14 @@ def _attention(ledger: Any, names: list[str]) -> list[tuple[str, str, str]]:
             problems = [(f"its connector cannot be set up: {exc.message}", exc.remedy or
                          "Fix the company's settings (`ledgersync check`)")]
         found.extend((name, problem, remedy) for problem, remedy in problems)
+        outage = ledger.state(name).get(OUTAGE_KEY)
+        if isinstance(outage, dict):
+            found.append((name, f"the accounting system has not answered since "
+                          f"{outage.get('since')} ({outage.get('failures')} failures in a row; "
+                          f"last: {outage.get('message')})",
+                          "Nothing to do if it comes back: the company retries by itself and "
+                          "spends no attempts; if it lasts, check the network and the service's "
+                          "status page"))
     return found
 
 
