@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ._config import CompanyConfig, Config, Limits, load_config, parse_config
 from ._connector import (
+    Confirmation,
+    ConfirmOutcome,
     Connector,
     ConnectorContext,
     ConnectorLimits,
@@ -14,7 +16,10 @@ from ._connector import (
     ExportRequest,
     ExportResult,
     Operation,
+    StagedItem,
+    StagedResult,
 )
+from ._engine.confirm import ConfirmedItem, ConfirmSummary
 from ._engine.context import EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
@@ -73,6 +78,10 @@ __all__ = [
     "CompanyConfig",
     "Config",
     "ConfigError",
+    "ConfirmOutcome",
+    "ConfirmSummary",
+    "Confirmation",
+    "ConfirmedItem",
     "Connector",
     "ConnectorContext",
     "ConnectorError",
@@ -120,6 +129,8 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "StagedItem",
+    "StagedResult",
     "StateStore",
     "Status",
     "TaxRate",

@@ -15,6 +15,7 @@ from ._config import Config, load_config
 from ._connector import Connector
 from ._engine import queries
 from ._engine.claims import ClaimedItem
+from ._engine.confirm import ConfirmSummary
 from ._engine.context import EngineContext, EngineSettings, event_row, insert_events
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
@@ -127,6 +128,12 @@ class Ledger:
         """Run ``company`` once now and work until idle: `ledgersync run --company C --once`."""
         self.run_now(company)
         return self.run_pending(companies=[company], **kwargs)
+
+    def confirm_staged(self, company: str, *, force: bool = True) -> ConfirmSummary:
+        """Ask a two-stage company's connector what became of its staged items and record
+        the answers (stage two). ``force=False`` respects the company's polling back-off,
+        as the scheduler does."""
+        return self._scheduler.confirmer.poll(company, force=force)
 
     def pull(self, company: str, *, owner: str | None = None) -> PullQueue:
         """The company's queue for a pull-mode connector (the remote side asks for work)."""

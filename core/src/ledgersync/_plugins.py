@@ -25,7 +25,13 @@ if TYPE_CHECKING:
     import click
 
     from ._config import CompanyConfig
-    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._connector import (
+        Connector,
+        CustomerMatch,
+        ExportRequest,
+        ExportResult,
+        StagedResult,
+    )
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
     from .demo import DemoSandbox
@@ -59,7 +65,9 @@ class _DefaultBehaviour:
         return connector.map_customer(member)
 
     @hookimpl(trylast=True)
-    def ledgersync_export(self, request: ExportRequest, connector: Connector) -> ExportResult:
+    def ledgersync_export(
+        self, request: ExportRequest, connector: Connector
+    ) -> ExportResult | StagedResult:
         return connector.export(request)
 
 
@@ -215,11 +223,11 @@ class PluginHost:
 
     def export(
         self, company: CompanyConfig, request: ExportRequest, connector: Connector
-    ) -> ExportResult:
+    ) -> ExportResult | StagedResult:
         result = self.manager.hook.ledgersync_export(
             company=company, request=request, connector=connector
         )
-        return cast("ExportResult", result)
+        return cast("ExportResult | StagedResult", result)
 
     def votes(self, company: CompanyConfig, record: Record) -> list[GoNoGo]:
         return cast(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .._config import CompanyConfig
-from .._connector import Connector, ExportRequest, ExportResult, Operation
+from .._connector import Connector, ExportRequest, ExportResult, Operation, StagedResult
 from .._errors import ConnectorError
 from .._ledger.database import read_connection
 from .._ledger.schema import companies, links, mappings, sync_items
@@ -67,6 +67,7 @@ class ItemExporter:
         self._pending: list[_PendingSync] = []
         # Links of the group's successes, not written yet: (company, kind, MMS id) -> ids.
         self._overlay: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+        self._staged_ok: dict[str, frozenset[str]] = {}
 
     def process(self, item: ClaimedItem) -> Outcome:
         """Export one claimed item and record the outcome (push-mode connectors)."""
@@ -99,12 +100,14 @@ class ItemExporter:
                     remedy="Record it again from the MMS, then requeue",
                 ),
             )
-        prefetched = self._from_prefetch(item)
+        staged_ok = self.staged_ok(item.company)
+        prefetched = self._from_prefetch(item, staged_ok)
         if prefetched is not None:
             references, missing, own = prefetched
         else:
             with read_connection(self.ctx.engine) as conn:
-                references, missing, own = _resolve_references(conn, item, self._overlay)
+                references, missing, own = _resolve_references(conn, item, self._overlay,
+                                                               staged_ok)
         if missing:
             return self._block(item, "; ".join(missing))
         operation = Operation(item.operation)
@@ -119,6 +122,16 @@ class ItemExporter:
                 reason="already linked to a remote record",
             )
         return _request(item, record, references, own)
+
+    def staged_ok(self, company: str) -> frozenset[str]:
+        """Kinds whose staged records the company's connector lets dependents reference."""
+        if company not in self._staged_ok:
+            try:
+                cls = self.ctx.connector_class(self.ctx.company(company))
+                self._staged_ok[company] = cls.staged_references if cls.two_stage else frozenset()
+            except Exception:  # noqa: BLE001 - an unusable connector fails in process() instead
+                self._staged_ok[company] = frozenset()
+        return self._staged_ok[company]
 
     # -- the remote part -----------------------------------------------------------------------
 
@@ -241,12 +254,12 @@ class ItemExporter:
         self._prefetched_own = {}
 
     def _from_prefetch(
-        self, item: ClaimedItem
-    ) -> tuple[dict[tuple[str, str], str], list[str], tuple[str, str | None] | None] | None:
+        self, item: ClaimedItem, staged_ok: frozenset[str]
+    ) -> tuple[_References, list[str], tuple[str, str | None] | None] | None:
         rows = self._prefetched_refs.get(item.id)
         if rows is None:
             return None
-        references, missing = _references_from(rows, item, self._overlay)
+        references, missing = _references_from(rows, item, self._overlay, staged_ok)
         if missing:
             return None  # read again: it may have arrived since, and the reason needs a read
         key = (item.company, item.kind, item.mms_id)
@@ -256,7 +269,8 @@ class ItemExporter:
         """The request of an item claimed earlier (pull mode: the answer comes later)."""
         record = record_from_json(json.loads(item.payload, parse_float=Decimal))
         with read_connection(self.ctx.engine) as conn:
-            references, _missing, own = _resolve_references(conn, item, self._overlay)
+            references, _missing, own = _resolve_references(
+                conn, item, self._overlay, self.staged_ok(item.company))
         return _request(item, record, references, own)
 
     def needs_own_call(self, item: ClaimedItem, request: ExportRequest) -> bool:
@@ -272,7 +286,7 @@ class ItemExporter:
         connector = self.ctx.connector(item.company)
         return self._export(item, company, connector, request, request.record)
 
-    def succeed(self, item: ClaimedItem, result: ExportResult) -> Outcome:
+    def succeed(self, item: ClaimedItem, result: ExportResult | StagedResult) -> Outcome:
         """Record a remote success reported outside :meth:`process` (a batch, a pull)."""
         return self._synced(item, result, reason=None)
 
@@ -401,11 +415,13 @@ class ItemExporter:
     def _synced(
         self,
         item: ClaimedItem,
-        result: ExportResult,
+        result: ExportResult | StagedResult,
         *,
         reason: str | None,
         extra_requests: int = 0,
     ) -> Outcome:
+        if isinstance(result, StagedResult):
+            return self._staged(item, result, reason=reason, extra_requests=extra_requests)
         warnings = "; ".join(result.warnings) if result.warnings else None
         level = "warning" if warnings else "info"
         message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
@@ -421,6 +437,48 @@ class ItemExporter:
         if not self._write_synced([done]):
             return Outcome(None, "warning")  # the lease was lost; kept in the history only
         return Outcome(Status.SYNCED, level)
+
+    def _staged(
+        self,
+        item: ClaimedItem,
+        result: StagedResult,
+        *,
+        reason: str | None,
+        extra_requests: int = 0,
+    ) -> Outcome:
+        """Stage one done: the intermediary has it; no link until the desktop confirms."""
+        check_transition(f"{item.kind} {item.mms_id!r}", Status.IN_FLIGHT, Status.STAGED)
+        self.flush()  # the history keeps the order in which outcomes happened
+        now = self.ctx.now()
+        warnings = "; ".join(result.warnings) if result.warnings else None
+        message = "; ".join(p for p in (reason, warnings) if p) or (
+            f"accepted by the intermediary as {result.intermediary_id}; "
+            "waits for the accounting system to confirm it")
+        with self.ctx.engine.begin() as conn:
+            done = fenced_update(conn, item, {
+                "status": Status.STAGED.value, "status_reason": message,
+                "intermediary_id": result.intermediary_id,
+                "version_token": result.version_token, "staged_at": now,
+                "needs_lookup": False, "lease_owner": None, "lease_expires_at": None,
+                "error_code": None, "error_message": None, "error_remedy": None,
+                "updated_at": now,
+            })
+            if not done:
+                return self._lease_lost(conn, item, f"staged as {result.intermediary_id}")
+            insert_events(conn, [event_row(
+                item_id=item.id, company=item.company, kind=item.kind, at=now,
+                actor=item.lease_owner, from_status=Status.IN_FLIGHT.value,
+                to_status=Status.STAGED.value, reason=message,
+                level="warning" if warnings else "info", run_id=item.run_id,
+            )])
+            if item.kind in self.staged_ok(item.company):
+                # Dependents may reference the intermediary id: release them now.
+                unblock_dependents(conn, item.company, item.kind, item.mms_id, now,
+                                    reason=f"{item.kind.replace('_', ' ')} {item.mms_id!r} "
+                                    "staged")
+            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
+            self._heartbeat(conn, item, now)
+        return Outcome(Status.STAGED, "info")
 
     @contextlib.contextmanager
     def grouped(self) -> Iterator[None]:
@@ -488,7 +546,7 @@ class ItemExporter:
                     run_id=item.run_id,
                 )])
                 if follows:
-                    _follow_deferred(conn, item, now)
+                    follow_deferred(conn, item, now)
                 written.append(done)
             _link_all(conn, written)
             _unblock_all(conn, written, now)
@@ -557,10 +615,19 @@ class ItemExporter:
                      values={"attempts": item.attempts - 1, "next_attempt_at": self.ctx.now()})
 
 
+@attrs.frozen
+class _References:
+    """Remote ids of an item's dependencies; ``staged`` names those that are intermediary
+    ids of staged records rather than the accounting system's ids."""
+
+    ids: dict[tuple[str, str], str]
+    staged: frozenset[tuple[str, str]] = frozenset()
+
+
 def _request(
     item: ClaimedItem,
     record: Record,
-    references: dict[tuple[str, str], str],
+    references: _References,
     own: tuple[str, str | None] | None,
 ) -> ExportRequest:
     external_id, version_token = own if own else (None, None)
@@ -568,7 +635,8 @@ def _request(
         item_id=item.id, company=item.company, kind=item.kind,
         operation=Operation(item.operation), record=record,
         idempotency_key=item.idempotency_key, attempt=item.attempts,
-        external_id=external_id, version_token=version_token, references=references,
+        external_id=external_id, version_token=version_token, references=references.ids,
+        intermediary_id=item.intermediary_id, staged_references=references.staged,
     )
 
 
@@ -584,10 +652,11 @@ def _resolve_references(
     conn: Connection,
     item: ClaimedItem,
     overlay: dict[tuple[str, str, str], tuple[str, str | None]],
-) -> tuple[dict[tuple[str, str], str], list[str], tuple[str, str | None] | None]:
+    staged_ok: frozenset[str],
+) -> tuple[_References, list[str], tuple[str, str | None] | None]:
     """Remote ids of everything the item depends on, what is missing, and its own link."""
     rows = conn.execute(statements.REFERENCES, {"b_item": item.id}).all()
-    references, missing = _references_from(rows, item, overlay)
+    references, missing = _references_from(rows, item, overlay, staged_ok)
     reasons = [_why_missing(conn, item.company, row.kind, row.mms_id, row.field)
                for row in missing]
     own_row = conn.execute(statements.OWN_LINK, {
@@ -600,19 +669,24 @@ def _references_from(
     rows: Sequence[Any],
     item: ClaimedItem,
     overlay: dict[tuple[str, str, str], tuple[str, str | None]],
-) -> tuple[dict[tuple[str, str], str], list[Any]]:
+    staged_ok: frozenset[str] = frozenset(),
+) -> tuple[_References, list[Any]]:
     """Resolved references, and the dependency rows that have no remote id yet."""
     references: dict[tuple[str, str], str] = {}
+    staged: set[tuple[str, str]] = set()
     missing: list[Any] = []
     for row in rows:
         remote = row.mapped or row.linked
         if remote is None and (item.company, row.kind, row.mms_id) in overlay:
             remote = overlay[(item.company, row.kind, row.mms_id)][0]
+        if remote is None and row.staged is not None and row.kind in staged_ok:
+            remote = row.staged
+            staged.add((row.kind, row.mms_id))
         if remote is not None:
             references[(row.kind, row.mms_id)] = remote
         else:
             missing.append(row)
-    return references, missing
+    return _References(references, frozenset(staged)), missing
 
 
 def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str) -> str:
@@ -628,6 +702,9 @@ def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: 
             f"waits for {name} {mms_id!r} ({field}), which is neither recorded nor mapped: "
             f"record it from the MMS or map it with `ledgersync map {_map_verb(kind)}`"
         )
+    if dep.status == Status.STAGED.value:
+        return (f"waits for {name} {mms_id!r} ({field}) to be confirmed by the accounting "
+                "system (it is staged)")
     return f"waits for {name} {mms_id!r} ({field}), now {dep.status}"
 
 
@@ -671,7 +748,7 @@ def _unblock_all(conn: Connection, group: list[_PendingSync], now: dt.datetime) 
         return
     if len(group) == 1 or not conn.dialect.update_returning:
         for done in group:
-            _unblock_dependents(conn, done.item, now)
+            unblock_dependents(conn, done.item.company, done.item.kind, done.item.mms_id, now)
         return
     released: list[Any] = []
     for company in sorted({d.item.company for d in group}):
@@ -687,18 +764,20 @@ def _unblock_all(conn: Connection, group: list[_PendingSync], now: dt.datetime) 
         ) for row in released])
 
 
-def _unblock_dependents(conn: Connection, item: ClaimedItem, now: dt.datetime) -> None:
-    params = {"b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id,
-              "b_now": now}
-    reason = f"{item.kind.replace('_', ' ')} {item.mms_id!r} synced"
+def unblock_dependents(
+    conn: Connection, company: str, kind: str, mms_id: str, now: dt.datetime,
+    *, reason: str | None = None,
+) -> None:
+    params = {"b_company": company, "b_kind": kind, "b_mms_id": mms_id, "b_now": now}
+    reason = reason or f"{kind.replace('_', ' ')} {mms_id!r} synced"
     if not conn.dialect.update_returning:  # SQLite older than 3.35
         waiting = conn.execute(statements.WAITING_ITEMS, params).all()
-        unblock_items(conn, item.company, waiting, now, reason=reason)
+        unblock_items(conn, company, waiting, now, reason=reason)
         return
     released = conn.execute(statements.UNBLOCK_RETURNING, params).all()
     if released:
         insert_events(conn, [event_row(
-            item_id=row.id, company=item.company, kind=row.kind, at=now, actor="engine",
+            item_id=row.id, company=company, kind=row.kind, at=now, actor="engine",
             from_status=Status.BLOCKED.value, to_status=Status.PENDING.value, reason=reason,
         ) for row in released])
 
@@ -724,7 +803,7 @@ def unblock_items(
     return len(ids)
 
 
-def _follow_deferred(conn: Connection, item: ClaimedItem, now: dt.datetime) -> None:
+def follow_deferred(conn: Connection, item: ClaimedItem | Any, now: dt.datetime) -> None:
     """A version recorded while this one was in flight becomes the next one to send."""
     row = conn.execute(
         sa.select(sync_items.c.deferred_payload, sync_items.c.deferred_hash,

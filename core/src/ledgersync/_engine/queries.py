@@ -45,6 +45,8 @@ class SectionView:
     warning: int
     error: int
     cursor: str | None
+    #: Accepted by an intermediary, not yet confirmed by the accounting system.
+    staged: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -137,7 +139,7 @@ def list_runs(
         for run in conn.execute(query).all():
             sections = tuple(
                 SectionView(kind=s.kind, ok=s.ok, warning=s.warning, error=s.error,
-                            cursor=s.cursor)
+                            cursor=s.cursor, staged=s.staged)
                 for s in conn.execute(sa.select(run_sections).where(
                     run_sections.c.run_id == run.id).order_by(run_sections.c.kind)).all()
             )

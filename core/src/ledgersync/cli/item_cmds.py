@@ -105,7 +105,10 @@ def log(state: State, company: str | None, limit: int, as_json: bool) -> None:
         when = run.started_at or run.scheduled_for
         console.print(f"[bold]run {run.id}[/] {run.company} ({run.trigger}) "
                       f"{when:%Y-%m-%d %H:%M:%S} UTC: {run.status}", highlight=False)
-        if run.sections:
+        if run.sections and any(s.staged for s in run.sections):
+            table(None, ["kind", "ok", "staged", "warning", "error"],
+                  [(s.kind, s.ok, s.staged, s.warning, s.error) for s in run.sections])
+        elif run.sections:
             table(None, ["kind", "ok", "warning", "error"],
                   [(s.kind, s.ok, s.warning, s.error) for s in run.sections])
         for message in run.messages:
