@@ -44,6 +44,8 @@ class Desktop:
     records: dict[str, DeskRecord] = attrs.field(factory=dict)
     #: Account ids of the company's Accounts Receivable accounts (for customer balances).
     receivable_accounts: set[str] = attrs.field(factory=set)
+    #: List elements a bookkeeper made inactive: QuickBooks refuses new references to them.
+    inactive: set[str] = attrs.field(factory=set)
     _backup: dict[str, DeskRecord] | None = None
     _backup_at: dt.datetime | None = None
     _serial: itertools.count[int] = attrs.field(factory=lambda: itertools.count(1))
@@ -55,6 +57,11 @@ class Desktop:
         self.records[qb_id] = DeskRecord(kind=kind, qb_id=qb_id, name=name)
         if receivable:
             self.receivable_accounts.add(qb_id)
+
+    def set_active(self, qb_id: str, active: bool) -> DeskRecord:
+        """A bookkeeper makes a list element inactive (or active again) in QuickBooks."""
+        (self.inactive.discard if active else self.inactive.add)(qb_id)
+        return self.records[qb_id]
 
     def remove(self, qb_id: str) -> None:
         """Someone deleted the record in QuickBooks."""
@@ -89,6 +96,16 @@ class Desktop:
         assert self._backup is not None, "take_backup() first"
         lost = [r for k, r in self.records.items() if k not in self._backup]
         self.records = {k: copy.copy(v) for k, v in self._backup.items()}
+        return self._orphan(lost)
+
+    def restore_to(self, when: dt.datetime) -> list[str]:
+        """Restore a backup taken at ``when``: what was written after it is gone."""
+        lost = [r for r in self.records.values() if r.written is not None and r.written > when]
+        for record in lost:
+            del self.records[record.qb_id]
+        return self._orphan(lost)
+
+    def _orphan(self, lost: list[DeskRecord]) -> list[str]:
         now = self.now()
         orphaned = []
         for record in lost:
@@ -168,9 +185,13 @@ class Desktop:
             if tag not in _REF_KINDS and tag not in ("IncomeAccountId", "AccountId",
                                                      "DepositToAccountId", "SalesTaxCodeId"):
                 continue
-            if self.resolve(element.get("idDomain"), (element.text or "").strip()) is None:
+            target = self.resolve(element.get("idDomain"), (element.text or "").strip())
+            if target is None:
                 return (f'There is an invalid reference to QuickBooks {tag[:-2]} '
                         f'"{(element.text or "").strip()}" in the {obj.kind}.')
+            if target.qb_id in self.inactive:
+                return (f'There is an invalid reference to QuickBooks {tag[:-2]} '
+                        f'"{target.name}" in the {obj.kind}: it is inactive.')
         return None
 
     def resolve(self, domain: str | None, value: str) -> DeskRecord | None:

@@ -23,7 +23,7 @@ class LoopbackServer:
                 port = probe.getsockname()[1]
         self.port = port
         config = uvicorn.Config(sandbox.asgi, host=host, port=port, log_level="warning",
-                                lifespan="off")
+                                lifespan="off", interface="asgi3")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True,
                                          name="quickbooks-legacy-sandbox")

@@ -14,7 +14,7 @@ import secrets
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import httpx
@@ -93,9 +93,10 @@ class Sandbox:
             raise Refusal("401", "Invalid security token")
         query = urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)
         signed = [(k, v) for k, v in params.items() if k not in ("oauth_signature", "realm")]
-        request = OAuthRequest(url, http_method=method)
-        request.params = signed + query
-        # oauthlib reads the signature from the request; its stub does not declare it.
+        request = OAuthRequest(url, http_method=cast("Any", method))  # the stub lists verbs
+        # oauthlib reads the parameters and signature from the request; its stub declares
+        # neither attribute.
+        setattr(request, "params", signed + query)  # noqa: B010
         setattr(request, "signature", params.get("oauth_signature", ""))  # noqa: B010
         if not oauth_signature.verify_hmac_sha1(request, self.consumer_secret, token.secret):
             raise Refusal("401", "Invalid security token")
