@@ -113,11 +113,13 @@ class Ledger:
         deadline: float | None = None,
         stop: threading.Event | None = None,
         on_item: Callable[[ClaimedItem, str], None] | None = None,
+        confirm: bool = True,
     ) -> WorkSummary:
-        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``)."""
+        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``).
+        ``confirm=False``: do not poll two-stage companies for confirmations (stage one)."""
         return self._scheduler.run_pending(
             companies_filter=companies, max_items=max_items, deadline=deadline, stop=stop,
-            on_item=on_item,
+            on_item=on_item, confirm=confirm,
         )
 
     def run_forever(self, stop: threading.Event) -> None:

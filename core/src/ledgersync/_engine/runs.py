@@ -208,9 +208,12 @@ class Scheduler:
         deadline: float | None = None,
         stop: threading.Event | None = None,
         on_item: Callable[[ClaimedItem, str], None] | None = None,
+        confirm: bool = True,
     ) -> WorkSummary:
         """Work open runs until there is nothing due, ``max_items`` were processed, the
-        ``deadline`` (a ``time.monotonic()`` value) passed, or ``stop`` was set."""
+        ``deadline`` (a ``time.monotonic()`` value) passed, or ``stop`` was set.
+        ``confirm=False`` leaves two-stage companies' confirmations for later (stage one
+        only, as `ledgersync run --stage 1` does)."""
         summary = WorkSummary()
         polled: set[str] = set()
         while True:
@@ -221,7 +224,7 @@ class Scheduler:
             for company, run_id in active.items():
                 if _should_stop(summary, max_items, deadline, stop):
                     return summary
-                if company not in polled:
+                if confirm and company not in polled:
                     # Two-stage companies: learn what the accounting system confirmed before
                     # sending more (once per call; the back-off decides whether it asks).
                     polled.add(company)

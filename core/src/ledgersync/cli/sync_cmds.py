@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from types import FrameType
@@ -13,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .._engine.claims import ClaimedItem
 from .._engine.runs import WorkSummary
 from ._common import State, console, json_option, known_company, pass_state, print_json
+from .stages import stage_one, stage_two
 
 
 def _print_summary(summary: WorkSummary, as_json: bool) -> None:
@@ -33,15 +35,40 @@ def _print_summary(summary: WorkSummary, as_json: bool) -> None:
 @click.option("--max-items", type=click.IntRange(min=1), help="Stop after this many items.")
 @click.option("--deadline", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Stop after this many seconds (in-flight items finish first).")
+@click.option("--stage", type=click.Choice(["1", "2"]),
+              help="Two-stage companies: 1 pushes to the intermediary and shows what it "
+              "accepted and refused; 2 collects the accounting system's results.")
 @json_option
 @pass_state
 def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | None,
-        deadline: float | None, as_json: bool) -> None:
-    """Sync what is due, then exit (for cron, or --once by hand)."""
+        deadline: float | None, stage: str | None, as_json: bool) -> None:
+    """Sync what is due, then exit (for cron, or --once by hand).
+
+    A two-stage company named with --company runs both stages in a terminal, with a pause
+    to review what the intermediary accepted before collecting the results."""
     ledger = state.ledger()
     names = list(companies) or [c.name for c in ledger.config.enabled_companies()]
     for name in names:
         ledger.context.company(name)  # unknown names fail before any work
+    two_stage = [n for n in names
+                 if ledger.context.connector_class(ledger.context.company(n)).two_stage]
+    if stage is not None:
+        if not companies or len(two_stage) != len(names):
+            raise click.UsageError("--stage needs --company naming two-stage companies only "
+                                   f"(two-stage here: {', '.join(two_stage) or 'none'})")
+        reports = [(stage_one if stage == "1" else stage_two)(ledger, name, as_json=as_json)
+                   for name in names]
+        if as_json:
+            print_json(reports)
+        return
+    if companies and two_stage and len(two_stage) == len(names) and not as_json and (
+            sys.stdin.isatty()):
+        for name in names:
+            stage_one(ledger, name, as_json=False)
+            if click.confirm(f"review the list above; collect {name}'s results from the "
+                             "accounting system now (stage 2)?", default=True):
+                stage_two(ledger, name, as_json=False)
+        return
     if once:
         for name in names:
             ledger.run_now(name)
