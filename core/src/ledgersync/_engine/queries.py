@@ -36,6 +36,8 @@ class ItemView:
     mark: str | None
     next_attempt_at: dt.datetime
     updated_at: dt.datetime
+    #: Two-stage connectors: the intermediary's id of the staged (or confirmed) record.
+    intermediary_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -109,7 +111,7 @@ def list_items(engine: Engine, selection: ItemFilter, *, limit: int | None = 200
     query = sa.select(
         c.id, c.company, c.kind, c.mms_id, c.operation, c.status, c.status_reason, c.attempts,
         c.document_date, c.member_id, c.external_id, c.error_code, c.error_message,
-        c.error_remedy, c.mark, c.next_attempt_at, c.updated_at,
+        c.error_remedy, c.mark, c.next_attempt_at, c.updated_at, c.intermediary_id,
     ).where(*selection.where()).order_by(c.id).limit(limit)
     with read_connection(engine) as conn:
         return [
@@ -120,6 +122,7 @@ def list_items(engine: Engine, selection: ItemFilter, *, limit: int | None = 200
                 external_id=r.external_id, error_code=r.error_code,
                 error_message=r.error_message, error_remedy=r.error_remedy, mark=r.mark,
                 next_attempt_at=r.next_attempt_at, updated_at=r.updated_at,
+                intermediary_id=r.intermediary_id,
             )
             for r in conn.execute(query).all()
         ]

@@ -49,4 +49,7 @@ RESOURCES: dict[str, str] = {
     "Payment": "payment",
     "CreditMemo": "creditmemo",
     "JournalEntry": "journalentry",
+    "SalesOrder": "salesorder",
 }
+#: Types the sandbox answers queries for without writing them (reference payload 09).
+QUERY_ONLY: dict[str, str] = {"Check": "check"}

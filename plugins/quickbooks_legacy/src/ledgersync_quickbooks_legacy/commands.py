@@ -92,8 +92,8 @@ def status(ctx: click.Context, company: str, errored: bool) -> None:
     try:
         click.echo(connector.check())
         staged = ledger.items(ItemFilter(company=company, status=[Status.STAGED]), limit=None)
-        pairs = [(ng, OBJECT_TYPES[i.kind]) for i in staged
-                 if (ng := _intermediary_id(ledger, i.id))]
+        pairs = [(i.intermediary_id, OBJECT_TYPES[i.kind]) for i in staged
+                 if i.intermediary_id]
         rows = connector.status_rows([] if errored else pairs, errored_only=errored)
     except ConnectorError as exc:
         _fail(str(exc), exc.remedy)
@@ -105,17 +105,6 @@ def status(ctx: click.Context, company: str, errored: bool) -> None:
         click.echo(f"{row.kind} {row.ng_id}: {found.outcome.value}: {found.words} "
                    f"[{describe(row.state, row.message)}]"
                    + (f" {row.message_desc}" if row.message_desc else ""))
-
-
-def _intermediary_id(ledger: Ledger, item_id: int) -> str | None:
-    import sqlalchemy as sa
-
-    from ledgersync._ledger.schema import sync_items
-
-    with ledger.engine.connect() as conn:
-        found: str | None = conn.execute(sa.select(sync_items.c.intermediary_id).where(
-            sync_items.c.id == item_id)).scalar()
-    return found
 
 
 @legacy.command("activity")
@@ -144,16 +133,17 @@ def _cloud_command(action: str, help_text: str) -> click.Command:
     @click.argument("item_ids", type=int, nargs=-1, required=True)
     @click.pass_context
     def command(ctx: click.Context, company: str, item_ids: tuple[int, ...]) -> None:
-        from ledgersync import ConnectorError
+        from ledgersync import ConnectorError, ItemFilter
 
         from .objects import OBJECT_TYPES
 
         connector = _connector(ctx, company)
         ledger = _ledger(ctx)
         for item_id in item_ids:
-            ng = _intermediary_id(ledger, item_id)
-            found = [i for i in ledger.items(limit=None) if i.id == item_id]
-            if ng is None or not found:
+            found = [i for i in ledger.items(ItemFilter(company=company), limit=None)
+                     if i.id == item_id]
+            ng = found[0].intermediary_id if found else None
+            if ng is None:
                 _fail(f"item {item_id} was never staged in the intermediary",
                       "Pick an item id from `ledgersync items --status staged`")
                 return

@@ -183,7 +183,8 @@ class Desktop:
         for element in obj.body.iter():
             tag = element.tag.removeprefix(f"{{{NS}}}")
             if tag not in _REF_KINDS and tag not in ("IncomeAccountId", "AccountId",
-                                                     "DepositToAccountId", "SalesTaxCodeId"):
+                                                     "DepositToAccountId", "SalesTaxCodeId",
+                                                     "SalesRepId"):
                 continue
             target = self.resolve(element.get("idDomain"), (element.text or "").strip())
             if target is None:

@@ -23,6 +23,7 @@ SHAPES: dict[str, tuple[tuple[str, bool, bool], ...]] = {
     "CreditMemo": (("Header", True, False), ("Line", False, True)),
     "Payment": (("Header", True, False), ("Line", False, True)),
     "JournalEntry": (("Header", True, False), ("Line", False, True)),
+    "SalesOrder": (("Header", True, False), ("Line", False, True)),
 }
 HEADERS: dict[str, tuple[tuple[str, bool, bool], ...]] = {
     "Invoice": (("DocNumber", True, False), ("TxnDate", True, False), ("Note", False, False),
@@ -36,6 +37,9 @@ HEADERS: dict[str, tuple[tuple[str, bool, bool], ...]] = {
                 ("TotalAmt", True, False)),
     "JournalEntry": (("DocNumber", True, False), ("TxnDate", True, False),
                      ("Note", False, False)),
+    "SalesOrder": (("DocNumber", False, False), ("TxnDate", True, False),
+                   ("Note", False, False), ("CustomerId", True, False),
+                   ("SalesRepId", False, False)),
 }
 LINES: dict[str, tuple[tuple[str, bool, bool], ...]] = {
     "Invoice": (("Desc", False, False), ("Amount", True, False), ("ItemId", False, False),
@@ -45,13 +49,16 @@ LINES: dict[str, tuple[tuple[str, bool, bool], ...]] = {
                    ("AccountId", False, False), ("UnitPrice", False, False),
                    ("Qty", False, False)),
     "Payment": (("Amount", True, False), ("TxnId", True, False)),
+    "SalesOrder": (("Desc", False, False), ("Amount", False, False), ("ItemId", True, False),
+                   ("UnitPrice", False, False), ("Qty", False, False)),
     "JournalEntry": (("Desc", False, False), ("Amount", True, False),
                      ("PostingType", True, False), ("AccountId", True, False),
                      ("EntityId", False, False)),
 }
 #: Elements whose value is an id with an ``idDomain`` attribute (QB or NG).
 ID_ELEMENTS = frozenset({"CustomerId", "ItemId", "IncomeAccountId", "DepositToAccountId",
-                         "AccountId", "EntityId", "TxnId", "Id"})
+                         "AccountId", "EntityId", "TxnId", "Id", "SalesRepId",
+                         "SalesTaxCodeId"})
 #: QuickBooks Desktop limits list names to 41 characters.
 NAME_MAX = 41
 

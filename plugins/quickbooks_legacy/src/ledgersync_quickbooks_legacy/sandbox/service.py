@@ -22,7 +22,7 @@ from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 from oauthlib.oauth1.rfc5849 import utils as oauth_utils
 
-from ..codes import RESOURCES
+from ..codes import QUERY_ONLY, RESOURCES
 from ..xmlio import XmlError, dumps, parse, q
 from .clock import Clock, stamp
 from .desktop import Desktop
@@ -33,6 +33,7 @@ TOKEN_LIFETIME = dt.timedelta(days=180)
 RENEWAL_WINDOW = dt.timedelta(days=30)
 PLATFORM_NS = "http://platform.intuit.com/api/v1"
 _KINDS_BY_RESOURCE = {resource: kind for kind, resource in RESOURCES.items()}
+_QUERY_KINDS = {resource: kind for kind, resource in QUERY_ONLY.items()}
 
 
 @attrs.define
@@ -89,7 +90,7 @@ class Sandbox:
         nonce = (params.get("oauth_nonce", ""), params.get("oauth_timestamp", ""))
         if (params.get("oauth_consumer_key") != self.consumer_key or token is None
                 or params.get("oauth_signature_method") != "HMAC-SHA1"
-                or nonce in self._nonces or token.expired(self.clock.now())):
+                or nonce in self._nonces):
             raise Refusal("401", "Invalid security token")
         query = urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)
         signed = [(k, v) for k, v in params.items() if k not in ("oauth_signature", "realm")]
@@ -129,6 +130,9 @@ class Sandbox:
             return 401, error_body("", refusal, self.clock.now())
         if path.endswith("/api/v1/connection/reconnect") and method == "GET":
             return 200, self._reconnect(token)
+        if self.tokens[token].expired(self.clock.now()):  # 180 days: the data calls stop
+            return 401, error_body("", Refusal("401", "Invalid security token"),
+                                   self.clock.now())
         parts = path.strip("/").split("/")
         if method != "POST" or len(parts) < 4 or parts[-2] != "v2" or parts[-4] != "sb":
             return 404, error_body("", Refusal("404", f"no such resource: {path}"),
@@ -157,6 +161,8 @@ class Sandbox:
             self._offering(root, "SyncActivityRequest")
             return self.cloud.sync_activity(root)
         kind = _KINDS_BY_RESOURCE.get(resource)
+        if kind is None and resource in _QUERY_KINDS and tag == f"{_QUERY_KINDS[resource]}Query":
+            return self.cloud.query(_QUERY_KINDS[resource], root)
         if kind is None:
             raise Refusal("404", f"no such resource: {resource}")
         if tag in WRITES:
