@@ -168,3 +168,40 @@ def test_reconnect_too_early_says_when(tmp_path, sandbox):
     assert result.exit_code == 1
     assert "error 212" in result.output
     assert "renewal window is open" in result.output
+
+
+def test_plain_run_in_a_terminal_shows_both_pages_with_a_review_pause(tmp_path, sandbox,
+                                                                        monkeypatch):
+    from ledgersync.cli import sync_cmds
+
+    config = connected(tmp_path, sandbox)
+    with ledgersync.open(config) as ledger:
+        ledger.record([Member(mms_id="M1", display_name="Ann Sailor")])
+    monkeypatch.setattr(sync_cmds, "interactive", lambda: True)
+
+    def desktop_runs_meanwhile(*args: Any, **kwargs: Any) -> bool:
+        sandbox.run_desktop()  # the review pause: the desktop syncs before the answer
+        return True
+
+    monkeypatch.setattr("click.confirm", desktop_runs_meanwhile)
+    result = invoke(config, "run", "--company", COMPANY)
+
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "club, stage 1: 1 accepted by the intermediary" in text
+    assert "club, stage 2: 1 synced; 0 still waiting" in text
+
+
+def test_plain_run_in_a_terminal_can_stop_after_stage_one(tmp_path, sandbox, monkeypatch):
+    from ledgersync.cli import sync_cmds
+
+    config = connected(tmp_path, sandbox)
+    with ledgersync.open(config) as ledger:
+        ledger.record([Member(mms_id="M1", display_name="Ann Sailor")])
+    monkeypatch.setattr(sync_cmds, "interactive", lambda: True)
+    monkeypatch.setattr("click.confirm", lambda *a, **k: False)
+
+    result = invoke(config, "run", "--company", COMPANY)
+
+    assert result.exit_code == 0, result.output
+    assert "stage 2" not in result.output

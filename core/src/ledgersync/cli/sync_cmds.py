@@ -17,6 +17,11 @@ from ._common import State, console, json_option, known_company, pass_state, pri
 from .stages import stage_one, stage_two
 
 
+def interactive() -> bool:
+    """Whether a person is at the terminal (the two pages pause for a review only then)."""
+    return sys.stdin.isatty()
+
+
 def _print_summary(summary: WorkSummary, as_json: bool) -> None:
     if as_json:
         print_json({"processed": summary.processed, "outcomes": dict(summary.outcomes),
@@ -62,7 +67,7 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
             print_json(reports)
         return
     if companies and two_stage and len(two_stage) == len(names) and not as_json and (
-            sys.stdin.isatty()):
+            interactive()):
         for name in names:
             stage_one(ledger, name, as_json=False)
             if click.confirm(f"review the list above; collect {name}'s results from the "
