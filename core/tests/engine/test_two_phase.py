@@ -332,3 +332,27 @@ def test_reconcile_treats_staged_amounts_as_not_yet_in_the_books(ledger, rec, re
 def test_two_phase_statuses_refuse_shortcuts(current, target):
     with pytest.raises(TransitionError):
         check_transition("member 'M1'", current, target)
+
+
+def test_the_worker_polls_a_two_stage_company_that_has_no_run(ledger, rec, world, remote,
+                                                               monkeypatch):
+    import threading
+
+    monkeypatch.setattr(StagingConnector, "default_schedule_minutes", 0)  # on demand only
+    ledger.record([rec.member()])
+    ledger.sync("harbor")
+    remote.confirm("member", "M1", "QB-1")
+    stop = threading.Event()
+    original = StagingConnector.confirm
+
+    def confirm_then_stop(self, items):
+        stop.set()  # one loop of the worker is enough
+        return original(self, items)
+
+    StagingConnector.confirm = confirm_then_stop  # type: ignore[method-assign]
+    try:
+        ledger.run_forever(stop)
+    finally:
+        StagingConnector.confirm = original  # type: ignore[method-assign]
+
+    assert world.item(ledger, "member", "M1").status == "synced"

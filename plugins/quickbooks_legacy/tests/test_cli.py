@@ -30,6 +30,7 @@ def plugin_commands() -> None:
 @pytest.fixture
 def sandbox(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     sandbox = seeded_sandbox()
+    monkeypatch.setenv("TEST_QBD_LEGACY_SECRET", sandbox.consumer_secret)
     monkeypatch.setattr(QuickBooksLegacyConnector, "transport", sandbox.transport())
     return sandbox
 
@@ -38,7 +39,9 @@ def write_config(tmp_path: Path, sandbox: Sandbox, **overrides: Any) -> Path:
     lines = [f'[ledger]\nurl = "sqlite:///{tmp_path / "ledger.db"}"\n',
              f'[companies.{COMPANY}]\nconnector = "quickbooks_legacy"\n',
              f"[companies.{COMPANY}.quickbooks_legacy]"]
-    lines += [f"{k} = {json.dumps(v)}" for k, v in sandbox_settings(sandbox, **overrides).items()]
+    settings = sandbox_settings(sandbox, consumer_secret="env:TEST_QBD_LEGACY_SECRET",
+                                **overrides)
+    lines += [f"{k} = {json.dumps(v)}" for k, v in settings.items()]
     path = tmp_path / "ledgersync.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with ledgersync.open(path) as ledger:

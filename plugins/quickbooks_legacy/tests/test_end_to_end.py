@@ -39,13 +39,14 @@ def sandbox(monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     from ledgersync_quickbooks_legacy.connector import QuickBooksLegacyConnector
 
     sandbox = seeded_sandbox()  # the real clock: the CLI's engine runs on it too
+    monkeypatch.setenv("TEST_QBD_LEGACY_SECRET", sandbox.consumer_secret)
     monkeypatch.setattr(QuickBooksLegacyConnector, "transport", sandbox.transport())
     return sandbox
 
 
 @pytest.fixture
 def config_path(tmp_path: Path, sandbox: Sandbox) -> Path:
-    settings = sandbox_settings(sandbox)
+    settings = sandbox_settings(sandbox, consumer_secret="env:TEST_QBD_LEGACY_SECRET")
     lines = [f'[ledger]\nurl = "sqlite:///{tmp_path / "ledger.db"}"\n',
              f'[companies.{COMPANY}]\nconnector = "quickbooks_legacy"\n',
              f"[companies.{COMPANY}.quickbooks_legacy]"]

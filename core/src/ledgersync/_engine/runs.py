@@ -413,7 +413,23 @@ class Scheduler:
         while not stop.is_set():
             self.tick()
             self.run_pending(stop=stop)
+            self.poll_confirmations()
             stop.wait(self.ctx.settings.poll_seconds)
+
+    def poll_confirmations(self) -> list[ConfirmSummary]:
+        """Ask every enabled two-stage company about its staged items when its back-off says
+        so, whether or not a run is open (an on-demand company has no schedule)."""
+        done = []
+        for company in self.ctx.config.enabled_companies():
+            try:
+                two_stage = self.ctx.connector_class(company).two_stage
+            except LedgerSyncError:
+                continue
+            if two_stage:
+                summary = self.confirmer.poll(company.name)
+                if summary.polled:
+                    done.append(summary)
+        return done
 
 
 def _should_stop(
