@@ -208,3 +208,19 @@ def test_plain_run_in_a_terminal_can_stop_after_stage_one(tmp_path, sandbox, mon
 
     assert result.exit_code == 0, result.output
     assert "stage 2" not in result.output
+
+
+def test_ledgersync_status_lists_rejected_items_with_their_remedy(tmp_path, sandbox):
+    config = connected(tmp_path, sandbox)
+    staged_member(config)
+    sandbox.desktop.reject("Ann Sailor", "The name is in use by a vendor.")
+    sandbox.run_desktop()
+    invoke(config, "run", "--company", COMPANY, "--stage", "2")
+
+    result = invoke(config, "status")
+
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "items that need a person" in text
+    assert "The name is in use by a vendor." in text
+    assert "rejected" in text

@@ -10,7 +10,7 @@ import click
 from rich.markup import escape
 
 from .._engine.filters import ItemFilter
-from .._engine.statuses import Status
+from .._engine.statuses import NEEDS_ACTION, Status
 from .._errors import ItemNotFoundError
 from ._common import (
     State,
@@ -44,8 +44,9 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
         return
     counts = ledger.status_counts(selection.company)
     companies = ledger.companies()
+    # Errors, and what a two-stage connector's accounting system refused or lost.
     failed = ledger.items(ItemFilter(company=selection.company, kind=selection.kind,
-                                     status=[Status.ERROR]), limit=limit)
+                                     status=list(NEEDS_ACTION)), limit=limit)
     if as_json:
         print_json({
             "counts": [{"company": c, "status": s, "count": n}
