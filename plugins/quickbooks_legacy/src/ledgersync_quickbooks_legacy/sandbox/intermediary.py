@@ -104,9 +104,9 @@ class Intermediary:
                               f"written to resource '{resource}'.", name)
             answer = self._apply(op, kind, obj, request_id, name)
         except Refusal as refusal:
-            answer = error_body(request_id, refusal)
+            answer = error_body(request_id, refusal, self.now())
         except SchemaError as exc:
-            answer = error_body(request_id, Refusal(SCHEMA_ERROR, str(exc)))
+            answer = error_body(request_id, Refusal(SCHEMA_ERROR, str(exc)), self.now())
         self.replies[request_id] = (digest, answer)
         return answer
 
@@ -300,11 +300,11 @@ def success_body(request_id: str, obj: CloudObject, name: str, when: dt.datetime
     return dumps(response)
 
 
-def error_body(request_id: str, refusal: Refusal, when: dt.datetime | None = None) -> bytes:
+def error_body(request_id: str, refusal: Refusal, when: dt.datetime) -> bytes:
     response = ET.Element(q("RestResponse"))
     error = sub(response, "Error", RequestId=request_id or "0" * 32)
     sub(error, "RequestName", refusal.request_name)
-    sub(error, "ProcessedTime", stamp(when or dt.datetime.now(dt.UTC)))
+    sub(error, "ProcessedTime", stamp(when))
     sub(error, "ErrorCode", refusal.code)
     sub(error, "ErrorDesc", refusal.desc)
     return dumps(response)
