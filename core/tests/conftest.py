@@ -200,7 +200,7 @@ class World:
     @staticmethod
     def row(ledger: Ledger, item_id: int) -> sa.Row[Any]:
         """The raw sync item row (idempotency key, generation, lease...)."""
-        with ledger.engine.connect() as conn:
+        with ledger._database.connect() as conn:
             return conn.execute(sa.select(sync_items).where(sync_items.c.id == item_id)).one()
 
     @staticmethod

@@ -12,7 +12,7 @@ from typing import ClassVar
 import pytest
 
 import ledgersync
-from ledgersync import ConnectorError, ExportRequest, ExportResult, Status, hookimpl
+from ledgersync import ConnectorError, ExportRequest, ExportResult, Status
 from ledgersync.testing import FakeBooks, FakeConnector
 
 
@@ -34,19 +34,14 @@ class BatchingConnector(FakeConnector):
         return results
 
 
-class Plugin:
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[ledgersync.Connector]]:
-        return [BatchingConnector]
-
-
 def _open(tmp_path: Path) -> ledgersync.Ledger:
     config = ledgersync.parse_config({
         "ledger": {"url": f"sqlite:///{tmp_path / 'ledger.db'}"},
         "companies": {"harbor": {"connector": "batching",
                                  "batching": {"books_path": str(tmp_path / "books.db")}}},
     })
-    return ledgersync.open(config, plugins=[Plugin()], load_entrypoints=False)
+    return ledgersync.open(config, plugins=[ledgersync.connector_plugin(BatchingConnector)],
+                           load_entrypoints=False)
 
 
 def _members_and_invoices(count: int) -> list[ledgersync.Record]:
@@ -126,7 +121,7 @@ def test_a_later_process_finds_the_pulled_items_by_id_and_records_their_outcome(
     (pulled,) = first.claim(5)
     # Another server process answers the Web Connector's next call:
     again = ledger.pull("harbor", owner="session-A")
-    (found,) = again.held([pulled.item.id])
+    (found,) = again.held([pulled.id])
     again.succeed(found, ExportResult(external_id="80000001-1", version_token="1"))
     (item,) = ledger.items()
     assert (item.status, item.external_id) == (Status.SYNCED.value, "80000001-1")
@@ -141,7 +136,7 @@ def test_another_owner_cannot_record_the_outcome_of_pulled_items(
     queue.open_run()
     (pulled,) = queue.claim(5)
     intruder = ledger.pull("harbor", owner="someone-else")
-    assert intruder.held([pulled.item.id]) == []
+    assert intruder.held([pulled.id]) == []
 
 
 def test_a_pulled_failure_is_classified_by_the_connector(ledger: ledgersync.Ledger) -> None:
@@ -149,8 +144,8 @@ def test_a_pulled_failure_is_classified_by_the_connector(ledger: ledgersync.Ledg
     queue = ledger.pull("harbor")
     queue.open_run()
     (pulled,) = queue.claim(5)
-    outcome = queue.fail(pulled, ConnectorError("busy", code="transient"))
-    assert outcome.status is Status.RETRY_WAIT
+    status = queue.fail(pulled, ConnectorError("busy", code="transient"))
+    assert status is Status.RETRY_WAIT
     (item,) = ledger.items()
     assert item.status == Status.RETRY_WAIT.value
 
@@ -162,7 +157,8 @@ def test_pulled_items_whose_lease_expires_become_in_doubt(tmp_path: Path) -> Non
         "companies": {"harbor": {"connector": "batching",
                                  "batching": {"books_path": str(tmp_path / "books.db")}}},
     })
-    ledger = ledgersync.open(config, plugins=[Plugin()], load_entrypoints=False,
+    ledger = ledgersync.open(config, plugins=[ledgersync.connector_plugin(BatchingConnector)],
+                           load_entrypoints=False,
                              clock=lambda: now[0])
     ledger.record([ledgersync.Member(mms_id="M9", display_name="Nine")])
     queue = ledger.pull("harbor")

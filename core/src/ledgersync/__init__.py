@@ -23,7 +23,15 @@ from ._engine.confirm import ConfirmedItem, ConfirmSummary
 from ._engine.context import EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
-from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
+from ._engine.queries import (
+    CompanyView,
+    EventView,
+    ItemRef,
+    ItemView,
+    MessageView,
+    RunView,
+    SectionView,
+)
 from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
@@ -32,7 +40,6 @@ from ._errors import (
     ConfigError,
     ConnectorError,
     ItemNotFoundError,
-    LeaseLostError,
     LedgerError,
     LedgerSyncError,
     PluginError,
@@ -43,7 +50,7 @@ from ._errors import (
 )
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
-from ._plugins import PluginInfo
+from ._plugins import PluginInfo, connector_plugin
 from ._records import (
     AccountType,
     Address,
@@ -69,6 +76,7 @@ from ._resolution import Action, GoNoGo, Resolution, Vote
 from ._secrets import SecretStore
 from ._state import StateStore
 
+#: The one version source of the distribution: pyproject.toml reads it (hatch dynamic version).
 __version__ = "0.1.0"
 
 __all__ = [
@@ -76,6 +84,7 @@ __all__ = [
     "Action",
     "Address",
     "CompanyConfig",
+    "CompanyView",
     "Config",
     "ConfigError",
     "ConfirmOutcome",
@@ -101,10 +110,10 @@ __all__ = [
     "Item",
     "ItemFilter",
     "ItemNotFoundError",
+    "ItemRef",
     "ItemView",
     "JournalEntry",
     "JournalLine",
-    "LeaseLostError",
     "Ledger",
     "LedgerError",
     "LedgerSyncError",
@@ -140,6 +149,7 @@ __all__ = [
     "Vote",
     "WorkSummary",
     "__version__",
+    "connector_plugin",
     "hookimpl",
     "hookspec",
     "load_config",

@@ -276,6 +276,12 @@ class Connector(abc.ABC):
         """Verify that the company can be reached; return a one-line description."""
         return f"{self.display_name}: configured"
 
+    def setup_problems(self) -> list[str]:
+        """What keeps the company from syncing that can be found without calling the remote
+        system (e.g. no password stored yet), each as ``key.path: what is wrong (what to
+        do)``; `ledgersync config check` lists them. None by default."""
+        return []
+
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Accounts-receivable balance per remote customer id, for `ledgersync reconcile`."""
         raise ConnectorError(

@@ -64,7 +64,7 @@ def test_a_run_does_not_wait_for_a_retry_beyond_the_linger(ledger, rec, world, c
     [run] = ledger.runs()
     assert run.status == "finished"
     assert world.item(ledger, "member", "M1").status == "retry_wait"
-    assert (clock.now - start).total_seconds() < ledger.context.settings.linger_seconds
+    assert (clock.now - start).total_seconds() < ledger._context.settings.linger_seconds
 
 
 # -- tick ------------------------------------------------------------------------------------

@@ -205,7 +205,7 @@ def test_a_rejection_needs_a_person_and_a_requeue_modifies_the_staged_object(
     assert item.error_remedy  # the engine's default when the connector gives none
     key_before = world.row(ledger, item.id).idempotency_key
 
-    assert ledger.requeue(ItemFilter(company="harbor", status="rejected")) == 1
+    assert ledger.requeue(ItemFilter(company="harbor", status=[Status.REJECTED])) == 1
     ledger.sync("harbor")
 
     assert world.row(ledger, item.id).idempotency_key != key_before
@@ -253,7 +253,7 @@ def test_an_orphan_loses_its_link_and_is_sent_again_once_requeued(ledger, rec, w
 
     item = world.item(ledger, "member", "M1")
     assert (item.status, item.external_id) == ("orphaned", None)
-    ledger.requeue(ItemFilter(company="harbor", status="orphaned"))
+    ledger.requeue(ItemFilter(company="harbor", status=[Status.ORPHANED]))
     ledger.sync("harbor")
     remote.confirm("member", "M1", "QB-2")
     ledger.confirm_staged("harbor")

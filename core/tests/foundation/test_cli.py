@@ -41,13 +41,18 @@ approval_required = true
 books_path = "{dir}/marina-books.db"
 """
 FAILED_MEMBER = {"kind": "member", "mms_id": "M9001", "display_name": "Zed Err"}
-WAITING = [{"kind": "member", "mms_id": f"W{n}", "display_name": f"Wai {n}"} for n in (1, 2)]
+# Transactions wait for approval; their member goes straight through.
+WAITING = [{"kind": "member", "mms_id": "W0", "display_name": "Wai Ting"}] + [
+    {"kind": "invoice", "mms_id": f"W{n}", "member_id": "W0", "number": f"W{n}",
+     "txn_date": "2026-03-01", "currency": "USD",
+     "lines": [{"account_id": "4000", "description": "Dues", "quantity": "1",
+                "rate": "100.00", "amount": "100.00"}]} for n in (1, 2)]
 
 
-def _run(config: Path, *args: str) -> Result:
+def _run(config: Path, *args: str, exit_code: int = 0) -> Result:
     result = CliRunner().invoke(cli, ["--config", str(config), *args], env=CLEAN_ENV,
                                 catch_exceptions=False)
-    assert result.exit_code == 0, (args, result.output)
+    assert result.exit_code == exit_code, (args, result.output)
     return result
 
 
@@ -67,7 +72,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config.write_text(failing + MARINA.format(dir=root.as_posix()), encoding="utf-8")
     (root / "extra.jsonl").write_text(json.dumps(FAILED_MEMBER) + "\n", encoding="utf-8")
     _run(config, "ingest", "--company", "club", str(root / "extra.jsonl"))
-    _run(config, "run", "--once", "--company", "club")
+    _run(config, "run", "--once", "--company", "club", exit_code=3)  # an item needs a person
     config.write_text(text + MARINA.format(dir=root.as_posix()), encoding="utf-8")
     (root / "waiting.jsonl").write_text("".join(json.dumps(r) + "\n" for r in WAITING),
                                         encoding="utf-8")
@@ -138,6 +143,7 @@ def test_status_json_counts_items_by_company_and_status(club: Path, invoke: Invo
         {"company": "club", "status": "error", "count": 1},
         {"company": "club", "status": "synced", "count": EXAMPLE_RECORDS},
         {"company": "marina", "status": "awaiting_approval", "count": 2},
+        {"company": "marina", "status": "pending", "count": 1},
     ]
 
 

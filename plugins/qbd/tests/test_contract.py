@@ -77,6 +77,10 @@ class TestQbdContract(ConnectorContract):
     def remote(self) -> CompanyFileProbe:
         return CompanyFileProbe(self.company_file, "contract")
 
+    @pytest.fixture
+    def check_mentions(self) -> str:
+        return USER  # the Web Connector user of this company's settings
+
     def sync(self, ledger: Ledger) -> int:
         """Web Connector updates until the server says there is no work; items written."""
         written = 0

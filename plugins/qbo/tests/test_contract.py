@@ -116,6 +116,10 @@ class TestQboContract(ConnectorContract):
     def remote(self, sandbox: tuple[Sandbox, str], records: list[Record]) -> SandboxProbe:
         return SandboxProbe(sandbox[0], records)
 
+    @pytest.fixture
+    def check_mentions(self, sandbox: tuple[Sandbox, str]) -> str:
+        return str(sandbox[0].company().read("CompanyInfo", "1")["CompanyName"])
+
     @pytest.fixture(autouse=True)
     def _tokens_for(self, sandbox: tuple[Sandbox, str]) -> Iterator[None]:
         type(self)._current = sandbox[0]

@@ -7,7 +7,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -106,8 +106,9 @@ class ItemExporter:
             references, missing, own = prefetched
         else:
             with read_connection(self.ctx.engine) as conn:
+                creates = self.ctx.connector_class(self.ctx.company(item.company)).supported_kinds
                 references, missing, own = _resolve_references(conn, item, self._overlay,
-                                                               staged_ok)
+                                                               staged_ok, creates)
         if missing:
             return self._block(item, "; ".join(missing))
         operation = Operation(item.operation)
@@ -653,11 +654,13 @@ def _resolve_references(
     item: ClaimedItem,
     overlay: dict[tuple[str, str, str], tuple[str, str | None]],
     staged_ok: frozenset[str],
+    creates: Collection[str] | None = None,
 ) -> tuple[_References, list[str], tuple[str, str | None] | None]:
-    """Remote ids of everything the item depends on, what is missing, and its own link."""
+    """Remote ids of everything the item depends on, what is missing, and its own link.
+    ``creates``: the kinds the company's connector creates (None: assume every kind)."""
     rows = conn.execute(statements.REFERENCES, {"b_item": item.id}).all()
     references, missing = _references_from(rows, item, overlay, staged_ok)
-    reasons = [_why_missing(conn, item.company, row.kind, row.mms_id, row.field)
+    reasons = [_why_missing(conn, item.company, row.kind, row.mms_id, row.field, creates)
                for row in missing]
     own_row = conn.execute(statements.OWN_LINK, {
         "b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id}).first()
@@ -689,7 +692,8 @@ def _references_from(
     return _References(references, frozenset(staged)), missing
 
 
-def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str) -> str:
+def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str,
+                 creates: Collection[str] | None = None) -> str:
     dep = conn.execute(
         sa.select(sync_items.c.status, sync_items.c.status_reason).where(
             sync_items.c.company == company, sync_items.c.kind == kind,
@@ -697,6 +701,13 @@ def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: 
         )
     ).first()
     name = kind.replace("_", " ")
+    if dep is None and creates is not None and kind not in creates:
+        # The connector never creates this kind (QuickBooks accounts, items, tax codes are
+        # set up by the bookkeeper): recording it again cannot help, a mapping does.
+        return (
+            f"waits for {name} {mms_id!r} ({field}), which this connector does not create: "
+            f"map it: `ledgersync map {_map_verb(kind)} {company} {mms_id} <remote id>`"
+        )
     if dep is None:
         return (
             f"waits for {name} {mms_id!r} ({field}), which is neither recorded nor mapped: "

@@ -20,7 +20,7 @@ from .._resolution import Vote
 from .context import EngineContext, event_row, idempotency_key, insert_events, inserted_id
 from .export import unblock_items
 from .filters import ItemFilter
-from .statuses import Status, check_transition
+from .statuses import Status, check_transition, needs_approval
 
 S = Status
 
@@ -38,13 +38,30 @@ class Operations:
         if selection.ids is not None:
             missing = set(selection.ids) - {row.id for row in rows}
             if missing:
-                raise ItemNotFoundError(
-                    f"no sync item with id {', '.join(map(str, sorted(missing)))}"
-                    + (f" and status {', '.join(s.value for s in selection.status)}"
-                       if selection.status is not None else ""),
-                    remedy="List items with `ledgersync status --items`",
-                )
+                raise self._not_found(conn, sorted(missing), selection)
         return rows
+
+    @staticmethod
+    def _not_found(conn: Connection, missing: list[int], selection: ItemFilter
+                   ) -> ItemNotFoundError:
+        """Name the status an item is really in, and the command that applies to it."""
+        found = {row.id: row.status for row in conn.execute(
+            sa.select(sync_items.c.id, sync_items.c.status).where(sync_items.c.id.in_(missing)))}
+        wanted = (f" and status {', '.join(s.value for s in selection.status)}"
+                  if selection.status is not None else "")
+        if not found:
+            return ItemNotFoundError(f"no sync item with id {', '.join(map(str, missing))}",
+                                     remedy="List items with `ledgersync status --items`")
+        shown = ", ".join(f"{item} is {status}" for item, status in sorted(found.items()))
+        synced = [str(item) for item, status in sorted(found.items())
+                  if status == S.SYNCED.value]
+        if synced and len(synced) == len(missing):
+            remedy = (f"It is already synced: to push the MMS version again, run "
+                      f"`ledgersync resync {' '.join(synced)}`")
+        else:
+            remedy = "List items with `ledgersync status --items`"
+        return ItemNotFoundError(f"no sync item with id {', '.join(map(str, missing))}"
+                                 f"{wanted} ({shown})", remedy=remedy)
 
     def _move(
         self,
@@ -79,7 +96,7 @@ class Operations:
 
     def _ready_status(self, row: Row[Any]) -> Status:
         company = self.ctx.company(row.company)
-        return S.AWAITING_APPROVAL if company.approval_required else S.PENDING
+        return S.AWAITING_APPROVAL if needs_approval(company, row.kind) else S.PENDING
 
     # -- requeue, unlink, resync ---------------------------------------------------------------
 
@@ -320,7 +337,8 @@ class Operations:
                         actor=actor, reason=f"on or after the in-sync date {date}, "
                         f"but still held: {still}")])
                     continue
-                target = S.AWAITING_APPROVAL if config.approval_required else S.PENDING
+                target = (S.AWAITING_APPROVAL if needs_approval(config, row.kind)
+                          else S.PENDING)
                 self._move(conn, row, target, actor, f"on or after the in-sync date {date}")
                 released += 1
         return held, released

@@ -29,7 +29,7 @@ from .context import (
     insert_events,
     inserted_id,
 )
-from .statuses import Status
+from .statuses import Status, needs_approval
 
 #: Statuses whose content may be replaced in place: nothing of the current version can have
 #: reached the remote (never sent, or refused outright, or found absent after a doubt).
@@ -183,7 +183,7 @@ class Recorder:
             reasons.extend(v.reason for v in votes if v.vote is Vote.NO_GO)
             if reasons:
                 return Status.NO_GO, "; ".join(reasons)
-        if company.approval_required:
+        if needs_approval(company, record.kind):
             return Status.AWAITING_APPROVAL, "waits for review"
         return Status.PENDING, None
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 
+from .._config import CompanyConfig
 from .._errors import TransitionError
+from .._records import RECORD_TYPES, Transaction
 
 
 class Status(enum.StrEnum):
@@ -70,3 +72,12 @@ def check_transition(item: str, current: Status, target: Status) -> None:
     """Raise :class:`TransitionError` unless ``current -> target`` is allowed."""
     if target not in TRANSITIONS[current]:
         raise TransitionError(item, current.value, target.value)
+
+
+def needs_approval(company: CompanyConfig, kind: str) -> bool:
+    """Whether a new item of ``kind`` waits for `ledgersync approve`: only transactions of a
+    company with ``approval_required`` (the review is of what the books will say; members,
+    accounts, items and tax rates only feed the mappings and go straight through)."""
+    record_type = RECORD_TYPES.get(kind)
+    return (company.approval_required and record_type is not None
+            and issubclass(record_type, Transaction))

@@ -23,6 +23,7 @@ from .._engine.statuses import Status
 from .._errors import LedgerSyncError
 from .._files import clear_secret_warning
 from .._ledger_api import Ledger
+from .._plugins import PluginHost
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,10 +37,15 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 @attrs.define
 class State:
-    """The click context object: the config path and, once needed, the ledger."""
+    """The click context object: the config path and, once needed, the ledger.
+
+    ``plugins`` (internal) is the host that registered the plugins' commands; the ledger
+    opened here uses that same host, so commands and engine see the same plugins.
+    """
 
     config_path: Path
     debug: bool = False
+    _plugins: PluginHost | None = attrs.field(default=None, repr=False, alias="plugins")
     _ledger: Ledger | None = None
     _warned: bool = False
 
@@ -62,8 +68,19 @@ class State:
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(self.config(), create=False)
+            self._ledger = Ledger(self.config(), create=False, _host=self._plugins)
         return self._ledger
+
+    def _plugin_host(self, config: Config | None) -> PluginHost:
+        """The shared plugin host with ``config``'s plugin lists applied (a new host when the
+        command line was started without one, as in tests)."""
+        allow = config.plugins_enabled if config else None
+        block = config.plugins_disabled if config else ()
+        if self._plugins is None:
+            self._plugins = PluginHost(allow=allow, block=block)
+        else:
+            self._plugins.restrict(allow, block)
+        return self._plugins
 
     def close(self) -> None:
         if self._ledger is not None:
@@ -129,6 +146,8 @@ def item_filters(func: F) -> F:
                      callback=_parse_statuses, help="Only items in this status (repeatable)."),
         click.option("--member", "-m", help="Only records of this member (MMS id)."),
         click.option("--mms-id", help="Only this record (MMS id)."),
+        click.option("--error-code", help="Only failed items with this error code (the "
+                     "[code] `ledgersync status` shows): fixes a whole group at once."),
         click.option("--from", "date_from", callback=_parse_date,
                      help="Only documents dated on or after this day (YYYY-MM-DD)."),
         click.option("--to", "date_to", callback=_parse_date,
@@ -148,6 +167,7 @@ def build_filter(kwargs: dict[str, Any], *, require: bool = False) -> ItemFilter
         status=kwargs.pop("statuses", None),
         member=kwargs.pop("member", None),
         mms_id=kwargs.pop("mms_id", None),
+        error_code=kwargs.pop("error_code", None),
         date_from=kwargs.pop("date_from", None),
         date_to=kwargs.pop("date_to", None),
     )
@@ -182,6 +202,10 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        # An empty table reads as a rendering glitch; say it.
+        console.print(f"{title}: none" if title else "none", highlight=False, markup=False)
+        return
     t = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         t.add_column(column, overflow="fold")

@@ -9,8 +9,8 @@ from typing import Any
 
 from rich.markup import escape
 
-from .._engine.claims import ClaimedItem
 from .._engine.confirm import ConfirmSummary
+from .._engine.queries import ItemRef
 from .._engine.statuses import Status
 from .._ledger_api import Ledger
 from ._common import console, table
@@ -20,9 +20,9 @@ _REFUSED = (Status.ERROR.value, Status.BLOCKED.value)
 
 def stage_one(ledger: Ledger, company: str, *, as_json: bool) -> dict[str, Any]:
     """Push what is due; what the intermediary accepted (staged) and refused (with remedies)."""
-    outcomes: dict[int, tuple[ClaimedItem, str]] = {}
+    outcomes: dict[int, tuple[ItemRef, str]] = {}
 
-    def seen(item: ClaimedItem, outcome: str) -> None:
+    def seen(item: ItemRef, outcome: str) -> None:
         outcomes[item.id] = (item, outcome)
 
     ledger.run_now(company)

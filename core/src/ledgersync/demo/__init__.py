@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._engine.claims import ClaimedItem
+from .._engine.queries import ItemRef
 from .._ledger_api import Ledger
 
 
@@ -48,7 +48,7 @@ class DemoSandbox(abc.ABC):
         """Map the MMS reference data the remote does not get from ledgersync."""
 
     def sync(self, ledger: Ledger, company: str,
-             on_item: Callable[[ClaimedItem, str], None]) -> int:
+             on_item: Callable[[ItemRef, str], None]) -> int:
         """Sync the company until idle; returns how many items were processed."""
         return ledger.sync(company, on_item=on_item).processed
 

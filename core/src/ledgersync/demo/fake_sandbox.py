@@ -25,7 +25,8 @@ class FakeDemoSandbox(DemoSandbox):
 
     def company_table(self) -> dict[str, Any]:
         return {"connector": "fake", "schedule": "1h",
-                "fake": {"books_path": self.path.as_posix()}}
+                # Beside the config file, which relative paths are taken from.
+                "fake": {"books_path": self.path.name}}
 
     def notes(self) -> list[str]:
         return [f"a SQLite file that counts every write: {self.path}"]

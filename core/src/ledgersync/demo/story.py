@@ -23,8 +23,8 @@ from rich.progress import (
 from rich.table import Table
 
 from .._config import load_config
-from .._engine.claims import ClaimedItem
 from .._engine.filters import ItemFilter
+from .._engine.queries import ItemRef
 from .._engine.statuses import Status
 from .._files import write_private
 from .._ledger_api import Ledger
@@ -55,6 +55,17 @@ def _toml_value(value: object) -> str:
     if isinstance(value, int | float):
         return str(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def group_remedy(remedy: str, item_id: int, company: str, error_code: str | None) -> str:
+    """The remedy of one item, made to fix every item of its group: a requeue of that item
+    becomes a requeue of every failed item with the same error code."""
+    group = (f"`ledgersync requeue --company {company} --error-code {error_code}`"
+             if error_code else f"`ledgersync requeue --company {company} --status error`")
+    single = f"`ledgersync requeue {item_id}`"
+    if single in remedy:
+        return remedy.replace(single, group)
+    return f"{remedy}; then {group} for all of them" if remedy else f"then {group}"
 
 
 def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
@@ -201,7 +212,7 @@ class Story:
                           if s in ("pending", "retry_wait", "in_doubt", "blocked"))
                 task = progress.add_task(f"{sandbox.title}: {label}", total=due or None)
 
-                def advance(_item: ClaimedItem, _outcome: str, task: TaskID = task) -> None:
+                def advance(_item: ItemRef, _outcome: str, task: TaskID = task) -> None:
                     progress.advance(task)
 
                 sandbox.sync(ledger, sandbox.connector, advance)
@@ -224,8 +235,11 @@ class Story:
             seen.add((item.company, item.error_code))
             same = sum(1 for f in failed if (f.company, f.error_code) == (item.company,
                                                                           item.error_code))
+            remedy = item.error_remedy or ""
+            if same > 1:
+                remedy = group_remedy(remedy, item.id, item.company, item.error_code)
             table.add_row(item.company, f"{item.kind} {item.mms_id}"
                           + (f" (+{same - 1} alike)" if same > 1 else ""),
-                          f"[{item.error_code}] {item.error_message}", item.error_remedy or "")
+                          f"[{item.error_code}] {item.error_message}", remedy)
         self.console.print(table)
 

@@ -289,7 +289,7 @@ class FakeConnector(Connector):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.books = FakeBooks(self.settings.books_path, replay_keys=self.settings.replay_keys)
+        self._books: FakeBooks | None = None
         self._failures = list(self.settings.fail_codes)
         self._exports = 0
 
@@ -335,8 +335,29 @@ class FakeConnector(Connector):
             return _RESOLUTIONS[error.code]
         return Resolution(action=Action.IN_DOUBT, message=f"unexpected: {error}")
 
+    @property
+    def books(self) -> FakeBooks:
+        """The books file, created by the first write (opening it would create it empty)."""
+        if self._books is None:
+            self._books = FakeBooks(self.settings.books_path,
+                                    replay_keys=self.settings.replay_keys)
+        return self._books
+
     def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        if self._books is None and not Path(self.settings.books_path).exists():
+            # An empty company would "tie out" at 0.00 against a mistyped path.
+            raise ConnectorError(
+                f"company {self.company.name!r}: no books file at {self.settings.books_path}",
+                code="no_books",
+                remedy="Check books_path in the config (a relative path is relative to the "
+                "config file); the books are created by the first `ledgersync run`",
+            )
         return self.books.customer_balances(as_of)
+
+    def check(self) -> str:
+        """The books file and how many records it holds (reading it proves it is there)."""
+        return f"{self.display_name} at {self.settings.books_path}: " \
+               f"{self.books.record_count()} record(s)"
 
 
 class FakePlugin:

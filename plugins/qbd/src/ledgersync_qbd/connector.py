@@ -142,6 +142,16 @@ class QbdConnector(Connector):
                     f"the last update wrote to QuickBooks ({written})")
         return None
 
+    def setup_problems(self) -> list[str]:
+        from .qbwc.auth import SECRET_NAME
+
+        if self.settings.password or self.context.secrets.get(SECRET_NAME) is not None:
+            return []
+        name = self.company.name
+        return [f"companies.{name}.qbd: no Web Connector password, so every login of "
+                f"{self.settings.username!r} is refused (set one with `ledgersync qbd "
+                f"set-password {name}`, or password = \"env:NAME\" here)"]
+
     def check(self) -> str:
         host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")
         seen = (f"; last session with {host.get('product') or 'QuickBooks'} "

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ledgersync import ConnectorError, ItemFilter, Ledger, LedgerSyncError, PulledItem
+from ledgersync import ConnectorError, ItemFilter, ItemRef, Ledger, LedgerSyncError, PulledItem
 from ledgersync.demo import DemoSandbox
 
 from .testing import CLUB_MAPPINGS, prepare_company_file
@@ -140,7 +140,7 @@ class QbdDemoSandbox(DemoSandbox):
             tell(pulled, status)
 
     def sync(self, ledger: Ledger, company: str,
-             on_item: Callable[[Any, str], None]) -> int:
+             on_item: Callable[[ItemRef, str], None]) -> int:
         """Web Connector updates until the server has nothing to do (each update works
         until its queue is empty), then one more that reads the customer balances."""
         processed = 0
@@ -148,7 +148,7 @@ class QbdDemoSandbox(DemoSandbox):
         def tell(pulled: PulledItem, status: str) -> None:
             nonlocal processed
             processed += 1
-            on_item(pulled.item, status)
+            on_item(pulled.ref, status)
 
         self._tell = tell
         try:

@@ -81,9 +81,13 @@ class Exporter:
         entity = body.entity if body else mapping.entity_of(request.kind, self.settings)
         expected = mapping.expected_total(request.record)
         total = obj.get("TotalAmt")
+        tax = (mapping.tax_difference(request.record, obj) if entity in SALES_FORMS
+               and request.operation is not Operation.VOID else None)
         # Only sales forms have a total QuickBooks computes (with its own sales tax); a
         # journal entry's TotalAmt is not the MMS record's total, so it is not compared.
-        if (entity in TOTAL_CHECKED and expected is not None and total is not None
+        if tax is not None:
+            warnings.append(f"{tax}: {mapping.TAX_REMEDY.replace('COMPANY', request.company)}")
+        elif (entity in TOTAL_CHECKED and expected is not None and total is not None
                 and request.operation is not Operation.VOID
                 and Decimal(str(total)) != expected):
             reason = ("QuickBooks computes sales tax itself, so check the tax mapping "

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _ledger(ctx: click.Context) -> Ledger:
-    from ledgersync.cli._common import State
+    from ledgersync.cli.helpers import State
 
     state = ctx.find_object(State)
     if state is None:  # pragma: no cover - always set by the `ledgersync` group

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ledgersync_quickbooks_legacy.oauth import Credentials, OAuth1Signer
 from ledgersync_quickbooks_legacy.sandbox import Clock, Sandbox
 from ledgersync_quickbooks_legacy.settings import LegacySettings
 from ledgersync_quickbooks_legacy.testing import seeded_sandbox
-from ledgersync_quickbooks_legacy.xmlio import parse
+from ledgersync_quickbooks_legacy.xmlio import parse, q
 
 DATA = Path(__file__).parent.parent / "data"
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -77,3 +78,15 @@ def paths(body: bytes) -> set[str]:
 
     walk(parse(body), "")
     return found
+
+
+def one(element: ET.Element | None, path: str) -> ET.Element:
+    """The element at ``path`` (IDS names, ``/``-separated); fails the test when absent."""
+    assert element is not None
+    found = element.find("/".join(q(part) for part in path.split("/")))
+    assert found is not None, path
+    return found
+
+
+def text_of(element: ET.Element | None, path: str) -> str:
+    return (one(element, path).text or "").strip()

@@ -17,7 +17,7 @@ QUERY = b'<CustomerQuery xmlns="http://www.intuit.com/sb/cdm/v2"/>'
 def _reconnect_code(sandbox, token, secret) -> str:
     with signed_client(sandbox, token, secret) as client:
         body = client.get(RECONNECT).content
-    return parse(body).findtext(f"{{{PLATFORM_NS}}}ErrorCode")
+    return parse(body).findtext(f"{{{PLATFORM_NS}}}ErrorCode") or ""
 
 
 def test_a_wrong_consumer_secret_is_refused(sandbox):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledgersync_quickbooks_legacy.xmlio import parse, q
 
-from .conftest import Post, paths, payload
+from .conftest import Post, one, paths, payload, text_of
 
 
 def test_the_sales_order_add_of_payload_01_is_answered_like_payload_02(post: Post, sandbox):
@@ -12,10 +12,10 @@ def test_the_sales_order_add_of_payload_01_is_answered_like_payload_02(post: Pos
 
     assert answer.status_code == 200
     assert paths(answer.content) == paths(payload("02_ids_v2_qbd_add_success_response.xml"))
-    success = parse(answer.content).find(q("Success"))
+    success = one(parse(answer.content), "Success")
     assert success.get("RequestId") == "ecc53f53d70f0a52de4c88021721ba32"
-    assert success.findtext(q("RequestName")) == "SalesOrderAdd"
-    assert success.find(f"{q('ObjectRef')}/{q('Id')}").get("idDomain") == "NG"
+    assert text_of(success, "RequestName") == "SalesOrderAdd"
+    assert one(success, "ObjectRef/Id").get("idDomain") == "NG"
 
 
 def test_the_status_request_of_payload_03_is_answered_like_payload_04_once_netted(
@@ -32,9 +32,9 @@ def test_the_status_request_of_payload_03_is_answered_like_payload_04_once_nette
     expected = paths(payload("04_ids_v2_qbd_syncstatus_response_netted.xml"))
     assert paths(answer.content) - {"/RestResponse/SyncStatusResponses/SyncStatusResponse/"
                                     "NgIdSet/SyncToken"} == expected
-    row = parse(answer.content).find(f"{q('SyncStatusResponses')}/{q('SyncStatusResponse')}")
-    assert (row.findtext(q("StateCode")), row.findtext(q("MessageCode"))) == ("8", "70")
-    assert row.findtext(q("StateDesc")) == "Record netted with QB"
+    row = one(parse(answer.content), "SyncStatusResponses/SyncStatusResponse")
+    assert (text_of(row, "StateCode"), text_of(row, "MessageCode")) == ("8", "70")
+    assert text_of(row, "StateDesc") == "Record netted with QB"
 
 
 def test_a_transaction_without_lines_is_taken_then_reported_like_payload_05(post: Post,
@@ -52,9 +52,9 @@ def test_a_transaction_without_lines_is_taken_then_reported_like_payload_05(post
 
     assert paths(answer.content) == paths(
         payload("05_ids_v2_qbd_syncstatus_response_rejected.xml"))
-    row = parse(answer.content).find(f"{q('SyncStatusResponses')}/{q('SyncStatusResponse')}")
-    assert (row.findtext(q("StateCode")), row.findtext(q("MessageCode"))) == ("4", "60")
-    assert "at least one line" in row.findtext(q("MessageDesc"))
+    row = one(parse(answer.content), "SyncStatusResponses/SyncStatusResponse")
+    assert (text_of(row, "StateCode"), text_of(row, "MessageCode")) == ("4", "60")
+    assert "at least one line" in text_of(row, "MessageDesc")
 
 
 def test_the_activity_query_answers_like_payload_06(post: Post, sandbox):
@@ -76,8 +76,7 @@ def test_an_unsigned_request_is_refused_like_payload_07(sandbox):
 
     assert answer.status_code == 401
     assert paths(answer.content) == paths(payload("07_ids_v2_error_response_401.xml"))
-    assert parse(answer.content).findtext(f"{q('Error')}/{q('ErrorDesc')}") == (
-        "Invalid security token")
+    assert text_of(parse(answer.content), "Error/ErrorDesc") == "Invalid security token"
 
 
 def test_elements_out_of_order_are_refused_like_payload_08(post: Post, sandbox):
@@ -88,9 +87,9 @@ def test_elements_out_of_order_are_refused_like_payload_08(post: Post, sandbox):
     answer = post("salesorder", swapped)
 
     assert paths(answer.content) == paths(payload("08_ids_v2_error_response_schema.xml"))
-    error = parse(answer.content).find(q("Error"))
-    assert error.findtext(q("ErrorCode")) == "-2001"
-    assert error.findtext(q("ErrorDesc")).startswith("cvc-complex-type.2.4.a")
+    error = one(parse(answer.content), "Error")
+    assert text_of(error, "ErrorCode") == "-2001"
+    assert text_of(error, "ErrorDesc").startswith("cvc-complex-type.2.4.a")
     assert sandbox.cloud.objects == {}
 
 

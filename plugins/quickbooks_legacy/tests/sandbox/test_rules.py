@@ -10,7 +10,7 @@ import pytest
 from ledgersync_quickbooks_legacy.sandbox import SANDBOX_CODES
 from ledgersync_quickbooks_legacy.xmlio import parse, q
 
-from .conftest import Post
+from .conftest import Post, text_of
 
 NS = 'xmlns="http://www.intuit.com/sb/cdm/v2" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
 
@@ -35,7 +35,7 @@ def error_code(body: bytes) -> str | None:
 
 
 def ng_of(body: bytes) -> str:
-    return parse(body).findtext(f"{q('Success')}/{q('ObjectRef')}/{q('Id')}")
+    return text_of(parse(body), "Success/ObjectRef/Id")
 
 
 def test_the_same_request_id_replays_the_first_answer_and_writes_once(post: Post, sandbox):
@@ -71,8 +71,7 @@ def test_a_dtd_is_refused_before_parsing(post: Post, sandbox):
     answer = post("customer", bomb)
 
     assert answer.status_code == 400
-    assert "forbidden XML construct" in parse(answer.content).findtext(
-        f"{q('Error')}/{q('ErrorDesc')}")
+    assert "forbidden XML construct" in text_of(parse(answer.content), "Error/ErrorDesc")
 
 
 def test_a_mod_with_a_stale_sync_token_is_refused(post: Post, sandbox):

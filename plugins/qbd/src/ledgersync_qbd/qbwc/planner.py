@@ -124,21 +124,20 @@ def _work_entries(work: CompanyWork, session: Session,
             entry = _admit(work, session, pulled)
             if entry is not None:
                 chosen.append(entry)
-                claimed[pulled.item.id] = pulled
+                claimed[pulled.id] = pulled
     return chosen
 
 
 def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | None:
     """The first step of a newly claimed item, or None when it was settled without a request."""
     request = pulled.request
-    owner = pulled.item.lease_owner
+    owner = pulled.owner
     create = request.operation is Operation.CREATE
     if create and pulled.needs_lookup:
-        return Entry(stage="find", item=pulled.item.id, owner=owner)
+        return Entry(stage="find", item=pulled.id, owner=owner)
     if create and isinstance(request.record, Member):
         try:
-            match = work.ledger.plugins.map_customer(
-                work.config, request.record, work.ledger.connector(work.name))
+            match = work.ledger.map_customer(work.name, request.record)
         except ConnectorError as exc:
             work.fail(session, pulled, exc)
             return None
@@ -146,7 +145,7 @@ def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | N
             work.succeed(session, pulled, ExportResult(external_id=match.external_id,
                                                        requests_made=0))
             return None
-    return Entry(stage="write", item=pulled.item.id, owner=owner)
+    return Entry(stage="write", item=pulled.id, owner=owner)
 
 
 def _element(work: CompanyWork, session: Session, entry: Entry,

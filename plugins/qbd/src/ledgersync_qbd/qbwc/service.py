@@ -63,7 +63,7 @@ class QbwcService:
         self.companies: dict[str, CompanyWork] = {}
         accounts: list[Account] = []
         ttl: dict[str, float] = {}
-        self.sessions = Sessions(ledger.engine, ttl, clock)
+        self.sessions = Sessions(ledger, ttl, clock)
         for company in ledger.config.enabled_companies():
             if company.connector != QbdConnector.name:
                 continue
