@@ -10,12 +10,16 @@ from ledgersync_quickbooks_legacy.oauth import RECONNECT_ERRORS, reconnect
 from .conftest import COMPANY
 
 
-def test_the_token_is_stored_encrypted(ledger, connector, sandbox):
+def test_the_token_is_stored_encrypted(ledger, connector, sandbox, tmp_path):
     token = connector.credentials.load().token
 
-    with ledger.engine.connect() as conn:
-        stored = b"".join(row[0] for row in conn.execute(sa.text(
-            "SELECT ciphertext FROM secrets")))
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'ledger.db'}")
+    try:
+        with engine.connect() as conn:
+            stored = b"".join(row[0] for row in conn.execute(sa.text(
+                "SELECT ciphertext FROM secrets")))
+    finally:
+        engine.dispose()
 
     assert token.encode() not in stored
 

@@ -3,7 +3,6 @@ sync confirms, rejects, conflicts, stalls or orphans, and stage two records each
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from ledgersync import ItemFilter, Ledger, Status
@@ -162,14 +161,15 @@ def test_a_write_back_stuck_past_the_limit_is_flagged(ledger, sandbox, clock):
     assert "restart Sync Manager" in item.error_remedy
 
 
-def test_a_lost_stage_one_answer_is_found_by_reference_and_never_added_twice(ledger, sandbox):
+def test_a_lost_stage_one_answer_is_found_by_reference_and_never_added_twice(ledger, sandbox,
+                                                                            clock):
     ledger.record(_records("member"))
     sandbox.lose_answers = 1
 
     ledger.sync(COMPANY)
     assert _item(ledger, "member", "M-9001").status == "in_doubt"
     ledger.run_now(COMPANY)
-    ledger.context.clock = lambda: sandbox.clock.now() + dt.timedelta(minutes=5)
+    clock.advance(minutes=5)  # past the engine's back-off
     ledger.run_pending(companies=[COMPANY])
 
     assert _item(ledger, "member", "M-9001").status == "staged"
@@ -204,3 +204,20 @@ def test_reconcile_reads_the_desktops_balances_and_explains_what_is_staged(ledge
     assert not staged.ties_out
     assert confirmed.ties_out
     assert confirmed.total_remote == invoice.total()
+
+
+def test_a_voided_record_needs_a_person_who_voids_it_at_the_desktop(ledger, sandbox):
+    import attrs
+
+    [invoice] = _records("invoice")
+    ledger.record(_records("member", "item", "invoice"))
+    ledger.sync(COMPANY)
+    sandbox.run_desktop()
+    ledger.confirm_staged(COMPANY)
+
+    ledger.record([attrs.evolve(invoice, voided=True)])
+    ledger.sync(COMPANY)
+
+    [void] = ledger.items(ItemFilter(company=COMPANY, kind="invoice", operation="void"))
+    assert void.status == "error"
+    assert "Void it in QuickBooks Desktop by hand" in (void.error_remedy or "")

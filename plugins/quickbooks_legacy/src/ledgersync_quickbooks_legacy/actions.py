@@ -54,3 +54,10 @@ def open_balances(client: LegacyClient) -> dict[str, Decimal]:
         if ident is not None and ident.get("idDomain") == "QB" and amount is not None:
             balances[(ident.text or "").strip()] = Decimal(amount)
     return balances
+
+
+def company_name(client: LegacyClient) -> str:
+    """The company's registered name, from the intermediary's company metadata."""
+    answer = client.post("companymetadata", ET.Element(q("CompanyMetaDataQuery")))
+    meta = answer.find(q("CompanyMetaData"))
+    return text(meta, "QBNRegisteredCompanyName") or "(unnamed company)"

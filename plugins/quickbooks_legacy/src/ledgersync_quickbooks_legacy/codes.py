@@ -52,4 +52,4 @@ RESOURCES: dict[str, str] = {
     "SalesOrder": "salesorder",
 }
 #: Types the sandbox answers queries for without writing them (reference payload 09).
-QUERY_ONLY: dict[str, str] = {"Check": "check"}
+QUERY_ONLY: dict[str, str] = {"Check": "check", "CompanyMetaData": "companymetadata"}

@@ -102,9 +102,12 @@ class QuickBooksLegacyConnector(Connector):
         return classify(error, request, company=self.company.name)
 
     def check(self) -> str:
+        """The company the intermediary answers for (a signed call), and the token's life."""
+        from .actions import company_name
+
         status = self.credentials.load().describe(self.context.utcnow())
-        return f"{self.display_name}: realm {self.settings.realm_id} at " \
-               f"{self.settings.base}; {status}"
+        return (f"{self.display_name}: {company_name(self.client)} (realm "
+                f"{self.settings.realm_id} at {self.settings.base}); {status}")
 
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Open balance per QuickBooks customer id, from a customer query with the financial

@@ -50,6 +50,7 @@ class Sandbox:
     """An intermediary, its desktop, the app's consumer key and the tokens it issued."""
 
     realm_id: str = "688875295"
+    company_name: str = "Harbor Marina Club"
     consumer_key: str = "qyprd-sandbox-consumer"
     consumer_secret: str = "sandbox-consumer-secret"
     clock: Clock = attrs.field(factory=Clock)
@@ -161,6 +162,12 @@ class Sandbox:
             self._offering(root, "SyncActivityRequest")
             return self.cloud.sync_activity(root)
         kind = _KINDS_BY_RESOURCE.get(resource)
+        if resource == "companymetadata" and tag == "CompanyMetaDataQuery":
+            response = ET.Element(q("RestResponse"))
+            meta = ET.SubElement(response, q("CompanyMetaData"))
+            ET.SubElement(meta, q("QBNRegisteredCompanyName")).text = self.company_name
+            ET.SubElement(meta, q("ExternalRealmId")).text = self.realm_id
+            return dumps(response)
         if kind is None and resource in _QUERY_KINDS and tag == f"{_QUERY_KINDS[resource]}Query":
             return self.cloud.query(_QUERY_KINDS[resource], root)
         if kind is None:
