@@ -50,7 +50,7 @@ class NoopSettings:
     pass
 
 
-class NoopConnector(ls.Connector):
+class NoopConnector(ls.PushConnector):
     """Answers every export at once: what remains is the engine's own cost."""
 
     name: ClassVar[str] = "noop"

@@ -16,12 +16,15 @@ from ._connector import (
     ExportRequest,
     ExportResult,
     Operation,
+    PullConnector,
+    PushConnector,
     StagedItem,
     StagedResult,
 )
-from ._engine.confirm import ConfirmedItem, ConfirmSummary
-from ._engine.context import EngineSettings
+from ._engine.confirm import ConfirmSummary
+from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
+from ._engine.items import ConfirmedItem
 from ._engine.pull import PulledItem, PullQueue
 from ._engine.queries import (
     CompanyView,
@@ -83,6 +86,7 @@ __all__ = [
     "AccountType",
     "Action",
     "Address",
+    "Clock",
     "CompanyConfig",
     "CompanyView",
     "Config",
@@ -125,8 +129,10 @@ __all__ = [
     "PaymentApplication",
     "PluginError",
     "PluginInfo",
+    "PullConnector",
     "PullQueue",
     "PulledItem",
+    "PushConnector",
     "ReconcileReport",
     "Record",
     "RecordError",

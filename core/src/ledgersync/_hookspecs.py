@@ -95,6 +95,14 @@ def ledgersync_export(
     calls ``connector.export(request)``. Use ``@hookimpl(wrapper=True)`` to observe or
     adjust: the wrapper receives the result of ``yield`` and returns it (or another).
     Raise to report a failure; the error then goes through ``ledgersync_handle_error``.
+
+    Every item passes this hook, however it travels. An item written in a batch
+    (``export_batch``) or by a pull connector's remote side (reported through
+    ``PullQueue.succeed``/``fail``) was already written when its answer arrives: the hook is
+    then called with that answer standing in as the first implementation, so wrappers see
+    the item with its own result or exception, exactly as for a single export, and may
+    adjust it. A non-wrapper implementation that wants to make the write itself runs for
+    single exports only (a ``tryfirst`` one would replace the remote's answer).
     """
 
 

@@ -13,10 +13,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from ._config import Config, load_config
 from ._connector import Connector, CustomerMatch
-from ._engine import queries
+from ._engine import items, queries
 from ._engine.claims import ClaimedItem
 from ._engine.confirm import ConfirmSummary
-from ._engine.context import EngineContext, EngineSettings, event_row, insert_events
+from ._engine.context import Clock, EngineContext, EngineSettings, as_clock
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
 from ._engine.pull import PullQueue
@@ -25,7 +25,6 @@ from ._engine.reconcile import ReconcileReport, reconcile
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
 from ._ledger.database import create_ledger_engine, ensure_current
-from ._ledger.types import utcnow
 from ._plugins import PluginHost, PluginInfo
 from ._records import Member, Record
 from ._secrets import SecretStore, check_key
@@ -50,7 +49,7 @@ class Ledger:
         engine: Engine | None = None,
         create: bool = True,
         settings: EngineSettings | None = None,
-        clock: Callable[[], dt.datetime] | None = None,
+        clock: Clock | Callable[[], dt.datetime] | None = None,
         secret_keys: str | None = None,
         worker_name: str | None = None,
         _host: PluginHost | None = None,
@@ -80,7 +79,7 @@ class Ledger:
             raise
         self._context = EngineContext(
             engine=self._database, config=config, plugins=self._plugins,
-            settings=settings or EngineSettings(), clock=clock or utcnow,
+            settings=settings or EngineSettings(), clock=as_clock(clock),
             secret_keys=secret_keys,
         )
         self._recorder = Recorder(self._context)
@@ -129,7 +128,8 @@ class Ledger:
         on_item: Callable[[ItemRef, str], None] | None = None,
         confirm: bool = True,
     ) -> WorkSummary:
-        """Work open runs until idle, ``max_items`` or ``deadline`` (``time.monotonic()``).
+        """Work open runs until idle, ``max_items`` or ``deadline`` (a value of the ledger clock's
+        ``monotonic()``: ``time.monotonic()`` unless a :class:`Clock` was given).
         ``confirm=False``: do not poll two-stage companies for confirmations (stage one).
 
         ``on_item(item, status)`` is told of every item processed, with its new status (or
@@ -270,9 +270,9 @@ class Ledger:
         ``run_id``, that run's messages in `ledgersync log`. Changes no status."""
         self._context.company(company)
         with self._database.begin() as conn:
-            insert_events(conn, [event_row(
-                item_id=item_id, company=company, kind=kind, at=self._context.now(),
-                actor=actor, reason=message, code=code, level=level, run_id=run_id)])
+            items.note(conn, None, company=company, kind=kind, at=self._context.now(),
+                       actor=actor, reason=message, code=code, level=level, run_id=run_id,
+                       item_id=item_id)
 
     def secrets(self, company: str) -> SecretStore:
         """The company's encrypted secrets (OAuth tokens, Web Connector password hashes)."""

@@ -16,7 +16,8 @@ import attrs
 import pluggy
 
 from . import _hookspecs
-from ._errors import PluginError, UnknownConnectorError
+from ._connector import PullConnector, PushConnector
+from ._errors import ConnectorError, PluginError, UnknownConnectorError
 from ._hookspecs import PROJECT, hookimpl
 
 if TYPE_CHECKING:
@@ -94,6 +95,11 @@ class _DefaultBehaviour:
     def ledgersync_export(
         self, request: ExportRequest, connector: Connector
     ) -> ExportResult | StagedResult:
+        if not isinstance(connector, PushConnector):
+            raise ConnectorError(
+                f"{request.describe()}: connector {connector.name!r} is pull-mode; its remote "
+                "side asks for work, so it cannot be called to export", sent=False,
+                remedy="Let the connector's endpoint hand the item out (ledgersync serve)")
         return connector.export(request)
 
 
@@ -218,6 +224,14 @@ class PluginHost:
                     f"connector name(s) {', '.join(sorted(duplicates))} registered twice",
                     remedy="Uninstall or disable one of the plugins (LEDGERSYNC_DISABLE_PLUGINS)",
                 )
+            for cls in found.values():
+                if not issubclass(cls, (PushConnector, PullConnector)):
+                    raise PluginError(
+                        f"connector {cls.name!r} ({cls.__module__}.{cls.__qualname__}) is "
+                        "neither a PushConnector nor a PullConnector",
+                        remedy="Derive the class from ledgersync.PushConnector (the engine "
+                        "calls it) or ledgersync.PullConnector (its remote side calls in)",
+                    )
             self._connectors = found
         return self._connectors
 
@@ -273,6 +287,27 @@ class PluginHost:
         result = self.manager.hook.ledgersync_export(
             company=company, request=request, connector=connector
         )
+        return cast("ExportResult | StagedResult", result)
+
+    def export_answered(
+        self,
+        company: CompanyConfig,
+        request: ExportRequest,
+        connector: Connector,
+        answer: ExportResult | StagedResult | Exception,
+    ) -> ExportResult | StagedResult:
+        """Pass an answer the remote already gave (an item of a batch, or of a pulled message
+        set) through the ``ledgersync_export`` hook, the answer standing in as the first
+        implementation: wrappers see the item and its result (or exception) exactly as for a
+        single export, and may adjust it."""
+
+        def answered() -> ExportResult | StagedResult:
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        result = self.manager.hook.ledgersync_export.call_extra(
+            [answered], {"company": company, "request": request, "connector": connector})
         return cast("ExportResult | StagedResult", result)
 
     def votes(self, company: CompanyConfig, record: Record) -> list[GoNoGo]:

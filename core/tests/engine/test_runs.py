@@ -195,3 +195,20 @@ def test_run_pending_reports_each_item_to_the_caller(ledger, rec):
     ledger.sync("harbor", on_item=lambda item, outcome: seen.append((item.kind, outcome)))
 
     assert seen == [("member", "synced"), ("invoice", "synced")]
+
+
+def test_the_scheduler_waits_on_the_ledgers_clock_not_the_process_clock(world, rec, clock):
+    import time
+
+    from ledgersync._engine.claims import claim
+
+    ledger = world.open()
+    ledger.record([rec.member()])
+    claim(ledger.context, "harbor", owner="other-worker", limit=10, run_id=None)
+    ledger.run_now("harbor")
+    started, real_start = clock.monotonic(), time.monotonic()
+
+    ledger.run_pending(deadline=clock.monotonic() + 50)  # within the other worker's lease
+
+    assert clock.monotonic() - started >= 49  # polled for 50 s of the ledger's clock ...
+    assert time.monotonic() - real_start < 30  # ... slept by that clock, not by the process

@@ -21,6 +21,7 @@ from ledgersync import (
     ExportRequest,
     ExportResult,
     ItemFilter,
+    PushConnector,
     Resolution,
     StagedItem,
     StagedResult,
@@ -63,7 +64,7 @@ class StagingSettings:
     books_path: str = ""
 
 
-class StagingConnector(Connector):
+class StagingConnector(PushConnector[StagingSettings]):
     name: ClassVar[str] = "staging"
     display_name: ClassVar[str] = "Two-stage test books"
     supported_kinds: ClassVar[frozenset[str]] = frozenset({"member", "invoice", "payment"})

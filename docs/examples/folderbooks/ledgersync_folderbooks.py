@@ -38,6 +38,7 @@ from ledgersync import (
     ExportResult,
     Member,
     Operation,
+    PushConnector,
     Resolution,
     hookimpl,
     record_to_json,
@@ -55,7 +56,7 @@ class FolderBooksError(ConnectorError):
     """The native error of this "system": a code and a message."""
 
 
-class FolderBooksConnector(Connector):
+class FolderBooksConnector(PushConnector[FolderBooksSettings]):
     name: ClassVar[str] = "folderbooks"
     display_name: ClassVar[str] = "Folder books"
     supported_kinds: ClassVar[frozenset[str]] = frozenset(

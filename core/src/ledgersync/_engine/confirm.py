@@ -18,43 +18,16 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .._connector import Confirmation, ConfirmOutcome, Operation, StagedItem
+from .._connector import Confirmation, Operation, PushConnector, StagedItem
+from .._errors import LedgerSyncError
 from .._ledger.database import read_connection
-from .._ledger.schema import companies, links, sync_items
-from . import statements
-from .context import EngineContext, event_row, insert_events
-from .export import follow_deferred, unblock_dependents
-from .statuses import Status, check_transition
+from .._ledger.schema import companies, sync_items
+from . import items
+from .context import EngineContext
+from .items import ConfirmedItem
+from .statuses import Status
 
 log = logging.getLogger(__name__)
-
-_OUTCOME_STATUS = {
-    ConfirmOutcome.SYNCED: Status.SYNCED,
-    ConfirmOutcome.REJECTED: Status.REJECTED,
-    ConfirmOutcome.CONFLICT: Status.CONFLICT,
-    ConfirmOutcome.ORPHANED: Status.ORPHANED,
-}
-_DEFAULT_REMEDY = {
-    Status.REJECTED: "Correct the record in the MMS (or map what it references), then "
-                     "requeue it",
-    Status.CONFLICT: "Fix the record in the intermediary, then requeue it",
-    Status.ORPHANED: "The accounting system lost it (restored from a backup?): requeue it to "
-                     "send it again",
-}
-
-
-@attrs.frozen(kw_only=True)
-class ConfirmedItem:
-    """One item whose standing a poll changed or flagged."""
-
-    item_id: int
-    kind: str
-    mms_id: str
-    status: str
-    message: str | None
-    remedy: str | None
-    code: str | None
-
 
 @attrs.frozen(kw_only=True)
 class ConfirmSummary:
@@ -108,16 +81,18 @@ class Confirmer:
                             idempotency_key=r.idempotency_key, staged_at=r.staged_at)
                  for r in rows]
         try:
-            answers = list(self.ctx.connector(company).confirm(asked))
+            connector = self.ctx.connector(company)
+            if not isinstance(connector, PushConnector):
+                raise LedgerSyncError(f"connector {connector.name!r} is not a push connector")
+            answers = list(connector.confirm(asked))
         except Exception as exc:  # noqa: BLE001 - a failed poll is reported and retried later
             log.info("confirmation poll of %s failed: %s", company, exc)
             remedy = getattr(exc, "remedy", None)
             message = f"could not ask the accounting system about staged records: {exc}"
             with self.ctx.engine.begin() as conn:
-                insert_events(conn, [event_row(
-                    item_id=None, company=company, kind=None, at=now, actor="engine",
-                    reason=message + (f" ({remedy})" if remedy else ""), level="error",
-                    code=getattr(exc, "code", None), run_id=run_id)])
+                items.note(conn, None, company=company, at=now, actor="engine",
+                           reason=message + (f" ({remedy})" if remedy else ""),
+                           level="error", code=getattr(exc, "code", None), run_id=run_id)
                 due = self._back_off(conn, company, state.confirm_idle_polls + 1, now)
             return ConfirmSummary(company=company, polled=True, asked=len(asked),
                                   error=message, next_poll_at=due,
@@ -158,83 +133,8 @@ class Confirmer:
             rows.setdefault(row.intermediary_id, []).append(row)
         for answer in answers:
             for row in rows.get(answer.intermediary_id, []):
-                done = self._apply_one(conn, company, row, answer, run_id, now)
+                done = items.apply_confirmation(conn, company, row, answer, run_id, now)
                 if done is not None:
                     outcomes[done.status] += 1
                     changed.append(done)
         return outcomes, changed
-
-    def _apply_one(self, conn: Connection, company: str, row: Any, answer: Confirmation,
-                   run_id: int | None, now: dt.datetime) -> ConfirmedItem | None:
-        current = Status(row.status)
-        name = f"{row.kind} {row.mms_id!r}"
-        if answer.outcome is ConfirmOutcome.STAGED:
-            if current is not Status.STAGED or not answer.message or (
-                    answer.message == row.error_message):
-                return None  # still waiting, nothing new to say
-            # Flag it (a stalled write-back): the status stays, the message and remedy show.
-            conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id).values(
-                error_code=answer.code, error_message=answer.message,
-                error_remedy=answer.remedy, status_reason=answer.message, updated_at=now))
-            insert_events(conn, [event_row(
-                item_id=row.id, company=company, kind=row.kind, at=now, actor="engine",
-                reason=answer.message, code=answer.code, level="warning", run_id=run_id)])
-            return ConfirmedItem(item_id=row.id, kind=row.kind, mms_id=row.mms_id,
-                                 status=current.value, message=answer.message,
-                                 remedy=answer.remedy, code=answer.code)
-        target = _OUTCOME_STATUS[answer.outcome]
-        if target is current:
-            return None
-        if current is Status.SYNCED and target is not Status.ORPHANED:
-            return None  # a confirmed record only changes by being lost
-        check_transition(name, current, target)
-        if target is Status.SYNCED:
-            if not answer.external_id:
-                log.warning("confirmation of %s without the accounting system's id", name)
-                return None
-            reason = answer.message or f"confirmed by the accounting system as {answer.external_id}"
-            conn.execute(sa.update(sync_items).where(
-                sync_items.c.id == row.id, sync_items.c.status == current.value).values(
-                status=target.value, status_reason=reason, external_id=answer.external_id,
-                version_token=answer.version_token, synced_at=now, error_code=None,
-                error_message=None, error_remedy=None, updated_at=now))
-            if row.operation == Operation.VOID.value:
-                conn.execute(sa.update(links).where(
-                    links.c.company == company, links.c.kind == row.kind,
-                    links.c.mms_id == row.mms_id).values(
-                    version_token=answer.version_token, updated_at=now))
-            else:
-                conn.execute(statements.LINK_UPSERT[conn.dialect.name], {
-                    "b_company": company, "b_kind": row.kind, "b_mms_id": row.mms_id,
-                    "b_external_id": answer.external_id,
-                    "b_version_token": answer.version_token, "b_now": now})
-            insert_events(conn, [event_row(
-                item_id=row.id, company=company, kind=row.kind, at=now, actor="engine",
-                from_status=current.value, to_status=target.value, reason=reason,
-                code=answer.code, run_id=run_id)])
-            unblock_dependents(conn, company, row.kind, row.mms_id, now,
-                               reason=f"{row.kind.replace('_', ' ')} {row.mms_id!r} confirmed")
-            follow_deferred(conn, row, now)
-            return ConfirmedItem(item_id=row.id, kind=row.kind, mms_id=row.mms_id,
-                                 status=target.value, message=reason, remedy=None,
-                                 code=answer.code)
-        message = answer.message or f"the accounting system reports it {target.value}"
-        remedy = answer.remedy or _DEFAULT_REMEDY[target]
-        values: dict[str, Any] = {
-            "status": target.value, "status_reason": message, "error_code": answer.code,
-            "error_message": message, "error_remedy": remedy, "updated_at": now}
-        if target is Status.ORPHANED:
-            values.update(external_id=None, version_token=None, synced_at=None)
-            if row.operation == Operation.CREATE.value:
-                conn.execute(sa.delete(links).where(
-                    links.c.company == company, links.c.kind == row.kind,
-                    links.c.mms_id == row.mms_id))
-        conn.execute(sa.update(sync_items).where(
-            sync_items.c.id == row.id, sync_items.c.status == current.value).values(**values))
-        insert_events(conn, [event_row(
-            item_id=row.id, company=company, kind=row.kind, at=now, actor="engine",
-            from_status=current.value, to_status=target.value, reason=message,
-            code=answer.code, level="error", run_id=run_id)])
-        return ConfirmedItem(item_id=row.id, kind=row.kind, mms_id=row.mms_id,
-                             status=target.value, message=message, remedy=remedy,
-                             code=answer.code)

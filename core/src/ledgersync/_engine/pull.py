@@ -77,16 +77,23 @@ class PullQueue:
         """Claim up to ``limit`` due items and prepare their requests.
 
         Items that cannot be sent (a dependency missing, already linked, unreadable) are
-        recorded as such here and not returned; claim again to fill the message set.
+        recorded as such here and not returned; so are new members the customer-mapping hook
+        matched to an existing customer (linked) or refused (ambiguous), as in push mode.
+        Claim again to fill the message set.
         """
         runs = self._scheduler.open_runs([self.company], include_pulled=True)
         run_id = runs.get(self.company)
         batch = claim(self._ctx, self.company, owner=self.owner, limit=limit, run_id=run_id,
                       lease_seconds=lease_seconds)
         pulled: list[PulledItem] = []
+        if not batch:
+            return pulled
+        connector = self._ctx.connector(self.company)
         for item in batch:
             prepared = self._exporter.prepare(item)
-            if isinstance(prepared, ExportRequest):
+            if not isinstance(prepared, ExportRequest):
+                continue
+            if self._exporter.attempts.map_customer(item, prepared, connector) is None:
                 pulled.append(PulledItem(claimed=item, request=prepared))
         return pulled
 
@@ -114,14 +121,16 @@ class PullQueue:
         return pulled
 
     def succeed(self, pulled: PulledItem, result: ExportResult) -> Status | None:
-        """Record a remote success; returns the item's new status, or None when the lease was
-        lost meanwhile and nothing was recorded."""
-        return self._exporter.succeed(pulled._claimed, result).status
+        """Record the remote's success for an item (after the ``ledgersync_export`` wrappers
+        saw it, as for every export); returns the item's new status, or None when the lease
+        was lost meanwhile and nothing was recorded."""
+        return self._exporter.deliver(pulled._claimed, pulled.request, result).status
 
     def fail(self, pulled: PulledItem, error: Exception) -> Status | None:
-        """Record a failure (classified by the connector and the ``ledgersync_handle_error``
-        hooks); returns the item's new status, or None when the lease was lost."""
-        return self._exporter.fail(pulled._claimed, pulled.request, error).status
+        """Record a failure of an item: the ``ledgersync_export`` wrappers see it, then the
+        connector classifies it and ``ledgersync_handle_error`` may override that; returns
+        the item's new status, or None when the lease was lost."""
+        return self._exporter.deliver(pulled._claimed, pulled.request, error).status
 
     def release(self, pulled: PulledItem, reason: str) -> None:
         """Give an item back unsent (no attempt spent)."""

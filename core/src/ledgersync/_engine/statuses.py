@@ -30,7 +30,13 @@ class Status(enum.StrEnum):
 
 S = Status
 
-#: Every allowed (from, to) pair. Anything else raises TransitionError.
+#: Statuses a new item starts in (recorded from the MMS, or a resync's update).
+INITIAL = frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO})
+
+#: Every allowed (from, to) pair. Anything else raises TransitionError, whoever attempts it:
+#: every write of an item's status goes through ``_engine/items.py``, which checks this table.
+#: Keeping a status (new content replacing the queued one) is no change. Adding a status is an
+#: edit of :class:`Status` and of this table.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.AWAITING_APPROVAL: frozenset({S.PENDING, S.CLEARED, S.NO_GO}),
     S.PENDING: frozenset({S.IN_FLIGHT, S.BLOCKED, S.NO_GO, S.AWAITING_APPROVAL, S.CLEARED}),
@@ -38,17 +44,21 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
         {S.SYNCED, S.RETRY_WAIT, S.ERROR, S.IN_DOUBT, S.PENDING, S.BLOCKED, S.STAGED}
     ),
     S.RETRY_WAIT: frozenset({S.IN_FLIGHT, S.PENDING, S.NO_GO, S.CLEARED, S.ERROR}),
-    S.ERROR: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
+    # A changed MMS record puts a not-yet-sent item back to its initial status (pending,
+    # awaiting approval or no-go), and a void recorded in the MMS clears it.
+    S.ERROR: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
     S.IN_DOUBT: frozenset({S.IN_FLIGHT, S.SYNCED, S.PENDING}),
-    S.BLOCKED: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
-    S.NO_GO: frozenset({S.PENDING, S.AWAITING_APPROVAL}),
+    S.BLOCKED: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.NO_GO: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.CLEARED}),
     S.STAGED: frozenset({S.SYNCED, S.REJECTED, S.CONFLICT, S.ORPHANED, S.ERROR, S.IN_DOUBT}),
-    # Two-phase completion: a confirmed record can still be lost by a restore from backup.
-    S.SYNCED: frozenset({S.PENDING, S.ORPHANED}),
-    S.REJECTED: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
-    S.CONFLICT: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
-    S.ORPHANED: frozenset({S.PENDING, S.CLEARED}),
-    S.CLEARED: frozenset({S.PENDING}),
+    # A synced update whose record changed again is sent again (or held, like a new one);
+    # two-phase completion: a confirmed record can still be lost by a restore from backup.
+    S.SYNCED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO, S.ORPHANED}),
+    # Two-phase outcomes: a changed record or a requeue sends them again.
+    S.REJECTED: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.CONFLICT: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.ORPHANED: frozenset({S.PENDING, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.CLEARED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO}),
 }
 
 #: Statuses a worker may claim (when due).

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._connector import Connector, ExportRequest, ExportResult, Operation
+from .._connector import Connector, ExportRequest, ExportResult, Operation, PushConnector
 from .._errors import ConnectorError
 from .._hookspecs import hookimpl
 from .._records import Record, record_to_json
@@ -277,7 +277,7 @@ _RESOLUTIONS: dict[str, Resolution] = {
 }
 
 
-class FakeConnector(Connector):
+class FakeConnector(PushConnector[FakeSettings]):
     """A connector to :class:`FakeBooks`; its error codes map to every kind of resolution."""
 
     name: ClassVar[str] = "fake"

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ledgersync import (
     CompanyConfig,
     Confirmation,
-    Connector,
     ConnectorContext,
     ConnectorError,
     ConnectorLimits,
     ExportRequest,
     ExportResult,
+    PushConnector,
     Resolution,
     StagedItem,
     StagedResult,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from .oauth import CredentialStore
 
 
-class QuickBooksLegacyConnector(Connector):
+class QuickBooksLegacyConnector(PushConnector[LegacySettings]):
     name: ClassVar[str] = "quickbooks_legacy"
     display_name: ClassVar[str] = "QuickBooks Desktop (two-stage, cloud intermediary)"
     supported_kinds: ClassVar[frozenset[str]] = frozenset(

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ledgersync import ConnectorError, ExportResult, Member, Operation, PulledItem
+from ledgersync import Operation, PulledItem
 
 from ..errors import QbdValidationError
 from ..qbxml.document import message_set, probe
@@ -135,16 +135,7 @@ def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | N
     create = request.operation is Operation.CREATE
     if create and pulled.needs_lookup:
         return Entry(stage="find", item=pulled.id, owner=owner)
-    if create and isinstance(request.record, Member):
-        try:
-            match = work.ledger.map_customer(work.name, request.record)
-        except ConnectorError as exc:
-            work.fail(session, pulled, exc)
-            return None
-        if match is not None:
-            work.succeed(session, pulled, ExportResult(external_id=match.external_id,
-                                                       requests_made=0))
-            return None
+    # New members were offered to the customer-mapping hook by the core's claim already.
     return Entry(stage="write", item=pulled.id, owner=owner)
 
 
