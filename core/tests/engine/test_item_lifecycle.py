@@ -36,7 +36,7 @@ def _item_in(ledger, world, rec, status: Status) -> ClaimedItem:
     """A recorded member, forced into ``status`` underneath the engine (test set-up only)."""
     ledger.record([rec.member()])
     found = world.item(ledger, "member", "M1")
-    with ledger.engine.begin() as conn:
+    with ledger._database.begin() as conn:
         conn.execute(sa.update(sync_items).where(sync_items.c.id == found.id)
                      .values(status=status.value, lease_owner="worker-x"))
     row = world.row(ledger, found.id)
@@ -48,7 +48,7 @@ def _item_in(ledger, world, rec, status: Status) -> ClaimedItem:
 
 
 def _events(ledger, item_id: int) -> int:
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(sync_events)
                             .where(sync_events.c.item_id == item_id)).scalar_one()
 
@@ -61,7 +61,7 @@ def test_a_change_outside_the_table_is_refused_and_writes_nothing(
     before = _events(ledger, item.id)
 
     with pytest.raises(TransitionError, match=f"{current.value}.*{target.value}"), \
-            ledger.engine.begin() as conn:
+            ledger._database.begin() as conn:
         items.move(conn, item, current, target, actor="test", reason="forced", at=AT)
 
     assert world.row(ledger, item.id).status == current.value
@@ -73,7 +73,7 @@ def test_an_outcome_outside_the_table_is_refused_even_under_the_lease(
         ledger, world, rec, target: Status) -> None:
     item = _item_in(ledger, world, rec, Status.IN_FLIGHT)
 
-    with pytest.raises(TransitionError), ledger.engine.begin() as conn:
+    with pytest.raises(TransitionError), ledger._database.begin() as conn:
         items.finish(conn, item, target, reason="forced", at=AT, values={}, level="info")
 
     assert world.row(ledger, item.id).status == Status.IN_FLIGHT.value
@@ -85,7 +85,7 @@ def test_a_claim_of_an_item_not_claimable_by_the_table_is_refused(
     item = _item_in(ledger, world, rec, current)
     row = world.row(ledger, item.id)
 
-    with pytest.raises(TransitionError), ledger.engine.begin() as conn:
+    with pytest.raises(TransitionError), ledger._database.begin() as conn:
         items.claim_rows(conn, [row], owner="w", company="harbor", lease_until=AT,
                          run_id=None, at=AT)
 
@@ -95,13 +95,13 @@ def test_a_claim_of_an_item_not_claimable_by_the_table_is_refused(
 def test_moving_into_or_out_of_flight_without_a_lease_is_refused(ledger, world, rec) -> None:
     item = _item_in(ledger, world, rec, Status.PENDING)
 
-    with pytest.raises(AssertionError, match="needs a lease"), ledger.engine.begin() as conn:
+    with pytest.raises(AssertionError, match="needs a lease"), ledger._database.begin() as conn:
         items.move(conn, item, Status.PENDING, Status.IN_FLIGHT, actor="t", reason=None, at=AT)
 
 
 def test_a_new_item_cannot_start_in_a_later_status(ledger) -> None:
     with pytest.raises(AssertionError, match="cannot start as synced"), \
-            ledger.engine.begin() as conn:
+            ledger._database.begin() as conn:
         items.insert_item(conn, values={"status": "synced", "company": "harbor"},
                           dependencies=[], actor="t", reason="r", at=AT)
 
@@ -132,7 +132,7 @@ def test_every_change_a_sync_with_failures_and_commands_makes_is_in_the_table(
     ledger.run_now("review")
     ledger.run_pending()
 
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         changes = conn.execute(sa.select(sync_events.c.from_status, sync_events.c.to_status)
                                .where(sync_events.c.to_status.is_not(None))).all()
     assert len(changes) > 20

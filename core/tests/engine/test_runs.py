@@ -204,7 +204,7 @@ def test_the_scheduler_waits_on_the_ledgers_clock_not_the_process_clock(world, r
 
     ledger = world.open()
     ledger.record([rec.member()])
-    claim(ledger.context, "harbor", owner="other-worker", limit=10, run_id=None)
+    claim(ledger._context, "harbor", owner="other-worker", limit=10, run_id=None)
     ledger.run_now("harbor")
     started, real_start = clock.monotonic(), time.monotonic()
 

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledgersync import LedgerSyncError
-from ledgersync.cli import _common, cli
+from ledgersync.cli import cli
 
 Invoke = Callable[..., Result]
 
@@ -93,12 +93,6 @@ def club(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return site
 
 
-@pytest.fixture
-def wide(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tables as wide as their content, so a cell is not folded across lines."""
-    monkeypatch.setattr(_common.console, "_width", 250)
-
-
 def _json(invoke: Invoke, *args: str) -> Any:
     result = invoke(*args, "--json")
     assert result.exit_code == 0, result.output
@@ -154,7 +148,6 @@ def test_status_json_lists_failed_items_with_their_remedy(club: Path, invoke: In
     assert "Reactivate" in errors[0]["error_remedy"]
 
 
-@pytest.mark.usefixtures("wide")
 def test_status_table_shows_companies_and_statuses(club: Path, invoke: Invoke) -> None:
     result = invoke("status")
     assert result.exit_code == 0
@@ -162,7 +155,6 @@ def test_status_table_shows_companies_and_statuses(club: Path, invoke: Invoke) -
         assert word in result.stdout
 
 
-@pytest.mark.usefixtures("wide")
 def test_status_table_shows_the_error_code_of_a_failed_item(club: Path, invoke: Invoke) -> None:
     result = invoke("status", "--company", "club")
     assert "items that need a person" in result.stdout
@@ -203,7 +195,6 @@ def test_log_lists_the_runs_with_their_sections(club: Path, invoke: Invoke) -> N
     assert sum(s["ok"] for s in first.values()) == EXAMPLE_RECORDS
 
 
-@pytest.mark.usefixtures("wide")
 def test_log_shows_the_error_of_the_last_run(club: Path, invoke: Invoke) -> None:
     result = invoke("log", "--company", "club", "--limit", "1")
     assert result.exit_code == 0

@@ -99,7 +99,8 @@ EXPECTED_ALL = [
 ]
 
 #: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.
-PUBLIC_SUBPACKAGES = {"cli", "demo", "testing"}
+# fakebooks: the stand-in books (the `fake` entry point, the demo), importable without pytest.
+PUBLIC_SUBPACKAGES = {"cli", "demo", "fakebooks", "testing"}
 
 HOOKS = [
     "ledgersync_connectors",

@@ -24,7 +24,7 @@ from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
-ENVELOPES = Path("/work/shared/reference/qbwc/envelopes")
+ENVELOPES = Path(__file__).parent / "data" / "envelopes"
 
 #: The sample records' reference data, mapped to the names a fresh sandbox file is seeded with.
 MAPPINGS: dict[tuple[str, str], str] = {

@@ -36,7 +36,7 @@ from .conftest import ENVELOPES, MAPPINGS
 CTX = BuildContext("club", QbdSettings(username="u", payment_methods={"card": "Visa"}))
 LINKS = {("member", "M-9001"): "80000001-1700000000", ("invoice", "INV-9001"): "1-1700000000",
          ("credit_memo", "CM-9001"): "2-1700000000"}
-EXAMPLES = Path("/work/shared/reference/qbwc/qbxml-examples")
+EXAMPLES = Path(__file__).parent / "data" / "qbxml-examples"
 
 
 def request(record: Record, operation: Operation = Operation.CREATE, **extra: object

@@ -1,5 +1,5 @@
 """The connector contract kit (ledgersync.testing) against the loopback QBO sandbox, with every
-error code of reference/qbo-api.md §3.2 declared."""
+error code the connector classifies declared."""
 
 from __future__ import annotations
 

@@ -40,7 +40,8 @@ KIND_PRIORITY: dict[str, int] = {
 
 @attrs.frozen(kw_only=True)
 class EngineSettings:
-    """Tunables of the engine; the defaults follow reference/sync-engine.md."""
+    """Tunables of the engine: leases, backoff and batch sizes, with defaults that suit one
+    host and a shared PostgreSQL alike."""
 
     lease_seconds: float = 300.0
     backoff_base_seconds: float = 30.0

@@ -62,7 +62,7 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         # ``?synchronous=normal`` trades power-loss durability for speed: allowed only where
-        # every remote call carries an idempotency key (reference/sync-engine.md §1).
+        # every remote call carries an idempotency key.
         synchronous = str(parsed.query.get("synchronous", "full")).upper()
         if synchronous not in ("FULL", "NORMAL"):
             raise LedgerError(

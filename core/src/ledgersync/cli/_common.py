@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 from rich.text import Text
 
@@ -30,9 +30,44 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONFIG_ENV = "LEDGERSYNC_CONFIG"
 DEFAULT_CONFIG = "ledgersync.toml"
 
-console = Console()
+#: The width output gets when it does not go to a terminal: wide enough that nothing wraps.
+UNWRAPPED_WIDTH = 100_000
+
+
+class _OutputConsole(Console):
+    """Wraps at the terminal's width on a terminal, and nowhere else: piped into cron mail, a
+    CI log, `| grep` or a test's captured output, a table is one row a line and a message one
+    line, whatever COLUMNS says (rich would wrap at COLUMNS or 80 and split words)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        terminal = super().size
+        if _writes_to_terminal(self):
+            return terminal
+        return ConsoleDimensions(UNWRAPPED_WIDTH, terminal.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]  # the base setter
+
+
+def _writes_to_terminal(console: Console) -> bool:
+    """A real terminal, whatever FORCE_COLOR says (colour may be forced; a width may not)."""
+    isatty = getattr(console.file, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed file
+        return False
+
+
+def writes_to_terminal() -> bool:
+    """Whether standard output is a terminal (tables are then drawn to fit its width)."""
+    return _writes_to_terminal(console)
+
+
+console = _OutputConsole()
 # Messages, not tables: each stays on one line whatever the width (logs, grep, CI output).
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = _OutputConsole(stderr=True, soft_wrap=True)
 
 
 @attrs.define
@@ -209,10 +244,17 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any
     t = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         t.add_column(column, overflow="fold")
+    one_line = not writes_to_terminal()
     for row in rows:
         # Text, not markup: data such as "[inactive] ..." or "a[/b]" is shown as it is.
-        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+        t.add_row(*(Text(_cell(v, one_line=one_line)) for v in row))
     console.print(t)
+
+
+def _cell(value: Any, *, one_line: bool) -> str:
+    text = "" if value is None else str(value)
+    # Off a terminal a table is one row a line, so a multi-line message is joined.
+    return " ".join(text.split()) if one_line and "\n" in text else text
 
 
 def json_option(func: F) -> F:

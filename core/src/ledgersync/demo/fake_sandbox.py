@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from .._engine.filters import ItemFilter
 from .._ledger_api import Ledger
-from ..testing.fake import FakeBooks
+from ..fakebooks import FakeBooks
 from . import DemoSandbox
 
 

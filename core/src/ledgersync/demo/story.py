@@ -26,6 +26,7 @@ from .._config import load_config
 from .._engine.filters import ItemFilter
 from .._engine.queries import ItemRef
 from .._engine.statuses import Status
+from .._errors import LedgerSyncError
 from .._files import write_private
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
@@ -91,6 +92,17 @@ def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
     return path
 
 
+def _require_extras(sandboxes: Sequence[DemoSandbox]) -> None:
+    """Refuse to start, in one line, rather than leave out a sandbox whose extra is missing."""
+    missing = [extra for extra in (s.missing_extra() for s in sandboxes) if extra]
+    if missing:
+        raise LedgerSyncError(
+            "the demo needs the sandbox extras of the installed connectors: install "
+            + " ".join(missing),
+            remedy="pip install " + " ".join(f"'{extra}'" for extra in missing)
+            + " (./scripts/demo installs them)")
+
+
 class Story:
     def __init__(self, workdir: Path, console: Console, *, members: int, seed: int) -> None:
         self.workdir = workdir
@@ -120,6 +132,7 @@ class Story:
                  f"refunds, {dataset.count('journal_entry')} journal entries")
         host = PluginHost(load_entrypoints=True)
         sandboxes = host.demo_sandboxes(self.workdir)
+        _require_extras(sandboxes)
         with contextlib.ExitStack() as stack:
             for sandbox in sandboxes:
                 sandbox.start()

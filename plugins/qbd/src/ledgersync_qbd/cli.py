@@ -181,6 +181,11 @@ def sandbox_qbd(url: str, username: str, password: str, edition: str, state_file
                 drop_response: bool, die_before_run: bool, timeout_fault: bool,
                 hresult: str | None) -> None:
     """Run one update of a simulated Web Connector and QuickBooks company file against URL."""
+    from ledgersync.demo import require_extra
+
+    from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
+
+    require_extra(SANDBOX_EXTRA, SANDBOX_MODULES, needed_by="`ledgersync sandbox qbd`")
     from .sandbox import CompanyFile
     from .sandbox.webconnector import SimulatedWebConnector
 

@@ -41,7 +41,7 @@ class QbdConnector(PullConnector[QbdSettings]):
     display_name: ClassVar[str] = "QuickBooks Desktop (Web Connector)"
     supported_kinds: ClassVar[frozenset[str]] = SUPPORTED_KINDS
     settings_type: ClassVar[type[QbdSettings]] = QbdSettings
-    # The Web Connector polls on its own schedule (reference §3 "Scheduling").
+    # The Web Connector polls on its own schedule.
     default_schedule_minutes: ClassVar[int] = 60
     # A message set holds many requests at once; QuickBooks has no rate limit to respect.
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(max_in_flight=2000,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ledgersync import ConnectorError, ItemFilter, ItemRef, Ledger, LedgerSyncError, PulledItem
 from ledgersync.demo import DemoSandbox
 
+from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
 from .testing import CLUB_MAPPINGS, prepare_company_file
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class _Deferred:
 class QbdDemoSandbox(DemoSandbox):
     connector: ClassVar[str] = "qbd"
     title: ClassVar[str] = "QuickBooks Desktop (sandbox)"
+    extra: ClassVar[str | None] = SANDBOX_EXTRA
+    extra_modules: ClassVar[tuple[str, ...]] = SANDBOX_MODULES
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)

@@ -203,6 +203,11 @@ def _asdict(value: Any) -> dict[str, Any]:
 @click.option("--port", default=8765, show_default=True, type=int)
 def sandbox_qbo(host: str, port: int) -> None:
     """Serve a local QuickBooks Online stand-in (in memory) until Ctrl-C."""
+    from ledgersync.demo import require_extra
+
+    from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
+
+    require_extra(SANDBOX_EXTRA, SANDBOX_MODULES, needed_by="`ledgersync sandbox qbo`")
     from .sandbox import Sandbox, SandboxConfig, serve
 
     sandbox = Sandbox(SandboxConfig())

@@ -54,7 +54,7 @@ class QboConnector(PushConnector[QboSettings]):
         {"member", "item", "invoice", "credit_memo", "payment", "refund", "journal_entry"})
     settings_type: ClassVar[type[QboSettings]] = QboSettings
     default_schedule_minutes: ClassVar[int] = 60
-    #: QBO: 500 requests a minute and 10 at once per company (reference §4).
+    #: QBO: 500 requests a minute and 10 at once per company.
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=10, requests_per_minute=500)
     #: Items per batch request at most (QBO's limit); a company may choose fewer.

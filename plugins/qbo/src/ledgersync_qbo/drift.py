@@ -12,7 +12,7 @@ company's latest run:
 Only differences that matter to the books are reported (deleted, voided, total, customer,
 number, date; a customer's name or active flag), so a payment applied in QuickBooks (which
 changes the invoice's SyncToken and balance) is not drift. CDC keeps 30 days and at most 1000
-objects an answer (reference §2.6): an older watermark is clamped (and said so), and an entity
+objects an answer: an older watermark is clamped (and said so), and an entity
 whose answer is full is also read with a query on ``MetaData.LastUpdatedTime``.
 """
 

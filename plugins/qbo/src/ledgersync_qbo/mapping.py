@@ -1,4 +1,4 @@
-"""MMS records to QBO request bodies (shapes as in reference/qbo/payloads/).
+"""MMS records to QBO request bodies (shapes as in plugins/qbo/tests/data/payloads/).
 
 Every transaction carries ``PrivateNote`` = ``mms:<kind>:<MMS id>``: QBO cannot query it, but a
 lookup that narrowed the candidates down by date, customer or DocNumber recognises our record by
@@ -100,7 +100,7 @@ def _non_home(record: Any, settings: QboSettings, body: Obj) -> None:
 
 
 def display_name(member: Member, warnings: list[str] | None = None) -> str:
-    """QBO refuses ``:``, tabs and newlines in names (reference §2.8)."""
+    """QBO refuses ``:``, tabs and newlines in names."""
     name = " ".join(member.display_name.translate(_NAME_FORBIDDEN).split())
     if warnings is not None and name != member.display_name:
         warnings.append(f"display name sent as {name!r} (QuickBooks refuses ':' and line breaks)")

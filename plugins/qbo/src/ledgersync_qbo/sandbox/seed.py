@@ -1,6 +1,6 @@
 """Default reference data for a sandbox company.
 
-Ids and names match reference/qbo/payloads (customer 58 "Jordan Alvarez", item 21
+Ids and names match plugins/qbo/tests/data/payloads (customer 58 "Jordan Alvarez", item 21
 "Membership Dues", term 3 "Net 30", tax code/rate 3 at 8 %, Undeposited Funds 4, Checking 35,
 A/R 84, Bad Debts 91), so every sample request is accepted as-is.
 """

@@ -1,4 +1,9 @@
-"""A fake accounting system and its connector, for tests of the engine and of MMS integrations.
+"""The stand-in books (connector ``fake``): a fake accounting system and its connector, for
+`ledgersync demo`, tests of the engine and tests of MMS integrations.
+
+Production code (the ``fake`` entry point, the demo) imports it, so it imports nothing a plain
+``pip install ledgersync`` lacks (no pytest); the test helpers re-export it from
+:mod:`ledgersync.testing`.
 
 :class:`FakeBooks` keeps its "remote" records in a SQLite file, so several worker processes
 (and a worker killed with SIGKILL) share one remote whose every write is counted. It honours
@@ -23,14 +28,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._connector import Connector, ExportRequest, ExportResult, Operation, PushConnector
-from .._errors import ConnectorError
-from .._hookspecs import hookimpl
-from .._records import Record, record_to_json
-from .._resolution import Action, Resolution
+from ._connector import Connector, ExportRequest, ExportResult, Operation, PushConnector
+from ._errors import ConnectorError
+from ._hookspecs import hookimpl
+from ._records import Record, record_to_json
+from ._resolution import Action, Resolution
 
 if TYPE_CHECKING:
-    from ..demo import DemoSandbox
+    from .demo import DemoSandbox
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -367,11 +372,9 @@ class FakePlugin:
     def ledgersync_connectors(self) -> list[type[Connector]]:
         return [FakeConnector]
 
-
-
     @hookimpl
     def ledgersync_demo_sandbox(self, workdir: Path) -> DemoSandbox:
-        from ..demo.fake_sandbox import FakeDemoSandbox
+        from .demo.fake_sandbox import FakeDemoSandbox
 
         return FakeDemoSandbox(workdir)
 
