@@ -38,6 +38,8 @@ ROUNDS = 12
 class LegacyDemoSandbox(DemoSandbox):
     connector: ClassVar[str] = "quickbooks_legacy"
     title: ClassVar[str] = "QuickBooks Desktop, two-stage (sandbox)"
+    extra: ClassVar[str | None] = "ledgersync-quickbooks-legacy[sandbox]"
+    extra_modules: ClassVar[tuple[str, ...]] = ("uvicorn",)
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)
