@@ -170,6 +170,19 @@ class Completion:
             self._heartbeat(conn, item.lease_owner, item.company, now)
         return Outcome(status, level, stop_company=stop_company)
 
+    def block(self, item: ClaimedItem, reason: str) -> Outcome:
+        """A dependency has no remote id yet: wait for it (no attempt spent), unless it arrived
+        since the references were read (then the item is ready again at once)."""
+        self.flush()
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            status = items.block(conn, item, reason=reason, at=now,
+                                 values={"attempts": item.attempts - 1})
+            if status is None:
+                return Outcome(None, "warning")
+            self._heartbeat(conn, item.lease_owner, item.company, now)
+        return Outcome(status, "warning" if status is Status.BLOCKED else "info")
+
     def release(self, item: ClaimedItem, reason: str) -> None:
         """Give a claimed but unstarted item back (shutdown, throttle): no attempt is spent."""
         status = Status.IN_DOUBT if item.needs_lookup else Status.PENDING

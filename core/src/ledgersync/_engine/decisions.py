@@ -124,10 +124,7 @@ class Decisions:
 
     def block(self, item: ClaimedItem, reason: str) -> Outcome:
         """A dependency has no remote id yet: wait for it (no attempt spent)."""
-        return self.completion.finish(
-            item, Status.BLOCKED, level="warning", reason=reason,
-            values={"attempts": item.attempts - 1},
-        )
+        return self.completion.block(item, reason)
 
     def _backoff(self, attempt: int) -> float:
         settings = self.ctx.settings

@@ -68,6 +68,23 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+#: The PostgreSQL advisory lock that serialises opening runs (any 64-bit constant of ours).
+SCHEDULES_LOCK = 0x6C65646765727379  # "ledgersy"
+
+
+def lock_schedules(conn: Connection) -> None:
+    """Serialise the transactions that create schedule rows and open runs.
+
+    Opening a run reads (is one open? is this tick turned into a run already?) and then
+    inserts; two ticks on PostgreSQL workers or cron runs that coincide both read "no" and the
+    second dies on a unique constraint. A transaction-scoped advisory lock makes a tick safe
+    anywhere, any number of times; it is released at commit. SQLite's writing transactions
+    (BEGIN IMMEDIATE) are serialised already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEDULES_LOCK)))
+
+
 class Scheduler:
     def __init__(self, ctx: EngineContext, *, owner: str | None = None) -> None:
         self.ctx = ctx
@@ -105,6 +122,7 @@ class Scheduler:
         now = self.ctx.now()
         opened: list[int] = []
         with self.ctx.engine.begin() as conn:
+            lock_schedules(conn)
             self.sync_schedules(conn, now)
             due = conn.execute(sa.select(schedules).where(
                 schedules.c.next_run_at <= now, schedules.c.paused.is_(False),
@@ -126,6 +144,7 @@ class Scheduler:
         if not company_config.enabled:
             return None
         with self.ctx.engine.begin() as conn:
+            lock_schedules(conn)
             self.ctx.ensure_company_row(conn, company)
             return self._open_run(conn, company, trigger, self.ctx.now())
 

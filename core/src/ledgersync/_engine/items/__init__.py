@@ -16,6 +16,7 @@ loudly instead of silently writing around the table.
 
 from .history import ItemKey, LeasedItem, event_row, note, note_company
 from .lifecycle import (
+    block,
     claim_rows,
     expire_leases,
     extend_leases,
@@ -35,6 +36,7 @@ __all__ = [
     "LeasedItem",
     "SyncedWrite",
     "apply_confirmation",
+    "block",
     "claim_rows",
     "event_row",
     "expire_leases",
