@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ._config import CompanyConfig, Config, Limits, load_config, parse_config
 from ._connector import (
+    Confirmation,
+    ConfirmOutcome,
     Connector,
     ConnectorContext,
     ConnectorLimits,
@@ -16,9 +18,13 @@ from ._connector import (
     Operation,
     PullConnector,
     PushConnector,
+    StagedItem,
+    StagedResult,
 )
+from ._engine.confirm import ConfirmSummary
 from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
+from ._engine.items import ConfirmedItem
 from ._engine.pull import PulledItem, PullQueue
 from ._engine.queries import (
     CompanyView,
@@ -85,6 +91,10 @@ __all__ = [
     "CompanyView",
     "Config",
     "ConfigError",
+    "ConfirmOutcome",
+    "ConfirmSummary",
+    "Confirmation",
+    "ConfirmedItem",
     "Connector",
     "ConnectorContext",
     "ConnectorError",
@@ -134,6 +144,8 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "StagedItem",
+    "StagedResult",
     "StateStore",
     "Status",
     "TaxRate",

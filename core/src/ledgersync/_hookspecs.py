@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import click
 
     from ._config import CompanyConfig
-    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult, StagedResult
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
     from .demo import DemoSandbox
@@ -79,14 +79,15 @@ def ledgersync_map_customer(
 @hookspec(firstresult=True)
 def ledgersync_export(
     company: CompanyConfig, request: ExportRequest, connector: Connector
-) -> ExportResult | None:
+) -> ExportResult | StagedResult | None:
     """Export one ledger item (an invoice, or any of its siblings) as a remote write.
 
     :param company: the company being synced.
     :param request: the item to write: kind, operation, typed record, idempotency key,
         remote ids of everything it references.
     :param connector: the company's connector instance.
-    :return: the :class:`~ledgersync.ExportResult` (remote id and version token), or
+    :return: the :class:`~ledgersync.ExportResult` (remote id and version token), a
+        :class:`~ledgersync.StagedResult` (two-stage connectors: the intermediary's id), or
         ``None`` to let the next implementation decide. Stops at the first non-``None``.
 
     Called once per attempt, after the engine committed the intent (status ``in_flight``)

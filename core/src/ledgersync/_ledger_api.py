@@ -15,6 +15,7 @@ from ._config import Config, load_config
 from ._connector import Connector, CustomerMatch
 from ._engine import items, queries
 from ._engine.claims import ClaimedItem
+from ._engine.confirm import ConfirmSummary
 from ._engine.context import Clock, EngineContext, EngineSettings, as_clock
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
@@ -125,9 +126,11 @@ class Ledger:
         deadline: float | None = None,
         stop: threading.Event | None = None,
         on_item: Callable[[ItemRef, str], None] | None = None,
+        confirm: bool = True,
     ) -> WorkSummary:
         """Work open runs until idle, ``max_items`` or ``deadline`` (a value of the ledger clock's
         ``monotonic()``: ``time.monotonic()`` unless a :class:`Clock` was given).
+        ``confirm=False``: do not poll two-stage companies for confirmations (stage one).
 
         ``on_item(item, status)`` is told of every item processed, with its new status (or
         ``"lease_lost"`` when another worker took it over), e.g. for a progress bar.
@@ -146,7 +149,7 @@ class Ledger:
 
         return self._scheduler.run_pending(
             companies_filter=companies, max_items=max_items, deadline=deadline, stop=stop,
-            on_item=told,
+            on_item=told, confirm=confirm,
         )
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -158,6 +161,12 @@ class Ledger:
         """Run ``company`` once now and work until idle: `ledgersync run --company C --once`."""
         self.run_now(company)
         return self.run_pending(companies=[company], **kwargs)
+
+    def confirm_staged(self, company: str, *, force: bool = True) -> ConfirmSummary:
+        """Ask a two-stage company's connector what became of its staged items and record
+        the answers (stage two). ``force=False`` respects the company's polling back-off,
+        as the scheduler does."""
+        return self._scheduler.confirmer.poll(company, force=force)
 
     def pull(self, company: str, *, owner: str | None = None) -> PullQueue:
         """The company's queue for a pull-mode connector (the remote side asks for work)."""

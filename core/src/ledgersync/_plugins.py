@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     import click
 
     from ._config import CompanyConfig
-    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._connector import (
+        Connector,
+        CustomerMatch,
+        ExportRequest,
+        ExportResult,
+        StagedResult,
+    )
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
     from .demo import DemoSandbox
@@ -86,7 +92,9 @@ class _DefaultBehaviour:
         return connector.map_customer(member)
 
     @hookimpl(trylast=True)
-    def ledgersync_export(self, request: ExportRequest, connector: Connector) -> ExportResult:
+    def ledgersync_export(
+        self, request: ExportRequest, connector: Connector
+    ) -> ExportResult | StagedResult:
         if not isinstance(connector, PushConnector):
             raise ConnectorError(
                 f"{request.describe()}: connector {connector.name!r} is pull-mode; its remote "
@@ -275,32 +283,32 @@ class PluginHost:
 
     def export(
         self, company: CompanyConfig, request: ExportRequest, connector: Connector
-    ) -> ExportResult:
+    ) -> ExportResult | StagedResult:
         result = self.manager.hook.ledgersync_export(
             company=company, request=request, connector=connector
         )
-        return cast("ExportResult", result)
+        return cast("ExportResult | StagedResult", result)
 
     def export_answered(
         self,
         company: CompanyConfig,
         request: ExportRequest,
         connector: Connector,
-        answer: ExportResult | Exception,
-    ) -> ExportResult:
+        answer: ExportResult | StagedResult | Exception,
+    ) -> ExportResult | StagedResult:
         """Pass an answer the remote already gave (an item of a batch, or of a pulled message
         set) through the ``ledgersync_export`` hook, the answer standing in as the first
         implementation: wrappers see the item and its result (or exception) exactly as for a
         single export, and may adjust it."""
 
-        def answered() -> ExportResult:
+        def answered() -> ExportResult | StagedResult:
             if isinstance(answer, Exception):
                 raise answer
             return answer
 
         result = self.manager.hook.ledgersync_export.call_extra(
             [answered], {"company": company, "request": request, "connector": connector})
-        return cast("ExportResult", result)
+        return cast("ExportResult | StagedResult", result)
 
     def votes(self, company: CompanyConfig, record: Record) -> list[GoNoGo]:
         return cast(

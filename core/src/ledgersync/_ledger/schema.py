@@ -82,6 +82,10 @@ sync_items = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("synced_at", UTCDateTime),
+    # Two-phase completion: the intermediary's id of a staged record (kept after the
+    # confirmation, so a later report of an orphan finds the item) and when it was staged.
+    Column("intermediary_id", String(100)),
+    Column("staged_at", UTCDateTime),
     UniqueConstraint("company", "kind", "mms_id", "operation"),
     # The claim reads only claimable rows: old errors and the synced history cost nothing.
     Index(
@@ -101,6 +105,7 @@ sync_items = Table(
     ),
     Index("ix_sync_items_company_status", "company", "status"),
     Index("ix_sync_items_member", "company", "member_id"),
+    Index("ix_sync_items_intermediary", "company", "intermediary_id"),
 )
 
 #: What each item waits for: a link or a mapping of (kind, MMS id) in the same company.
@@ -155,6 +160,10 @@ companies = Table(
     Column("throttled_until", UTCDateTime),
     Column("window_start", UTCDateTime),
     Column("window_count", Integer, nullable=False, server_default="0"),
+    # Two-stage connectors: when staged records are next asked about, and how many polls in
+    # a row learned nothing (the back-off grows with it).
+    Column("confirm_due_at", UTCDateTime),
+    Column("confirm_idle_polls", Integer, nullable=False, server_default="0"),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -191,6 +200,8 @@ run_sections = Table(
     Column("ok", Integer, nullable=False, server_default="0"),
     Column("warning", Integer, nullable=False, server_default="0"),
     Column("error", Integer, nullable=False, server_default="0"),
+    # Accepted by an intermediary, not yet confirmed: never counted as ok.
+    Column("staged", Integer, nullable=False, server_default="0"),
     Column("cursor", Text),
 )
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from .._engine.filters import ItemFilter
 from .._engine.outage import STATE_KEY as OUTAGE_KEY
-from .._engine.statuses import Status
+from .._engine.statuses import NEEDS_ACTION, Status
 from .._errors import ItemNotFoundError, LedgerSyncError
 from ._common import (
     State,
@@ -50,8 +50,9 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
         return
     counts = ledger.status_counts(selection.company)
     companies = ledger.companies()
+    # Errors, and what a two-stage connector's accounting system refused or lost.
     failed = ledger.items(ItemFilter(company=selection.company, kind=selection.kind,
-                                     status=[Status.ERROR]), limit=limit)
+                                     status=list(NEEDS_ACTION)), limit=limit)
     attention = _attention(ledger, [c.name for c in ledger.config.enabled_companies()
                                     if selection.company in (None, c.name)])
     if as_json:
@@ -142,7 +143,10 @@ def log(state: State, company: str | None, limit: int, as_json: bool) -> None:
         when = run.started_at or run.scheduled_for
         console.print(f"[bold]run {run.id}[/] {run.company} ({run.trigger}) "
                       f"{when:%Y-%m-%d %H:%M:%S} UTC: {run.status}", highlight=False)
-        if run.sections:
+        if run.sections and any(s.staged for s in run.sections):
+            table(None, ["kind", "ok", "staged", "warning", "error"],
+                  [(s.kind, s.ok, s.staged, s.warning, s.error) for s in run.sections])
+        elif run.sections:
             table(None, ["kind", "ok", "warning", "error"],
                   [(s.kind, s.ok, s.warning, s.error) for s in run.sections])
         for message in run.messages:
