@@ -15,6 +15,14 @@ from ._connector import (
     ExportResult,
     Operation,
 )
+from ._engine.browse import (
+    ItemDetail,
+    ItemPage,
+    ItemReference,
+    MappedValue,
+    MappingOverview,
+    UnmappedValue,
+)
 from ._engine.context import EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
@@ -30,6 +38,7 @@ from ._errors import (
     LeaseLostError,
     LedgerError,
     LedgerSyncError,
+    OperatorError,
     PluginError,
     RecordError,
     SchemaOutdatedError,
@@ -38,6 +47,7 @@ from ._errors import (
 )
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
+from ._operators import Operator, OperatorAccounts, OperatorSession
 from ._plugins import PluginInfo
 from ._records import (
     AccountType,
@@ -63,6 +73,7 @@ from ._records import (
 from ._resolution import Action, GoNoGo, Resolution, Vote
 from ._secrets import SecretStore
 from ._state import StateStore
+from ._webmount import WebMount
 
 __version__ = "0.1.0"
 
@@ -90,8 +101,11 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Item",
+    "ItemDetail",
     "ItemFilter",
     "ItemNotFoundError",
+    "ItemPage",
+    "ItemReference",
     "ItemView",
     "JournalEntry",
     "JournalLine",
@@ -100,9 +114,15 @@ __all__ = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "MappedValue",
+    "MappingOverview",
     "Member",
     "MessageView",
     "Operation",
+    "Operator",
+    "OperatorAccounts",
+    "OperatorError",
+    "OperatorSession",
     "Payment",
     "PaymentApplication",
     "PluginError",
@@ -126,7 +146,9 @@ __all__ = [
     "Terms",
     "TransitionError",
     "UnknownConnectorError",
+    "UnmappedValue",
     "Vote",
+    "WebMount",
     "WorkSummary",
     "__version__",
     "hookimpl",

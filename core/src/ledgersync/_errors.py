@@ -13,6 +13,7 @@ happened, to which record, and what to do next (``remedy``)::
     │   └── ItemNotFoundError        no sync item matches the id or filter given
     ├── TransitionError              a status change that the state machine forbids
     ├── LeaseLostError               a worker tried to record an outcome after losing its lease
+    ├── OperatorError                an operator account cannot be added, found or used
     └── ConnectorError               a remote system refused or failed a call (native code kept)
 """
 
@@ -115,6 +116,11 @@ class TransitionError(LedgerSyncError):
 
 class LeaseLostError(LedgerSyncError):
     """The worker no longer holds the item's lease; its result was kept in the history only."""
+
+
+class OperatorError(LedgerSyncError):
+    """An operator account (a person using the Accounting Sync page) cannot be added, found or
+    used: an unknown role, a name taken, a password too short."""
 
 
 class ConnectorError(LedgerSyncError):

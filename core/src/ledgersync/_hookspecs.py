@@ -21,8 +21,8 @@ The host calls ``check_pending()`` after loading plugins, so a misspelled hook n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 
     from ._config import CompanyConfig
     from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._ledger_api import Ledger
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
+    from ._webmount import WebMount
     from .demo import DemoSandbox
 
 PROJECT = "ledgersync"
@@ -161,5 +163,26 @@ class LedgerSyncSpecs:
 
         Called once by ``ledgersync demo``, before it writes its config; every installed
         connector that answers gets a company in the demo.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec
+    def ledgersync_web_mounts(
+        self, ledger: Ledger, options: Mapping[str, Any]
+    ) -> Sequence[WebMount] | None:
+        """Serve an ASGI app beside the Accounting Sync page (`ledgersync serve`, and
+        :func:`ledgersync.web.create_app` for embedders).
+
+        :param ledger: the open ledger the server uses.
+        :param options: the values of the ``serve`` command's options; a plugin that added its
+            own options to ``serve`` (in ``ledgersync_register_commands``, by appending
+            ``click.Option`` objects to ``cli.commands["serve"].params``) finds them here by
+            their parameter name. Embedders pass what they like (often nothing).
+        :return: :class:`~ledgersync.WebMount` objects (e.g. the Web Connector endpoint at
+            ``/qbwc``), or ``None``. A path already taken by the page or another plugin is
+            refused as a plugin error.
+
+        Called once when the web app is built. Import the ASGI app's modules here, not at the
+        top of the plugin module.
         """
         raise AssertionError("hookspec")  # pragma: no cover

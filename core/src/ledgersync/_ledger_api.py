@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ._config import Config, load_config
 from ._connector import Connector
+from ._engine import browse as browsing
 from ._engine import queries
 from ._engine.claims import ClaimedItem
 from ._engine.context import EngineContext, EngineSettings, event_row, insert_events
@@ -22,9 +23,11 @@ from ._engine.pull import PullQueue
 from ._engine.reconcile import ReconcileReport, reconcile
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
+from ._engine.statuses import Status
 from ._ledger.database import create_ledger_engine, ensure_current
 from ._ledger.types import utcnow
-from ._plugins import PluginHost
+from ._operators import OperatorAccounts
+from ._plugins import PluginHost, PluginInfo
 from ._records import Record
 from ._secrets import SecretStore
 
@@ -208,6 +211,47 @@ class Ledger:
             insert_events(conn, [event_row(
                 item_id=item_id, company=company, kind=kind, at=self.context.now(),
                 actor=actor, reason=message, code=code, level=level, run_id=run_id)])
+
+    def browse(self, selection: ItemFilter | None = None, *, text: str | None = None,
+               run_id: int | None = None, before: int | None = None, limit: int = 50
+               ) -> browsing.ItemPage:
+        """A page of the sync log's items, newest first: those matching ``selection``, whose
+        MMS id, member, remote id or error code is ``text`` or whose message mentions it, that
+        took part in run ``run_id``, with ids below ``before`` (the previous page's
+        ``next_before``). Keyset paging: every page costs the same, however large the ledger."""
+        return browsing.browse(self.engine, selection or ItemFilter(), text=text, run_id=run_id,
+                             before=before, limit=limit)
+
+    def attention_counts(self) -> dict[tuple[str, str], int]:
+        """Items that wait for a person (``error``, ``awaiting_approval``) per (company,
+        status) over the configured companies; cheap enough for every page view."""
+        return browsing.attention_counts(self.engine, sorted(self.config.companies))
+
+    def item_detail(self, item_id: int) -> browsing.ItemDetail | None:
+        """One item in full: the MMS record as recorded (what is sent), a newer version
+        waiting, what it refers to and how each reference resolves, every status change."""
+        return browsing.detail(self.engine, item_id)
+
+    def mapping_overview(self, company: str, kind: str) -> browsing.MappingOverview:
+        """The mappings of ``kind`` (``gl_account``, ``item``, ``tax_rate``, ``member``, ...)
+        in ``company``, each unmapped value with the items it blocks, and the remote records
+        of that kind already linked (choices for a mapping)."""
+        self.context.company(company)
+        return browsing.mapping_overview(self.engine, company, kind)
+
+    def dependents(self, company: str, kind: str, mms_id: str, *,
+                   status: Sequence[Status] = (Status.ERROR, Status.BLOCKED)) -> list[int]:
+        """Ids of the items of ``company`` in ``status`` that refer to ``kind`` ``mms_id``
+        (e.g. the invoices that failed on an inactive item): what to requeue after a fix."""
+        return browsing.dependents(self.engine, company, kind, mms_id, tuple(status))
+
+    def describe_plugins(self) -> list[PluginInfo]:
+        """Every plugin this ledger loaded, with its connectors, hooks and load error."""
+        return self.plugins.describe()
+
+    def operators(self) -> OperatorAccounts:
+        """The people who may use the Accounting Sync page, and their sessions."""
+        return OperatorAccounts(self.engine, self.context.now)
 
     def secrets(self, company: str) -> SecretStore:
         self.context.company(company)

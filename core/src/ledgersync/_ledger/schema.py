@@ -245,3 +245,28 @@ connector_state = Table(
     Column("expires_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+#: People who use the Accounting Sync page: a role and a memory-hard password hash (scrypt).
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Signed-in page sessions. Only a hash of the cookie's token is kept, so a copy of the
+#: database does not let anyone sign in; the CSRF token belongs to the session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator", String(100), ForeignKey("operators.name", ondelete="CASCADE"),
+           nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_operator", "operator"),
+)
