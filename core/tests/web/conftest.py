@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,7 +28,7 @@ def field(html: str, name: str) -> str:
 def notice(response: Any) -> str:
     """The one-line notice an action left on the page it redirected to."""
     found = re.search(r'class="notice"[^>]*>([^<]*)<', response.text)
-    return found.group(1) if found else ""
+    return html.unescape(found.group(1)) if found else ""
 
 
 @pytest.fixture
