@@ -24,8 +24,10 @@ def test_a_page_without_a_session_sends_the_person_to_the_login_form(app) -> Non
 
 def test_the_login_form_has_username_and_password_fields_with_labels(app) -> None:
     html = TestClient(app).get("/login").text
-    assert '<label for="username">' in html and 'id="username" name="username"' in html
-    assert '<label for="password">' in html and 'name="password" type="password"' in html
+    assert '<label for="username">' in html
+    assert 'id="username" name="username"' in html
+    assert '<label for="password">' in html
+    assert 'name="password" type="password"' in html
 
 
 def test_signing_in_opens_the_page_as_that_operator(app) -> None:
@@ -86,7 +88,9 @@ def test_the_session_cookie_is_http_only_and_same_site(app) -> None:
         "login_token": re.search(r'name="login_token" value="([^"]+)"', form.text)[1]},
         follow_redirects=False)
     cookie = response.headers["set-cookie"].lower()
-    assert "ledgersync_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert "ledgersync_session=" in cookie
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
 
 
 def test_a_session_ends_when_it_expires(app, world) -> None:
@@ -148,7 +152,8 @@ def test_passwords_are_stored_as_scrypt_hashes(web_ledger) -> None:
 
     with web_ledger.engine.connect() as conn:
         stored = conn.execute(sa.select(operators.c.password_hash)).scalars().all()
-    assert stored and all(h.startswith("scrypt$") and PASSWORD not in h for h in stored)
+    assert stored
+    assert all(h.startswith("scrypt$") and PASSWORD not in h for h in stored)
 
 
 @pytest.mark.parametrize(("name", "role", "password", "problem"), [
@@ -179,8 +184,10 @@ def test_users_add_reads_the_password_from_stdin_and_lists_no_secret(tmp_path, w
                                input="bobs long passphrase\n")
     assert added.exit_code == 0, added.output
     listed = CliRunner().invoke(cli, ["--config", config, "users", "list", "--json"])
-    assert '"name": "bob"' in listed.output and '"role": "operator"' in listed.output
-    assert "passphrase" not in listed.output and "scrypt" not in listed.output
+    assert '"name": "bob"' in listed.output
+    assert '"role": "operator"' in listed.output
+    assert "passphrase" not in listed.output
+    assert "scrypt" not in listed.output
     assert web_ledger.operators().authenticate("bob", "bobs long passphrase") is not None
 
 
