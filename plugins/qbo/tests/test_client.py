@@ -14,7 +14,7 @@ import pytest
 
 from ledgersync import ExportRequest, Invoice, InvoiceLine, Member, Operation
 from ledgersync_qbo import querytext
-from ledgersync_qbo.client import QboClient
+from ledgersync_qbo.client import READ_RETRY_DELAYS, QboClient
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.errors import QboError
 from ledgersync_qbo.sandbox import Sandbox
@@ -127,6 +127,7 @@ def test_an_unreachable_host_is_known_not_to_have_been_sent(connector: QboConnec
         port = probe.getsockname()[1]
     client = QboClient(base_url=f"http://127.0.0.1:{port}", realm_id="1",
                        tokens=connector.tokens, timeout=1.0)
+    client.sleep = lambda seconds: None
     with pytest.raises(QboError) as raised:
         client.read("Customer", "58")
     assert (raised.value.code, raised.value.sent) == ("network", False)
@@ -163,3 +164,30 @@ def test_names_with_apostrophes_and_accents_are_found(connector: QboConnector) -
             Member(mms_id=f"M-{n}", display_name=name)))
         assert found is not None
         assert found["DisplayName"] == name
+
+
+def test_a_read_is_retried_with_backoff_after_passing_failures(connector: QboConnector,
+                                                               sandbox: Sandbox) -> None:
+    waits: list[float] = []
+    connector.client.sleep = waits.append
+    sandbox.inject(503, entity="query", times=2)
+    assert connector.client.query("SELECT * FROM Customer WHERE Id = '58'")
+    assert waits == list(READ_RETRY_DELAYS)
+
+
+def test_a_read_failing_past_its_retries_is_raised(connector: QboConnector,
+                                                   sandbox: Sandbox) -> None:
+    connector.client.sleep = lambda seconds: None
+    sandbox.inject(503, entity="query", times=len(READ_RETRY_DELAYS) + 1)
+    with pytest.raises(QboError) as raised:
+        connector.client.query("SELECT * FROM Customer")
+    assert raised.value.status == 503
+
+
+def test_a_write_is_never_retried_by_the_client(connector: QboConnector,
+                                               sandbox: Sandbox) -> None:
+    connector.client.sleep = lambda seconds: pytest.fail("a write must not be retried")
+    sandbox.inject(503, entity="invoice")
+    with pytest.raises(QboError):
+        connector.export(create_request(an_invoice()))
+    assert sandbox.write_count("Invoice") == 0

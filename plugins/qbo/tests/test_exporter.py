@@ -25,7 +25,9 @@ from ledgersync import (
     Record,
 )
 from ledgersync_qbo.connector import QboConnector
-from ledgersync_qbo.sandbox import Sandbox, SandboxTransport, jsonio
+from ledgersync_qbo.errors import QboError
+from ledgersync_qbo.sandbox import Sandbox, SandboxConfig, SandboxTransport, jsonio
+from ledgersync_qbo.testing import sample_seed
 
 D = Decimal
 DAY = dt.date(2026, 1, 15)
@@ -79,6 +81,24 @@ def test_an_update_with_a_stale_synctoken_rereads_and_lands_once(
     assert [w.operation for w in sandbox.writes("Invoice")] == ["create", "update", "update"]
 
 
+@pytest.mark.parametrize("sandbox_config", [
+    SandboxConfig(seed=sample_seed(), throttle_retry_after=1, replay_injected_faults=True)])
+def test_a_repeated_stale_object_fault_does_not_stick_an_update_for_good(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    # QuickBooks replays the answer it gave a requestid, faults included: an attempt that
+    # met 5010 twice (the re-read returning the same token) must not send the same ids again.
+    created = connector.export(req(invoice(), "ls-c"))
+    sandbox.inject("5010", entity="invoice", times=2)
+    first = req(invoice("175.00"), "ls-u", Operation.UPDATE, created)
+    with pytest.raises(QboError) as refused:
+        connector.export(first)
+    assert "5010" in refused.value.codes
+    connector.export(attrs.evolve(first, attempt=2))
+    obj = sandbox.get("Invoice", created.external_id)
+    assert obj is not None
+    assert obj["TotalAmt"] == D("175.00")
+
+
 def test_an_update_in_doubt_counts_as_done_only_when_quickbooks_shows_it(
         connector: QboConnector) -> None:
     created = connector.export(req(invoice(), "ls-c"))
@@ -99,6 +119,23 @@ def test_voiding_an_invoice_zeroes_it(connector: QboConnector, sandbox: Sandbox)
     assert obj is not None
     assert obj["TotalAmt"] == 0
     assert connector.lookup(void) is not None
+
+
+def test_voiding_a_payment_uses_the_sparse_update_intuit_documents(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    created_invoice = connector.export(req(invoice(), "ls-c"))
+    payment = Payment(mms_id="PAY-1", member_id="M-58", txn_date=DAY, currency="USD",
+                      amount=D("150.00"), deposit_account_id="1000", applications=(
+                          PaymentApplication(invoice_id="INV-1", amount=D("150.00")),))
+    created = connector.export(req(payment, "ls-p", **{"invoice:INV-1":
+                                                      created_invoice.external_id}))
+    void = req(attrs.evolve(payment, voided=True), "ls-pv", Operation.VOID, created,
+               **{"invoice:INV-1": created_invoice.external_id})
+    connector.export(void)
+    obj = sandbox.get("Payment", created.external_id)
+    assert obj is not None
+    assert obj["TotalAmt"] == 0
+    assert [w.operation for w in sandbox.writes("Payment")] == ["create", "void"]
 
 
 def test_voiding_what_quickbooks_cannot_void_deletes_it(connector: QboConnector,
@@ -237,3 +274,20 @@ def test_a_member_update_changes_the_customer(connector: QboConnector,
     assert customer is not None
     assert customer["PrimaryEmailAddr"] == {"Address": "nia.obi@x.org"}
     assert customer["Active"] is False
+
+
+
+def test_a_journal_entry_whose_total_differs_gets_no_sales_tax_warning(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    journal = JournalEntry(mms_id="JE-2", currency="USD", txn_date=DAY, lines=(
+        JournalLine(account_id="6900", debit=D("7.50")),
+        JournalLine(account_id="1000", credit=D("7.50"))))
+    request = req(journal, "ls-j")
+    created = connector.export(request)
+    current = sandbox.get("JournalEntry", created.external_id)
+    assert current is not None
+    lines = [dict(line, Amount="9.00") for line in current["Line"]]
+    edit(sandbox, "JournalEntry", created.external_id, Line=lines)
+    found = connector.lookup(request)  # the create, looked up after a doubt
+    assert found is not None
+    assert not [w for w in found.warnings if "sales tax" in w]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from alembic.util import CommandError as AlembicError
 from sqlalchemy.engine import Connection, Engine
 
 from .._errors import LedgerError, SchemaOutdatedError
+from .._files import create_private
 from .schema import metadata
 
 #: Execution option for connections that only read: they begin a deferred transaction on
@@ -51,11 +53,23 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
                 f"ledger URL option synchronous={synchronous.lower()!r} is not supported",
                 remedy="Use synchronous=full (the default) or synchronous=normal",
             )
+        _create_private_sqlite_file(parsed.database)
         engine = sa.create_engine(parsed.difference_update_query(["synchronous"]), **kwargs)
         _configure_sqlite(engine, synchronous)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(parsed, **kwargs)
+
+
+def _create_private_sqlite_file(database: str | None) -> None:
+    """SQLite creates a missing database file on first connect, 0644 under the usual umask;
+    create it 0600 first (its -wal and -shm files take the same mode). A missing folder is
+    left for the connect to report."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        create_private(path)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str = "FULL") -> None:

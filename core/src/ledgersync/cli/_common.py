@@ -21,6 +21,7 @@ from .._config import Config, load_config
 from .._engine.filters import ItemFilter
 from .._engine.statuses import Status
 from .._errors import LedgerSyncError
+from .._files import clear_secret_warning
 from .._ledger_api import Ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +41,7 @@ class State:
     config_path: Path
     debug: bool = False
     _ledger: Ledger | None = None
+    _warned: bool = False
 
     def config(self) -> Config:
         if not self.config_path.exists():
@@ -48,7 +50,15 @@ class State:
                 remedy="Create one with `ledgersync init`, or point --config / "
                 f"{CONFIG_ENV} at yours",
             )
-        return load_config(self.config_path)
+        config = load_config(self.config_path)
+        if not self._warned:
+            self._warned = True
+            warning = clear_secret_warning(self.config_path, {
+                f"companies.{name}.{company.connector}": company.settings
+                for name, company in config.companies.items()})
+            if warning:
+                err_console.print(warning, highlight=False, markup=False)
+        return config
 
     def ledger(self) -> Ledger:
         if self._ledger is None:

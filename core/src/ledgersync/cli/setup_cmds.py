@@ -9,6 +9,7 @@ import click
 
 from .._config import check_config, example_config_text
 from .._errors import ConfigError
+from .._files import write_private
 from .._ingest import ingest as ingest_records
 from .._ledger import database
 from .._ledger_api import Ledger
@@ -66,7 +67,7 @@ def init(state: State, connector: str | None, company: str, force: bool) -> None
             connector=connector, company=company,
             settings=starter.format(dir=path.parent.resolve().as_posix()),
         )
-    path.write_text(text, encoding="utf-8")
+    write_private(path, text)
     ledger = Ledger(state.config(), create=True)
     ledger.close()
     console.print(f"wrote {path} and created the ledger at {ledger.config.ledger_url}")

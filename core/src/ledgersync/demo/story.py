@@ -26,6 +26,7 @@ from .._config import load_config
 from .._engine.claims import ClaimedItem
 from .._engine.filters import ItemFilter
 from .._engine.statuses import Status
+from .._files import write_private
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
 from .._records import Invoice, InvoiceLine, Member
@@ -75,7 +76,7 @@ def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
                 lines += [f"{key} = {_toml_value(value)}" for key, value in sub.items()]
                 lines.append("")
     path = workdir / "ledgersync.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    write_private(path, "\n".join(lines))
     return path
 
 

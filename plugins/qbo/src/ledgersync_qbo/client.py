@@ -10,7 +10,8 @@ the request once", reference §3.1; the requestid makes a resubmitted write repl
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -23,6 +24,10 @@ from .querytext import select
 
 Obj = dict[str, Any]
 PAGE = 1000  # QBO's MAXRESULTS ceiling
+# Entities QBO voids by a sparse update with include=void (Intuit's Payment reference); the
+# others it voids take ?operation=void.
+VOID_BY_UPDATE = frozenset({"Payment"})
+READ_RETRY_DELAYS = (1.0, 4.0)  # seconds before the second and third try of a read
 
 
 class QboClient:
@@ -44,6 +49,7 @@ class QboClient:
         self.requests = 0
         #: The access token of the last 401 that a refresh did not cure (see refresh_auth).
         self.failed_token: str | None = None
+        self.sleep: Callable[[float], None] = time.sleep
 
     def close(self) -> None:
         self._http.close()
@@ -65,13 +71,25 @@ class QboClient:
         elif text is not None:
             content, headers["Content-Type"] = text.encode("utf-8"), "application/text"
         retried_auth = resubmitted = False
+        # A read (GET, or a query) changes nothing, so a timeout or a passing server failure
+        # is retried here with backoff: one slow answer must not fail a reconcile.
+        read_retries = list(READ_RETRY_DELAYS) if method == "GET" or path == "query" else []
         while True:
             token = self.tokens.access_token()
             headers["Authorization"] = f"Bearer {token}"
             if self.pacer is not None and not prepaid:
                 self.pacer.request()
             prepaid = False
-            response = self._send(method, path, query, headers, content)
+            try:
+                response = self._send(method, path, query, headers, content)
+            except QboError:
+                if not read_retries:
+                    raise
+                self.sleep(read_retries.pop(0))
+                continue
+            if response.status_code in (429, 502, 503, 504) and read_retries:
+                self.sleep(read_retries.pop(0))
+                continue
             if response.status_code == 401:
                 if not retried_auth:
                     retried_auth = True
@@ -136,6 +154,13 @@ class QboClient:
                                               requestid=requestid))
 
     def void(self, entity: str, id_: str, sync_token: str, *, requestid: str) -> Obj:
+        """Void ``entity`` in the form Intuit documents for it: a payment by a sparse update
+        with ``include=void``, an invoice with ``operation=void``."""
+        if entity in VOID_BY_UPDATE:
+            return self._entity(entity, self.call(
+                "POST", entity.lower(), params={"operation": "update", "include": "void"},
+                body={"Id": id_, "SyncToken": sync_token, "sparse": True},
+                requestid=requestid))
         return self._entity(entity, self.call(
             "POST", entity.lower(), params={"operation": "void"},
             body={"Id": id_, "SyncToken": sync_token}, requestid=requestid))

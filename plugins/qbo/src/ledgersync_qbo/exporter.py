@@ -35,6 +35,8 @@ from .settings import QboSettings
 Obj = dict[str, Any]
 #: Kinds whose create is one write and may ride in a batch.
 BATCHABLE = frozenset({"invoice", "payment", "journal_entry", "refund", "item", "credit_memo"})
+SALES_FORMS = frozenset({"Invoice", "CreditMemo", "RefundReceipt"})
+TOTAL_CHECKED = SALES_FORMS | {"Payment"}
 VOIDABLE = frozenset({"Invoice", "Payment"})  # the others are deleted (reference §2)
 AR_ACCOUNT_KEY = "qbo.ar-account"
 
@@ -76,14 +78,20 @@ class Exporter:
     def _result(self, request: ExportRequest, obj: Obj, body: Body | None,
                 requests: int, extra_warnings: Sequence[str] = ()) -> ExportResult:
         warnings = list(body.warnings if body else []) + list(extra_warnings)
+        entity = body.entity if body else mapping.entity_of(request.kind, self.settings)
         expected = mapping.expected_total(request.record)
         total = obj.get("TotalAmt")
-        if (expected is not None and total is not None and request.operation is not
-                Operation.VOID and Decimal(str(total)) != expected):
-            warnings.append(
-                f"QuickBooks' total {Decimal(str(total)):.2f} differs from the MMS total "
-                f"{expected}: QuickBooks computes sales tax itself, so check the tax mapping "
-                "(`ledgersync map tax`) against the rate in QuickBooks")
+        # Only sales forms have a total QuickBooks computes (with its own sales tax); a
+        # journal entry's TotalAmt is not the MMS record's total, so it is not compared.
+        if (entity in TOTAL_CHECKED and expected is not None and total is not None
+                and request.operation is not Operation.VOID
+                and Decimal(str(total)) != expected):
+            reason = ("QuickBooks computes sales tax itself, so check the tax mapping "
+                      "(`ledgersync map tax`) against the rate in QuickBooks"
+                      if entity in SALES_FORMS else "compare the record in QuickBooks with the "
+                      "MMS and resync or correct it there")
+            warnings.append(f"QuickBooks' total {Decimal(str(total)):.2f} differs from the MMS "
+                            f"total {expected}: {reason}")
         return ExportResult(external_id=str(obj.get("Id") or request.external_id),
                             version_token=_token(obj), warnings=tuple(warnings),
                             requests_made=requests)
@@ -107,37 +115,49 @@ class Exporter:
             return self._result(request, obj, body, self.client.requests - start, extra)
         if request.operation is Operation.UPDATE:
             body = self.body(request)
-            obj = self._with_current_token(request, body.entity, lambda token: self.client.update(
-                body.entity, {**body.data, "Id": request.external_id, "SyncToken": token},
-                requestid=requestids.for_version(request.idempotency_key, token)))
+            obj = self._with_current_token(
+                request, body.entity,
+                lambda token, resend: self.client.update(
+                    body.entity, {**body.data, "Id": request.external_id, "SyncToken": token},
+                    requestid=self._version_id(request, token, resend)),
+                applied=lambda current: _matches(body.data, current))
             return self._result(request, obj, body, self.client.requests - start)
         entity = mapping.entity_of(request.kind, self.settings)
-        send: Callable[[str], Obj]
+        send: Callable[[str, int], Obj]
         if entity in VOIDABLE:
-            def send(token: str) -> Obj:
+            def send(token: str, resend: int) -> Obj:
                 return self.client.void(entity, str(request.external_id), token,
-                                        requestid=requestids.for_version(
-                                            request.idempotency_key, token))
+                                        requestid=self._version_id(request, token, resend))
         else:
-            def send(token: str) -> Obj:
+            def send(token: str, resend: int) -> Obj:
                 return self.client.delete(entity, str(request.external_id), token,
-                                          requestid=requestids.for_version(
-                                              request.idempotency_key, token))
-        obj = self._with_current_token(request, entity, send)
+                                          requestid=self._version_id(request, token, resend))
+        obj = self._with_current_token(request, entity, send, applied=_voided)
         return self._result(request, obj, None, self.client.requests - start)
 
+    @staticmethod
+    def _version_id(request: ExportRequest, token: str, resend: int) -> str:
+        return requestids.for_version(request.idempotency_key, token,
+                                      attempt=request.attempt, resend=resend)
+
     def _with_current_token(self, request: ExportRequest, entity: str,
-                            send: Callable[[str], Obj]) -> Obj:
+                            send: Callable[[str, int], Obj],
+                            applied: Callable[[Obj], bool]) -> Obj:
+        """Send with the known SyncToken; after a stale-object fault (5010), re-read and, unless
+        QuickBooks already shows the change (an earlier attempt landed), send once more as a
+        new request with the current token."""
         token = request.version_token
         if token is None:
             token = str(self.client.read(entity, str(request.external_id))["SyncToken"])
         try:
-            return send(token)
+            return send(token, 0)
         except QboError as exc:
             if "5010" not in exc.codes:
                 raise
         current = self.client.read(entity, str(request.external_id))
-        return send(str(current["SyncToken"]))
+        if applied(current):
+            return current
+        return send(str(current["SyncToken"]), 1)
 
     def _after_create(self, request: ExportRequest, obj: Obj) -> list[str]:
         record = request.record

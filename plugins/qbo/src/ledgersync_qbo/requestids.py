@@ -28,10 +28,15 @@ def for_create(key: str) -> str:
     return "ls-" + _digest(key, length=MAX_REQUEST_ID - 3)
 
 
-def for_version(key: str, sync_token: str | None) -> str:
-    """An update or void depends on the SyncToken it was sent with: after a stale-object
-    re-read the new token gives a new id (the old one would replay the 5010 fault)."""
-    return "lu-" + _digest(key, sync_token or "", length=40)
+def for_version(key: str, sync_token: str | None, *, attempt: int, resend: int = 0) -> str:
+    """An update or void: new for every attempt and every re-send within one.
+
+    QBO applies one write per SyncToken, so the token, not the request id, keeps an update or
+    void from applying twice. A request id that stayed the same across attempts would replay
+    a definitive refusal (a 5010 whose re-read returns the same token) forever; so it is
+    reused only where the outcome is unknown: the same attempt sending the same request.
+    """
+    return "lu-" + _digest(key, sync_token or "", str(attempt), str(resend), length=40)
 
 
 def for_step(key: str, step: str) -> str:

@@ -80,7 +80,8 @@ def test_journal_entry_receivable_credit_writes_off_the_balance(api, sandbox, pa
 def test_voiding_a_payment_restores_the_balances(api, sandbox, make_invoice):
     invoice = api.create("Invoice", make_invoice(amount="100.00"))
     payment = jsonio.loads(_pay(api, invoice["Id"], "100.00").content)["Payment"]
-    voided = api.post("payment", {"Id": payment["Id"], "SyncToken": "0"}, operation="void")
+    voided = api.post("payment", {"Id": payment["Id"], "SyncToken": "0", "sparse": True},
+                      operation="update", include="void")
     assert jsonio.loads(voided.content)["Payment"]["TotalAmt"] == 0
     assert sandbox.customer_balance("58") == Decimal("100.00")
     after = jsonio.loads(api.get(f"invoice/{invoice['Id']}").content)["Invoice"]
@@ -122,3 +123,30 @@ def test_money_stays_exact_decimal(api, sandbox, make_invoice):
         api.create("Invoice", make_invoice(amount="0.10"))
     assert sandbox.customer_balance("58") == Decimal("1.00")
     assert isinstance(sandbox.customer_balance("58"), Decimal)
+
+
+def test_a_payment_voided_with_operation_void_is_refused_as_qbo_refuses_it(api, make_invoice):
+    invoice = api.create("Invoice", make_invoice(amount="100.00"))
+    payment = jsonio.loads(_pay(api, invoice["Id"], "100.00").content)["Payment"]
+    answer = api.post("payment", {"Id": payment["Id"], "SyncToken": "0"}, operation="void")
+    assert answer.status_code == 400
+    assert jsonio.loads(answer.content)["Fault"]["Error"][0]["code"] == "500"
+    unchanged = jsonio.loads(api.get(f"payment/{payment['Id']}").content)["Payment"]
+    assert unchanged["TotalAmt"] == Decimal("100.00")
+
+
+def test_an_invoice_is_not_voided_by_an_update_with_include_void(api, make_invoice):
+    invoice = api.create("Invoice", make_invoice(amount="100.00"))
+    answer = api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0", "sparse": True},
+                      operation="update", include="void")
+    assert answer.status_code == 400
+    unchanged = jsonio.loads(api.get(f"invoice/{invoice['Id']}").content)["Invoice"]
+    assert unchanged["TotalAmt"] == Decimal("100.00")
+
+
+def test_a_payment_void_by_update_must_be_sparse(api, make_invoice):
+    invoice = api.create("Invoice", make_invoice(amount="100.00"))
+    payment = jsonio.loads(_pay(api, invoice["Id"], "100.00").content)["Payment"]
+    answer = api.post("payment", {"Id": payment["Id"], "SyncToken": "0"},
+                      operation="update", include="void")
+    assert answer.status_code == 400

@@ -319,3 +319,19 @@ def test_classes_and_departments_are_name_lists_for_journal_lines(api, entity):
     assert created["FullyQualifiedName"] == "Marina"
     duplicate = api.post(entity.lower(), {"Name": "marina"})
     assert api.fault(duplicate)[0]["code"] == "6240"
+
+
+def test_an_invoice_downloads_as_a_pdf(api, make_invoice):
+    invoice = api.create("Invoice", make_invoice(amount="100.00"))
+    answer = api.get(f"invoice/{invoice['Id']}/pdf")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/pdf")
+    assert answer.content.startswith(b"%PDF-1.4")
+    assert answer.content.rstrip().endswith(b"%%EOF")
+    assert b"Total: 100.00" in answer.content
+
+
+def test_the_pdf_of_an_unknown_invoice_is_a_610_fault(api):
+    answer = api.get("invoice/99999/pdf")
+    assert answer.status_code == 400
+    assert api.fault(answer)[0]["code"] == "610"

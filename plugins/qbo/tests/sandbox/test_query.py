@@ -146,3 +146,16 @@ def test_email_addresses_are_queried_by_their_address(api):
     rows = _rows(api, "SELECT * FROM Customer WHERE PrimaryEmailAddr = "
                       "'Jordan.Alvarez@example.org'")
     assert [row["Id"] for row in rows] == ["58"]
+
+
+def test_extra_fields_after_the_star_are_accepted(api):
+    # python-quickbooks reads items with exactly this query; QBO answers it.
+    rows = _rows(api, "SELECT *, Sku FROM Item", entity="Item")
+    assert rows
+    assert all("Name" in row for row in rows)
+
+
+def test_a_dangling_comma_after_the_star_is_a_4000_fault():
+    with pytest.raises(QBOFault) as caught:
+        parse("SELECT *, FROM Item")
+    assert caught.value.code == "4000"

@@ -36,6 +36,11 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
+# The largest body a Web Connector sends is receiveResponseXML carrying one qbXML response.
+# Measured with the sandbox: a 500-customer iterator page (the connector's page size) is 0.4 MB
+# of qbXML and 0.53 MB escaped in the envelope; an unpaged chart of 3,000 accounts is about
+# 3.6 MB. 8 MiB leaves room for both; docs/operations.md says how to change it.
+MAX_BODY_BYTES = 8 * 1024 * 1024
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -48,7 +53,7 @@ class QbwcApp:
 
     def __init__(self, ledger: Ledger | None = None, *, service: QbwcService | None = None,
                  path: str = "/qbwc", public_url: str | None = None,
-                 max_body_bytes: int = 32 * 1024 * 1024, read_timeout: float = 60.0,
+                 max_body_bytes: int = MAX_BODY_BYTES, read_timeout: float = 60.0,
                  **service_options: Any) -> None:
         if service is None:
             if ledger is None:
@@ -124,8 +129,10 @@ class QbwcApp:
         except _TooLarge:
             await _reply(send, 413, fault("Client", "the request body is too large"))
             return
+        client = scope.get("client")
         status, payload = await anyio.to_thread.run_sync(
-            self.handle, body, headers.get("content-type", ""), headers.get("soapaction"))
+            self.handle, body, headers.get("content-type", ""), headers.get("soapaction"),
+            str(client[0]) if client else None)
         await _reply(send, status, payload)
 
     async def _read(self, receive: Receive) -> bytes:
@@ -144,13 +151,13 @@ class QbwcApp:
                 break
         return b"".join(chunks)
 
-    def handle(self, body: bytes, content_type: str, soap_action: str | None
-               ) -> tuple[int, bytes]:
-        """One SOAP call, synchronously: (HTTP status, envelope)."""
+    def handle(self, body: bytes, content_type: str, soap_action: str | None,
+               address: str | None = None) -> tuple[int, bytes]:
+        """One SOAP call from the client at ``address``, synchronously: (status, envelope)."""
         try:
             call = read_call(body, content_type=content_type, soap_action=soap_action,
                              max_bytes=self.max_body_bytes)
-            return 200, response(call.method, self.dispatch(call))
+            return 200, response(call.method, self.dispatch(call, address))
         except SoapFault as exc:
             return exc.status, fault(exc.code, exc.message)
         except LedgerSyncError as exc:
@@ -160,7 +167,7 @@ class QbwcApp:
             log.exception("Web Connector call failed")
             return 500, fault("Server", "ledgersync could not process the call; see its log")
 
-    def dispatch(self, call: Call) -> str | int | list[str]:
+    def dispatch(self, call: Call, address: str | None = None) -> str | int | list[str]:
         s, t = self.service, call.text
         match call.method:
             case "serverVersion":
@@ -168,7 +175,7 @@ class QbwcApp:
             case "clientVersion":
                 return s.client_version(t("strVersion"))
             case "authenticate":
-                return s.authenticate(t("strUserName"), t("strPassword"))
+                return s.authenticate(t("strUserName"), t("strPassword"), address)
             case "sendRequestXML":
                 return s.send_request_xml(t("ticket"), t("strHCPResponse"),
                                           t("strCompanyFileName"), t("qbXMLCountry"),

@@ -25,6 +25,7 @@ from .mutex import company_mutex
 from .planner import next_message_set
 from .recorder import record_answer
 from .sessions import ACTIVE, HOST, LAST_ERROR, Session, Sessions
+from .throttle import LoginThrottle, loggable
 from .work import CompanyWork
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,13 @@ class QbwcService:
     def __init__(self, ledger: Ledger, *, min_client_version: str = "",
                  client_version_policy: str = "warn",
                  clock: Callable[[], dt.datetime] | None = None,
-                 on_item: Callable[[PulledItem, str], None] | None = None) -> None:
+                 on_item: Callable[[PulledItem, str], None] | None = None,
+                 login_throttle: LoginThrottle | None = None) -> None:
         """``on_item`` is told of every item a session records, with its new status."""
         if client_version_policy not in CLIENT_POLICIES:
             raise ValueError(f"client_version_policy must be one of {sorted(CLIENT_POLICIES)}")
         self.ledger = ledger
+        self.login_throttle = login_throttle or LoginThrottle()
         self.min_client_version = min_client_version
         self.client_version_policy = client_version_policy
         self.companies: dict[str, CompanyWork] = {}
@@ -92,12 +95,22 @@ class QbwcService:
         return (f"{code}:This QuickBooks Web Connector is version {version}; ledgersync "
                 f"needs {minimum} or later. Download the current Web Connector from Intuit.")
 
-    def authenticate(self, username: str, password: str) -> list[str]:
+    def authenticate(self, username: str, password: str,
+                     address: str | None = None) -> list[str]:
+        """``address`` is the client's IP address, for the failed-login throttle."""
         decoy = secrets.token_urlsafe(32)  # a ticket that opens nothing, for nvu/none/busy
+        if not self.login_throttle.allowed(username, address):
+            log.warning("Web Connector login refused for user %s from %s: too many failed "
+                        "logins; wait %d minutes", loggable(username), address or "?",
+                        self.login_throttle.lockout_seconds // 60)
+            return [decoy, "nvu"]
         account = self.directory.authenticate(username, password)
         if account is None:
-            log.warning("Web Connector login refused for user %r", username)
+            self.login_throttle.failed(username, address)
+            log.warning("Web Connector login refused for user %s from %s", loggable(username),
+                        address or "?")
             return [decoy, "nvu"]
+        self.login_throttle.succeeded(username, address)
         work = self.companies[account.company.name]
         state = self.sessions.state(work.name)
         with company_mutex(state):

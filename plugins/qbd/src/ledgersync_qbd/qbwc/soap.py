@@ -41,6 +41,10 @@ METHODS: dict[str, tuple[tuple[str, ...], str]] = {
     "interactiveDone": (("wcTicket",), "string"),
     "interactiveRejected": (("wcTicket", "reason"), "string"),
 }
+# The largest Web Connector call (receiveResponseXML: ticket, response, hresult, message) is an
+# envelope of under a dozen elements; the qbXML inside travels as escaped text. A small cap
+# refuses an element flood before authentication at the cost of a few microseconds.
+MAX_ENVELOPE_ELEMENTS = 64
 INT_PARAMS = frozenset({"qbXMLMajorVers", "qbXMLMinorVers"})
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -88,7 +92,7 @@ def read_call(body: bytes, *, content_type: str, soap_action: str | None,
             raise SoapFault("Client", f"the body is not valid {charset.group(1)}",
                             status=400) from None
     try:
-        root = parse(data, max_bytes=max_bytes)
+        root = parse(data, max_bytes=max_bytes, max_elements=MAX_ENVELOPE_ELEMENTS)
     except XmlRejected as exc:
         raise SoapFault("Client", f"the request is not acceptable XML: {exc}",
                         status=400) from None

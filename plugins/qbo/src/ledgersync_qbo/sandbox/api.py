@@ -44,11 +44,13 @@ def _log(sandbox: Sandbox, company: Company, entity: str, op: Operation | None, 
 
 
 def write(sandbox: Sandbox, company: Company, path: str, body: Any, operation: str | None,
-          request_id: str | None) -> Outcome:
+          request_id: str | None, include: str | None = None) -> Outcome:
     spec = spec_for_path(path)
     assert spec is not None
     op = _operation(operation)
-    result = company.write(spec.name, body, op)
+    result = company.write(spec.name, body, op, include)
+    if include is not None:
+        op = "void"
     _log(sandbox, company, spec.name, op, body, result, request_id)
     return Outcome({spec.name: result}, wrote=True)
 

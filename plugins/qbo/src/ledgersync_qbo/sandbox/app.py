@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import api, faults, jsonio
+from . import api, faults, jsonio, pdf
 from .clock import Clock
 from .company import Company
 from .config import SandboxConfig
@@ -147,11 +147,26 @@ class _ApiEndpoint:
         spec = spec_for_path(path)
         is_write = method == "POST" and (path == "batch" or (spec is not None
                                                               and len(segments) == 1))
+        if (method == "GET" and spec is not None and len(segments) == 3
+                and segments[2].lower() == "pdf" and spec.name in pdf.PDF_ENTITIES):
+            try:
+                obj = company.read(spec.name, segments[1])
+            except faults.QBOFault as fault:
+                return self._json(fault.body(self._time(company)), fault.status)
+            return Response(pdf.render(spec.name, obj), 200, self._headers(),
+                            media_type="application/pdf")
+        request_id = params.get("requestid") if is_write else None
         injection = sandbox.injector.take(realm_id=company.realm_id, entity=path,
                                           is_write=is_write, after_write=False)
         if injection is not None:
-            return self._injected(injection, company)
-        request_id = params.get("requestid") if is_write else None
+            answer = self._injected(injection, company)
+            if (request_id is not None and sandbox.config.replay_injected_faults
+                    and injection.code is not None and injection.status < 500
+                    and injection.code not in ("3001", "3100", "3200")):
+                sandbox.store_response(company.realm_id, request_id,
+                                       StoredResponse(answer.status_code, bytes(answer.body),
+                                                      JSON))
+            return answer
         if request_id is not None:
             stored = sandbox.stored_response(company.realm_id, request_id)
             if stored is not None:
@@ -193,7 +208,7 @@ class _ApiEndpoint:
         spec = spec_for_path(path)
         if spec is not None and method == "POST" and len(segments) == 1:
             return api.write(sandbox, company, path, _json_body(body), params.get("operation"),
-                             request_id)
+                             request_id, params.get("include"))
         if spec is not None and method == "GET" and len(segments) == 2:
             id_ = "1" if spec.name == "CompanyInfo" else segments[1]
             return api.read(company, path, id_)

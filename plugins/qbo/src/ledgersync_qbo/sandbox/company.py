@@ -116,13 +116,30 @@ class Company:
 
     # ----------------------------------------------------------------- writes
 
-    def write(self, entity: str, body: Any, operation: Operation | None = None) -> Obj:
-        """Perform one write; returns the object to answer with (a deep copy)."""
+    def write(self, entity: str, body: Any, operation: Operation | None = None,
+              include: str | None = None) -> Obj:
+        """Perform one write; returns the object to answer with (a deep copy).
+
+        ``include="void"`` with ``operation="update"`` is the void of entities QBO voids by a
+        sparse update (Payment); ``operation="void"`` is the void of the others (Invoice).
+        Each entity accepts only its own form, as QBO does.
+        """
         spec = self._spec(entity)
         if not isinstance(body, dict):
             raise faults.invalid_property(spec.name)
         if operation is None:
             operation = "update" if body.get("Id") not in (None, "") else "create"
+        if include is not None:
+            if include.lower() != "void" or operation != "update":
+                raise faults.unsupported_operation(f"{operation} with include={include}")
+            if spec.void_form != "include":
+                raise faults.unsupported_operation(f"Void by update for entity {spec.name}")
+            if body.get("sparse") is not True:
+                raise faults.required_missing("sparse")
+            operation = "void"
+        elif operation == "void" and spec.void_form == "include":
+            # Intuit documents voiding a payment as ?operation=update&include=void.
+            raise faults.unsupported_operation(f"Void for entity {spec.name}")
         with self.lock:
             if operation == "create":
                 result = self._create(spec, body)

@@ -53,6 +53,9 @@ class SandboxConfig:
     cdc_max_objects: int = 1000
     throttle_retry_after: int | None = None  # QBO sending Retry-After is unconfirmed: off
     requestid_max_length: int = 50
+    # QBO answers a repeated requestid with the answer it gave the first time, faults
+    # included; with this on, an injected fault answer is stored and replayed that way too.
+    replay_injected_faults: bool = False
 
     # behaviour
     default_minor_version: int = 75       # no minorversion (or 1-74) -> 75 since 2025-08-01

@@ -17,9 +17,15 @@ class EntitySpec:
     name_field: str | None = None  # the unique name ("DisplayName", "Name")
     writable: bool = True         # create / update through the API
     deletable: bool = False       # ?operation=delete
-    voidable: bool = False        # ?operation=void
+    # How QBO voids it: "operation" is ``?operation=void`` (Invoice); "include" is a sparse
+    # update ``?operation=update&include=void`` (Payment, as Intuit documents it); None: no void.
+    void_form: Literal["operation", "include"] | None = None
     cdc: bool = True              # supported by change data capture
     doc_number_max: int = 21
+
+    @property
+    def voidable(self) -> bool:
+        return self.void_form is not None
 
     @property
     def path(self) -> str:
@@ -40,8 +46,8 @@ SPECS: tuple[EntitySpec, ...] = (
     EntitySpec("TaxCode", "ref", "Name", writable=False, cdc=False),
     EntitySpec("TaxRate", "ref", "Name", writable=False, cdc=False),
     EntitySpec("CompanyInfo", "ref", None, writable=False, cdc=False),
-    EntitySpec("Invoice", "txn", deletable=True, voidable=True),
-    EntitySpec("Payment", "txn", deletable=True, voidable=True),
+    EntitySpec("Invoice", "txn", deletable=True, void_form="operation"),
+    EntitySpec("Payment", "txn", deletable=True, void_form="include"),
     EntitySpec("CreditMemo", "txn", deletable=True),
     EntitySpec("RefundReceipt", "txn", deletable=True),
     EntitySpec("JournalEntry", "txn", deletable=True),

@@ -152,6 +152,11 @@ class _Parser:
         count = False
         if self.peek().text == "*":
             self.next()
+            # "SELECT *, Sku FROM Item": QBO accepts extra fields after "*" (python-quickbooks
+            # sends exactly this); "*" already answers every field the sandbox keeps.
+            while self.peek().text == ",":
+                self.next()
+                self.ident()
         elif self.peek().kind == "keyword" and self.peek().value == "count":
             self.next()
             self.punct("(")
