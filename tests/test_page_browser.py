@@ -99,7 +99,8 @@ class Marina:
 
     def remote_id(self, kind: str, mms_id: str) -> str:
         found = self.ledger.items(ItemFilter(company="fake", kind=kind, mms_id=mms_id))
-        assert found and found[0].external_id is not None
+        assert found
+        assert found[0].external_id is not None
         return found[0].external_id
 
 
@@ -283,5 +284,6 @@ def test_the_log_filters_refresh_in_place_with_htmx_and_without_script_errors(
     page.wait_for_url(re.compile(r"kind=payment"))
     page.wait_for_function("!document.querySelector('#results').innerText.includes('invoice')")
     kinds = page.locator("table.items tbody tr td:nth-child(3)").all_inner_texts()
-    assert kinds and all(k.startswith("payment") for k in kinds)
+    assert kinds
+    assert all(k.startswith("payment") for k in kinds)
     assert errors == []

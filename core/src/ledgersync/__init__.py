@@ -73,7 +73,7 @@ from ._records import (
 from ._resolution import Action, GoNoGo, Resolution, Vote
 from ._secrets import SecretStore
 from ._state import StateStore
-from ._webmount import WebMount
+from ._webmount import CompanyTool, ToolField, ToolResult, WebMount
 
 __version__ = "0.1.0"
 
@@ -82,6 +82,7 @@ __all__ = [
     "Action",
     "Address",
     "CompanyConfig",
+    "CompanyTool",
     "Config",
     "ConfigError",
     "Connector",
@@ -144,6 +145,8 @@ __all__ = [
     "Status",
     "TaxRate",
     "Terms",
+    "ToolField",
+    "ToolResult",
     "TransitionError",
     "UnknownConnectorError",
     "UnmappedValue",

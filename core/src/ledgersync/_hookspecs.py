@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ._ledger_api import Ledger
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
-    from ._webmount import WebMount
+    from ._webmount import CompanyTool, WebMount
     from .demo import DemoSandbox
 
 PROJECT = "ledgersync"
@@ -184,5 +184,23 @@ class LedgerSyncSpecs:
 
         Called once when the web app is built. Import the ASGI app's modules here, not at the
         top of the plugin module.
+        """
+        raise AssertionError("hookspec")  # pragma: no cover
+
+    @hookspec
+    def ledgersync_web_company_tools(
+        self, ledger: Ledger, company: CompanyConfig
+    ) -> Sequence[CompanyTool] | None:
+        """Offer forms on a company's tools page of the Accounting Sync page: set a
+        connector's credentials, download its setup file.
+
+        :param ledger: the open ledger the page uses.
+        :param company: the company whose page is shown (offer tools only for your
+            connector's companies).
+        :return: :class:`~ledgersync.CompanyTool` objects, or ``None``. Each tool's ``run`` is
+            called in a worker thread with the submitted values, after the page checked the
+            operator's role and the CSRF token.
+
+        Called whenever the tools page is shown or a tool is used; keep it cheap.
         """
         raise AssertionError("hookspec")  # pragma: no cover

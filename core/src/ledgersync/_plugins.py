@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._ledger_api import Ledger
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
-    from ._webmount import WebMount
+    from ._webmount import CompanyTool, WebMount
     from .demo import DemoSandbox
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,14 @@ class PluginHost:
         found: list[WebMount] = []
         for mounts in self.manager.hook.ledgersync_web_mounts(ledger=ledger, options=options):
             found.extend(mounts or ())
+        return found
+
+    def web_company_tools(self, ledger: Ledger, company: CompanyConfig) -> list[CompanyTool]:
+        """Every plugin's tools for ``company``, in registration order."""
+        found: list[CompanyTool] = []
+        for tools in self.manager.hook.ledgersync_web_company_tools(ledger=ledger,
+                                                                    company=company):
+            found.extend(tools or ())
         return found
 
     def register_commands(self, cli: click.Group) -> None:

@@ -1,7 +1,9 @@
-"""What a plugin adds to the web server of `ledgersync serve`: an ASGI app at a path."""
+"""What a plugin adds to the web server of `ledgersync serve`: an ASGI app at a path, and tools
+on a company's page (a connector's credentials, its setup files)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -19,3 +21,43 @@ class WebMount:
     path: str
     app: Any
     title: str
+
+
+@attrs.frozen(kw_only=True)
+class ToolField:
+    """One input of a :class:`CompanyTool`'s form. ``kind`` is an HTML input type (``text``,
+    ``password``, ``url``); a password field is never filled in or shown back."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = True
+    placeholder: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class ToolResult:
+    """What a tool did: a one-line message for the page, or a file to download."""
+
+    message: str
+    download_name: str | None = None
+    download: bytes | None = None
+    media_type: str = "application/octet-stream"
+
+
+@attrs.frozen(kw_only=True)
+class CompanyTool:
+    """A form on a company's tools page, e.g. "Set the Web Connector password".
+
+    ``run`` receives the submitted values by field name (stripped, never logged) and returns a
+    :class:`ToolResult`; it raises a :class:`~ledgersync.LedgerSyncError` with a remedy to
+    refuse (the page shows the message). Only operators of ``role`` or above see and use it:
+    credentials are for ``admin``.
+    """
+
+    name: str
+    title: str
+    description: str
+    run: Callable[[Mapping[str, str]], ToolResult]
+    fields: tuple[ToolField, ...] = ()
+    role: str = "admin"

@@ -18,6 +18,7 @@ EXPECTED_ALL = [
     "Action",
     "Address",
     "CompanyConfig",
+    "CompanyTool",
     "Config",
     "ConfigError",
     "Connector",
@@ -80,6 +81,8 @@ EXPECTED_ALL = [
     "Status",
     "TaxRate",
     "Terms",
+    "ToolField",
+    "ToolResult",
     "TransitionError",
     "UnknownConnectorError",
     "UnmappedValue",
@@ -107,6 +110,7 @@ HOOKS = [
     "ledgersync_map_customer",
     "ledgersync_mark_go_no_go",
     "ledgersync_register_commands",
+    "ledgersync_web_company_tools",
     "ledgersync_web_mounts",
 ]
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+import ledgersync
 from ledgersync import ItemFilter, Status
 from ledgersync.web import WebSettings
 
@@ -238,3 +239,57 @@ def test_a_bad_in_sync_date_changes_nothing(otto, web_ledger, page_notice) -> No
     response = otto.act("/actions/in-sync-date/harbor", {"date": "soon"})
     assert "'soon' is not a date like 2026-03-31" in page_notice(response)
     assert not any(c.in_sync_date for c in web_ledger.companies())
+
+
+class _ToolPlugin:
+    """A plugin offering one operator-level tool that records what it was given."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, str]] = []
+
+    @ledgersync.hookimpl
+    def ledgersync_web_company_tools(self, ledger, company):
+        def run(values):
+            self.seen.append(dict(values))
+            return ledgersync.ToolResult(message=f"checked {values['account']}")
+
+        return [ledgersync.CompanyTool(
+            name="check", title="Check the account", description="Asks the books.",
+            fields=(ledgersync.ToolField(name="account", label="Account"),), run=run,
+            role="operator")]
+
+
+@pytest.fixture
+def tool_page(world):
+    from ledgersync.web import create_app
+
+    from .conftest import PASSWORD, Browser
+
+    plugin = _ToolPlugin()
+    ledger = world.open({"harbor": {}}, plugins=(plugin,))
+    ledger.operators().add("otto", "operator", PASSWORD)
+    b = Browser(create_app(ledger, WebSettings(work_runs=False)))
+    b.login("otto")
+    return b, plugin
+
+
+def test_a_plugins_company_tool_runs_with_the_submitted_values(tool_page, page_notice) -> None:
+    b, plugin = tool_page
+    assert "Check the account" in b.get("/tools/harbor").text
+    response = b.act("/actions/tool/harbor/check", {"account": "4000"})
+    assert page_notice(response) == "checked 4000"
+    assert plugin.seen == [{"account": "4000"}]
+
+
+def test_a_tool_with_a_required_field_left_empty_is_not_run(tool_page, page_notice) -> None:
+    b, plugin = tool_page
+    response = b.act("/actions/tool/harbor/check", {"account": " "})
+    assert page_notice(response) == "nothing done: fill in Account"
+    assert plugin.seen == []
+
+
+def test_an_unknown_tool_says_so(tool_page) -> None:
+    b, _ = tool_page
+    response = b.act("/actions/tool/harbor/format-disk")
+    assert response.status_code == 404
+    assert "harbor has no tool &#39;format-disk&#39;" in response.text

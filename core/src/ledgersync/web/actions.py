@@ -208,3 +208,30 @@ def in_sync_date_action(web: WebContext, request: Request, form: FormData) -> Re
 
 def _failure(exc: LedgerSyncError) -> str:
     return f"not done: {exc.message}" + (f". {exc.remedy}" if exc.remedy else "")
+
+
+def tool_action(web: WebContext, request: Request, form: FormData) -> Response:
+    """Run a plugin's company tool (admin by default): a message, or a file to download."""
+    company = _company(web, request)
+    name = str(request.path_params["tool"])
+    config = web.ledger.config.companies[company]
+    tool = next((t for t in web.ledger.plugins.web_company_tools(web.ledger, config)
+                 if t.name == name), None)
+    if tool is None:
+        raise Refused(f"{company} has no tool {name!r}; its tools page lists what it has",
+                      status=404)
+    web.require_action(request, form, role=tool.role)
+    values = {f.name: (_field(form, f.name, 2000) or "") for f in tool.fields}
+    back = f"/tools/{company}"
+    missing = [f.label for f in tool.fields if f.required and not values[f.name]]
+    if missing:
+        return _outcome(web, request, form, back, f"nothing done: fill in {', '.join(missing)}")
+    try:
+        result = tool.run(values)
+    except LedgerSyncError as exc:
+        return _outcome(web, request, form, back, _failure(exc))
+    if result.download is not None:
+        filename = (result.download_name or "download").replace('"', "")
+        return Response(result.download, media_type=result.media_type, headers={
+            "Content-Disposition": f'attachment; filename="{filename}"'})
+    return _outcome(web, request, form, back, result.message)

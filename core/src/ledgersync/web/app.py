@@ -179,6 +179,7 @@ def build_page(web: WebContext) -> Starlette:
         Route("/reconcile", _page(web, pages.reconcile_index), name="reconcile_index"),
         Route("/reconcile/{company}", _page(web, pages.reconcile_view), name="reconcile"),
         Route("/plugins", _page(web, pages.plugins_view), name="plugins"),
+        Route("/tools/{company}", _page(web, pages.tools_view), name="tools"),
         Route("/login", p(_login, web), methods=["GET", "POST"], name="login"),
         Route("/logout", p(_logout, web), methods=["POST"], name="logout"),
         Route("/actions/items", _action(web, actions.items_action), methods=["POST"]),
@@ -192,6 +193,8 @@ def build_page(web: WebContext) -> Starlette:
         Route("/actions/resume/{company}", _action(web, actions.resume_action),
               methods=["POST"]),
         Route("/actions/in-sync-date/{company}", _action(web, actions.in_sync_date_action),
+              methods=["POST"]),
+        Route("/actions/tool/{company}/{tool}", _action(web, actions.tool_action),
               methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ]
@@ -227,7 +230,7 @@ def create_app(ledger: Ledger, settings: WebSettings | None = None, *,
     web = WebContext(ledger, settings or WebSettings())
     page = build_page(web)
     taken = {"/", "/log", "/items", "/review", "/mappings", "/reconcile", "/plugins",
-             "/login", "/logout", "/actions", "/static"}
+             "/tools", "/login", "/logout", "/actions", "/static"}
     mounts: list[WebMount] = []
     for mount in ledger.plugins.web_mounts(ledger, dict(mount_options or {})):
         path = "/" + mount.path.strip("/")

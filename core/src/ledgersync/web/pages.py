@@ -247,3 +247,14 @@ def _company(web: WebContext, request: Request) -> str:
         raise Refused(f"there is no company {company!r} in the config; the companies page "
                       "lists them", status=404)
     return company
+
+
+def tools_view(web: WebContext, request: Request) -> Response:
+    """A company's connector tools (credentials, setup files) that this operator may use."""
+    session = web.require(request)
+    company = _company(web, request)
+    config = web.ledger.config.companies[company]
+    tools = [t for t in web.ledger.plugins.web_company_tools(web.ledger, config)
+             if session.operator.may(t.role)]
+    return web.render(request, "tools.html", company=company, tools=tools,
+                      connector=config.connector, title=f"Connector tools: {company}")

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ledgersync import Connector, Ledger, WebMount, hookimpl
+from ledgersync import CompanyConfig, CompanyTool, Connector, Ledger, WebMount, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -57,6 +57,17 @@ def ledgersync_web_mounts(ledger: Ledger, options: Mapping[str, Any]) -> Sequenc
     served = ", ".join(sorted(app.service.companies)) or "none"
     return [WebMount(path=path, app=app,
                      title=f"QuickBooks Web Connector endpoint (companies: {served})")]
+
+
+@hookimpl
+def ledgersync_web_company_tools(ledger: Ledger, company: CompanyConfig
+                                 ) -> Sequence[CompanyTool]:
+    """Set the Web Connector password and download the .qwc, on the page (admins)."""
+    if company.connector != "qbd":
+        return []
+    from .webtools import company_tools
+
+    return company_tools(ledger, company)
 
 
 @hookimpl
