@@ -37,9 +37,11 @@ class ToolField:
 
 @attrs.frozen(kw_only=True)
 class ToolResult:
-    """What a tool did: a one-line message for the page, or a file to download."""
+    """What a tool did: a one-line message for the page, a file to download, or an address
+    to send the browser to (e.g. an OAuth consent screen)."""
 
     message: str
+    redirect_to: str | None = None
     download_name: str | None = None
     download: bytes | None = None
     media_type: str = "application/octet-stream"

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from .._engine.filters import ItemFilter
 from .._engine.statuses import Status
@@ -230,6 +230,8 @@ def tool_action(web: WebContext, request: Request, form: FormData) -> Response:
         result = tool.run(values)
     except LedgerSyncError as exc:
         return _outcome(web, request, form, back, _failure(exc))
+    if result.redirect_to is not None:
+        return RedirectResponse(result.redirect_to, status_code=303)
     if result.download is not None:
         filename = (result.download_name or "download").replace('"', "")
         return Response(result.download, media_type=result.media_type, headers={
