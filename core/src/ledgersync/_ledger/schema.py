@@ -101,6 +101,8 @@ sync_items = Table(
     ),
     Index("ix_sync_items_company_status", "company", "status"),
     Index("ix_sync_items_member", "company", "member_id"),
+    # The sync log's sections (kind), newest first, however many other items there are.
+    Index("ix_sync_items_kind", "kind", "id"),
 )
 
 #: What each item waits for: a link or a mapping of (kind, MMS id) in the same company.

@@ -1,4 +1,4 @@
-"""operators and web sessions (the Accounting Sync page)
+"""operators and web sessions (the Accounting Sync page); the sync log's index by kind
 
 Revision ID: 0002
 Revises: 0001
@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sync_items", schema=None) as batch_op:
+        batch_op.create_index("ix_sync_items_kind", ["kind", "id"], unique=False)
     op.create_table(
         "operators",
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -46,3 +48,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_web_sessions_operator")
     op.drop_table("web_sessions")
     op.drop_table("operators")
+    with op.batch_alter_table("sync_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_sync_items_kind")
