@@ -50,7 +50,7 @@ class NoopSettings:
     pass
 
 
-class NoopConnector(ls.Connector):
+class NoopConnector(ls.PushConnector):
     """Answers every export at once: what remains is the engine's own cost."""
 
     name: ClassVar[str] = "noop"
@@ -70,16 +70,10 @@ class NoopConnector(ls.Connector):
         return ls.Resolution(action=ls.Action.RETRY, message=str(error))
 
 
-class NoopPlugin:
-    @ls.hookimpl
-    def ledgersync_connectors(self) -> list[type[ls.Connector]]:
-        return [NoopConnector]
-
-
 def open_ledger(url: str) -> ls.Ledger:
     config = ls.parse_config({"ledger": {"url": url}, "companies": {
         name: {"connector": "noop", "schedule": "manual"} for name in COMPANIES}})
-    return ls.open(config, plugins=[NoopPlugin()], load_entrypoints=False)
+    return ls.open(config, plugins=[ls.connector_plugin(NoopConnector)], load_entrypoints=False)
 
 
 def fresh_url(backend: str, name: str, pg_url: str) -> str:
@@ -163,7 +157,7 @@ def fill_history(url: str, synced: int, errors: int, *, analyze: bool) -> float:
     """Bulk-insert ``synced`` synced items (a quarter members, the rest invoices of those members)
     with their links, dependencies and events, and ``errors`` old errors, all in company c1."""
     ledger = open_ledger(url)  # creates the schema
-    engine = ledger.engine
+    engine = ledger._database
     start = time.perf_counter()
     old = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     with engine.begin() as conn:

@@ -1,7 +1,7 @@
 """The Accounting Sync page on a ledger of 1,000,000 sync items: how long the sync log's
 queries and pages take, first page and deep pages, with each filter.
 
-    PYTHONPATH=core/src:bench python bench/page_bench.py --items 1000000
+    PYTHONPATH=core/src:. python bench/page_bench.py --items 1000000
 
 The ledger is filled in bulk as in ``engine_bench.py history`` (company c1: a quarter members,
 the rest invoices, 3 events each, 100 old errors). Each figure is the median of ``--reps``
@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine_bench import fill_history, open_ledger
 from starlette.testclient import TestClient
 
 import ledgersync as ls
+from bench.engine_bench import fill_history, open_ledger
 from ledgersync.web import WebSettings, create_app
 
 
@@ -70,7 +70,10 @@ def main() -> None:
                        ("GET /log?status=error&company=c1", "/log?status=error&company=c1"),
                        (f"GET /log?before={deep}", f"/log?before={deep}"),
                        ("GET / (companies)", "/")):
-        rows.append((name, median_ms(lambda path=path: client.get(path), args.reps)))
+        def fetch(path: str = path) -> Any:
+            return client.get(path)
+
+        rows.append((name, median_ms(fetch, args.reps)))
     print("| query | median ms |\n|---|---|")
     for name, ms in rows:
         print(f"| {name} | {ms:.1f} |")

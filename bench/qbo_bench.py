@@ -45,7 +45,7 @@ from cryptography.fernet import Fernet
 import ledgersync as ls
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox, SandboxConfig, jsonio, run_in_thread
-from ledgersync_qbo.testing import QboPlugin, sample_seed, sandbox_settings
+from ledgersync_qbo.testing import sample_seed, sandbox_settings
 
 REALM_LS, REALM_PQ = "9130000000000001", "9130000000000002"
 CUSTOMERS = 50
@@ -106,8 +106,8 @@ def run_ledgersync(sandbox: Sandbox, url: str, clock: ScaledClock, count: int, w
         "bench": ls.CompanyConfig(name="bench", connector="qbo", settings={
             **sandbox_settings(sandbox, url), "realm_id": REALM_LS})})
     settings = ls.EngineSettings(poll_seconds=0.01, linger_seconds=5.0)
-    ledger = ls.Ledger(config, plugins=[QboPlugin()], load_entrypoints=False, clock=clock,
-                       settings=settings)
+    ledger = ls.Ledger(config, plugins=[ls.connector_plugin(QboConnector)],
+                       load_entrypoints=False, clock=clock, settings=settings)
     try:
         customers = seed_customers(sandbox, REALM_LS)
         for n, customer in enumerate(customers):
@@ -172,7 +172,7 @@ class Pacer:
 
 def run_python_quickbooks(sandbox: Sandbox, url: str, clock: ScaledClock, count: int
                           ) -> dict[str, Any]:
-    from intuitlib.client import AuthClient
+    from intuitlib.client import AuthClient  # type: ignore[import-untyped]  # no type info
     from quickbooks import QuickBooks
     from quickbooks.exceptions import QuickbooksException
     from quickbooks.objects.base import Ref

@@ -15,8 +15,7 @@ from ledgersync.demo.dataset import generate
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     workdir = tmp_path_factory.mktemp("demo") / "ledgersync-demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(workdir), "--members", "20"],
-                                env={"COLUMNS": "250"})
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(workdir), "--members", "10"])
     return workdir, result
 
 

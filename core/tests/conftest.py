@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import types
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 
 import ledgersync
 from ledgersync import EngineSettings, Ledger
-from ledgersync._engine import runs as runs_module
+from ledgersync._engine.context import Clock as EngineClock
 from ledgersync._ledger.schema import sync_items
 from ledgersync.testing import FakeBooks, FakePlugin, empty_database
 
@@ -81,11 +80,13 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(runs_module, "time",
-                        types.SimpleNamespace(monotonic=fake.monotonic, sleep=fake.sleep))
-    return fake
+def clock() -> Clock:
+    return Clock()
+
+
+def engine_clock(fake: Clock) -> EngineClock:
+    """The engine's clock reading ``fake``: its time, its monotonic time, its sleep."""
+    return EngineClock(now=fake, monotonic=fake.monotonic, sleep=fake.sleep)
 
 
 @pytest.fixture
@@ -173,7 +174,7 @@ class World:
                                           "companies": tables})
         ledger = ledgersync.open(
             config, plugins=[FakePlugin(), *plugins], load_entrypoints=False,
-            settings=settings, clock=self.clock, worker_name=worker_name,
+            settings=settings, clock=engine_clock(self.clock), worker_name=worker_name,
         )
         self.opened.append(ledger)
         if map_accounts:
@@ -200,7 +201,7 @@ class World:
     @staticmethod
     def row(ledger: Ledger, item_id: int) -> sa.Row[Any]:
         """The raw sync item row (idempotency key, generation, lease...)."""
-        with ledger.engine.connect() as conn:
+        with ledger._database.connect() as conn:
             return conn.execute(sa.select(sync_items).where(sync_items.c.id == item_id)).one()
 
     @staticmethod

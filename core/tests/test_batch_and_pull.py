@@ -12,7 +12,14 @@ from typing import ClassVar
 import pytest
 
 import ledgersync
-from ledgersync import ConnectorError, ExportRequest, ExportResult, Status, hookimpl
+from ledgersync import (
+    ConnectorError,
+    ExportRequest,
+    ExportResult,
+    Status,
+    connector_plugin,
+    hookimpl,
+)
 from ledgersync.testing import FakeBooks, FakeConnector
 
 
@@ -34,19 +41,14 @@ class BatchingConnector(FakeConnector):
         return results
 
 
-class Plugin:
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[ledgersync.Connector]]:
-        return [BatchingConnector]
-
-
 def _open(tmp_path: Path) -> ledgersync.Ledger:
     config = ledgersync.parse_config({
         "ledger": {"url": f"sqlite:///{tmp_path / 'ledger.db'}"},
         "companies": {"harbor": {"connector": "batching",
                                  "batching": {"books_path": str(tmp_path / "books.db")}}},
     })
-    return ledgersync.open(config, plugins=[Plugin()], load_entrypoints=False)
+    return ledgersync.open(config, plugins=[ledgersync.connector_plugin(BatchingConnector)],
+                           load_entrypoints=False)
 
 
 def _members_and_invoices(count: int) -> list[ledgersync.Record]:
@@ -126,7 +128,7 @@ def test_a_later_process_finds_the_pulled_items_by_id_and_records_their_outcome(
     (pulled,) = first.claim(5)
     # Another server process answers the Web Connector's next call:
     again = ledger.pull("harbor", owner="session-A")
-    (found,) = again.held([pulled.item.id])
+    (found,) = again.held([pulled.id])
     again.succeed(found, ExportResult(external_id="80000001-1", version_token="1"))
     (item,) = ledger.items()
     assert (item.status, item.external_id) == (Status.SYNCED.value, "80000001-1")
@@ -141,7 +143,7 @@ def test_another_owner_cannot_record_the_outcome_of_pulled_items(
     queue.open_run()
     (pulled,) = queue.claim(5)
     intruder = ledger.pull("harbor", owner="someone-else")
-    assert intruder.held([pulled.item.id]) == []
+    assert intruder.held([pulled.id]) == []
 
 
 def test_a_pulled_failure_is_classified_by_the_connector(ledger: ledgersync.Ledger) -> None:
@@ -149,8 +151,8 @@ def test_a_pulled_failure_is_classified_by_the_connector(ledger: ledgersync.Ledg
     queue = ledger.pull("harbor")
     queue.open_run()
     (pulled,) = queue.claim(5)
-    outcome = queue.fail(pulled, ConnectorError("busy", code="transient"))
-    assert outcome.status is Status.RETRY_WAIT
+    status = queue.fail(pulled, ConnectorError("busy", code="transient"))
+    assert status is Status.RETRY_WAIT
     (item,) = ledger.items()
     assert item.status == Status.RETRY_WAIT.value
 
@@ -162,7 +164,8 @@ def test_pulled_items_whose_lease_expires_become_in_doubt(tmp_path: Path) -> Non
         "companies": {"harbor": {"connector": "batching",
                                  "batching": {"books_path": str(tmp_path / "books.db")}}},
     })
-    ledger = ledgersync.open(config, plugins=[Plugin()], load_entrypoints=False,
+    ledger = ledgersync.open(config, plugins=[ledgersync.connector_plugin(BatchingConnector)],
+                           load_entrypoints=False,
                              clock=lambda: now[0])
     ledger.record([ledgersync.Member(mms_id="M9", display_name="Nine")])
     queue = ledger.pull("harbor")
@@ -174,3 +177,129 @@ def test_pulled_items_whose_lease_expires_become_in_doubt(tmp_path: Path) -> Non
     assert retry[0].needs_lookup
     ledger.close()
 
+
+
+# -- one attempt pipeline: every item passes the same hooks ------------------------------------
+
+
+class SeeExports:
+    """An export wrapper: records every item it sees and what its write came to."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    @hookimpl(wrapper=True)
+    def ledgersync_export(self, request: ExportRequest) -> Iterator[None]:
+        try:
+            result = yield
+        except Exception as exc:
+            self.seen.append((request.record.mms_id, type(exc).__name__))
+            raise
+        self.seen.append((request.record.mms_id, "ok"))
+        return result
+
+
+class MatchFirstMember:
+    """A customer-mapping policy: M0 is an existing customer; M1 matches two of them."""
+
+    @hookimpl
+    def ledgersync_map_customer(self, member: ledgersync.Member
+                                ) -> ledgersync.CustomerMatch | None:
+        if member.mms_id == "M1":
+            raise ConnectorError("two customers are called Member 1", code="inactive")
+        if member.mms_id == "M0":
+            return ledgersync.CustomerMatch(external_id="C-77", display_name="Member Zero",
+                                            matched_by="name")
+        return None
+
+
+def _open_with(tmp_path: Path, *plugins: object) -> ledgersync.Ledger:
+    config = ledgersync.parse_config({
+        "ledger": {"url": f"sqlite:///{tmp_path / 'ledger.db'}"},
+        "companies": {"harbor": {"connector": "batching",
+                                 "batching": {"books_path": str(tmp_path / "books.db")}}},
+    })
+    ledger = ledgersync.open(config, plugins=[connector_plugin(BatchingConnector), *plugins],
+                             load_entrypoints=False)
+    ledger.map("harbor", "gl_account", "4000", "81")
+    return ledger
+
+
+def test_each_item_of_a_batch_passes_the_export_wrappers(tmp_path: Path) -> None:
+    BatchingConnector.calls = []
+    BatchingConnector.fail_in_batch = {"I1"}
+    seen = SeeExports()
+    ledger = _open_with(tmp_path, seen)
+    ledger.record(_members_and_invoices(3))
+    ledger.sync("harbor")
+    ledger.close()
+
+    assert [c for c in BatchingConnector.calls if c[0].startswith("I")] == [["I0", "I1", "I2"]]
+    invoices = sorted(s for s in seen.seen if s[0].startswith("I"))
+    assert invoices == [("I0", "ok"), ("I1", "ConnectorError"), ("I2", "ok")]
+
+
+def test_a_pulled_answer_passes_the_export_wrappers(tmp_path: Path) -> None:
+    seen = SeeExports()
+    ledger = _open_with(tmp_path, seen)
+    ledger.record([ledgersync.Member(mms_id="M8", display_name="Eight"),
+                   ledgersync.Member(mms_id="M9", display_name="Nine")])
+    queue = ledger.pull("harbor")
+    queue.open_run()
+    first, second = queue.claim(5)
+    queue.succeed(first, ExportResult(external_id="80000001-1"))
+    queue.fail(second, ConnectorError("busy", code="transient"))
+    ledger.close()
+
+    assert seen.seen == [("M8", "ok"), ("M9", "ConnectorError")]
+
+
+def test_pull_mode_offers_new_members_to_customer_mapping_before_handing_them_out(
+        tmp_path: Path) -> None:
+    ledger = _open_with(tmp_path, MatchFirstMember())
+    ledger.record([ledgersync.Member(mms_id=f"M{n}", display_name=f"Member {n}")
+                   for n in range(3)])
+    queue = ledger.pull("harbor")
+    queue.open_run()
+
+    handed_out = [p.request.record.mms_id for p in queue.claim(5)]
+
+    items = {i.mms_id: i for i in ledger.items()}
+    ledger.close()
+    assert handed_out == ["M2"]
+    assert (items["M0"].status, items["M0"].external_id) == ("synced", "C-77")
+    assert items["M1"].status == "error"  # never guessed between two customers
+
+
+class NoInstances(BatchingConnector):
+    """A batching connector that must not be built: claiming reads its batch size alone."""
+
+    name: ClassVar[str] = "no-instances"
+    sizes_read: ClassVar[int] = 0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("claiming built a connector instance")
+
+    @classmethod
+    def batch_size_for(cls, settings: object) -> int:
+        cls.sizes_read += 1
+        return 2
+
+
+def test_claiming_reads_the_batch_size_without_building_a_connector(tmp_path: Path) -> None:
+    from ledgersync._engine.claims import claim
+
+    config = ledgersync.parse_config({
+        "ledger": {"url": f"sqlite:///{tmp_path / 'ledger.db'}"},
+        "companies": {"harbor": {"connector": "no-instances", "limits": {"max_in_flight": 1},
+                                 "no-instances": {"books_path": str(tmp_path / "b.db")}}},
+    })
+    ledger = ledgersync.open(config, plugins=[connector_plugin(NoInstances)],
+                             load_entrypoints=False)
+    ledger.record([ledgersync.Member(mms_id=f"M{n}", display_name=f"M {n}") for n in range(5)])
+
+    claimed = claim(ledger._context, "harbor", owner="w", limit=10, run_id=None)
+    ledger.close()
+
+    assert NoInstances.sizes_read >= 1
+    assert len(claimed) == 2  # one request at once, of up to two items

@@ -196,8 +196,8 @@ def test_schema_comparison_sees_a_table_the_migrations_lack(sqlite_engine: sa.En
 
 def test_opening_an_empty_database_creates_the_ledger(url: str) -> None:
     with ledgersync.open(url) as ledger:
-        assert database.current_revision(ledger.engine) == database.head_revision()
-        assert set(schema.metadata.tables) <= _tables(ledger.engine)
+        assert database.current_revision(ledger._database) == database.head_revision()
+        assert set(schema.metadata.tables) <= _tables(ledger._database)
 
 
 def test_ledger_is_created_next_to_the_callers_own_tables(url: str) -> None:
@@ -209,8 +209,8 @@ def test_ledger_is_created_next_to_the_callers_own_tables(url: str) -> None:
     finally:
         mms.dispose()
     with ledgersync.open(url) as ledger:
-        assert database.current_revision(ledger.engine) == database.head_revision()
-        assert {"mms_members", "sync_items"} <= _tables(ledger.engine)
+        assert database.current_revision(ledger._database) == database.head_revision()
+        assert {"mms_members", "sync_items"} <= _tables(ledger._database)
 
 
 # -- outdated databases --------------------------------------------------------------------------

@@ -14,6 +14,8 @@ from ._connector import (
     ExportRequest,
     ExportResult,
     Operation,
+    PullConnector,
+    PushConnector,
 )
 from ._engine.browse import (
     ItemDetail,
@@ -23,10 +25,18 @@ from ._engine.browse import (
     MappingOverview,
     UnmappedValue,
 )
-from ._engine.context import EngineSettings
+from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
 from ._engine.pull import PulledItem, PullQueue
-from ._engine.queries import EventView, ItemView, MessageView, RunView, SectionView
+from ._engine.queries import (
+    CompanyView,
+    EventView,
+    ItemRef,
+    ItemView,
+    MessageView,
+    RunView,
+    SectionView,
+)
 from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
@@ -35,7 +45,6 @@ from ._errors import (
     ConfigError,
     ConnectorError,
     ItemNotFoundError,
-    LeaseLostError,
     LedgerError,
     LedgerSyncError,
     OperatorError,
@@ -48,7 +57,7 @@ from ._errors import (
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
 from ._operators import Operator, OperatorAccounts, OperatorSession
-from ._plugins import PluginInfo
+from ._plugins import PluginInfo, connector_plugin
 from ._records import (
     AccountType,
     Address,
@@ -75,14 +84,17 @@ from ._secrets import SecretStore
 from ._state import StateStore
 from ._webmount import CompanyTool, ToolField, ToolResult, WebMount
 
+#: The one version source of the distribution: pyproject.toml reads it (hatch dynamic version).
 __version__ = "0.1.0"
 
 __all__ = [
     "AccountType",
     "Action",
     "Address",
+    "Clock",
     "CompanyConfig",
     "CompanyTool",
+    "CompanyView",
     "Config",
     "ConfigError",
     "Connector",
@@ -106,11 +118,11 @@ __all__ = [
     "ItemFilter",
     "ItemNotFoundError",
     "ItemPage",
+    "ItemRef",
     "ItemReference",
     "ItemView",
     "JournalEntry",
     "JournalLine",
-    "LeaseLostError",
     "Ledger",
     "LedgerError",
     "LedgerSyncError",
@@ -128,8 +140,10 @@ __all__ = [
     "PaymentApplication",
     "PluginError",
     "PluginInfo",
+    "PullConnector",
     "PullQueue",
     "PulledItem",
+    "PushConnector",
     "ReconcileReport",
     "Record",
     "RecordError",
@@ -154,6 +168,7 @@ __all__ = [
     "WebMount",
     "WorkSummary",
     "__version__",
+    "connector_plugin",
     "hookimpl",
     "hookspec",
     "load_config",

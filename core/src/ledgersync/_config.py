@@ -232,7 +232,7 @@ def parse_config(
 
     companies: dict[str, CompanyConfig] = {}
     for name, table in _table(data, "companies", "", problems).items():
-        company = _company(name, table, problems)
+        company = _company(name, table, problems, base_dir)
         if company is not None:
             companies[name] = company
 
@@ -274,6 +274,19 @@ def _ledger_url(value: object, base_dir: Path | None, problems: list[str]) -> st
     return f"{match['scheme']}:///{file}{match['query'] or ''}"
 
 
+def _relative_paths(settings: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
+    """Connector settings named ``*_path`` are files: a relative one is relative to the config
+    file, like the ledger URL, not to wherever the command happens to run."""
+    resolved = dict(settings)
+    for key, value in settings.items():
+        if key.endswith("_path") and isinstance(value, str) and value \
+                and not value.startswith("env:"):
+            file = Path(value).expanduser()
+            if not file.is_absolute():
+                resolved[key] = os.path.abspath((base_dir or Path.cwd()) / file)
+    return resolved
+
+
 def _names(plugins: Mapping[str, Any], key: str, problems: list[str]) -> tuple[str, ...] | None:
     value = plugins.get(key)
     if value is None:
@@ -288,7 +301,9 @@ def _names(plugins: Mapping[str, Any], key: str, problems: list[str]) -> tuple[s
     return tuple(item for item in value if isinstance(item, str))
 
 
-def _company(name: str, table: object, problems: list[str]) -> CompanyConfig | None:
+def _company(
+    name: str, table: object, problems: list[str], base_dir: Path | None = None
+) -> CompanyConfig | None:
     path = _join("companies", name)
     if not _COMPANY_NAME.fullmatch(name):
         problems.append(
@@ -315,7 +330,7 @@ def _company(name: str, table: object, problems: list[str]) -> CompanyConfig | N
         settings: dict[str, Any] = {}
     else:
         _unknown_keys(table, (*_COMPANY_KEYS, valid_connector), path, problems)
-        settings = _table(table, valid_connector, path, problems)
+        settings = _relative_paths(_table(table, valid_connector, path, problems), base_dir)
 
     return CompanyConfig(
         name=name,

@@ -12,9 +12,10 @@ import datetime as dt
 import enum
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
 import attrs
+from typing_extensions import TypeVar
 
 from ._errors import ConnectorError
 from ._resolution import Resolution
@@ -110,12 +111,17 @@ class ConnectorContext:
         return dt.datetime.now(dt.UTC)
 
 
-class Connector(abc.ABC):
-    """Base class of every connector.
+#: The connector's settings type; a bare ``Connector`` means settings of any type.
+SettingsT = TypeVar("SettingsT", default=Any)
+
+
+class Connector(abc.ABC, Generic[SettingsT]):
+    """What every connector shares; subclass :class:`PushConnector` or :class:`PullConnector`.
 
     Class attributes describe the connector to the host; ``settings_type`` is an attrs class
     built from the company's ``[companies.NAME.<connector name>]`` table (``env:NAME`` secrets
-    resolved), so `ledgersync config check` can name every missing or wrong key.
+    resolved), so `ledgersync config check` can name every missing or wrong key. The instance's
+    ``settings`` are of that type: write ``class MyConnector(PushConnector[MySettings])``.
     """
 
     name: ClassVar[str]
@@ -126,51 +132,21 @@ class Connector(abc.ABC):
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=4, requests_per_minute=None
     )
-    #: Items one :meth:`export_batch` call may carry; 1 means the connector does not batch.
-    #: For a batching connector, ``max_in_flight`` counts requests (of up to this many items).
-    batch_size: ClassVar[int] = 1
-    #: "push": workers call :meth:`export`. "pull": the remote side asks for work (QuickBooks
-    #: Desktop's Web Connector) through :meth:`ledgersync.Ledger.pull`; workers never claim
-    #: the company's items and schedules do not open its runs.
-    mode: ClassVar[str] = "push"
+    #: "push" or "pull": set by :class:`PushConnector` and :class:`PullConnector`.
+    mode: ClassVar[Literal["push", "pull"]]
 
-    def __init__(self, company: CompanyConfig, settings: Any, context: ConnectorContext) -> None:
+    def __init__(
+        self, company: CompanyConfig, settings: SettingsT, context: ConnectorContext
+    ) -> None:
         self.company = company
-        self.settings = settings
+        self.settings: SettingsT = settings
         self.context = context
 
-    @abc.abstractmethod
-    def export(self, request: ExportRequest) -> ExportResult:
-        """Make the remote write; raise an exception (ideally ConnectorError) on failure."""
-
-    def export_batch(
-        self, requests: Sequence[ExportRequest]
-    ) -> Sequence[ExportResult | Exception]:
-        """Export several items in one remote call (e.g. QuickBooks Online's batch endpoint).
-
-        Called instead of :meth:`export` when ``batch_size`` > 1, with at most ``batch_size``
-        requests that passed their dependency checks and need no lookup. Return one entry per
-        request, in order: its result, or the exception that failed it (classified one by one
-        with :meth:`classify_error`). An exception raised by the call itself fails them all.
-        Derive the remote idempotency key of the batch from its requests' keys, so a retry of
-        the same items replays. Batched exports do not pass through ``ledgersync_export``.
-        """
-        results: list[ExportResult | Exception] = []
-        for request in requests:
-            try:
-                results.append(self.export(request))
-            except Exception as exc:  # noqa: BLE001 - reported per request, as documented
-                results.append(exc)
-        return results
-
-    @abc.abstractmethod
-    def lookup(self, request: ExportRequest) -> ExportResult | None:
-        """Find the record a previous attempt may have written (after a crash or a timeout).
-
-        Look it up by the idempotency key (replaying it where the remote supports replay) or by
-        a reference stored on the remote record (DocNumber, RefNumber, REFERENCENO). Return
-        None only when the remote certainly does not have it.
-        """
+    @classmethod
+    def batch_size_for(cls, settings: SettingsT) -> int:
+        """Items one remote request may carry for a company with these settings (1 unless the
+        connector batches). Read from the settings, without building an instance."""
+        return 1
 
     @abc.abstractmethod
     def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
@@ -197,6 +173,12 @@ class Connector(abc.ABC):
         """Verify that the company can be reached; return a one-line description."""
         return f"{self.display_name}: configured"
 
+    def setup_problems(self) -> list[str]:
+        """What keeps the company from syncing that can be found without calling the remote
+        system (e.g. no password stored yet), each as ``key.path: what is wrong (what to
+        do)``; `ledgersync config check` lists them. None by default."""
+        return []
+
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Accounts-receivable balance per remote customer id, for `ledgersync reconcile`."""
         raise ConnectorError(
@@ -205,5 +187,67 @@ class Connector(abc.ABC):
             sent=False,
         )
 
-    def close(self) -> None:  # noqa: B027 - optional: most connectors hold nothing to release
+    def close(self) -> None:
         """Release connections; called when the engine is done with the instance."""
+
+
+class PushConnector(Connector[SettingsT]):
+    """A connector the engine calls: workers claim the company's items and call
+    :meth:`export` (or :meth:`export_batch`) for each, :meth:`lookup` after a doubt."""
+
+    mode: ClassVar[Literal["push", "pull"]] = "push"
+    #: Items one :meth:`export_batch` call may carry; 1 means the connector does not batch.
+    #: For a batching connector, ``max_in_flight`` counts requests (of up to this many items).
+    #: A company may choose fewer: override :meth:`batch_size_for` to read its settings.
+    batch_size: ClassVar[int] = 1
+
+    @classmethod
+    def batch_size_for(cls, settings: SettingsT) -> int:
+        return cls.batch_size
+
+    @abc.abstractmethod
+    def export(self, request: ExportRequest) -> ExportResult:
+        """Make the remote write; raise an exception (ideally ConnectorError) on failure."""
+
+    def export_batch(
+        self, requests: Sequence[ExportRequest]
+    ) -> Sequence[ExportResult | Exception]:
+        """Export several items in one remote call (e.g. QuickBooks Online's batch endpoint).
+
+        Called instead of :meth:`export` when the company's batch size is above 1, with at most
+        that many requests that passed their dependency checks and need no lookup. Return one
+        entry per request, in order: its result, or the exception that failed it (classified
+        one by one with :meth:`classify_error`). An exception raised by the call itself fails
+        them all. Derive the remote idempotency key of the batch from its requests' keys, so a
+        retry of the same items replays. Each item's answer then passes through the
+        ``ledgersync_export`` hook's wrappers like a single export's (see the hookspec).
+        """
+        results: list[ExportResult | Exception] = []
+        for request in requests:
+            try:
+                results.append(self.export(request))
+            except Exception as exc:  # noqa: BLE001 - reported per request, as documented
+                results.append(exc)
+        return results
+
+    @abc.abstractmethod
+    def lookup(self, request: ExportRequest) -> ExportResult | None:
+        """Find the record a previous attempt may have written (after a crash or a timeout).
+
+        Look it up by the idempotency key (replaying it where the remote supports replay) or by
+        a reference stored on the remote record (DocNumber, RefNumber, REFERENCENO). Return
+        None only when the remote certainly does not have it.
+        """
+
+
+class PullConnector(Connector[SettingsT]):
+    """A connector the remote side calls for work (QuickBooks Desktop's Web Connector).
+
+    Workers never claim its items and schedules do not open its runs: the connector's own
+    endpoint takes work through :meth:`ledgersync.Ledger.pull` (claim, send, then report each
+    answer with ``succeed``/``fail``; looking a record up after a doubt is part of its own
+    exchange with the remote). The engine still calls :meth:`classify_error` for failures and
+    ``map_customer`` (through the hook) for new members before they are handed out.
+    """
+
+    mode: ClassVar[Literal["push", "pull"]] = "pull"

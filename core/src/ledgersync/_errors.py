@@ -9,10 +9,11 @@ happened, to which record, and what to do next (``remedy``)::
     │   └── UnknownConnectorError    a company names a connector that is not installed
     ├── RecordError                  a record was refused at the door (record id and field)
     ├── LedgerError                  the ledger database cannot be used as it is
+    │   ├── SecretKeyError           LEDGERSYNC_SECRET_KEY is missing or cannot read the
+    │   │                            stored secrets (also a ConfigError)
     │   ├── SchemaOutdatedError      the database needs `ledgersync db upgrade`
     │   └── ItemNotFoundError        no sync item matches the id or filter given
     ├── TransitionError              a status change that the state machine forbids
-    ├── LeaseLostError               a worker tried to record an outcome after losing its lease
     ├── OperatorError                an operator account cannot be added, found or used
     └── ConnectorError               a remote system refused or failed a call (native code kept)
 """
@@ -85,6 +86,18 @@ class LedgerError(LedgerSyncError):
     """The ledger database cannot be used as it is."""
 
 
+class SecretKeyError(ConfigError, LedgerError):
+    """``LEDGERSYNC_SECRET_KEY`` is missing or cannot read the stored secrets."""
+
+    def __init__(self, problem: str, *, remedy: str | None = None) -> None:
+        super().__init__([problem], source="the environment")
+        self.message = problem
+        self.remedy = remedy or (
+            "Set LEDGERSYNC_SECRET_KEY to the key the secrets were stored with (several "
+            "keys: comma-separated, newest first); nothing was synced or changed"
+        )
+
+
 class SchemaOutdatedError(LedgerError):
     """The database was made by an older ledgersync and needs migrating."""
 
@@ -112,10 +125,6 @@ class TransitionError(LedgerSyncError):
             f"{item}: cannot go from {current} to {target}",
             remedy="Check the item with `ledgersync status`; only the listed transitions apply",
         )
-
-
-class LeaseLostError(LedgerSyncError):
-    """The worker no longer holds the item's lease; its result was kept in the history only."""
 
 
 class OperatorError(LedgerSyncError):

@@ -1,6 +1,8 @@
 """Reading records from JSON Lines (`ledgersync ingest FILE`).
 
-One record per line, an object with a ``"kind"``. A bad line is reported with its number and
+One record per line, an object with a ``"kind"``. Numbers are read as exact decimals
+(``450.10`` is ``Decimal("450.10")``), so money may be a JSON number or a string; a UTF-8
+byte-order mark at the start of the file is ignored. A bad line is reported with its number and
 reason and skipped; the good lines are recorded (in chunks, so a huge file never holds one long
 transaction); nothing already recorded is lost.
 """
@@ -29,10 +31,22 @@ class LineProblem:
         return f"line {self.line}: {self.reason}"
 
 
+@attrs.frozen
+class Unsupported:
+    """A recorded line that some company's connector does not export (it is kept for the
+    mappings, but nothing is sent)."""
+
+    line: int
+    kind: str
+    mms_id: str
+    companies: tuple[str, ...]
+
+
 @attrs.define
 class IngestReport:
     summary: RecordSummary = attrs.field(factory=RecordSummary)
     problems: list[LineProblem] = attrs.field(factory=list)
+    unsupported: list[Unsupported] = attrs.field(factory=list)
     lines: int = 0
 
     @property
@@ -43,7 +57,8 @@ class IngestReport:
 def parse_lines(lines: Iterable[str]) -> Iterator[tuple[int, Record | LineProblem]]:
     """Each non-blank line as a record, or as the problem that kept it out."""
     for number, raw in enumerate(lines, start=1):
-        text = raw.strip()
+        # A byte-order mark (Windows editors, Excel's "CSV UTF-8") is not part of the data.
+        text = (raw.removeprefix("\ufeff") if number == 1 else raw).strip()
         if not text:
             continue
         try:
@@ -70,6 +85,10 @@ def ingest(
 ) -> IngestReport:
     report = IngestReport()
     chunk: list[Record] = []
+    targets = [ledger._context.company(name)
+               for name in (companies or ledger.config.companies)]
+    exported = {company.name: ledger._context.connector_class(company).supported_kinds
+                for company in targets}
 
     def flush() -> None:
         if chunk:
@@ -82,6 +101,10 @@ def ingest(
             report.problems.append(parsed)
         else:
             chunk.append(parsed)
+            skipped = tuple(name for name, kinds in exported.items() if parsed.kind not in kinds)
+            if skipped:
+                report.unsupported.append(Unsupported(number, parsed.kind, parsed.mms_id,
+                                                      skipped))
             if len(chunk) >= chunk_size:
                 flush()
         if progress is not None:

@@ -16,7 +16,8 @@ import attrs
 import pluggy
 
 from . import _hookspecs
-from ._errors import PluginError, UnknownConnectorError
+from ._connector import PullConnector, PushConnector
+from ._errors import ConnectorError, PluginError, UnknownConnectorError
 from ._hookspecs import PROJECT, hookimpl
 
 if TYPE_CHECKING:
@@ -50,6 +51,32 @@ class PluginInfo:
     error: str | None = None
 
 
+class _ConnectorPlugin:
+    """A plugin whose only hook registers the given connector classes."""
+
+    def __init__(self, classes: tuple[type[Connector], ...]) -> None:
+        self._classes = classes
+
+    @hookimpl
+    def ledgersync_connectors(self) -> list[type[Connector]]:
+        return list(self._classes)
+
+    def __repr__(self) -> str:
+        return f"connector_plugin({', '.join(cls.__name__ for cls in self._classes)})"
+
+
+def connector_plugin(*classes: type[Connector]) -> object:
+    """A plugin object that registers ``classes`` through ``ledgersync_connectors``.
+
+    For tests and embedders that register a connector directly instead of through an entry
+    point: ``ledgersync.open(config, plugins=[connector_plugin(MyConnector)])``.
+    """
+    if not classes:
+        raise PluginError("connector_plugin() needs at least one connector class",
+                          remedy="Pass the Connector subclass(es) the plugin should register")
+    return _ConnectorPlugin(tuple(classes))
+
+
 class _DefaultBehaviour:
     """The core's own implementations: defaults that delegate to the company's connector.
 
@@ -62,6 +89,11 @@ class _DefaultBehaviour:
 
     @hookimpl(trylast=True)
     def ledgersync_export(self, request: ExportRequest, connector: Connector) -> ExportResult:
+        if not isinstance(connector, PushConnector):
+            raise ConnectorError(
+                f"{request.describe()}: connector {connector.name!r} is pull-mode; its remote "
+                "side asks for work, so it cannot be called to export", sent=False,
+                remedy="Let the connector's endpoint hand the item out (ledgersync serve)")
         return connector.export(request)
 
 
@@ -93,14 +125,16 @@ class PluginHost:
         block: Iterable[str] = (),
     ) -> None:
         self.manager = _Manager(PROJECT)
-        self.manager.add_hookspecs(_hookspecs.LedgerSyncSpecs)
+        self.manager.add_hookspecs(_hookspecs)
         self.manager.register(_DefaultBehaviour(), name="ledgersync.defaults")
         self.load_errors: dict[str, str] = {}
         self._distributions: dict[str, tuple[str, str]] = {}
         self._connectors: dict[str, type[Connector]] | None = None
-        env_allow = _names_from_env(ALLOW_ENV)
-        self._allow = set(allow) if allow is not None else env_allow
-        self._block = set(block) | (_names_from_env(BLOCK_ENV) or set())
+        self._loaded_entrypoints = False
+        self._env_allow = _names_from_env(ALLOW_ENV)
+        self._env_block = _names_from_env(BLOCK_ENV) or set()
+        self._allow = set(allow) if allow is not None else self._env_allow
+        self._block = set(block) | self._env_block
         for plugin in plugins:
             self.register(plugin)
         if load_entrypoints:
@@ -119,6 +153,7 @@ class PluginHost:
 
     def load_entrypoints(self, group: str = PROJECT) -> None:
         """Load every ``ledgersync`` entry point; a broken one is recorded and skipped."""
+        self._loaded_entrypoints = True
         for dist in importlib.metadata.distributions():
             for ep in dist.entry_points:
                 if ep.group != group:
@@ -135,6 +170,23 @@ class PluginHost:
                 except Exception as exc:  # noqa: BLE001 - one broken plugin must not stop the host
                     self.load_errors[ep.name] = f"{type(exc).__name__}: {exc}"
                     log.warning("plugin %s (%s) failed to load: %s", ep.name, dist_name, exc)
+        self._connectors = None
+
+    def restrict(self, allow: Iterable[str] | None, block: Iterable[str] = ()) -> None:
+        """Apply a config file's plugin lists to a host that loaded its entry points before the
+        config was read (the command line does, to register plugin commands): the lists then
+        mean what they mean to a new host. Plugins registered directly are kept."""
+        self._allow = set(allow) if allow is not None else self._env_allow
+        self._block = set(block) | self._env_block
+        for name in list(self._distributions):
+            if (self._allow is not None and name not in self._allow) or name in self._block:
+                if self.manager.has_plugin(name):
+                    self.manager.unregister(name=name)
+                del self._distributions[name]
+                self.load_errors.pop(name, None)
+        if self._loaded_entrypoints:
+            self.load_entrypoints()
+            self.check()
         self._connectors = None
 
     def check(self) -> None:
@@ -166,6 +218,14 @@ class PluginHost:
                     f"connector name(s) {', '.join(sorted(duplicates))} registered twice",
                     remedy="Uninstall or disable one of the plugins (LEDGERSYNC_DISABLE_PLUGINS)",
                 )
+            for cls in found.values():
+                if not issubclass(cls, (PushConnector, PullConnector)):
+                    raise PluginError(
+                        f"connector {cls.name!r} ({cls.__module__}.{cls.__qualname__}) is "
+                        "neither a PushConnector nor a PullConnector",
+                        remedy="Derive the class from ledgersync.PushConnector (the engine "
+                        "calls it) or ledgersync.PullConnector (its remote side calls in)",
+                    )
             self._connectors = found
         return self._connectors
 
@@ -221,6 +281,27 @@ class PluginHost:
         result = self.manager.hook.ledgersync_export(
             company=company, request=request, connector=connector
         )
+        return cast("ExportResult", result)
+
+    def export_answered(
+        self,
+        company: CompanyConfig,
+        request: ExportRequest,
+        connector: Connector,
+        answer: ExportResult | Exception,
+    ) -> ExportResult:
+        """Pass an answer the remote already gave (an item of a batch, or of a pulled message
+        set) through the ``ledgersync_export`` hook, the answer standing in as the first
+        implementation: wrappers see the item and its result (or exception) exactly as for a
+        single export, and may adjust it."""
+
+        def answered() -> ExportResult:
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        result = self.manager.hook.ledgersync_export.call_extra(
+            [answered], {"company": company, "request": request, "connector": connector})
         return cast("ExportResult", result)
 
     def votes(self, company: CompanyConfig, record: Record) -> list[GoNoGo]:

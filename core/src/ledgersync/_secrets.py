@@ -8,13 +8,13 @@ one key, or several separated by commas with the newest first, so keys can be ro
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Connection, Engine
 
-from ._errors import LedgerError
+from ._errors import LedgerError, SecretKeyError
 from ._ledger.database import read_connection
 from ._ledger.schema import secrets
 from ._ledger.types import utcnow
@@ -30,7 +30,7 @@ def generate_key() -> str:
 def _cipher(keys: str | None) -> MultiFernet:
     raw = keys if keys is not None else os.environ.get(KEY_ENV)
     if not raw:
-        raise LedgerError(
+        raise SecretKeyError(
             f"no secret key: {KEY_ENV} is not set, so secrets cannot be stored or read",
             remedy=f"Set {KEY_ENV} to the output of `ledgersync secrets generate-key` "
             "and keep it somewhere safe",
@@ -38,10 +38,40 @@ def _cipher(keys: str | None) -> MultiFernet:
     try:
         return MultiFernet([Fernet(k.strip().encode("ascii")) for k in raw.split(",")])
     except (ValueError, UnicodeEncodeError) as exc:
-        raise LedgerError(
+        raise SecretKeyError(
             f"{KEY_ENV} is not a valid key (expected url-safe base64 of 32 bytes)",
             remedy="Generate one with `ledgersync secrets generate-key`",
         ) from exc
+
+
+def check_key(
+    engine: Engine, companies: Sequence[str] | None = None, *, keys: str | None = None
+) -> None:
+    """Refuse to start work when a company has stored secrets (OAuth tokens, Web Connector
+    password hashes) that the key in the environment cannot read: a configuration error found
+    before anything is claimed, not a failure of every item that then needs the secrets."""
+    query = sa.select(secrets.c.company, secrets.c.name, secrets.c.ciphertext)
+    if companies is not None:
+        query = query.where(secrets.c.company.in_(list(companies)))
+    with read_connection(engine) as conn:
+        rows = conn.execute(query.order_by(secrets.c.company, secrets.c.name)).all()
+    if not rows:
+        return
+    raw = keys if keys is not None else os.environ.get(KEY_ENV)
+    stored = sorted({row.company for row in rows})
+    who = ", ".join(repr(name) for name in stored)
+    if not raw:
+        raise SecretKeyError(f"{KEY_ENV} is not set, and company {who} has secrets stored "
+                             "under it")
+    cipher = _cipher(raw)
+    for row in rows:
+        try:
+            cipher.decrypt(row.ciphertext)
+        except InvalidToken:
+            raise SecretKeyError(
+                f"{KEY_ENV} does not decrypt secret {row.name!r} of company {row.company!r}: "
+                "it is not the key the secrets were stored with"
+            ) from None
 
 
 class SecretStore:
@@ -51,6 +81,15 @@ class SecretStore:
         self._engine = engine
         self.company = company
         self._keys = keys
+
+    def check_key(self, *, storing: bool = True) -> None:
+        """Raise :class:`SecretKeyError` unless the key reads every secret this company already
+        has and, when ``storing``, a valid key is set at all: call it before asking a person for
+        something to store (an OAuth consent, a password), so a missing key is found before,
+        not after; ``storing=False`` before serving what only reads the stored secrets."""
+        if storing:
+            _cipher(self._keys)
+        check_key(self._engine, [self.company], keys=self._keys)
 
     def get(self, name: str) -> str | None:
         with read_connection(self._engine) as conn:  # a read: never queue behind writers

@@ -30,3 +30,7 @@ class TestFakeConnectorContract(ConnectorContract):
     @pytest.fixture
     def remote(self, settings: dict[str, str]) -> FakeBooks:
         return FakeBooks(settings["books_path"])
+
+    @pytest.fixture
+    def check_mentions(self, settings: dict[str, str]) -> str:
+        return settings["books_path"]

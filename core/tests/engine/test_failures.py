@@ -69,7 +69,7 @@ def test_a_transient_failure_waits_with_backoff_and_then_succeeds(ledger, rec, w
 
     waiting = world.item(ledger, "member", "M1")
     assert (waiting.status, waiting.attempts, waiting.error_code) == ("retry_wait", 1, "transient")
-    base = ledger.context.settings.backoff_base_seconds
+    base = ledger._context.settings.backoff_base_seconds
     assert 0.9 * base - 0.05 <= retry_delay(ledger, waiting) <= 1.1 * base
     assert ledger.sync("harbor").processed == 0  # not due yet
 
@@ -168,7 +168,7 @@ def test_a_throttle_spends_no_attempt_and_holds_the_company_back(ledger, rec, wo
         released = world.item(ledger, "member", mms_id)
         assert (released.status, released.attempts) == ("pending", 0)
     # Nothing of the company is claimed while the throttle lasts.
-    assert claim(ledger.context, "harbor", owner="other", limit=10, run_id=None) == []
+    assert claim(ledger._context, "harbor", owner="other", limit=10, run_id=None) == []
 
 
 def test_a_throttled_run_resumes_after_the_wait_and_every_item_is_sent_once(ledger, rec, world,
@@ -200,7 +200,7 @@ def test_lost_authorisation_pauses_the_company_and_claims_nothing_more(ledger, r
         kept = world.item(ledger, "member", mms_id)
         assert (kept.status, kept.attempts) == ("pending", 0)
     assert ledger.sync("harbor").processed == 0
-    assert claim(ledger.context, "harbor", owner="other", limit=10, run_id=None) == []
+    assert claim(ledger._context, "harbor", owner="other", limit=10, run_id=None) == []
     assert books.write_counts() == {}
     *_, run = ledger.runs()  # the first run, where the pause happened
     assert run.status == "finished"  # a paused company does not keep its run open
@@ -284,7 +284,7 @@ def test_a_timeout_after_sending_is_looked_up_first_and_never_written_twice(worl
 
 def crash_after_claim(ledger, *, send: bool):
     """A worker that claimed every due item, maybe sent them, and died without a word."""
-    claimed = claim(ledger.context, "harbor", owner="crashed-worker", limit=10, run_id=None)
+    claimed = claim(ledger._context, "harbor", owner="crashed-worker", limit=10, run_id=None)
     connector = ledger.connector("harbor")
     for item in claimed:
         if send:
@@ -306,7 +306,7 @@ def test_an_expired_lease_turns_in_doubt_and_recovery_finds_the_record_without_a
     crash_after_claim(ledger, send=True)
     assert world.item(ledger, "member", "M1").status == "in_flight"
 
-    clock.advance(ledger.context.settings.lease_seconds + 1)
+    clock.advance(ledger._context.settings.lease_seconds + 1)
     ledger.sync("harbor")
 
     found = world.item(ledger, "member", "M1")
@@ -327,7 +327,7 @@ def test_an_in_doubt_item_that_never_arrived_is_sent_with_its_original_key(world
     ledger.record([rec.member()])
     [claimed] = crash_after_claim(ledger, send=False)
 
-    clock.advance(ledger.context.settings.lease_seconds + 1)
+    clock.advance(ledger._context.settings.lease_seconds + 1)
     ledger.sync("harbor")
 
     assert world.item(ledger, "member", "M1").status == "synced"
@@ -340,13 +340,13 @@ def test_a_result_after_the_lease_was_lost_is_kept_in_history_and_not_applied(wo
     ledger = world.open()
     books = world.books()
     ledger.record([rec.member()])
-    [late] = claim(ledger.context, "harbor", owner="slow-worker", limit=10, run_id=None)
-    clock.advance(ledger.context.settings.lease_seconds + 1)
+    [late] = claim(ledger._context, "harbor", owner="slow-worker", limit=10, run_id=None)
+    clock.advance(ledger._context.settings.lease_seconds + 1)
     ledger.sync("harbor")  # another worker recovers the item and syncs it
     synced = world.item(ledger, "member", "M1")
     assert synced.status == "synced"
 
-    outcome = ItemExporter(ledger.context).process(late)  # the slow worker finally answers
+    outcome = ItemExporter(ledger._context).process(late)  # the slow worker finally answers
 
     assert outcome.status is None
     after = world.item(ledger, "member", "M1")
@@ -362,13 +362,13 @@ def test_a_result_after_the_lease_was_lost_is_kept_in_history_and_not_applied(wo
 def test_a_late_success_does_not_overwrite_the_newer_outcome(world, rec, clock):
     ledger = world.open()
     ledger.record([rec.member()])
-    [late] = claim(ledger.context, "harbor", owner="slow-worker", limit=10, run_id=None)
-    clock.advance(ledger.context.settings.lease_seconds + 1)
+    [late] = claim(ledger._context, "harbor", owner="slow-worker", limit=10, run_id=None)
+    clock.advance(ledger._context.settings.lease_seconds + 1)
     world.fail_next(ledger, "inactive")
     ledger.sync("harbor")  # the recovering worker's attempt needs a person
     assert world.item(ledger, "member", "M1").status == "error"
 
-    outcome = ItemExporter(ledger.context).process(late)
+    outcome = ItemExporter(ledger._context).process(late)
 
     assert outcome.status is None
     assert world.item(ledger, "member", "M1").status == "error"
@@ -378,7 +378,7 @@ def test_a_late_success_does_not_overwrite_the_newer_outcome(world, rec, clock):
 def test_a_worker_waits_for_another_workers_lease_without_spinning(world, rec, clock):
     ledger = world.open()
     ledger.record([rec.member()])
-    claim(ledger.context, "harbor", owner="other-worker", limit=10, run_id=None)
+    claim(ledger._context, "harbor", owner="other-worker", limit=10, run_id=None)
     start = clock.monotonic()
 
     ledger.run_now("harbor")
@@ -401,15 +401,15 @@ def test_an_item_still_in_doubt_after_max_attempts_needs_a_person_and_keeps_its_
 ):
     ledger = world.open(plugins=(NeverAnswers(),))
     ledger.record([rec.member()])
-    for _ in range(ledger.context.settings.max_attempts):
+    for _ in range(ledger._context.settings.max_attempts):
         ledger.sync("harbor")
-        clock.advance(ledger.context.settings.backoff_cap_seconds * 2)
+        clock.advance(ledger._context.settings.backoff_cap_seconds * 2)
 
     item = world.item(ledger, "member", "M1")
-    assert (item.status, item.attempts) == ("error", ledger.context.settings.max_attempts)
+    assert (item.status, item.attempts) == ("error", ledger._context.settings.max_attempts)
     assert "still unknown" in item.error_message
     assert "looks it up before sending it again" in item.error_remedy
     ledger.requeue(ItemFilter(ids=[item.id]))
     assert world.item(ledger, "member", "M1").status == "pending"
-    [claimed] = claim(ledger.context, "harbor", owner="next-worker", limit=1, run_id=None)
+    [claimed] = claim(ledger._context, "harbor", owner="next-worker", limit=1, run_id=None)
     assert claimed.needs_lookup

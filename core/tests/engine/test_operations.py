@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledgersync import ItemFilter, ItemNotFoundError, Status
+from ledgersync import ItemFilter, ItemNotFoundError, Status, record_from_json
 
 
 @pytest.fixture
@@ -12,58 +12,72 @@ def reviewed(world):
     return world.open({"harbor": {"approval_required": True}})
 
 
-def test_a_company_that_requires_approval_holds_new_items_for_review(reviewed, rec, world,
-                                                                       books):
-    reviewed.record([rec.member()])
+def test_a_company_that_requires_approval_holds_new_transactions_for_review(reviewed, rec,
+                                                                            world, books):
+    reviewed.record([rec.member(), rec.invoice()])
 
-    waiting = world.item(reviewed, "member", "M1")
+    waiting = world.item(reviewed, "invoice", "I1")
     assert (waiting.status, waiting.reason) == ("awaiting_approval", "waits for review")
-    assert reviewed.sync("harbor").processed == 0
-    assert books.write_counts() == {}
+    assert reviewed.sync("harbor").processed == 1  # the member only
+    assert books.write_counts() == {("member", "M1", "create"): 1}
+
+
+@pytest.mark.parametrize("kind", ["member", "item", "gl_account", "tax_rate"])
+def test_reference_records_do_not_wait_for_approval(reviewed, world, kind):
+    record = {"member": {"display_name": "Ann"},
+              "item": {"name": "Dues", "income_account_id": "4000"},
+              "gl_account": {"number": "4000", "name": "Dues", "account_type": "income"},
+              "tax_rate": {"name": "State", "rate": "6.25"}}[kind]
+    reviewed.record([record_from_json({"kind": kind, "mms_id": "R1", **record})])
+    assert world.item(reviewed, kind, "R1").status == "pending"
 
 
 def test_approving_a_selection_releases_it_and_keeps_the_rest_waiting(reviewed, rec, world,
                                                                         books):
-    reviewed.record([rec.member("M1"), rec.member("M2", name="Bob")])
-    chosen = world.item(reviewed, "member", "M1")
+    reviewed.record([rec.member(), rec.invoice("I1"), rec.invoice("I2")])
+    chosen = world.item(reviewed, "invoice", "I1")
 
     assert reviewed.approve("harbor", [chosen.id], actor="hana") == (1, 0)
 
     assert world.statuses(reviewed) == {("member", "M1", "create"): "pending",
-                                        ("member", "M2", "create"): "awaiting_approval"}
+                                        ("invoice", "I1", "create"): "pending",
+                                        ("invoice", "I2", "create"): "awaiting_approval"}
     assert ledger_event(reviewed, chosen.id) == ("hana", "awaiting_approval", "pending",
                                                  "approved by hana")
     reviewed.sync("harbor")
-    assert books.write_counts() == {("member", "M1", "create"): 1}
+    assert books.write_counts() == {("member", "M1", "create"): 1,
+                                    ("invoice", "I1", "create"): 1}
 
 
 def test_approving_with_unchecked_clear_clears_the_rest_for_good(reviewed, rec, world, books):
-    reviewed.record([rec.member("M1"), rec.member("M2", name="Bob"), rec.member("M3", name="Cy")])
-    chosen = world.item(reviewed, "member", "M1")
+    invoices = [rec.invoice("I1"), rec.invoice("I2"), rec.invoice("I3")]
+    reviewed.record([rec.member(), *invoices])
+    chosen = world.item(reviewed, "invoice", "I1")
 
     assert reviewed.approve("harbor", [chosen.id], unchecked="clear", actor="hana") == (1, 2)
 
     assert world.statuses(reviewed) == {("member", "M1", "create"): "pending",
-                                        ("member", "M2", "create"): "cleared",
-                                        ("member", "M3", "create"): "cleared"}
-    summary = reviewed.record([rec.member("M2", name="Bob"), rec.member("M3", name="Cy")])
+                                        ("invoice", "I1", "create"): "pending",
+                                        ("invoice", "I2", "create"): "cleared",
+                                        ("invoice", "I3", "create"): "cleared"}
+    summary = reviewed.record(invoices[1:])
     assert summary["unchanged"] == 2
     reviewed.sync("harbor")
-    assert world.item(reviewed, "member", "M2").status == "cleared"
-    assert books.write_counts() == {("member", "M1", "create"): 1}
+    assert world.item(reviewed, "invoice", "I2").status == "cleared"
+    assert books.write_counts() == {("member", "M1", "create"): 1,
+                                    ("invoice", "I1", "create"): 1}
 
 
 def test_approving_everything_waiting(reviewed, rec, world):
-    reviewed.record([rec.member("M1"), rec.member("M2", name="Bob")])
+    reviewed.record([rec.member(), rec.invoice("I1"), rec.invoice("I2")])
 
     assert reviewed.approve("harbor") == (2, 0)
-
     assert set(world.statuses(reviewed).values()) == {"pending"}
 
 
 def test_approving_an_item_that_is_not_waiting_is_refused(reviewed, ledger, rec, world):
-    reviewed.record([rec.member()])
-    item = world.item(reviewed, "member", "M1")
+    reviewed.record([rec.member(), rec.invoice()])
+    item = world.item(reviewed, "invoice", "I1")
     reviewed.approve("harbor", [item.id])
 
     with pytest.raises(ItemNotFoundError, match="not awaiting approval"):

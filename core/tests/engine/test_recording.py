@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import pytest
 import sqlalchemy as sa
 
-from ledgersync import ItemFilter, hookimpl
+from ledgersync import ItemFilter, connector_plugin, hookimpl
 from ledgersync._ledger.schema import sync_item_dependencies
 from ledgersync.testing import FakeConnector
 
@@ -91,7 +91,7 @@ def test_an_update_waits_for_the_record_itself_to_exist_remotely(ledger, rec, wo
 
     ledger.record([rec.member(name="Ann Smith")])
     update = world.item(ledger, "member", "M1", "update")
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         deps = conn.execute(sa.select(sync_item_dependencies.c.kind,
                                       sync_item_dependencies.c.mms_id)
                             .where(sync_item_dependencies.c.item_id == update.id)).all()
@@ -213,15 +213,9 @@ class MembersOnly(FakeConnector):
     supported_kinds: ClassVar[frozenset[str]] = frozenset({"member"})
 
 
-class MembersOnlyPlugin:
-    @hookimpl
-    def ledgersync_connectors(self):
-        return [MembersOnly]
-
-
 def test_a_kind_the_connector_does_not_export_is_not_queued(world, rec):
     ledger = world.open({"harbor": {}, "club": {"connector": "members_only"}},
-                        plugins=(MembersOnlyPlugin(),))
+                        plugins=(connector_plugin(MembersOnly),))
 
     summary = ledger.record([rec.member(), rec.invoice()])
 
@@ -232,7 +226,7 @@ def test_a_kind_the_connector_does_not_export_is_not_queued(world, rec):
 
 def test_recording_inside_the_callers_transaction_rolls_back_with_it(ledger, rec):
     def mms_write_that_fails() -> None:
-        with ledger.engine.begin() as conn:
+        with ledger._database.begin() as conn:
             ledger.record([rec.member()], connection=conn)
             raise RuntimeError("the MMS write failed")
 

@@ -64,7 +64,7 @@ def test_a_run_does_not_wait_for_a_retry_beyond_the_linger(ledger, rec, world, c
     [run] = ledger.runs()
     assert run.status == "finished"
     assert world.item(ledger, "member", "M1").status == "retry_wait"
-    assert (clock.now - start).total_seconds() < ledger.context.settings.linger_seconds
+    assert (clock.now - start).total_seconds() < ledger._context.settings.linger_seconds
 
 
 # -- tick ------------------------------------------------------------------------------------
@@ -195,3 +195,20 @@ def test_run_pending_reports_each_item_to_the_caller(ledger, rec):
     ledger.sync("harbor", on_item=lambda item, outcome: seen.append((item.kind, outcome)))
 
     assert seen == [("member", "synced"), ("invoice", "synced")]
+
+
+def test_the_scheduler_waits_on_the_ledgers_clock_not_the_process_clock(world, rec, clock):
+    import time
+
+    from ledgersync._engine.claims import claim
+
+    ledger = world.open()
+    ledger.record([rec.member()])
+    claim(ledger._context, "harbor", owner="other-worker", limit=10, run_id=None)
+    ledger.run_now("harbor")
+    started, real_start = clock.monotonic(), time.monotonic()
+
+    ledger.run_pending(deadline=clock.monotonic() + 50)  # within the other worker's lease
+
+    assert clock.monotonic() - started >= 49  # polled for 50 s of the ledger's clock ...
+    assert time.monotonic() - real_start < 30  # ... slept by that clock, not by the process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -73,7 +74,7 @@ class HoldMemos:
 class RecordDuringUpdate:
     def __init__(self, newer):
         self.newer = newer
-        self.ledger = None
+        self.ledger: Any = None
 
     @hookimpl(wrapper=True)
     def ledgersync_export(self, request):

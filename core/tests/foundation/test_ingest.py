@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,8 @@ def test_ingest_queues_each_record(workdir: Path, invoke: Invoke) -> None:
     path = _write(workdir / "mms.jsonl", MEMBER_1, MEMBER_2, INVOICE_1)
     code, report = _ingest(invoke, path)
     assert code == 0
-    assert report == {"lines": 3, "counts": {"new": 3}, "problems": []}
+    assert report == {"lines": 3, "counts": {"new": 3}, "unsupported": [],
+                      "problems": []}
     assert set(_items(workdir)) == {("member", "M1", "create"), ("member", "M2", "create"),
                                     ("invoice", "INV-1", "create")}
 
@@ -134,7 +136,7 @@ def test_good_lines_around_a_bad_line_are_kept(
 def test_every_bad_line_is_reported_on_stderr_and_the_exit_code_is_one(
     workdir: Path, invoke: Invoke
 ) -> None:
-    lines = [MEMBER_1, *(line for line, _ in BAD_LINES.values()), MEMBER_2]
+    lines: list[Any] = [MEMBER_1, *(line for line, _ in BAD_LINES.values()), MEMBER_2]
     path = _write(workdir / "mms.jsonl", *lines)
     result = invoke("ingest", str(path))
     assert result.exit_code == 1
@@ -180,3 +182,39 @@ def test_example_dataset_ingests_cleanly(workdir: Path, invoke: Invoke) -> None:
     assert code == 0
     assert report["problems"] == []
     assert report["counts"] == {"new": lines}
+
+
+# -- numbers and encodings (issue 9, point 11) ---------------------------------------------------
+
+
+def test_a_json_number_amount_is_read_as_the_exact_decimal_it_spells(
+    workdir: Path, invoke: Invoke
+) -> None:
+    line = ('{"kind": "invoice", "mms_id": "INV-F", "member_id": "M1", "number": "F", '
+            '"txn_date": "2026-01-25", "currency": "USD", "lines": [{"account_id": "4000", '
+            '"description": "Dues", "quantity": 1, "rate": 450.10, "amount": 450.10}]}')
+    code, report = _ingest(invoke, _write(workdir / "numbers.jsonl", MEMBER_1, line))
+    assert code == 0, report
+    with ledgersync.open(workdir / "ledgersync.toml", create=False) as ledger:
+        invoice = ledger.recorded("club", "invoice", "INV-F")
+    assert isinstance(invoice, ledgersync.Invoice)
+    assert invoice.lines[0].rate == Decimal("450.10")
+    assert str(invoice.lines[0].amount) == "450.10"
+
+
+def test_a_python_float_amount_is_refused_by_the_api() -> None:
+    with pytest.raises(ledgersync.RecordError, match="float is not allowed"):
+        ledgersync.record_from_json({**INVOICE_1, "lines": [
+            {"account_id": "4000", "description": "Dues", "quantity": "1", "rate": 450.1,
+             "amount": "450.10"}]})
+
+
+def test_a_file_starting_with_a_utf8_byte_order_mark_is_accepted(
+    workdir: Path, invoke: Invoke
+) -> None:
+    path = workdir / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(MEMBER_1) + "\n").encode("utf-8"))
+    code, report = _ingest(invoke, path)
+    assert code == 0, report
+    assert report["problems"] == []
+    assert _items(workdir) == {("member", "M1", "create"): "pending"}

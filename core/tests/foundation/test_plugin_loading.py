@@ -17,7 +17,13 @@ from typing import Any, ClassVar
 import pytest
 
 import ledgersync
-from ledgersync import Connector, PluginError, UnknownConnectorError, hookimpl
+from ledgersync import (
+    Connector,
+    PluginError,
+    UnknownConnectorError,
+    connector_plugin,
+    hookimpl,
+)
 from ledgersync._plugins import PluginHost
 from ledgersync.testing import FakePlugin
 
@@ -129,7 +135,7 @@ def test_ledger_opens_and_syncs_with_a_broken_plugin_installed(
                                "fake": {"books_path": str(tmp_path / "books.db")}}},
     })
     with ledgersync.open(config) as ledger:
-        assert "broken" in ledger.plugins.load_errors
+        assert "broken" in ledger._plugins.load_errors
         ledger.record([ledgersync.Member(mms_id="M1", display_name="Ann")])
         summary = ledger.sync("club")
     assert summary.processed == 1
@@ -234,14 +240,14 @@ def test_config_plugins_enabled_decides_what_a_ledger_loads(install: Install) ->
     install("alpha")
     install("beta")
     with ledgersync.open(_config(plugins={"enabled": ["beta"]})) as ledger:
-        assert _names(ledger.plugins) == {"beta"}
+        assert _names(ledger._plugins) == {"beta"}
 
 
 def test_config_plugins_disabled_keeps_a_plugin_out_of_a_ledger(install: Install) -> None:
     install("alpha")
     install("beta")
     with ledgersync.open(_config(plugins={"disabled": ["alpha"]})) as ledger:
-        names = _names(ledger.plugins)
+        names = _names(ledger._plugins)
     assert "beta" in names
     assert "alpha" not in names
 
@@ -253,7 +259,7 @@ def test_environment_block_list_applies_on_top_of_the_config(
     install("beta")
     monkeypatch.setenv("LEDGERSYNC_DISABLE_PLUGINS", "alpha")
     with ledgersync.open(_config(plugins={"enabled": ["alpha", "beta"]})) as ledger:
-        assert _names(ledger.plugins) == {"beta"}
+        assert _names(ledger._plugins) == {"beta"}
 
 
 # -- connectors ----------------------------------------------------------------------------------
@@ -273,17 +279,13 @@ def test_duplicate_connector_name_is_refused_when_a_ledger_uses_it(tmp_path: Pat
     class Impostor(Connector):
         name: ClassVar[str] = "fake"
 
-    class ImpostorPlugin:
-        @hookimpl
-        def ledgersync_connectors(self) -> list[type[Connector]]:
-            return [Impostor]
-
     config = ledgersync.parse_config({
         "ledger": {"url": f"sqlite:///{tmp_path / 'ledger.db'}"},
         "companies": {"club": {"connector": "fake",
                                "fake": {"books_path": str(tmp_path / "books.db")}}},
     })
-    with ledgersync.open(config, plugins=[FakePlugin(), ImpostorPlugin()],
+    impostor = connector_plugin(Impostor)  # type: ignore[type-abstract]  # only its name matters
+    with ledgersync.open(config, plugins=[FakePlugin(), impostor],
                          load_entrypoints=False) as ledger, \
             pytest.raises(PluginError, match="fake"):
         ledger.connector("club")
@@ -326,19 +328,19 @@ def test_two_ledgers_have_separate_plugin_managers() -> None:
     voter = Voter()
     with ledgersync.open("sqlite://", plugins=[voter], load_entrypoints=False) as first, \
             ledgersync.open("sqlite://", load_entrypoints=False) as second:
-        assert first.plugins.manager is not second.plugins.manager
-        assert first.plugins.manager.is_registered(voter)
-        assert not second.plugins.manager.is_registered(voter)
+        assert first._plugins.manager is not second._plugins.manager
+        assert first._plugins.manager.is_registered(voter)
+        assert not second._plugins.manager.is_registered(voter)
 
 
 def test_installed_plugins_load_into_each_ledger(install: Install) -> None:
     install("alpha", connector="alpha")
     with ledgersync.open("sqlite://") as first, ledgersync.open("sqlite://") as second:
-        assert "alpha" in first.plugins.connectors
-        assert "alpha" in second.plugins.connectors
-        first.plugins.manager.unregister(name="alpha")
-        assert not first.plugins.manager.has_plugin("alpha")
-        assert second.plugins.manager.has_plugin("alpha")
+        assert "alpha" in first._plugins.connectors
+        assert "alpha" in second._plugins.connectors
+        first._plugins.manager.unregister(name="alpha")
+        assert not first._plugins.manager.has_plugin("alpha")
+        assert second._plugins.manager.has_plugin("alpha")
 
 
 # -- `ledgersync plugins` ------------------------------------------------------------------------
@@ -384,3 +386,66 @@ def test_plugins_command_honours_the_config_allow_list(
     result = invoke("plugins", "--json")
     assert result.exit_code == 0, result.output
     assert [entry["name"] for entry in json.loads(result.stdout)] == ["alpha"]
+
+
+# -- one host for the command line and its ledger --------------------------------------------------
+
+
+def test_a_ledger_given_the_command_lines_host_uses_that_host(install: Install) -> None:
+    install("alpha")
+    host = PluginHost()
+    with ledgersync.Ledger(_config(), _host=host) as ledger:
+        assert ledger._plugins is host
+        assert "alpha" in _names(host)
+
+
+def test_the_config_lists_apply_to_a_host_loaded_before_the_config(install: Install) -> None:
+    install("alpha")
+    install("beta")
+    host = PluginHost()  # as the command line loads it: before the config is read
+    with ledgersync.Ledger(_config(plugins={"disabled": ["alpha"]}), _host=host):
+        assert _names(host) == _names(PluginHost(block=["alpha"]))
+        assert "alpha" not in _names(host)
+
+
+def test_a_shared_host_follows_each_config_not_the_sum_of_them(install: Install) -> None:
+    install("alpha")
+    install("beta")
+    host = PluginHost()
+    host.restrict(["beta"])
+    assert _names(host) == {"beta"}
+    host.restrict(None)  # the next config names no list: every installed plugin again
+    assert {"alpha", "beta"} <= _names(host)
+
+
+def test_the_cli_state_opens_its_ledger_on_the_cli_host(tmp_path: Path) -> None:
+    from ledgersync.cli.helpers import State
+
+    config = tmp_path / "ledgersync.toml"
+    config.write_text(f'[ledger]\nurl = "sqlite:///{(tmp_path / "l.db").as_posix()}"\n',
+                      encoding="utf-8")
+    ledgersync.open(str(config)).close()  # create the database the CLI then opens
+    host = PluginHost(load_entrypoints=False)
+    state = State(config_path=config, plugins=host)
+    try:
+        assert state.ledger()._plugins is host
+    finally:
+        state.close()
+
+
+# -- connector_plugin ---------------------------------------------------------------------------
+
+
+def test_connector_plugin_registers_the_classes_it_is_given(tmp_path: Path) -> None:
+    from ledgersync.testing import FakeConnector
+
+    class Other(FakeConnector):
+        name: ClassVar[str] = "other"
+
+    host = PluginHost([connector_plugin(FakeConnector, Other)], load_entrypoints=False)
+    assert dict(host.connectors) == {"fake": FakeConnector, "other": Other}
+
+
+def test_connector_plugin_without_a_class_is_refused() -> None:
+    with pytest.raises(PluginError, match="at least one connector class"):
+        connector_plugin()

@@ -59,7 +59,7 @@ def _records() -> list[ledgersync.Record]:
 
 
 def _count(ledger: Ledger, table: sa.Table) -> int:
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 

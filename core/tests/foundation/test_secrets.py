@@ -41,7 +41,7 @@ def ledger(backend_url: str, tmp_path: Path) -> Iterator[Ledger]:
 
 
 def _ciphertexts(ledger: Ledger) -> list[bytes]:
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         return [bytes(row.ciphertext) for row in conn.execute(sa.select(secrets))]
 
 
@@ -87,7 +87,7 @@ def test_secrets_of_an_unknown_company_are_refused(ledger: Ledger) -> None:
 
 @pytest.mark.usefixtures("key")
 def test_set_joins_the_callers_transaction(ledger: Ledger) -> None:
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         transaction = conn.begin()
         ledger.secrets("club").set("refresh_token", CLEAR, connection=conn)
         transaction.rollback()
@@ -130,32 +130,32 @@ def test_secret_stored_under_another_key_is_not_readable(
 
 def test_rotation_reencrypts_under_the_new_key(ledger: Ledger) -> None:
     old, new = generate_key(), generate_key()
-    SecretStore(ledger.engine, "club", keys=old).set("refresh_token", CLEAR)
+    SecretStore(ledger._database, "club", keys=old).set("refresh_token", CLEAR)
     before = _ciphertexts(ledger)
-    assert rotate_all(ledger.engine, keys=f"{new},{old}") == 1
+    assert rotate_all(ledger._database, keys=f"{new},{old}") == 1
     assert _ciphertexts(ledger) != before
-    assert SecretStore(ledger.engine, "club", keys=new).get("refresh_token") == CLEAR
+    assert SecretStore(ledger._database, "club", keys=new).get("refresh_token") == CLEAR
 
 
 def test_after_rotation_the_old_key_alone_no_longer_reads(ledger: Ledger) -> None:
     old, new = generate_key(), generate_key()
-    SecretStore(ledger.engine, "club", keys=old).set("refresh_token", CLEAR)
-    rotate_all(ledger.engine, keys=f"{new},{old}")
+    SecretStore(ledger._database, "club", keys=old).set("refresh_token", CLEAR)
+    rotate_all(ledger._database, keys=f"{new},{old}")
     with pytest.raises(LedgerError, match="cannot be decrypted"):
-        SecretStore(ledger.engine, "club", keys=old).get("refresh_token")
+        SecretStore(ledger._database, "club", keys=old).get("refresh_token")
 
 
 def test_both_keys_read_during_a_rotation(ledger: Ledger) -> None:
     old, new = generate_key(), generate_key()
-    SecretStore(ledger.engine, "club", keys=old).set("refresh_token", CLEAR)
-    assert SecretStore(ledger.engine, "club", keys=f"{new},{old}").get("refresh_token") == CLEAR
+    SecretStore(ledger._database, "club", keys=old).set("refresh_token", CLEAR)
+    assert SecretStore(ledger._database, "club", keys=f"{new},{old}").get("refresh_token") == CLEAR
 
 
 def test_secrets_never_appear_in_clear_text_in_any_table(ledger: Ledger, key: str) -> None:
     ledger.secrets("club").set("refresh_token", CLEAR)
     ledger.secrets("marina").set("password_hash", CLEAR + "-2")
     needle = "very-secret"
-    with ledger.engine.connect() as conn:
+    with ledger._database.connect() as conn:
         for table in metadata.sorted_tables:
             for row in conn.execute(sa.select(table)):
                 for value in row:
@@ -192,13 +192,13 @@ def test_secrets_rotate_command_reencrypts_every_secret(
 ) -> None:
     old, new = generate_key(), generate_key()
     with ledgersync.open(workdir / "ledgersync.toml", create=False) as ledger:
-        SecretStore(ledger.engine, "club", keys=old).set("refresh_token", CLEAR)
+        SecretStore(ledger._database, "club", keys=old).set("refresh_token", CLEAR)
     monkeypatch.setenv(KEY_ENV, f"{new},{old}")
     result = invoke("secrets", "rotate")
     assert result.exit_code == 0, result.output
     assert "re-encrypted 1 secret(s)" in result.stdout
     with ledgersync.open(workdir / "ledgersync.toml", create=False) as ledger:
-        assert SecretStore(ledger.engine, "club", keys=new).get("refresh_token") == CLEAR
+        assert SecretStore(ledger._database, "club", keys=new).get("refresh_token") == CLEAR
 
 
 def test_secrets_rotate_without_a_key_says_what_to_do(workdir: Path, invoke: Invoke) -> None:

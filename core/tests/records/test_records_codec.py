@@ -19,6 +19,7 @@ from ledgersync._records import (
     InvoiceLine,
     JournalEntry,
     JournalLine,
+    Payment,
     canonical_json,
     record_from_json,
     record_to_json,
@@ -174,7 +175,9 @@ def test_a_line_change_changes_the_hash(samples):
 def test_reading_accepts_money_as_decimal_int_or_string(samples):
     data = record_to_json(samples.payment(applications=()))
     for amount in (Decimal("50.00"), 50, "50.00"):
-        assert record_from_json({**data, "amount": amount}).total() == 50
+        payment = record_from_json({**data, "amount": amount})
+        assert isinstance(payment, Payment)
+        assert payment.total() == 50
 
 
 def test_reading_refuses_float_money(samples):

@@ -330,6 +330,7 @@ def test_dimension_given_twice_is_refused(samples):
 
 
 def test_dimension_values_must_be_strings(samples):
-    bad = JournalLine(account_id="A", debit="1", dimensions={"class": 7})
+    bad = JournalLine(account_id="A", debit="1",
+                      dimensions={"class": 7})  # type: ignore[arg-type]  # refused on purpose
     lines = (bad, JournalLine(account_id="B", credit="1"))
     assert refused(samples.journal_entry, lines=lines).field == "lines[0].dimensions"

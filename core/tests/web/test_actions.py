@@ -114,24 +114,25 @@ def test_an_action_on_an_item_it_does_not_apply_to_says_why(otto, failed, page_n
 
 @pytest.fixture
 def held(web_ledger, rec):
-    """marina (review required): a member and two invoices awaiting approval."""
-    web_ledger.record([rec.member(), rec.invoice("I1"), rec.invoice("I2")],
+    """marina (review required): three invoices awaiting approval."""
+    web_ledger.record([rec.member(), rec.invoice("I1"), rec.invoice("I2"), rec.invoice("I3")],
                       companies=["marina"])
-    return {i.mms_id: i.id for i in web_ledger.items(ItemFilter(company="marina"))}
+    return {i.mms_id: i.id for i in web_ledger.items(
+        ItemFilter(company="marina", status=[Status.AWAITING_APPROVAL]))}
 
 
 def test_approve_checked_keeps_the_unchecked_for_the_next_review(otto, web_ledger, held,
                                                                  page_notice) -> None:
     response = otto.act("/actions/approve/marina", {
-        "id": [str(held["M1"]), str(held["I1"])], "shown": list(map(str, held.values())),
+        "id": [str(held["I1"]), str(held["I2"])], "shown": list(map(str, held.values())),
         "unchecked": "keep"})
     assert page_notice(response).startswith("approved 2, cleared 0")
-    assert _item(web_ledger, "I2", "marina").status == "awaiting_approval"
+    assert _item(web_ledger, "I3", "marina").status == "awaiting_approval"
     assert web_ledger.history(held["I1"])[-1].actor == "otto"
 
 
 def test_approve_checked_can_clear_the_unchecked(otto, web_ledger, held) -> None:
-    otto.act("/actions/approve/marina", {"id": [str(held["M1"])],
+    otto.act("/actions/approve/marina", {"id": [str(held["I1"])],
                                          "shown": list(map(str, held.values())),
                                          "unchecked": "clear"})
     assert _item(web_ledger, "I2", "marina").status == "cleared"
@@ -140,12 +141,12 @@ def test_approve_checked_can_clear_the_unchecked(otto, web_ledger, held) -> None
 def test_clearing_never_touches_items_the_reviewer_was_not_shown(otto, web_ledger, held, rec,
                                                                  page_notice) -> None:
     shown = list(map(str, held.values()))
-    web_ledger.record([rec.invoice("I3")], companies=["marina"])  # arrives meanwhile
-    response = otto.act("/actions/approve/marina", {"id": [str(held["M1"])], "shown": shown,
+    web_ledger.record([rec.invoice("I4")], companies=["marina"])  # arrives meanwhile
+    response = otto.act("/actions/approve/marina", {"id": [str(held["I1"])], "shown": shown,
                                                     "unchecked": "clear"})
     assert page_notice(response).startswith("nothing done: 1 item(s) arrived")
     assert not web_ledger.items(ItemFilter(status=[Status.CLEARED]))
-    assert _item(web_ledger, "M1", "marina").status == "awaiting_approval"
+    assert _item(web_ledger, "I1", "marina").status == "awaiting_approval"
 
 
 def test_mapping_releases_blocked_items_and_requeues_failed_ones(world, rec, page_notice

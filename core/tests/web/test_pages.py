@@ -45,7 +45,7 @@ def test_companies_show_connector_counts_and_the_attention_badge(otto, web_ledge
 
 
 def test_a_company_awaiting_review_counts_for_the_badge(otto, web_ledger, rec) -> None:
-    web_ledger.record([rec.member()], companies=["marina"])
+    web_ledger.record([rec.member(), rec.invoice("I1")], companies=["marina"])
     html = otto.get("/").text
     assert "Review 1 item(s)" in html
     assert re.search(r'id="attention"[^>]*>1<', html)
@@ -78,16 +78,16 @@ def test_the_log_filters_by_company_kind_status_date_and_text(otto, web_ledger, 
     web_ledger.record([rec.member("M1"), rec.member("M2", "Bo Rower"),
                        rec.invoice("I1", date=dt.date(2026, 1, 5)),
                        rec.invoice("I2", date=dt.date(2026, 2, 5))], companies=["harbor"])
-    web_ledger.record([rec.member("M3")], companies=["marina"])
+    web_ledger.record([rec.member("M3"), rec.invoice("I9", "M3")], companies=["marina"])
     by_id = {i.id: i for i in web_ledger.items(limit=None)}
 
     def shown(query: str) -> set[tuple[str, str]]:
         return {(by_id[i].company, by_id[i].mms_id) for i in _ids(otto.get(query).text)}
 
-    assert shown("/log?company=marina") == {("marina", "M3")}
+    assert shown("/log?company=marina") == {("marina", "M3"), ("marina", "I9")}
     assert shown("/log?company=harbor&kind=invoice") == {("harbor", "I1"), ("harbor", "I2")}
-    assert shown("/log?status=awaiting_approval") == {("marina", "M3")}
-    assert shown("/log?kind=invoice&from=2026-02-01") == {("harbor", "I2")}
+    assert shown("/log?status=awaiting_approval") == {("marina", "I9")}
+    assert shown("/log?kind=invoice&from=2026-02-01&to=2026-02-28") == {("harbor", "I2")}
     assert shown("/log?kind=invoice&to=2026-01-31") == {("harbor", "I1")}
     assert shown("/log?q=M2") == {("harbor", "M2")}
 
@@ -159,7 +159,8 @@ def test_an_unknown_item_says_so(otto) -> None:
 
 
 def test_the_review_lists_what_awaits_approval_all_checked(otto, web_ledger, rec) -> None:
-    web_ledger.record([rec.member(), rec.invoice("I1")], companies=["marina"])
+    web_ledger.record([rec.member(), rec.invoice("I1"), rec.invoice("I2")],
+                      companies=["marina"])
     html = otto.get("/review/marina").text
     assert "2 item(s) awaiting approval" in html
     assert html.count('checked  aria-label="approve item') == 2
@@ -206,8 +207,14 @@ def test_reconciliation_drills_down_to_the_items_behind_a_difference(otto, faile
     assert f'<a href="/items/{invoice.id}">invoice I1</a> (100.00) is error' in html
 
 
-def test_the_plugins_page_lists_connectors_and_load_errors(otto, web_ledger) -> None:
-    web_ledger.plugins.load_errors["broken_plugin"] = "ImportError: no module named x"
+def test_the_plugins_page_lists_connectors_and_load_errors(otto, web_ledger,
+                                                          monkeypatch) -> None:
+    from ledgersync import PluginInfo
+
+    broken = PluginInfo(name="broken_plugin", distribution="broken", version="1.0", hooks=(),
+                        connectors=(), error="ImportError: no module named x")
+    loaded = web_ledger.plugin_info()
+    monkeypatch.setattr(web_ledger, "plugin_info", lambda: [*loaded, broken])
     html = otto.get("/plugins").text
     assert "<td>fake</td>" in html
     assert "failed to load: ImportError: no module named x" in html

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ledgersync import CompanyConfig, Config, Connector, Ledger, hookimpl
+from ledgersync import CompanyConfig, Config, Ledger, connector_plugin
 from ledgersync.testing import empty_database, postgresql_test_url
 from ledgersync_qbd.connector import QbdConnector
 from ledgersync_qbd.qbwc.direct import DirectService
@@ -24,7 +24,7 @@ from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
-ENVELOPES = Path("/work/shared/reference/qbwc/envelopes")
+ENVELOPES = Path(__file__).parent / "data" / "envelopes"
 
 #: The sample records' reference data, mapped to the names a fresh sandbox file is seeded with.
 MAPPINGS: dict[tuple[str, str], str] = {
@@ -37,12 +37,6 @@ MAPPINGS: dict[tuple[str, str], str] = {
     ("terms", "NET30"): "Net 30",
 }
 USER, PASSWORD = "clubwc", "harbour-secret"
-
-
-class QbdPlugin:
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[Connector]]:
-        return [QbdConnector]
 
 
 def _postgres_url(base: str) -> str:
@@ -79,7 +73,8 @@ def make_ledger(database_url: str) -> Iterator[LedgerFactory]:
         config = Config(ledger_url=database_url, companies={
             name: CompanyConfig(name=name, connector="qbd", settings=settings)
             for name, settings in companies.items()})
-        ledger = Ledger(config, plugins=[QbdPlugin()], load_entrypoints=False, clock=clock)
+        ledger = Ledger(config, plugins=[connector_plugin(QbdConnector)],
+                        load_entrypoints=False, clock=clock)
         made.append(ledger)
         if mappings:
             for name in companies:

@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from ledgersync import Member, StateStore, open
+from ledgersync import Member, open
 from ledgersync.cli import cli, sandbox
 from ledgersync_qbd.cli import qbd, sandbox_qbd
 from ledgersync_qbd.qbwc.app import QbwcApp
@@ -106,7 +106,7 @@ def test_lists_are_shown_and_a_refresh_is_queued(config: Path) -> None:
     assert "not read yet" in run(config, "qbd", "lists", "harbor").output
     run(config, "qbd", "lists", "harbor", "--refresh", "--list", "items")
     with open(config) as ledger:
-        assert StateStore(ledger.engine, "harbor").get("qbwc:lists:refresh") == ["items"]
+        assert ledger.state("harbor").get("qbwc:lists:refresh") == ["items"]
 
 
 def test_sandbox_qbd_runs_one_update_against_a_server_and_says_what_happened(
@@ -128,11 +128,45 @@ def test_sandbox_qbd_runs_one_update_against_a_server_and_says_what_happened(
     assert "1 customer(s)" in second.output  # the company file was kept between runs
 
 
-def test_sandbox_qbd_reports_a_wrong_password(config: Path) -> None:
+def test_sandbox_qbd_with_a_wrong_password_exits_non_zero_with_a_sentence(config: Path) -> None:
     with open(config) as ledger, ServerThread(QbwcApp(ledger)) as server:
-        result = run(config, "sandbox", "qbd", "--url", f"{server.url}/qbwc", "--username",
-                     USER, "--password", "wrong")
-    assert "outcome: nvu" in result.output
+        result = CliRunner().invoke(cli, [
+            "--config", str(config), "sandbox", "qbd", "--url", f"{server.url}/qbwc",
+            "--username", USER, "--password", "wrong"])
+    assert result.exit_code == 1, result.output
+    assert "authenticate: nvu" in result.stdout
+    assert f"refused user {USER!r}: wrong user name or password" in result.stderr
+    assert "what to do:" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_set_password_without_the_key_stops_before_the_prompt(
+        config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERSYNC_SECRET_KEY")
+    result = CliRunner().invoke(cli, ["--config", str(config), "qbd", "set-password", "harbor"])
+    assert result.exit_code == 1, result.output
+    assert "LEDGERSYNC_SECRET_KEY" in result.stderr
+    assert "Web Connector password:" not in result.output
+
+
+def _without_password(config: Path) -> None:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('password = "env:QBD_CLI_PASSWORD"\n', ""), encoding="utf-8")
+
+
+def test_config_check_names_a_company_without_a_web_connector_password(config: Path) -> None:
+    _without_password(config)
+    result = CliRunner().invoke(cli, ["--config", str(config), "config", "check"])
+    assert result.exit_code == 1, result.output
+    assert "companies.harbor.qbd: no Web Connector password" in result.stderr
+    assert "ledgersync qbd set-password harbor" in result.stderr
+
+
+def test_config_check_accepts_a_password_set_with_set_password(config: Path) -> None:
+    _without_password(config)
+    run(config, "qbd", "set-password", "harbor", "--password-stdin",
+        stdin="a-new-long-password\n")
+    run(config, "config", "check")
 
 
 def test_the_plugin_registers_its_commands_and_the_endpoint_options_of_serve() -> None:

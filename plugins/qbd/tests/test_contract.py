@@ -77,6 +77,10 @@ class TestQbdContract(ConnectorContract):
     def remote(self) -> CompanyFileProbe:
         return CompanyFileProbe(self.company_file, "contract")
 
+    @pytest.fixture
+    def check_mentions(self) -> str:
+        return USER  # the Web Connector user of this company's settings
+
     def sync(self, ledger: Ledger) -> int:
         """Web Connector updates until the server says there is no work; items written."""
         written = 0
@@ -91,3 +95,11 @@ class TestQbdContract(ConnectorContract):
                 found = re.search(r"(\d+) written", report.close_message or "")
                 written += int(found.group(1)) if found else 0
         raise AssertionError("the Web Connector still had work after 10 updates")
+
+
+def test_the_connector_is_pull_mode_with_nothing_for_workers_to_call() -> None:
+    from ledgersync import PullConnector
+
+    assert issubclass(QbdConnector, PullConnector)
+    assert not hasattr(QbdConnector, "export")
+    assert not hasattr(QbdConnector, "lookup")

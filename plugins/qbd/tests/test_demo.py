@@ -84,7 +84,7 @@ def test_a_small_demo_ties_out_for_qbd(tmp_path: Path) -> None:
     password_before = os.environ.get(PASSWORD_ENV)
     result = CliRunner().invoke(
         cli, ["demo", "--dir", str(workdir), "--members", "20"],
-        env={"COLUMNS": "250", "LEDGERSYNC_PLUGINS": "qbd"})
+        env={"LEDGERSYNC_PLUGINS": "qbd"})
     text = _text(result.output)
     assert result.exit_code == 0, result.output
     assert "QuickBooks Desktop (sandbox): MMS" in text

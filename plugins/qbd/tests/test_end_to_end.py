@@ -201,8 +201,9 @@ def test_a_club_year_syncs_exactly_once_through_serve_despite_every_failure(
         until_idle(connector)
         flat = [rq for requests in sets_with(connector, edits_from) for rq in requests]
         assert flat == ["CustomerModRq", "CustomerQueryRq", "CustomerModRq"]
-        assert company_file.customer(member.display_name).fields["Email"][0].text == \
-            "new.address@example.org"
+        customer = company_file.customer(member.display_name)
+        assert customer is not None
+        assert customer.fields["Email"][0].text == "new.address@example.org"
 
         # The books: everything synced, every record once, every balance the MMS balance.
         items = ledger.items(ItemFilter(company="harbor"), limit=None)

@@ -1,4 +1,4 @@
-"""The real Web Connector traffic in reference/qbwc/envelopes/, replayed against our endpoint.
+"""The real Web Connector traffic in data/envelopes/, replayed against our endpoint.
 
 Each captured request is sent byte for byte with its captured headers (SOAPAction, Content-Type),
 through the same code path as HTTP requests (``QbwcApp.handle``). The server's own tickets are

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 import pytest
+from cryptography.fernet import Fernet
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 import ledgersync_qbd.plugin
 from ledgersync import CompanyConfig, Config, Ledger
-from ledgersync._secrets import generate_key
 from ledgersync.web import WebSettings, create_app
 from ledgersync_qbd.qbwc.auth import SECRET_NAME, verify_password
 
@@ -24,7 +24,7 @@ OPERATOR_PASSWORD = "a long enough passphrase"
 
 @pytest.fixture
 def page_ledger(database_url, monkeypatch):
-    monkeypatch.setenv("LEDGERSYNC_SECRET_KEY", generate_key())
+    monkeypatch.setenv("LEDGERSYNC_SECRET_KEY", Fernet.generate_key().decode())
     config = Config(ledger_url=database_url, companies={
         "club": CompanyConfig(name="club", connector="qbd", settings=company_settings())})
     ledger = Ledger(config, plugins=[ledgersync_qbd.plugin], load_entrypoints=False)
@@ -37,10 +37,10 @@ def page_ledger(database_url, monkeypatch):
 def _signed_in(app, name, root=""):
     client = TestClient(app)
     form = client.get(f"{root}/login").text
-    token = re.search(r'name="login_token" value="([^"]+)"', form)[1]
+    token = _value(form, "login_token")
     page = client.post(f"{root}/login", data={"username": name, "password": OPERATOR_PASSWORD,
                                               "login_token": token})
-    return client, re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    return client, _value(page.text, "csrf_token")
 
 
 def test_the_web_connector_endpoint_is_served_beside_the_page(page_ledger) -> None:
@@ -115,3 +115,10 @@ def test_the_connector_settings_password_is_never_rendered(page_ledger) -> None:
     for path in ("/", "/log", "/plugins", "/tools/club", "/mappings/club/item",
                  "/review/club"):
         assert secret not in client.get(path).text, path
+
+
+def _value(html: str, name: str) -> str:
+    """The value of the hidden field ``name`` in a page."""
+    found = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert found is not None, f"no {name} in the page"
+    return found.group(1)

@@ -11,7 +11,8 @@ import pytest
 
 from ledgersync import ConnectorError, Ledger, Status
 from ledgersync.testing import sample_records
-from ledgersync_qbd.qbwc.service import LIST_REFRESH, QbwcService
+from ledgersync_qbd.qbwc.service import QbwcService
+from ledgersync_qbd.qbxml.lists import LIST_REFRESH
 from ledgersync_qbd.sandbox import CompanyFile
 
 from .conftest import sync_until_idle, web_connector
@@ -77,7 +78,7 @@ def test_every_recorded_item_is_told_to_the_service_observer(
         ledger: Ledger, company_file: CompanyFile) -> None:
     told: list[tuple[str, str]] = []
     service = QbwcService(ledger, on_item=lambda pulled, status: told.append(
-        (pulled.item.kind, status)))
+        (pulled.request.kind, status)))
     records = sample_records()
     ledger.record(records)
     sync_until_idle(web_connector(service, company_file))

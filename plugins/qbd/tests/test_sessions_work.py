@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -190,7 +191,9 @@ def test_a_stale_edit_sequence_is_reread_and_the_change_sent_again(
     sync_until_idle(connector)
     sent = requests_sent(connector)
     assert sent[-3:] == ["CustomerModRq", "CustomerQueryRq", "CustomerModRq"]
-    assert company_file.customer("Ada Keel").fields["Email"][0].text == "ada.keel@example.org"
+    customer = company_file.customer("Ada Keel")
+    assert customer is not None
+    assert customer.fields["Email"][0].text == "ada.keel@example.org"
     assert set(statuses(ledger).values()) == {Status.SYNCED.value}
 
 
@@ -271,7 +274,7 @@ def test_a_changed_payment_needs_a_person_instead_of_a_second_payment(
     ledger.record(records)
     connector = web_connector(service, company_file)
     sync_until_idle(connector)
-    payment = next(r for r in records if r.kind == "payment")
+    payment: Any = next(r for r in records if r.kind == "payment")  # a Payment
     ledger.record([attrs.evolve(payment, txn_date=payment.txn_date + dt.timedelta(days=1))])
     sync_until_idle(connector)
     update = next(i for i in ledger.items() if i.kind == "payment" and i.operation == "update")
@@ -282,7 +285,7 @@ def test_a_changed_payment_needs_a_person_instead_of_a_second_payment(
 
 def test_a_voided_invoice_is_voided_in_quickbooks(
         ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
-    invoice = next(r for r in sample_records() if r.kind == "invoice")
+    invoice: Any = next(r for r in sample_records() if r.kind == "invoice")  # an Invoice
     member = next(r for r in sample_records() if r.kind == "member")
     ledger.record([member, invoice])
     connector = web_connector(service, company_file)

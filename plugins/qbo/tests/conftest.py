@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from ledgersync import CompanyConfig, Config, Ledger
+from ledgersync import CompanyConfig, Config, Ledger, connector_plugin
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox, SandboxConfig, run_in_thread
 from ledgersync_qbo.testing import (
     SAMPLE_MAPPINGS,
-    QboPlugin,
     connect_sandbox,
     sample_seed,
     sandbox_settings,
@@ -73,7 +72,8 @@ def open_ledger(tmp_path: Path) -> Iterator[Any]:
         config = Config(ledger_url=f"sqlite:///{tmp_path / name}",
                         companies={COMPANY: CompanyConfig(name=COMPANY, connector="qbo",
                                                           settings=dict(settings))})
-        ledger = Ledger(config, plugins=[QboPlugin()], load_entrypoints=False, **kwargs)
+        ledger = Ledger(config, plugins=[connector_plugin(QboConnector)],
+                        load_entrypoints=False, **kwargs)
         opened.append(ledger)
         for (kind, mms_id), external in mappings.items():
             ledger.map(COMPANY, kind, mms_id, external, actor="test")

@@ -139,6 +139,20 @@ def test_batch_items_setting_sizes_the_batches(open_ledger: Any, sandbox: Sandbo
     ledger = open_ledger(sandbox_settings(sandbox, base_url, batch_items=items))
     connect_sandbox(ledger, "harbor", sandbox)
     connector = ledger.connector("harbor")
-    assert connector.batch_size == items
+    assert type(connector).batch_size_for(connector.settings) == items
     connector.export_batch(requests(10))
     assert batch_posts(sandbox) == (0 if items == 1 else 1)
+
+
+def test_a_companys_batch_size_leaves_the_class_attribute_alone(
+        open_ledger: Any, sandbox: Sandbox, base_url: str) -> None:
+    from ledgersync_qbo.connector import QboConnector
+    from ledgersync_qbo.testing import connect_sandbox
+
+    ledger = open_ledger(sandbox_settings(sandbox, base_url, batch_items=5))
+    connect_sandbox(ledger, "harbor", sandbox)
+    connector = ledger.connector("harbor")
+
+    assert "batch_size" not in vars(connector)
+    assert QboConnector.batch_size == 30
+    assert QboConnector.batch_size_for(connector.settings) == 5

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledgersync import ConnectorError, Ledger
-from ledgersync.cli import _register_plugin_commands, cli
+from ledgersync.cli import cli, register_plugin_commands
 from ledgersync_qbo.connect import connect_interactive
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox
@@ -27,7 +27,7 @@ COMPANY = "harbor"
 
 @pytest.fixture(scope="module", autouse=True)
 def _plugin_commands() -> None:
-    _register_plugin_commands()
+    register_plugin_commands()
 
 
 @pytest.fixture
@@ -81,8 +81,34 @@ def test_connect_with_a_spent_refresh_token_says_how_to_reconnect(config: Path) 
     assert "ledgersync connect harbor" in result.output
 
 
+def test_connect_without_the_key_stops_before_spending_the_refresh_token(
+        config: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERSYNC_SECRET_KEY", raising=False)
+    given = sandbox.issue_tokens()["refresh_token"]
+    result = invoke(config, "connect", COMPANY, "--refresh-token", given, code=1)
+    assert "LEDGERSYNC_SECRET_KEY" in result.output
+    assert "Traceback" not in result.output
+    assert sandbox.oauth.token_requests == 0
+
+
+def test_connect_without_the_key_stops_before_the_browser(
+        config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LEDGERSYNC_SECRET_KEY", raising=False)
+    result = invoke(config, "connect", COMPANY, "--no-browser", "--timeout", "1", code=1)
+    assert "LEDGERSYNC_SECRET_KEY" in result.output
+    assert "Open this address" not in result.output
+
+
+def test_connect_with_a_key_that_cannot_read_the_stored_tokens_stops_before_the_browser(
+        connected: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEDGERSYNC_SECRET_KEY", "w" * 43 + "=")
+    result = invoke(connected, "connect", COMPANY, "--no-browser", "--timeout", "1", code=1)
+    assert "not the key the secrets were stored with" in result.output
+    assert "Open this address" not in result.output
+
+
 def test_qbo_accounts_lists_ids_for_mapping(connected: Path) -> None:
-    rows = json.loads(invoke(connected, "qbo", "accounts", COMPANY, "--json").output)
+    rows = json.loads(invoke(connected, "qbo", "accounts", COMPANY, "--json").stdout)
     assert {"84", "35", "79"} <= {row["Id"] for row in rows}
     table = invoke(connected, "qbo", "accounts", COMPANY).output
     assert "Accounts Receivable (A/R)" in table
@@ -98,7 +124,7 @@ def test_qbo_reference_lists(connected: Path, word: str, expected: str) -> None:
 
 def test_qbo_customers_searches_by_name(connected: Path) -> None:
     rows = json.loads(invoke(connected, "qbo", "customers", COMPANY, "jordan",
-                             "--json").output)
+                             "--json").stdout)
     assert [row["Id"] for row in rows] == ["58"]
 
 

@@ -1,5 +1,5 @@
 """The connector contract kit (ledgersync.testing) against the loopback QBO sandbox, with every
-error code of reference/qbo-api.md §3.2 declared."""
+error code the connector classifies declared."""
 
 from __future__ import annotations
 
@@ -115,6 +115,10 @@ class TestQboContract(ConnectorContract):
     @pytest.fixture
     def remote(self, sandbox: tuple[Sandbox, str], records: list[Record]) -> SandboxProbe:
         return SandboxProbe(sandbox[0], records)
+
+    @pytest.fixture
+    def check_mentions(self, sandbox: tuple[Sandbox, str]) -> str:
+        return str(sandbox[0].company().read("CompanyInfo", "1")["CompanyName"])
 
     @pytest.fixture(autouse=True)
     def _tokens_for(self, sandbox: tuple[Sandbox, str]) -> Iterator[None]:

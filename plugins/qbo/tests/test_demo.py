@@ -17,8 +17,7 @@ from ledgersync_qbo.demo import KEY_ENV, SECRET_ENV, QboDemoSandbox
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Result]:
     workdir = tmp_path_factory.mktemp("qbo-demo") / "ledgersync-demo"
-    result = CliRunner().invoke(cli, ["demo", "--dir", str(workdir), "--members", "20"],
-                                env={"COLUMNS": "250"})
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(workdir), "--members", "20"])
     return workdir, result
 
 

@@ -141,3 +141,84 @@ def test_drift_runs_against_an_unpaid_and_a_paid_invoice_alike(synced: Ledger,
     synced.record([payment])
     synced.sync(COMPANY)
     assert check_drift(synced, COMPANY).findings == ()
+
+
+# -- sales tax QuickBooks computed differently (issue 9, point 21) --------------------------------
+
+
+def taxed_invoice() -> list[Any]:
+    """120.00 taxed at the MMS's 6.25 %: 7.50 of tax."""
+    return [Member(mms_id="M-T", display_name="Tia Tax"),
+            Invoice(mms_id="INV-T", member_id="M-T", number="T-1", txn_date=DAY,
+                    currency="USD",
+                    lines=(InvoiceLine(item_id="DUES", quantity=D(1), rate=D("120.00"),
+                                       amount=D("120.00"), tax_rate_id="TX-STATE",
+                                       tax_amount=D("7.50")),))]
+
+
+def sync_taxed(ledger: Ledger, tax_code: str) -> Ledger:
+    ledger.map(COMPANY, "item", "DUES", "21")
+    ledger.map(COMPANY, "tax_rate", "TX-STATE", tax_code)
+    ledger.record(taxed_invoice())
+    ledger.sync(COMPANY)
+    assert {i.status for i in ledger.items()} == {"synced"}
+    return ledger
+
+
+def test_the_sandbox_has_the_example_datasets_tax_code_so_it_ties_out(ledger: Ledger) -> None:
+    sync_taxed(ledger, "6")  # State, 6.25 %
+    invoice = next(i for i in ledger.items() if i.mms_id == "INV-T")
+    assert not invoice.reason
+    assert check_drift(ledger, COMPANY).findings == ()
+
+
+def test_a_tax_computed_at_another_rate_is_named_in_the_export_warning(ledger: Ledger) -> None:
+    sync_taxed(ledger, "3")  # Portland, 8 %
+    invoice = next(i for i in ledger.items() if i.mms_id == "INV-T")
+    assert invoice.reason is not None
+    assert "tax computed differently (MMS 6.25 %, QuickBooks 8 %)" in invoice.reason
+    assert "ledgersync map tax harbor" in invoice.reason
+
+
+def test_drift_names_a_tax_difference_with_the_mapping_remedy_not_resync(
+        ledger: Ledger) -> None:
+    sync_taxed(ledger, "3")
+    findings = [f for f in check_drift(ledger, COMPANY, since=dt.datetime(2000, 1, 1,
+                                                                          tzinfo=dt.UTC)).findings
+                if f.mms_id == "INV-T"]
+    if not findings:
+        pytest.skip("CDC does not report the invoice created by the sync itself")
+    message = findings[0].message(COMPANY)
+    assert "tax computed differently (MMS 6.25 %, QuickBooks 8 %)" in message
+    assert "ledgersync map tax harbor" in message
+    assert "changed in QuickBooks" not in message
+    assert "ledgersync resync --company" not in message
+
+
+def test_a_tax_difference_and_an_edit_are_both_named() -> None:
+    from ledgersync_qbo.drift import _differences
+
+    obj = {"TotalAmt": D("100.00"), "TxnTaxDetail": {"TotalTax": D("9.60"), "TaxLine": [
+        {"Amount": D("9.60"), "DetailType": "TaxLineDetail",
+         "TaxLineDetail": {"TaxPercent": D("8"), "NetAmountTaxable": D("120.00")}}]}}
+    [_member, invoice] = taxed_invoice()
+    out = _differences(invoice, obj, None, COMPANY)  # type: ignore[arg-type]
+    assert out[0] == "tax computed differently (MMS 6.25 %, QuickBooks 8 %)"
+    assert "total 129.60 → 100.00" in out
+
+
+def test_reconcile_explains_a_tax_difference_instead_of_blaming_edits(ledger: Ledger) -> None:
+    from types import SimpleNamespace
+
+    from ledgersync.cli.reconcile_cmds import _warned
+
+    sync_taxed(ledger, "3")
+    report = ledger.reconcile(COMPANY)
+    [customer] = [c for c in report.customers if c.member_id == "M-T"]
+    assert customer.difference != 0
+    explained = _warned(ledger, COMPANY, customer)
+    assert explained is not None
+    assert explained.startswith("invoice INV-T: tax computed differently (MMS 6.25 %, "
+                                "QuickBooks 8 %)")
+    tied = SimpleNamespace(ties_out=True, explanations=(), member_id="M-T")
+    assert _warned(ledger, COMPANY, tied) is None

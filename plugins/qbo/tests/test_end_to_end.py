@@ -34,7 +34,7 @@ from ledgersync import (
     Terms,
     record_to_json,
 )
-from ledgersync.cli import _register_plugin_commands, cli
+from ledgersync.cli import cli, register_plugin_commands
 from ledgersync_qbo.sandbox import Sandbox, SandboxConfig, jsonio, run_in_thread
 from ledgersync_qbo.testing import SandboxProbe, sample_seed
 
@@ -171,7 +171,7 @@ class Cli:
 
 @pytest.fixture(scope="module", autouse=True)
 def _plugin_commands() -> None:
-    _register_plugin_commands()
+    register_plugin_commands()
 
 
 @pytest.fixture

@@ -19,9 +19,7 @@ from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.errors import QboError, from_fault, from_xml, retry_after_seconds
 from ledgersync_qbo.sandbox import Sandbox
 
-PAYLOADS = Path("/work/shared/reference/qbo/payloads")
-if not PAYLOADS.is_dir():  # pragma: no cover - repository-relative fallback
-    PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "qbo" / "payloads"
+PAYLOADS = Path(__file__).parent / "data" / "payloads"
 THROTTLE_XML = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse><Fault '
     'type="SERVICE"><Error code="3001"><Message>message=ThrottleExceeded; errorCode=003001; '

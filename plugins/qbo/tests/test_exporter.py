@@ -36,9 +36,13 @@ REFS = {("member", "M-58"): "58", ("item", "DUES"): "21", ("item", "PIN"): "22",
 
 
 def req(record: Record, key: str, operation: Operation = Operation.CREATE,
-        result: ExportResult | None = None, **refs: str) -> ExportRequest:
+        result: ExportResult | None = None, refs: dict[str, str] | None = None
+        ) -> ExportRequest:
+    """``refs`` adds references as ``{"kind:mms_id": remote_id}``."""
     references = dict(REFS)
-    references.update({tuple(k.split(":")): v for k, v in refs.items()})  # type: ignore[misc]
+    for key_text, remote_id in (refs or {}).items():
+        kind, mms_id = key_text.split(":")
+        references[(kind, mms_id)] = remote_id
     return ExportRequest(item_id=1, company="harbor", kind=record.kind, operation=operation,
                          record=record, idempotency_key=key, attempt=1,
                          references=references,
@@ -127,10 +131,10 @@ def test_voiding_a_payment_uses_the_sparse_update_intuit_documents(
     payment = Payment(mms_id="PAY-1", member_id="M-58", txn_date=DAY, currency="USD",
                       amount=D("150.00"), deposit_account_id="1000", applications=(
                           PaymentApplication(invoice_id="INV-1", amount=D("150.00")),))
-    created = connector.export(req(payment, "ls-p", **{"invoice:INV-1":
-                                                      created_invoice.external_id}))
+    created = connector.export(req(payment, "ls-p", refs={"invoice:INV-1":
+                                                           created_invoice.external_id}))
     void = req(attrs.evolve(payment, voided=True), "ls-pv", Operation.VOID, created,
-               **{"invoice:INV-1": created_invoice.external_id})
+               refs={"invoice:INV-1": created_invoice.external_id})
     connector.export(void)
     obj = sandbox.get("Payment", created.external_id)
     assert obj is not None
@@ -165,7 +169,7 @@ def test_a_payment_in_doubt_is_found_by_customer_date_and_note(connector: QboCon
     pay = Payment(mms_id="P-1", member_id="M-58", txn_date=DAY, currency="USD",
                   amount=D("150.00"), number="CHK-1",
                   applications=(PaymentApplication(invoice_id="INV-1", amount=D("150.00")),))
-    request = req(pay, "ls-p", **{"invoice:INV-1": created.external_id})
+    request = req(pay, "ls-p", refs={"invoice:INV-1": created.external_id})
     assert connector.lookup(request) is None
     written = connector.export(request)
     found = connector.lookup(request)
@@ -181,7 +185,7 @@ def test_a_credit_memo_is_applied_to_its_invoice_once(connector: QboConnector,
                       currency="USD", applied_to_invoice_id="INV-1",
                       lines=(InvoiceLine(item_id="DUES", quantity=D(1), rate=D("50.00"),
                                          amount=D("50.00")),))
-    request = req(memo, "ls-m", **{"invoice:INV-1": inv.external_id})
+    request = req(memo, "ls-m", refs={"invoice:INV-1": inv.external_id})
     result = connector.export(request)
     assert result.requests_made == 3  # create, read the invoice, apply
     invoice_obj = sandbox.get("Invoice", inv.external_id)
@@ -198,12 +202,12 @@ def test_a_credit_for_a_paid_invoice_stays_on_the_account_with_a_warning(
     pay = Payment(mms_id="P-1", member_id="M-58", txn_date=DAY, currency="USD",
                   amount=D("150.00"),
                   applications=(PaymentApplication(invoice_id="INV-1", amount=D("150.00")),))
-    connector.export(req(pay, "ls-p", **{"invoice:INV-1": inv.external_id}))
+    connector.export(req(pay, "ls-p", refs={"invoice:INV-1": inv.external_id}))
     memo = CreditMemo(mms_id="CM-1", member_id="M-58", number="CM-1", txn_date=DAY,
                       currency="USD", applied_to_invoice_id="INV-1",
                       lines=(InvoiceLine(item_id="DUES", quantity=D(1), rate=D("50.00"),
                                          amount=D("50.00")),))
-    result = connector.export(req(memo, "ls-m", **{"invoice:INV-1": inv.external_id}))
+    result = connector.export(req(memo, "ls-m", refs={"invoice:INV-1": inv.external_id}))
     assert "already paid" in result.warnings[0]
     assert sandbox.customer_balance("58") == D("-50.00")
 

@@ -1,4 +1,4 @@
-"""Record -> QBO body mapping, checked against the shapes of reference/qbo/payloads/."""
+"""Record -> QBO body mapping, checked against the shapes of plugins/qbo/tests/data/payloads/."""
 
 from __future__ import annotations
 
@@ -28,9 +28,7 @@ from ledgersync_qbo import mapping
 from ledgersync_qbo.mapping import MappingError
 from ledgersync_qbo.settings import QboSettings
 
-PAYLOADS = Path("/work/shared/reference/qbo/payloads")
-if not PAYLOADS.is_dir():  # pragma: no cover - repository-relative fallback
-    PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "qbo" / "payloads"
+PAYLOADS = Path(__file__).parent / "data" / "payloads"
 D = Decimal
 DAY = dt.date(2026, 1, 15)
 REFS = {("member", "M-58"): "58", ("item", "DUES"): "21", ("item", "PIN"): "22",

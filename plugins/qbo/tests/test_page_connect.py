@@ -30,9 +30,9 @@ def page(tmp_path, qbo_settings):
     ledger.operators().add("ada", "admin", PASSWORD)
     client = TestClient(create_app(ledger), follow_redirects=False)
     form = client.get("/login").text
-    client.post("/login", data={"username": "ada", "password": PASSWORD, "login_token": re.search(
-        r'name="login_token" value="([^"]+)"', form)[1]})
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/tools/harbor").text)[1]
+    client.post("/login", data={"username": "ada", "password": PASSWORD,
+                                "login_token": _value(form, "login_token")})
+    csrf = _value(client.get("/tools/harbor").text, "csrf_token")
     yield ledger, client, csrf
     ledger.close()
 
@@ -59,7 +59,7 @@ def test_connecting_from_the_page_stores_the_tokens(page) -> None:
     answer = client.get(f"{parts.path}?{parts.query}")
     assert answer.status_code == 200
     assert f"{COMPANY} is connected" in answer.text
-    assert ledger.connector(COMPANY).tokens.load().refresh_token  # type: ignore[attr-defined]
+    assert ledger.connector(COMPANY).tokens.load().refresh_token
     assert "refresh_token" not in answer.text
 
 
@@ -79,3 +79,10 @@ def test_a_redirect_with_a_forged_state_connects_nothing(page) -> None:
     answer = client.get(f"{parts.path}?{forged}")
     assert answer.status_code == 400
     assert ledger.secrets(COMPANY).get(SECRET_NAME) is None
+
+
+def _value(html: str, name: str) -> str:
+    """The value of the hidden field ``name`` in a page."""
+    found = re.search(rf'name="{name}" value="([^"]+)"', html)
+    assert found is not None, f"no {name} in the page"
+    return found.group(1)

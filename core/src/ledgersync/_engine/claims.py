@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .._ledger.schema import claimable, companies, sync_items
-from .context import KIND_PRIORITY, EngineContext, event_row, insert_events
+from . import items
+from .context import KIND_PRIORITY, EngineContext
 from .statuses import Status
 
 
@@ -51,47 +52,8 @@ _CLAIM_COLUMNS = (
 
 
 def expire_leases(ctx: EngineContext, conn: Connection, company: str) -> int:
-    """Turn in-flight items whose lease ran out into ``in_doubt``: nobody knows yet whether the
-    remote side has them, so the next attempt looks them up before sending anything."""
-    now = ctx.now()
-    expired = conn.execute(
-        sa.select(sync_items.c.id, sync_items.c.kind, sync_items.c.lease_owner).where(
-            sync_items.c.company == company,
-            sync_items.c.status == Status.IN_FLIGHT.value,
-            sync_items.c.lease_expires_at < now,
-        )
-    ).all()
-    if not expired:
-        return 0
-    conn.execute(
-        sa.update(sync_items)
-        .where(
-            sync_items.c.id.in_([row.id for row in expired]),
-            sync_items.c.status == Status.IN_FLIGHT.value,
-        )
-        .values(
-            status=Status.IN_DOUBT.value,
-            status_reason="the worker stopped answering mid-export; the record will be looked "
-            "up in the accounting system before anything is sent again",
-            needs_lookup=True,
-            lease_owner=None,
-            lease_expires_at=None,
-            next_attempt_at=now,
-            updated_at=now,
-        )
-    )
-    insert_events(
-        conn,
-        [
-            event_row(
-                item_id=row.id, company=company, kind=row.kind, at=now, actor="lease-reaper",
-                from_status=Status.IN_FLIGHT.value, to_status=Status.IN_DOUBT.value,
-                reason=f"lease of {row.lease_owner} expired", level="warning",
-            )
-            for row in expired
-        ],
-    )
-    return len(expired)
+    """Turn in-flight items whose lease ran out into ``in_doubt`` (see items.expire_leases)."""
+    return items.expire_leases(conn, company, ctx.now())
 
 
 def claim(
@@ -143,31 +105,10 @@ def claim(
         if not rows:
             return []
         lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)
-        conn.execute(
-            sa.update(sync_items)
-            .where(sync_items.c.id.in_([r.id for r in rows]))
-            .values(
-                status=Status.IN_FLIGHT.value,
-                attempts=sync_items.c.attempts + 1,
-                lease_owner=owner,
-                lease_expires_at=lease_until,
-                run_id=run_id,
-                updated_at=now,
-            )
-        )
+        items.claim_rows(conn, rows, owner=owner, company=company, lease_until=lease_until,
+                         run_id=run_id, at=now)
         _spend_requests(conn, company, state, now, len(rows))
-        insert_events(
-            conn,
-            [
-                event_row(
-                    item_id=r.id, company=company, kind=r.kind, at=now, actor=owner,
-                    from_status=r.status, to_status=Status.IN_FLIGHT.value,
-                    reason=f"attempt {r.attempts + 1}", run_id=run_id,
-                )
-                for r in rows
-            ],
-        )
-    items = [
+    claimed = [
         ClaimedItem(
             id=r.id, company=r.company, kind=r.kind, mms_id=r.mms_id, operation=r.operation,
             payload=r.payload, generation=r.generation, idempotency_key=r.idempotency_key,
@@ -177,7 +118,7 @@ def claim(
         for r in rows
     ]
     # RETURNING/IN order is not guaranteed: keep the dependency order explicitly.
-    return sorted(items, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id))
+    return sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id))
 
 
 def _capacity(
@@ -191,7 +132,7 @@ def _capacity(
     ).scalar_one()
     # A batching connector sends up to batch_size items per request: max_in_flight counts
     # requests at once, so as many batches of items may be in flight.
-    capacity = limits.max_in_flight * batch_size(ctx, company) - in_flight
+    capacity = limits.max_in_flight * ctx.batch_size(company) - in_flight
     if limits.requests_per_minute is not None:
         used = state.window_count if _window_open(state, now) else 0
         capacity = min(capacity, limits.requests_per_minute - used)
@@ -211,14 +152,6 @@ def _spend_requests(conn: Connection, company: str, state: Any, now: dt.datetime
     conn.execute(sa.update(companies).where(companies.c.name == company).values(**values))
 
 
-def batch_size(ctx: EngineContext, company: str) -> int:
-    """Items the company's connector sends per request (1 unless it batches)."""
-    try:
-        return max(1, int(ctx.connector(company).batch_size))
-    except Exception:  # noqa: BLE001 - a connector that cannot start is reported per item
-        return 1
-
-
 def add_requests(conn: Connection, company: str, n: int) -> None:
     """Correct the window by what an export cost beyond the one request its claim counted:
     extra requests (lookups, token refreshes) add; an item that needed none, or rode in a
@@ -232,30 +165,7 @@ def add_requests(conn: Connection, company: str, n: int) -> None:
         )
 
 
-def fenced_update(
-    conn: Connection, item: ClaimedItem, values: dict[str, Any]
-) -> bool:
-    """Apply ``values`` to the item only while this worker still holds its lease."""
-    result = conn.execute(
-        sa.update(sync_items)
-        .where(
-            sync_items.c.id == item.id,
-            sync_items.c.status == Status.IN_FLIGHT.value,
-            sync_items.c.lease_owner == item.lease_owner,
-        )
-        .values(**values)
-    )
-    return result.rowcount == 1
-
-
 def extend_leases(ctx: EngineContext, conn: Connection, owner: str, company: str) -> None:
     """Heartbeat: keep the rest of this worker's claimed batch leased while it works."""
-    conn.execute(
-        sa.update(sync_items)
-        .where(
-            sync_items.c.company == company,
-            sync_items.c.status == Status.IN_FLIGHT.value,
-            sync_items.c.lease_owner == owner,
-        )
-        .values(lease_expires_at=ctx.now() + dt.timedelta(seconds=ctx.settings.lease_seconds))
-    )
+    items.extend_leases(conn, owner, company,
+                        ctx.now() + dt.timedelta(seconds=ctx.settings.lease_seconds))

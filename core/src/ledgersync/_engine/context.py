@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from .._config import CompanyConfig, Config, structure_settings
 from .._connector import Connector, ConnectorContext, ConnectorLimits
 from .._errors import ConfigError
-from .._ledger.schema import companies, sync_events
+from .._ledger.schema import companies
 from .._ledger.types import utcnow
 from .._plugins import PluginHost
 from .._secrets import SecretStore
@@ -39,7 +40,8 @@ KIND_PRIORITY: dict[str, int] = {
 
 @attrs.frozen(kw_only=True)
 class EngineSettings:
-    """Tunables of the engine; the defaults follow reference/sync-engine.md."""
+    """Tunables of the engine: leases, backoff and batch sizes, with defaults that suit one
+    host and a shared PostgreSQL alike."""
 
     lease_seconds: float = 300.0
     backoff_base_seconds: float = 30.0
@@ -60,19 +62,40 @@ def idempotency_key(company: str, kind: str, mms_id: str, operation: str, genera
     return "ls-" + hashlib.sha256(raw).hexdigest()[:40]
 
 
+@attrs.frozen(kw_only=True)
+class Clock:
+    """The engine's one clock: ``now`` (timezone-aware UTC) for everything stored, ``monotonic``
+    for deadlines, ``sleep`` for waiting until work falls due. Tests hand in a fake one."""
+
+    now: Callable[[], dt.datetime] = utcnow
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+def as_clock(value: Clock | Callable[[], dt.datetime] | None) -> Clock:
+    """A :class:`Clock` from a clock, a bare ``now`` function (the system's monotonic time and
+    sleep then) or None (the system's)."""
+    if value is None:
+        return Clock()
+    if isinstance(value, Clock):
+        return value
+    return Clock(now=value)
+
+
 @attrs.define
 class EngineContext:
     engine: Engine
     config: Config
     plugins: PluginHost
     settings: EngineSettings = EngineSettings()
-    clock: Callable[[], dt.datetime] = utcnow
+    clock: Clock = attrs.field(factory=Clock, converter=as_clock)
     secret_keys: str | None = None
-    _connectors: dict[str, Connector] = attrs.field(factory=dict)
+    _connectors: dict[str, Connector[Any]] = attrs.field(factory=dict)
+    _settings_of: dict[str, Any] = attrs.field(factory=dict)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
     def now(self) -> dt.datetime:
-        return self.clock()
+        return self.clock.now()
 
     def company(self, name: str) -> CompanyConfig:
         try:
@@ -84,8 +107,26 @@ class EngineContext:
                 source=self.config.source,
             ) from None
 
-    def connector_class(self, company: CompanyConfig) -> type[Connector]:
+    def connector_class(self, company: CompanyConfig) -> type[Connector[Any]]:
         return self.plugins.connector_class(company.connector, company=company.name)
+
+    def connector_settings(self, name: str) -> Any:
+        """The company's connector settings, structured once (no connector instance)."""
+        with self._lock:
+            if name not in self._settings_of:
+                company = self.company(name)
+                cls = self.connector_class(company)
+                self._settings_of[name] = structure_settings(company, cls.settings_type)
+            return self._settings_of[name]
+
+    def batch_size(self, name: str) -> int:
+        """Items the company's connector sends per request (1 unless it batches), read from
+        its class and settings; 1 when the settings cannot be read (reported per item)."""
+        try:
+            cls = self.connector_class(self.company(name))
+            return max(1, int(cls.batch_size_for(self.connector_settings(name))))
+        except Exception:  # noqa: BLE001 - a connector that cannot start is reported per item
+            return 1
 
     def limits(self, company: CompanyConfig) -> ConnectorLimits:
         default = self.connector_class(company).default_limits
@@ -95,7 +136,7 @@ class EngineContext:
             or default.requests_per_minute,
         )
 
-    def connector(self, name: str) -> Connector:
+    def connector(self, name: str) -> Connector[Any]:
         """The company's connector instance (one per engine context and company)."""
         with self._lock:
             existing = self._connectors.get(name)
@@ -103,11 +144,14 @@ class EngineContext:
                 return existing
             company = self.company(name)
             cls = self.connector_class(company)
-            settings = structure_settings(company, cls.settings_type)
+            settings = self._settings_of.get(name)
+            if settings is None:
+                settings = structure_settings(company, cls.settings_type)
+                self._settings_of[name] = settings
             context = ConnectorContext(
                 secrets=SecretStore(self.engine, name, keys=self.secret_keys),
-                state=StateStore(self.engine, name, clock=self.clock),
-                now=self.clock,
+                state=StateStore(self.engine, name, clock=self.clock.now),
+                now=self.clock.now,
             )
             instance = cls(company, settings, context)
             self._connectors[name] = instance
@@ -134,43 +178,8 @@ class EngineContext:
             conn.execute(sa.insert(companies).values(name=name, updated_at=self.now()))
 
 
-def event_row(
-    *,
-    item_id: int | None,
-    company: str,
-    kind: str | None,
-    at: dt.datetime,
-    actor: str,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    reason: str | None = None,
-    code: str | None = None,
-    level: str = "info",
-    run_id: int | None = None,
-) -> dict[str, object]:
-    return {
-        "item_id": item_id,
-        "company": company,
-        "kind": kind,
-        "at": at,
-        "actor": actor,
-        "from_status": from_status,
-        "to_status": to_status,
-        "reason": reason,
-        "code": code,
-        "level": level,
-        "run_id": run_id,
-    }
-
-
 def inserted_id(result: sa.CursorResult[Any]) -> int:
     """The primary key of the row an INSERT just wrote."""
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def insert_events(conn: Connection, rows: list[dict[str, object]]) -> None:
-    if rows:
-        conn.execute(sa.insert(sync_events), rows)
-

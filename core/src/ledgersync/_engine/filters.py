@@ -23,6 +23,7 @@ class ItemFilter:
     member: str | None = None
     mms_id: str | None = None
     operation: str | None = None
+    error_code: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
@@ -43,6 +44,8 @@ class ItemFilter:
             clauses.append(c.mms_id == self.mms_id)
         if self.operation is not None:
             clauses.append(c.operation == self.operation)
+        if self.error_code is not None:
+            clauses.append(c.error_code == self.error_code)
         if self.date_from is not None:
             clauses.append(c.document_date >= self.date_from)
         if self.date_to is not None:

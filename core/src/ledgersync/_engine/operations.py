@@ -14,13 +14,14 @@ from sqlalchemy.engine import Connection, Row
 
 from .._connector import Operation
 from .._errors import ItemNotFoundError
-from .._ledger.schema import companies, links, mappings, sync_item_dependencies, sync_items
+from .._ledger.schema import companies, mappings, sync_item_dependencies, sync_items
 from .._records import record_from_json
 from .._resolution import Vote
-from .context import EngineContext, event_row, idempotency_key, insert_events, inserted_id
-from .export import unblock_items
+from . import items
+from .context import EngineContext, idempotency_key
 from .filters import ItemFilter
-from .statuses import Status, check_transition
+from .recording import dependencies_of
+from .statuses import Status, needs_approval
 
 S = Status
 
@@ -38,13 +39,30 @@ class Operations:
         if selection.ids is not None:
             missing = set(selection.ids) - {row.id for row in rows}
             if missing:
-                raise ItemNotFoundError(
-                    f"no sync item with id {', '.join(map(str, sorted(missing)))}"
-                    + (f" and status {', '.join(s.value for s in selection.status)}"
-                       if selection.status is not None else ""),
-                    remedy="List items with `ledgersync status --items`",
-                )
+                raise self._not_found(conn, sorted(missing), selection)
         return rows
+
+    @staticmethod
+    def _not_found(conn: Connection, missing: list[int], selection: ItemFilter
+                   ) -> ItemNotFoundError:
+        """Name the status an item is really in, and the command that applies to it."""
+        found = {row.id: row.status for row in conn.execute(
+            sa.select(sync_items.c.id, sync_items.c.status).where(sync_items.c.id.in_(missing)))}
+        wanted = (f" and status {', '.join(s.value for s in selection.status)}"
+                  if selection.status is not None else "")
+        if not found:
+            return ItemNotFoundError(f"no sync item with id {', '.join(map(str, missing))}",
+                                     remedy="List items with `ledgersync status --items`")
+        shown = ", ".join(f"{item} is {status}" for item, status in sorted(found.items()))
+        synced = [str(item) for item, status in sorted(found.items())
+                  if status == S.SYNCED.value]
+        if synced and len(synced) == len(missing):
+            remedy = (f"It is already synced: to push the MMS version again, run "
+                      f"`ledgersync resync {' '.join(synced)}`")
+        else:
+            remedy = "List items with `ledgersync status --items`"
+        return ItemNotFoundError(f"no sync item with id {', '.join(map(str, missing))}"
+                                 f"{wanted} ({shown})", remedy=remedy)
 
     def _move(
         self,
@@ -57,9 +75,7 @@ class Operations:
         new_generation: bool = False,
         **values: Any,
     ) -> None:
-        check_transition(f"{row.kind} {row.mms_id!r} (item {row.id})", Status(row.status), target)
         now = self.ctx.now()
-        values.update(status=target.value, status_reason=reason, updated_at=now)
         if target is S.PENDING:
             values.setdefault("next_attempt_at", now)
         if new_generation:
@@ -71,15 +87,12 @@ class Operations:
                                                 row.operation, generation),
                 error_code=None, error_message=None, error_remedy=None,
             )
-        conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id).values(**values))
-        insert_events(conn, [event_row(
-            item_id=row.id, company=row.company, kind=row.kind, at=now, actor=actor,
-            from_status=row.status, to_status=target.value, reason=reason,
-        )])
+        items.move(conn, row, row.status, target, actor=actor, reason=reason, at=now,
+                   values=values)
 
     def _ready_status(self, row: Row[Any]) -> Status:
         company = self.ctx.company(row.company)
-        return S.AWAITING_APPROVAL if company.approval_required else S.PENDING
+        return S.AWAITING_APPROVAL if needs_approval(company, row.kind) else S.PENDING
 
     # -- requeue, unlink, resync ---------------------------------------------------------------
 
@@ -113,9 +126,7 @@ class Operations:
                     if sibling.status not in (S.SYNCED.value, S.CLEARED.value, S.IN_FLIGHT.value):
                         self._move(conn, sibling, S.CLEARED, actor,
                                    "superseded: the record is being created again")
-                conn.execute(sa.delete(links).where(
-                    links.c.company == row.company, links.c.kind == row.kind,
-                    links.c.mms_id == row.mms_id))
+                items.unlink(conn, row)
                 self._move(conn, row, S.PENDING, actor,
                            f"unlinked from {row.external_id}; will be created again",
                            new_generation=True, external_id=None, version_token=None,
@@ -156,28 +167,25 @@ class Operations:
 
     def _insert_update(self, conn: Connection, create: Row[Any], actor: str) -> None:
         now = self.ctx.now()
-        result = conn.execute(sa.insert(sync_items).values(
-            company=create.company, kind=create.kind, mms_id=create.mms_id,
-            operation=Operation.UPDATE.value, status=S.PENDING.value,
-            status_reason="resync requested", priority=create.priority,
-            document_date=create.document_date, member_id=create.member_id,
-            payload=create.payload, payload_hash=create.payload_hash, generation=1,
-            idempotency_key=idempotency_key(create.company, create.kind, create.mms_id,
-                                            Operation.UPDATE.value, 1),
-            next_attempt_at=now, created_at=now, updated_at=now,
-        ))
-        item_id = inserted_id(result)
-        # The update depends on what the record references (its customer, items, accounts),
-        # like a recorded update, so the connector receives their remote ids.
         record = record_from_json(json.loads(create.payload, parse_float=Decimal))
-        conn.execute(sa.insert(sync_item_dependencies), [
-            *({"item_id": item_id, "company": create.company, "kind": ref.kind,
-               "mms_id": ref.mms_id, "field": ref.field} for ref in record.references()),
-            {"item_id": item_id, "company": create.company, "kind": create.kind,
-             "mms_id": create.mms_id, "field": "(the record itself)"}])
-        insert_events(conn, [event_row(
-            item_id=item_id, company=create.company, kind=create.kind, at=now, actor=actor,
-            to_status=S.PENDING.value, reason="resync requested")])
+        items.insert_item(
+            conn,
+            values={
+                "company": create.company, "kind": create.kind, "mms_id": create.mms_id,
+                "operation": Operation.UPDATE.value, "status": S.PENDING.value,
+                "status_reason": "resync requested", "priority": create.priority,
+                "document_date": create.document_date, "member_id": create.member_id,
+                "payload": create.payload, "payload_hash": create.payload_hash,
+                "generation": 1,
+                "idempotency_key": idempotency_key(create.company, create.kind, create.mms_id,
+                                                   Operation.UPDATE.value, 1),
+                "next_attempt_at": now, "created_at": now, "updated_at": now,
+            },
+            # Like a recorded update: what the record references (so the connector receives
+            # their remote ids), and the record itself.
+            dependencies=dependencies_of(record, Operation.UPDATE),
+            actor=actor, reason="resync requested", at=now,
+        )
 
     # -- go / no-go and approval ---------------------------------------------------------------
 
@@ -196,8 +204,8 @@ class Operations:
             for row in rows:
                 target = S.NO_GO if vote == "no_go" else self._ready_status(row)
                 if target.value == row.status:
-                    conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id)
-                                 .values(mark=vote, mark_reason=text, marked_by=actor))
+                    items.set_fields(conn, row, {"mark": vote, "mark_reason": text,
+                                                 "marked_by": actor})
                     continue
                 self._move(conn, row, target, actor, f"{text} (by {actor})",
                            mark=vote, mark_reason=text, marked_by=actor)
@@ -258,8 +266,8 @@ class Operations:
                     sync_item_dependencies.c.kind == kind,
                     sync_item_dependencies.c.mms_id == mms_id)),
             )).all()
-            return unblock_items(conn, company, waiting, now, actor=actor,
-                                 reason=f"{kind} {mms_id!r} mapped to {external_id}")
+            return items.release_blocked(conn, company, waiting, now, actor=actor,
+                                         reason=f"{kind} {mms_id!r} mapped to {external_id}")
 
     def unmap(self, company: str, kind: str, mms_id: str) -> bool:
         with self.ctx.engine.begin() as conn:
@@ -277,9 +285,8 @@ class Operations:
             ).values(paused_reason=None, paused_remedy=None, paused_at=None,
                      updated_at=self.ctx.now()))
             if result.rowcount:
-                insert_events(conn, [event_row(item_id=None, company=company, kind=None,
-                                               at=self.ctx.now(), actor=actor,
-                                               reason="company resumed")])
+                items.note_company(conn, company, at=self.ctx.now(), actor=actor,
+                                   reason="company resumed")
         return result.rowcount > 0
 
     def set_in_sync_date(self, company: str, date: dt.date, *, actor: str) -> tuple[int, int]:
@@ -309,14 +316,14 @@ class Operations:
                          if v.vote is Vote.NO_GO]
                 if votes:
                     still = "; ".join(votes)
-                    conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id)
-                                 .values(status_reason=still, updated_at=self.ctx.now()))
-                    insert_events(conn, [event_row(
-                        item_id=row.id, company=row.company, kind=row.kind, at=self.ctx.now(),
-                        actor=actor, reason=f"on or after the in-sync date {date}, "
-                        f"but still held: {still}")])
+                    now = self.ctx.now()
+                    items.set_fields(conn, row, {"status_reason": still, "updated_at": now})
+                    items.note(conn, row, company=row.company, at=now, actor=actor,
+                               reason=f"on or after the in-sync date {date}, "
+                               f"but still held: {still}")
                     continue
-                target = S.AWAITING_APPROVAL if config.approval_required else S.PENDING
+                target = (S.AWAITING_APPROVAL if needs_approval(config, row.kind)
+                          else S.PENDING)
                 self._move(conn, row, target, actor, f"on or after the in-sync date {date}")
                 released += 1
         return held, released

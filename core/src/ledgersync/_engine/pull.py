@@ -20,7 +20,8 @@ from .._ledger.database import read_connection
 from .._ledger.schema import claimable, sync_items
 from .claims import ClaimedItem, claim
 from .context import EngineContext
-from .export import ItemExporter, Outcome
+from .export import ItemExporter
+from .queries import ItemRef
 from .runs import Scheduler, worker_id
 from .statuses import Status
 
@@ -29,21 +30,40 @@ from .statuses import Status
 class PulledItem:
     """A claimed item and the request to send for it."""
 
-    item: ClaimedItem
+    _claimed: ClaimedItem = attrs.field(alias="claimed")
+    #: What to send: the record, its idempotency key, the remote ids it references.
     request: ExportRequest
+
+    @property
+    def id(self) -> int:
+        """The sync item's id (keep it in the session to find the item again)."""
+        return self._claimed.id
+
+    @property
+    def owner(self) -> str:
+        """The lease owner the item was claimed under (pass it to ``Ledger.pull``)."""
+        return self._claimed.lease_owner
 
     @property
     def needs_lookup(self) -> bool:
         """True after a doubt: find the record remotely before sending it again."""
-        return self.item.needs_lookup
+        return self._claimed.needs_lookup
+
+    @property
+    def ref(self) -> ItemRef:
+        """Which item this is, as progress callbacks name items."""
+        c = self._claimed
+        return ItemRef(id=c.id, company=c.company, kind=c.kind, mms_id=c.mms_id,
+                       operation=c.operation)
 
 
 class PullQueue:
     """One company's queue as seen by a pull-mode connector."""
 
     def __init__(self, ctx: EngineContext, company: str, *, owner: str | None = None) -> None:
+        """Not built directly: :meth:`ledgersync.Ledger.pull` returns one."""
         ctx.company(company)
-        self.ctx = ctx
+        self._ctx = ctx
         self.company = company
         self.owner = owner or worker_id()
         self._exporter = ItemExporter(ctx)
@@ -57,24 +77,31 @@ class PullQueue:
         """Claim up to ``limit`` due items and prepare their requests.
 
         Items that cannot be sent (a dependency missing, already linked, unreadable) are
-        recorded as such here and not returned; claim again to fill the message set.
+        recorded as such here and not returned; so are new members the customer-mapping hook
+        matched to an existing customer (linked) or refused (ambiguous), as in push mode.
+        Claim again to fill the message set.
         """
         runs = self._scheduler.open_runs([self.company], include_pulled=True)
         run_id = runs.get(self.company)
-        batch = claim(self.ctx, self.company, owner=self.owner, limit=limit, run_id=run_id,
+        batch = claim(self._ctx, self.company, owner=self.owner, limit=limit, run_id=run_id,
                       lease_seconds=lease_seconds)
         pulled: list[PulledItem] = []
+        if not batch:
+            return pulled
+        connector = self._ctx.connector(self.company)
         for item in batch:
             prepared = self._exporter.prepare(item)
-            if isinstance(prepared, ExportRequest):
-                pulled.append(PulledItem(item, prepared))
+            if not isinstance(prepared, ExportRequest):
+                continue
+            if self._exporter.attempts.map_customer(item, prepared, connector) is None:
+                pulled.append(PulledItem(claimed=item, request=prepared))
         return pulled
 
     def held(self, item_ids: list[int]) -> list[PulledItem]:
         """The items of ``item_ids`` still in flight under this queue's owner, rebuilt."""
         if not item_ids:
             return []
-        with self.ctx.engine.connect() as conn:
+        with self._ctx.engine.connect() as conn:
             rows = conn.execute(sa.select(sync_items).where(
                 sync_items.c.id.in_(item_ids),
                 sync_items.c.status == Status.IN_FLIGHT.value,
@@ -90,24 +117,30 @@ class PullQueue:
                 lease_owner=self.owner, run_id=row.run_id,
             )
             prepared = self._exporter.rebuild_request(item)
-            pulled.append(PulledItem(item, prepared))
+            pulled.append(PulledItem(claimed=item, request=prepared))
         return pulled
 
-    def succeed(self, pulled: PulledItem, result: ExportResult) -> Outcome:
-        return self._exporter.succeed(pulled.item, result)
+    def succeed(self, pulled: PulledItem, result: ExportResult) -> Status | None:
+        """Record the remote's success for an item (after the ``ledgersync_export`` wrappers
+        saw it, as for every export); returns the item's new status, or None when the lease
+        was lost meanwhile and nothing was recorded."""
+        return self._exporter.deliver(pulled._claimed, pulled.request, result).status
 
-    def fail(self, pulled: PulledItem, error: Exception) -> Outcome:
-        return self._exporter.fail(pulled.item, pulled.request, error)
+    def fail(self, pulled: PulledItem, error: Exception) -> Status | None:
+        """Record a failure of an item: the ``ledgersync_export`` wrappers see it, then the
+        connector classifies it and ``ledgersync_handle_error`` may override that; returns
+        the item's new status, or None when the lease was lost."""
+        return self._exporter.deliver(pulled._claimed, pulled.request, error).status
 
     def release(self, pulled: PulledItem, reason: str) -> None:
         """Give an item back unsent (no attempt spent)."""
-        self._exporter.release(pulled.item, reason)
+        self._exporter.release(pulled._claimed, reason)
 
     def due(self) -> int:
         """How many items of the company a claim could take now (for progress and for
         telling the remote side whether there is work at all)."""
-        now = self.ctx.now()
-        with read_connection(self.ctx.engine) as conn:
+        now = self._ctx.now()
+        with read_connection(self._ctx.engine) as conn:
             count = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
                 sync_items.c.company == self.company,
                 claimable(),

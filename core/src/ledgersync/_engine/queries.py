@@ -18,6 +18,18 @@ from .filters import ItemFilter
 
 
 @attrs.frozen(kw_only=True)
+class ItemRef:
+    """Which sync item a progress callback is about: ``Ledger.run_pending(on_item=...)`` and a
+    pull-mode connector's :class:`~ledgersync.PulledItem` name items this way."""
+
+    id: int
+    company: str
+    kind: str
+    mms_id: str
+    operation: str
+
+
+@attrs.frozen(kw_only=True)
 class ItemView:
     id: int
     company: str

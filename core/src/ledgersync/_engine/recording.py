@@ -18,18 +18,12 @@ from sqlalchemy.engine import Connection, Row
 
 from .._config import CompanyConfig
 from .._connector import Operation
-from .._ledger.schema import sync_item_dependencies, sync_items
+from .._ledger.schema import sync_items
 from .._records import Record, record_to_json
 from .._resolution import Vote
-from .context import (
-    KIND_PRIORITY,
-    EngineContext,
-    event_row,
-    idempotency_key,
-    insert_events,
-    inserted_id,
-)
-from .statuses import Status
+from . import items
+from .context import KIND_PRIORITY, EngineContext, idempotency_key
+from .statuses import Status, needs_approval
 
 #: Statuses whose content may be replaced in place: nothing of the current version can have
 #: reached the remote (never sent, or refused outright, or found absent after a doubt).
@@ -179,7 +173,7 @@ class Recorder:
             reasons.extend(v.reason for v in votes if v.vote is Vote.NO_GO)
             if reasons:
                 return Status.NO_GO, "; ".join(reasons)
-        if company.approval_required:
+        if needs_approval(company, record.kind):
             return Status.AWAITING_APPROVAL, "waits for review"
         return Status.PENDING, None
 
@@ -195,65 +189,33 @@ class Recorder:
     ) -> None:
         now = self.ctx.now()
         status, reason = self._initial_status(conn, company, record)
-        result = conn.execute(
-            sa.insert(sync_items).values(
-                company=company.name,
-                kind=record.kind,
-                mms_id=record.mms_id,
-                operation=operation.value,
-                status=status.value,
-                status_reason=reason,
-                priority=KIND_PRIORITY.get(record.kind, 9),
-                document_date=record.document_date(),
-                member_id=record.customer_mms_id(),
-                payload=payload,
-                payload_hash=digest,
-                generation=1,
-                idempotency_key=idempotency_key(
+        items.insert_item(
+            conn,
+            values={
+                "company": company.name,
+                "kind": record.kind,
+                "mms_id": record.mms_id,
+                "operation": operation.value,
+                "status": status.value,
+                "status_reason": reason,
+                "priority": KIND_PRIORITY.get(record.kind, 9),
+                "document_date": record.document_date(),
+                "member_id": record.customer_mms_id(),
+                "payload": payload,
+                "payload_hash": digest,
+                "generation": 1,
+                "idempotency_key": idempotency_key(
                     company.name, record.kind, record.mms_id, operation.value, 1
                 ),
-                next_attempt_at=now,
-                created_at=now,
-                updated_at=now,
-            )
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            },
+            dependencies=dependencies_of(record, operation),
+            actor=actor,
+            reason=reason or f"recorded ({operation.value})",
+            at=now,
         )
-        item_id = inserted_id(result)
-        self._write_dependencies(conn, company, item_id, record, operation)
-        insert_events(
-            conn,
-            [
-                event_row(
-                    item_id=item_id, company=company.name, kind=record.kind, at=now,
-                    actor=actor, to_status=status.value,
-                    reason=reason or f"recorded ({operation.value})",
-                )
-            ],
-        )
-
-    def _write_dependencies(
-        self,
-        conn: Connection,
-        company: CompanyConfig,
-        item_id: int,
-        record: Record,
-        operation: Operation,
-    ) -> None:
-        conn.execute(
-            sa.delete(sync_item_dependencies).where(sync_item_dependencies.c.item_id == item_id)
-        )
-        deps = [
-            {"item_id": item_id, "company": company.name, "kind": ref.kind,
-             "mms_id": ref.mms_id, "field": ref.field}
-            for ref in record.references()
-        ]
-        if operation is not Operation.CREATE:
-            # An update or void needs the record itself to exist remotely first.
-            deps.append(
-                {"item_id": item_id, "company": company.name, "kind": record.kind,
-                 "mms_id": record.mms_id, "field": "(the record itself)"}
-            )
-        if deps:
-            conn.execute(sa.insert(sync_item_dependencies), deps)
 
     def _replace(
         self,
@@ -270,7 +232,7 @@ class Recorder:
             conn, company, row, status, actor, reason or "changed in the MMS",
             payload=payload, digest=digest, record=record,
         )
-        self._write_dependencies(conn, company, row.id, record, Operation(row.operation))
+        items.replace_dependencies(conn, row, dependencies_of(record, Operation(row.operation)))
 
     def _set_status(
         self,
@@ -288,8 +250,6 @@ class Recorder:
         now = self.ctx.now()
         generation = row.generation + 1
         values: dict[str, object] = {
-            "status": status.value,
-            "status_reason": reason,
             "payload": payload,
             "payload_hash": digest,
             "generation": generation,
@@ -301,21 +261,14 @@ class Recorder:
             "error_code": None,
             "error_message": None,
             "error_remedy": None,
-            "updated_at": now,
         }
         if record is not None:
             values["document_date"] = record.document_date()
             values["member_id"] = record.customer_mms_id()
-        conn.execute(sa.update(sync_items).where(sync_items.c.id == row.id).values(**values))
-        insert_events(
-            conn,
-            [
-                event_row(
-                    item_id=row.id, company=company.name, kind=row.kind, at=now, actor=actor,
-                    from_status=row.status, to_status=status.value, reason=reason,
-                )
-            ],
-        )
+        if not items.move(conn, row, row.status, status, actor=actor, reason=reason, at=now,
+                          values=values):
+            # A worker claimed it since it was read: the new content follows the one in flight.
+            self._defer(conn, company, row, payload, digest, actor)
 
     def _defer(
         self,
@@ -327,22 +280,23 @@ class Recorder:
         actor: str,
     ) -> None:
         now = self.ctx.now()
-        conn.execute(
-            sa.update(sync_items)
-            .where(sync_items.c.id == row.id)
-            .values(deferred_payload=payload, deferred_hash=digest, updated_at=now)
-        )
-        insert_events(
-            conn,
-            [
-                event_row(
-                    item_id=row.id, company=company.name, kind=row.kind, at=now, actor=actor,
-                    reason="changed in the MMS while the previous version is being sent; "
-                    "the new version follows it",
-                )
-            ],
-        )
+        items.set_fields(conn, row, {"deferred_payload": payload, "deferred_hash": digest,
+                                     "updated_at": now})
+        items.note(conn, row, company=company.name, at=now, actor=actor,
+                   reason="changed in the MMS while the previous version is being sent; "
+                   "the new version follows it")
 
 
 def _replaceable(row: Row[Any]) -> bool:
     return Status(row.status) in _REPLACEABLE and not row.needs_lookup
+
+
+def dependencies_of(record: Record, operation: Operation) -> list[dict[str, str]]:
+    """What an item of ``record`` waits for: what it references, and for an update or a void
+    the record itself (it must exist remotely first)."""
+    deps = [{"kind": ref.kind, "mms_id": ref.mms_id, "field": ref.field}
+            for ref in record.references()]
+    if operation is not Operation.CREATE:
+        deps.append({"kind": record.kind, "mms_id": record.mms_id,
+                     "field": "(the record itself)"})
+    return deps

@@ -13,7 +13,6 @@ import os
 import random
 import socket
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .._config import CompanyConfig
-from .._connector import ExportRequest, ExportResult
+from .._connector import ExportRequest, ExportResult, PullConnector, PushConnector
 from .._errors import LedgerSyncError
 from .._ledger.schema import (
     claimable,
@@ -34,9 +33,10 @@ from .._ledger.schema import (
     sync_events,
     sync_items,
 )
-from .claims import ClaimedItem, batch_size, claim
+from . import items
+from .claims import ClaimedItem, claim
 from .context import EngineContext, inserted_id
-from .export import ItemExporter, Outcome, unblock_items
+from .export import ItemExporter, Outcome
 from .statuses import CLAIMABLE, Status
 
 QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
@@ -169,7 +169,7 @@ class Scheduler:
     def _pulled(self, company: CompanyConfig) -> bool:
         """Pull-mode companies are worked by the remote side's calls, never by workers."""
         try:
-            return self.ctx.connector_class(company).mode == "pull"
+            return issubclass(self.ctx.connector_class(company), PullConnector)
         except LedgerSyncError:
             return False
 
@@ -194,7 +194,7 @@ class Scheduler:
             sync_items.c.company == company, sync_items.c.status == Status.BLOCKED.value,
             sync_items.c.id.not_in(unmet),
         )).all()
-        unblock_items(conn, company, ready, now, reason="its dependencies are now met")
+        items.release_blocked(conn, company, ready, now, reason="its dependencies are now met")
 
     def run_pending(
         self,
@@ -206,7 +206,8 @@ class Scheduler:
         on_item: Callable[[ClaimedItem, str], None] | None = None,
     ) -> WorkSummary:
         """Work open runs until there is nothing due, ``max_items`` were processed, the
-        ``deadline`` (a ``time.monotonic()`` value) passed, or ``stop`` was set."""
+        ``deadline`` (a value of the engine clock's ``monotonic()``) passed, or ``stop`` was
+        set."""
         summary = WorkSummary()
         while True:
             active = self.open_runs(companies_filter)
@@ -214,7 +215,7 @@ class Scheduler:
                 return summary
             progressed = False
             for company, run_id in active.items():
-                if _should_stop(summary, max_items, deadline, stop):
+                if self._should_stop(summary, max_items, deadline, stop):
                     return summary
                 # A batching connector gets at least a full batch per claim.
                 limit = max(self.ctx.settings.claim_batch, self._batch_size(company))
@@ -227,19 +228,19 @@ class Scheduler:
                     continue
                 progressed = True
                 self._work_batch(batch, summary, max_items, deadline, stop, on_item)
-            if _should_stop(summary, max_items, deadline, stop):
+            if self._should_stop(summary, max_items, deadline, stop):
                 return summary
             if not progressed:
                 wait = self._seconds_until_due(list(active))
                 if wait is None:
                     continue  # runs finished above; loop to re-read open runs
                 if deadline is not None:
-                    wait = min(wait, max(0.0, deadline - time.monotonic()))
+                    wait = min(wait, max(0.0, deadline - self.ctx.clock.monotonic()))
                 if stop is not None:
                     if stop.wait(min(wait, self.ctx.settings.poll_seconds)):
                         return summary
                 else:
-                    time.sleep(min(wait, self.ctx.settings.poll_seconds))
+                    self.ctx.clock.sleep(min(wait, self.ctx.settings.poll_seconds))
 
     def _work_batch(
         self,
@@ -279,7 +280,7 @@ class Scheduler:
                 for held, _ in batched:
                     self.exporter.release(held, "worker shutting down")
                 return
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline is not None and self.ctx.clock.monotonic() >= deadline:
                 for rest in [*batch[index:], *(held for held, _ in batched)]:
                     self.exporter.release(rest, "the worker's deadline passed")
                 return
@@ -310,7 +311,17 @@ class Scheduler:
                 return
 
     def _batch_size(self, company: str) -> int:
-        return batch_size(self.ctx, company)
+        return self.ctx.batch_size(company)
+
+    def _should_stop(
+        self, summary: WorkSummary, max_items: int | None, deadline: float | None,
+        stop: threading.Event | None,
+    ) -> bool:
+        if stop is not None and stop.is_set():
+            return True
+        if max_items is not None and summary.processed >= max_items:
+            return True
+        return deadline is not None and self.ctx.clock.monotonic() >= deadline
 
     def _export_chunk(
         self,
@@ -319,6 +330,7 @@ class Scheduler:
     ) -> bool:
         """Send one batch; returns True when the company must stop (throttled or paused)."""
         connector = self.ctx.connector(chunk[0][0].company)
+        assert isinstance(connector, PushConnector)  # pull-mode companies are never worked here
         requests = [request for _, request in chunk]
         try:
             results: Sequence[ExportResult | Exception] = connector.export_batch(requests)
@@ -332,10 +344,8 @@ class Scheduler:
             if stop_company:
                 self.exporter.release(item, "company throttled or paused")
                 continue
-            if isinstance(result, Exception):
-                outcome = self.exporter.fail(item, request, result)
-            else:
-                outcome = self.exporter.succeed(item, result)
+            # Each item's answer passes the export hook's wrappers, as a single export does.
+            outcome = self.exporter.deliver(item, request, result)
             count(item, outcome)
             stop_company = outcome.stop_company
         return stop_company
@@ -398,17 +408,6 @@ class Scheduler:
             self.tick()
             self.run_pending(stop=stop)
             stop.wait(self.ctx.settings.poll_seconds)
-
-
-def _should_stop(
-    summary: WorkSummary, max_items: int | None, deadline: float | None,
-    stop: threading.Event | None,
-) -> bool:
-    if stop is not None and stop.is_set():
-        return True
-    if max_items is not None and summary.processed >= max_items:
-        return True
-    return deadline is not None and time.monotonic() >= deadline
 
 
 def _write_sections(conn: Connection, run_id: int, now: dt.datetime) -> None:

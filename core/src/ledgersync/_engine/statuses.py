@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 
+from .._config import CompanyConfig
 from .._errors import TransitionError
+from .._records import RECORD_TYPES, Transaction
 
 
 class Status(enum.StrEnum):
@@ -25,7 +27,13 @@ class Status(enum.StrEnum):
 
 S = Status
 
-#: Every allowed (from, to) pair. Anything else raises TransitionError.
+#: Statuses a new item starts in (recorded from the MMS, or a resync's update).
+INITIAL = frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO})
+
+#: Every allowed (from, to) pair. Anything else raises TransitionError, whoever attempts it:
+#: every write of an item's status goes through ``_engine/items.py``, which checks this table.
+#: Keeping a status (new content replacing the queued one) is no change. Adding a status is an
+#: edit of :class:`Status` and of this table.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.AWAITING_APPROVAL: frozenset({S.PENDING, S.CLEARED, S.NO_GO}),
     S.PENDING: frozenset({S.IN_FLIGHT, S.BLOCKED, S.NO_GO, S.AWAITING_APPROVAL, S.CLEARED}),
@@ -33,13 +41,16 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
         {S.SYNCED, S.RETRY_WAIT, S.ERROR, S.IN_DOUBT, S.PENDING, S.BLOCKED, S.STAGED}
     ),
     S.RETRY_WAIT: frozenset({S.IN_FLIGHT, S.PENDING, S.NO_GO, S.CLEARED, S.ERROR}),
-    S.ERROR: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
+    # A changed MMS record puts a not-yet-sent item back to its initial status (pending,
+    # awaiting approval or no-go), and a void recorded in the MMS clears it.
+    S.ERROR: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
     S.IN_DOUBT: frozenset({S.IN_FLIGHT, S.SYNCED, S.PENDING}),
-    S.BLOCKED: frozenset({S.PENDING, S.NO_GO, S.CLEARED}),
-    S.NO_GO: frozenset({S.PENDING, S.AWAITING_APPROVAL}),
+    S.BLOCKED: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.NO_GO: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.CLEARED}),
     S.STAGED: frozenset({S.SYNCED, S.ERROR, S.IN_DOUBT}),
-    S.SYNCED: frozenset({S.PENDING}),
-    S.CLEARED: frozenset({S.PENDING}),
+    # A synced update whose record changed again is sent again (or held, like a new one).
+    S.SYNCED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO}),
+    S.CLEARED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO}),
 }
 
 #: Statuses a worker may claim (when due).
@@ -60,3 +71,12 @@ def check_transition(item: str, current: Status, target: Status) -> None:
     """Raise :class:`TransitionError` unless ``current -> target`` is allowed."""
     if target not in TRANSITIONS[current]:
         raise TransitionError(item, current.value, target.value)
+
+
+def needs_approval(company: CompanyConfig, kind: str) -> bool:
+    """Whether a new item of ``kind`` waits for `ledgersync approve`: only transactions of a
+    company with ``approval_required`` (the review is of what the books will say; members,
+    accounts, items and tax rates only feed the mappings and go straight through)."""
+    record_type = RECORD_TYPES.get(kind)
+    return (company.approval_required and record_type is not None
+            and issubclass(record_type, Transaction))

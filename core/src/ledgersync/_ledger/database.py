@@ -9,6 +9,7 @@ SQLITE_BUSY at once in WAL mode, ignoring the busy timeout). PostgreSQL runs the
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,8 @@ READ_ONLY = {"ledgersync_read_only": True}
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
 
 def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for the ledger at ``url`` with the per-backend settings described above."""
@@ -42,11 +45,24 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
             f"ledger URL {url!r} is not a database URL",
             remedy="Use e.g. sqlite:///ledgersync.db or postgresql+psycopg://user@host/db",
         ) from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.drivername == "postgres" or parsed.drivername.startswith("postgres+"):
+        raise LedgerError(
+            f"ledger URL {shown!r} starts with postgres://, which SQLAlchemy does not accept",
+            remedy="Write postgresql+psycopg:// instead of postgres:// in ledger.url",
+        )
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise LedgerError(
+            f"ledger URL {shown!r} names a {parsed.get_backend_name()} database; the ledger "
+            "runs on SQLite or PostgreSQL only",
+            remedy="Set ledger.url to sqlite:///ledgersync.db or "
+            "postgresql+psycopg://user@host/db",
+        )
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         # ``?synchronous=normal`` trades power-loss durability for speed: allowed only where
-        # every remote call carries an idempotency key (reference/sync-engine.md §1).
+        # every remote call carries an idempotency key.
         synchronous = str(parsed.query.get("synchronous", "full")).upper()
         if synchronous not in ("FULL", "NORMAL"):
             raise LedgerError(
@@ -54,11 +70,23 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
                 remedy="Use synchronous=full (the default) or synchronous=normal",
             )
         _create_private_sqlite_file(parsed.database)
-        engine = sa.create_engine(parsed.difference_update_query(["synchronous"]), **kwargs)
+        engine = _create(parsed.difference_update_query(["synchronous"]), kwargs)
         _configure_sqlite(engine, synchronous)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(parsed, **kwargs)
+    return _create(parsed, kwargs)
+
+
+def _create(url: sa.URL, kwargs: dict[str, Any]) -> Engine:
+    try:
+        return sa.create_engine(url, **kwargs)
+    except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
+        raise LedgerError(
+            f"ledger URL {url.render_as_string(hide_password=True)!r} needs a database driver "
+            f"that is not installed ({exc})",
+            remedy="Use postgresql+psycopg://user@host/db (psycopg is installed with "
+            "ledgersync) or sqlite:///ledgersync.db",
+        ) from None
 
 
 def _create_private_sqlite_file(database: str | None) -> None:
@@ -161,8 +189,48 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, after
 
 
+def unreachable(engine: Engine, exc: BaseException) -> LedgerError:
+    """The one-line error for a ledger database that cannot be opened, with what to do."""
+    url = engine.url.render_as_string(hide_password=True)
+    detail = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    lowered = detail.lower()
+    if engine.url.get_backend_name() == "sqlite":
+        folder = os.path.dirname(engine.url.database or "") or "."
+        if not os.path.isdir(folder):
+            remedy = f"Create the folder {folder}, or correct ledger.url in the config file"
+        else:
+            remedy = f"Check that {engine.url.database} is a SQLite file you may write to"
+    elif "does not exist" in lowered and "database" in lowered:
+        remedy = (f"Create the database (e.g. `createdb {engine.url.database}`), "
+                  "or correct ledger.url in the config file")
+    elif "refused" in lowered or "could not translate host" in lowered or "timeout" in lowered:
+        remedy = ("Start the database server, or correct the host and port in ledger.url "
+                  "in the config file")
+    elif "authentication" in lowered or "password" in lowered:
+        remedy = "Correct the user or password in ledger.url (use env:NAME for the password)"
+    else:
+        remedy = "Check ledger.url in the config file and that the database server is running"
+    return LedgerError(f"cannot open the ledger at {url}: {detail}", remedy=remedy)
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, turning a wrong URL, a missing database or a closed port into a
+    :class:`LedgerError` naming the URL and what to do."""
+    try:
+        with engine.connect():
+            pass
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        raise unreachable(engine, exc) from None
+    except ModuleNotFoundError as exc:  # the URL names a driver that is not installed
+        raise LedgerError(
+            f"the ledger URL needs the database driver {exc.name!r}, which is not installed",
+            remedy=f"pip install {exc.name}, or use postgresql+psycopg:// or sqlite:///",
+        ) from None
+
+
 def ensure_current(engine: Engine, *, create: bool) -> None:
     """Check the schema is at head; create it in an empty database when ``create`` is set."""
+    check_connection(engine)
     current = current_revision(engine)
     head = head_revision()
     if current == head:

@@ -2,8 +2,11 @@
 
 In JSON a record is an object whose ``"kind"`` key picks the class. Decimals are strings that
 keep their scale ("12.50"), dates are ISO strings, enums their values, absent optionals ``null``.
-Reading is strict: an unknown field, a string where a number belongs or a float where money
-belongs is refused with a ``RecordError`` naming the field's path, never silently coerced.
+Reading is strict: an unknown field, a string where a number belongs or a Python float where
+money belongs is refused with a ``RecordError`` naming the field's path, never silently coerced.
+JSON text read with ``json.loads(text, parse_float=Decimal)`` (as `ledgersync ingest` does) turns
+a number such as ``450.10`` into the exact ``Decimal("450.10")``, which is accepted: only a
+binary float, whose value is already rounded, is refused.
 """
 
 from __future__ import annotations

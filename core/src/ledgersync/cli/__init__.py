@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 from rich.markup import escape
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from .._errors import LedgerSyncError
+from .._errors import LedgerError, LedgerSyncError
+from .._plugins import PluginHost
 from ._common import CONFIG_ENV, DEFAULT_CONFIG, State, err_console
 
 
@@ -23,10 +25,13 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except LedgerSyncError as exc:
+        except (LedgerSyncError, OperationalError, InterfaceError) as exc:
             state = ctx.find_object(State)
             if state is not None and state.debug:
                 raise
+            if not isinstance(exc, LedgerSyncError):
+                # The database went away mid-command (server stopped, file removed).
+                exc = _database_failed(exc)
             err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             if exc.remedy:
                 err_console.print(f"[bold]what to do:[/] {escape(exc.remedy)}", highlight=False)
@@ -35,6 +40,13 @@ class _Group(click.Group):
             state = ctx.find_object(State)
             if state is not None:
                 state.close()
+
+
+def _database_failed(exc: OperationalError | InterfaceError) -> LedgerError:
+    detail = " ".join(str(exc.orig or exc).split())
+    return LedgerError(f"the ledger database failed: {detail}",
+                       remedy="Check that the database in ledger.url is reachable, then run "
+                       "the command again (nothing half-done is kept)")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,7 +63,7 @@ def cli(ctx: click.Context, config_path: Path, debug: bool) -> None:
     every invoice, payment, credit and refund exactly once, every failure explained."""
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = State(config_path=config_path, debug=debug)
+    ctx.obj = State(config_path=config_path, debug=debug, plugins=_host)
 
 
 @click.group()
@@ -80,20 +92,27 @@ def _register() -> None:
 _register()
 
 
-def _register_plugin_commands() -> None:
-    """Let installed plugins add their commands (`connect`, `serve`, `sandbox qbo`, ...)."""
-    from .._plugins import PluginHost
+#: The plugin host of this process: it registers the plugins' commands, and the ledger a
+#: command opens uses it too (see ``State.ledger``).
+_host: PluginHost | None = None
 
+
+def register_plugin_commands() -> None:
+    """Load the installed plugins and let them add their commands (`connect`, `serve`,
+    `sandbox qbo`, ...); ``main()`` does this before parsing the command line."""
+    global _host
     try:
-        host = PluginHost(load_entrypoints=True)
-        host.register_commands(cli)
+        _host = PluginHost(load_entrypoints=True)
+        _host.register_commands(cli)
     except LedgerSyncError as exc:
+        _host = None
         err_console.print(f"[bold yellow]warning:[/] plugin commands unavailable: "
                           f"{escape(str(exc))}", highlight=False)
 
 
 def main() -> None:
-    _register_plugin_commands()
+    """The `ledgersync` console script."""
+    register_plugin_commands()
     cli(prog_name="ledgersync")
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 import click
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 from rich.text import Text
 
@@ -23,23 +23,64 @@ from .._engine.statuses import Status
 from .._errors import LedgerSyncError
 from .._files import clear_secret_warning
 from .._ledger_api import Ledger
+from .._plugins import PluginHost
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONFIG_ENV = "LEDGERSYNC_CONFIG"
 DEFAULT_CONFIG = "ledgersync.toml"
 
-console = Console()
+#: The width output gets when it does not go to a terminal: wide enough that nothing wraps.
+UNWRAPPED_WIDTH = 100_000
+
+
+class _OutputConsole(Console):
+    """Wraps at the terminal's width on a terminal, and nowhere else: piped into cron mail, a
+    CI log, `| grep` or a test's captured output, a table is one row a line and a message one
+    line, whatever COLUMNS says (rich would wrap at COLUMNS or 80 and split words)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        terminal = super().size
+        if _writes_to_terminal(self):
+            return terminal
+        return ConsoleDimensions(UNWRAPPED_WIDTH, terminal.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]  # the base setter
+
+
+def _writes_to_terminal(console: Console) -> bool:
+    """A real terminal, whatever FORCE_COLOR says (colour may be forced; a width may not)."""
+    isatty = getattr(console.file, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed file
+        return False
+
+
+def writes_to_terminal() -> bool:
+    """Whether standard output is a terminal (tables are then drawn to fit its width)."""
+    return _writes_to_terminal(console)
+
+
+console = _OutputConsole()
 # Messages, not tables: each stays on one line whatever the width (logs, grep, CI output).
-err_console = Console(stderr=True, soft_wrap=True)
+err_console = _OutputConsole(stderr=True, soft_wrap=True)
 
 
 @attrs.define
 class State:
-    """The click context object: the config path and, once needed, the ledger."""
+    """The click context object: the config path and, once needed, the ledger.
+
+    ``plugins`` (internal) is the host that registered the plugins' commands; the ledger
+    opened here uses that same host, so commands and engine see the same plugins.
+    """
 
     config_path: Path
     debug: bool = False
+    _plugins: PluginHost | None = attrs.field(default=None, repr=False, alias="plugins")
     _ledger: Ledger | None = None
     _warned: bool = False
 
@@ -62,8 +103,19 @@ class State:
 
     def ledger(self) -> Ledger:
         if self._ledger is None:
-            self._ledger = Ledger(self.config(), create=False)
+            self._ledger = Ledger(self.config(), create=False, _host=self._plugins)
         return self._ledger
+
+    def _plugin_host(self, config: Config | None) -> PluginHost:
+        """The shared plugin host with ``config``'s plugin lists applied (a new host when the
+        command line was started without one, as in tests)."""
+        allow = config.plugins_enabled if config else None
+        block = config.plugins_disabled if config else ()
+        if self._plugins is None:
+            self._plugins = PluginHost(allow=allow, block=block)
+        else:
+            self._plugins.restrict(allow, block)
+        return self._plugins
 
     def close(self) -> None:
         if self._ledger is not None:
@@ -129,6 +181,8 @@ def item_filters(func: F) -> F:
                      callback=_parse_statuses, help="Only items in this status (repeatable)."),
         click.option("--member", "-m", help="Only records of this member (MMS id)."),
         click.option("--mms-id", help="Only this record (MMS id)."),
+        click.option("--error-code", help="Only failed items with this error code (the "
+                     "[code] `ledgersync status` shows): fixes a whole group at once."),
         click.option("--from", "date_from", callback=_parse_date,
                      help="Only documents dated on or after this day (YYYY-MM-DD)."),
         click.option("--to", "date_to", callback=_parse_date,
@@ -148,6 +202,7 @@ def build_filter(kwargs: dict[str, Any], *, require: bool = False) -> ItemFilter
         status=kwargs.pop("statuses", None),
         member=kwargs.pop("member", None),
         mms_id=kwargs.pop("mms_id", None),
+        error_code=kwargs.pop("error_code", None),
         date_from=kwargs.pop("date_from", None),
         date_to=kwargs.pop("date_to", None),
     )
@@ -182,13 +237,24 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        # An empty table reads as a rendering glitch; say it.
+        console.print(f"{title}: none" if title else "none", highlight=False, markup=False)
+        return
     t = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
         t.add_column(column, overflow="fold")
+    one_line = not writes_to_terminal()
     for row in rows:
         # Text, not markup: data such as "[inactive] ..." or "a[/b]" is shown as it is.
-        t.add_row(*(Text("" if v is None else str(v)) for v in row))
+        t.add_row(*(Text(_cell(v, one_line=one_line)) for v in row))
     console.print(t)
+
+
+def _cell(value: Any, *, one_line: bool) -> str:
+    text = "" if value is None else str(value)
+    # Off a terminal a table is one row a line, so a multi-line message is joined.
+    return " ".join(text.split()) if one_line and "\n" in text else text
 
 
 def json_option(func: F) -> F:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
 from ._common import console, err_console
+
+
+def command_from(workdir: Path) -> str:
+    """How to call this ledgersync from ``workdir``: ``ledgersync`` when that is the one on
+    PATH, else the path of this environment's script (./scripts/demo does not activate
+    its virtualenv, so ``ledgersync`` alone is often not found)."""
+    script = Path(sys.executable).parent / "ledgersync"
+    on_path = shutil.which("ledgersync")
+    if on_path is not None and (not script.exists() or Path(on_path).resolve() == script.resolve()):
+        return "ledgersync"
+    if script.exists():
+        return os.path.relpath(script.absolute(), workdir.absolute())
+    return f"{sys.executable} -m ledgersync.cli"
 
 
 @click.command()
@@ -28,7 +43,7 @@ def demo(workdir: Path, members: int, seed: int) -> None:
 
     result = Story(workdir, console, members=members, seed=seed).run()
     console.print(f"\nfinished in {result.seconds:.1f} s; the config and ledger are in "
-                  f"{workdir.resolve()} (try `cd {workdir} && ledgersync status`)",
+                  f"{workdir.resolve()} (try `cd {workdir} && {command_from(workdir)} status`)",
                   highlight=False, markup=False)
     if not result.ok:
         err_console.print("the demo did not tie out: see the reconciliation above",

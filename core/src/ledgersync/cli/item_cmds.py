@@ -39,8 +39,13 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
     """Counts by company and status; paused companies; failed items with their remedy."""
     ledger = state.ledger()
     selection = build_filter(filters)
-    if show_items or selection.ids or selection.status:
-        _print_items(ledger.items(selection, limit=limit), as_json)
+    if show_items or selection.ids or selection.status or selection.error_code:
+        items = ledger.items(selection, limit=limit + 1)
+        _print_items(items[:limit], as_json)
+        if len(items) > limit and not as_json:
+            # A cut list must say so, or the missing items pass for absent.
+            err_console.print(f"showing the first {limit} items; more match: narrow the "
+                              "filters or raise --limit", highlight=False, markup=False)
         return
     counts = ledger.status_counts(selection.company)
     companies = ledger.companies()
@@ -65,6 +70,10 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
                           f"{escape(company.paused_reason)}", highlight=False)
             console.print(f"  what to do: {company.paused_remedy}", highlight=False,
                           markup=False)
+    blocked = sum(n for (_, s), n in counts.items() if s == Status.BLOCKED.value)
+    if blocked:
+        console.print(f"{blocked} item(s) blocked: `ledgersync status --status blocked` shows "
+                      "why and what to do", highlight=False, markup=False)
     if failed:
         _print_items(failed, False, title="items that need a person")
 
@@ -118,22 +127,40 @@ def log(state: State, company: str | None, limit: int, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("item_id", type=int)
+@click.argument("what", nargs=-1, required=True)
 @json_option
 @pass_state
-def history(state: State, item_id: int, as_json: bool) -> None:
-    """Every status change of one item: when, who, why."""
-    events = state.ledger().history(item_id)
-    if not events:
-        raise ItemNotFoundError(f"no sync item with id {item_id}",
-                                remedy="List items with `ledgersync status --items`")
+def history(state: State, what: tuple[str, ...], as_json: bool) -> None:
+    """Every status change of one record: ITEM, or COMPANY KIND MMS_ID (e.g. club invoice
+    INV-1001: every item of that record, its create and its updates)."""
+    ledger = state.ledger()
+    if len(what) == 1 and what[0].isdigit():
+        item_ids = [int(what[0])]
+        if not ledger.history(item_ids[0]):
+            raise ItemNotFoundError(f"no sync item with id {item_ids[0]}",
+                                    remedy="List items with `ledgersync status --items`")
+    elif len(what) == 3:
+        company, kind, mms_id = what
+        known_company(click.get_current_context(), click.Argument(["company"]), company)
+        items = ledger.items(ItemFilter(company=company, kind=kind, mms_id=mms_id), limit=None)
+        if not items:
+            raise ItemNotFoundError(
+                f"no sync item for {kind} {mms_id!r} of company {company!r}",
+                remedy=f"Check the kind and MMS id with `ledgersync status --items --company "
+                f"{company} --mms-id {mms_id}`")
+        item_ids = sorted(item.id for item in items)
+    else:
+        raise click.UsageError(
+            f"give an item id (e.g. 42) or COMPANY KIND MMS_ID (e.g. club invoice INV-1001), "
+            f"not {' '.join(map(repr, what))}")
     if as_json:
-        print_json(events)
+        print_json([event for item_id in item_ids for event in ledger.history(item_id)])
         return
-    table(f"item {item_id}", ["at (UTC)", "actor", "from", "to", "code", "reason"], [
-        (f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.from_status, e.to_status, e.code, e.reason)
-        for e in events
-    ])
+    for item_id in item_ids:
+        table(f"item {item_id}", ["at (UTC)", "actor", "from", "to", "code", "reason"], [
+            (f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.from_status, e.to_status, e.code, e.reason)
+            for e in ledger.history(item_id)
+        ])
 
 
 def _done(verb: str, count: int) -> None:

@@ -23,6 +23,8 @@ from ._common import (
 
 _KINDS = {"account": "gl_account", "item": "item", "tax": "tax_rate", "customer": "member",
           "terms": "terms"}
+#: The `ledgersync map WORD` of each record kind.
+MAP_WORDS = {kind: word for word, kind in _KINDS.items()}
 
 
 @click.group("map")
@@ -66,9 +68,9 @@ def _map_command(word: str, kind: str) -> click.Command:
 
 def _list(state: State, company: str, kind: str, word: str, as_json: bool) -> None:
     ledger = state.ledger()
-    ledger.context.company(company)
+    ledger._context.company(company)
     deps = sync_item_dependencies
-    with read_connection(ledger.engine) as conn:
+    with read_connection(ledger._database) as conn:
         mapped = conn.execute(sa.select(mappings).where(
             mappings.c.company == company, mappings.c.kind == kind)
             .order_by(mappings.c.mms_id)).all()

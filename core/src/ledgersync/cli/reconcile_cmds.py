@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import Any
 
 import click
 
+from .._engine.filters import ItemFilter
+from .._engine.statuses import Status
+from .._ledger_api import Ledger
 from ._common import State, console, err_console, json_option, pass_state, print_json, table
 
 
@@ -20,7 +24,8 @@ from ._common import State, console, err_console, json_option, pass_state, print
 def reconcile(state: State, company: str, as_of: dt.datetime | None, show_all: bool,
               as_json: bool) -> None:
     """Compare receivable per customer with the accounting system; exit 1 unless it ties out."""
-    report = state.ledger().reconcile(company, as_of=as_of.date() if as_of else None)
+    ledger = state.ledger()
+    report = ledger.reconcile(company, as_of=as_of.date() if as_of else None)
     if as_json:
         print_json({
             "company": report.company, "as_of": report.as_of, "ties_out": report.ties_out,
@@ -39,7 +44,7 @@ def reconcile(state: State, company: str, as_of: dt.datetime | None, show_all: b
             table(f"{company}: receivable per customer", [
                 "member", "remote id", "MMS", "accounting", "difference", "explained by"],
                 [(c.member_id or "(no member)", c.external_id, c.mms, c.remote, c.difference,
-                  _explain(c)) for c in shown])
+                  _warned(ledger, company, c) or _explain(c)) for c in shown])
         when = f" as of {report.as_of}" if report.as_of else ""
         console.print(
             f"{company}{when}: MMS {report.total_mms} vs accounting {report.total_remote} "
@@ -56,7 +61,27 @@ def reconcile(state: State, company: str, as_of: dt.datetime | None, show_all: b
     sys.exit(1)
 
 
+#: How a connector's export warning starts when the accounting system computed a different
+#: sales tax than the MMS (QuickBooks Online computes it from the tax code it is given).
+TAX_WARNING = "tax computed differently"
+
+
+def _warned(ledger: Ledger, company: str, customer: Any) -> str | None:
+    """A synced document of this customer whose export was warned that the accounting system
+    computed a different tax: the difference is that, not an edit made there."""
+    if customer.ties_out or customer.explanations or customer.member_id is None:
+        return None
+    documents = ledger.items(ItemFilter(company=company, member=customer.member_id,
+                                        status=[Status.SYNCED]), limit=None)
+    for item in documents:  # a synced item's reason holds its export warnings
+        if item.reason and TAX_WARNING in item.reason:
+            return f"{item.kind} {item.mms_id}: {item.reason[item.reason.index(TAX_WARNING):]}"
+    return None
+
+
 def _explain(customer: object) -> str:
+    if getattr(customer, "ties_out", False):
+        return "ties out"  # nothing to explain, nothing to do
     explanations = getattr(customer, "explanations", ())
     if explanations:
         return "; ".join(f"{e.kind} {e.mms_id} ({e.amount}) is {e.status}"

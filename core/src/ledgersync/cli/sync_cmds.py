@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
 from types import FrameType
@@ -10,19 +11,48 @@ from types import FrameType
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .._engine.claims import ClaimedItem
+from .._engine.queries import ItemRef
 from .._engine.runs import WorkSummary
-from ._common import State, console, json_option, known_company, pass_state, print_json
+from .._engine.statuses import Status
+from .._ledger_api import Ledger
+from .._secrets import check_key
+from ._common import State, console, err_console, json_option, known_company, pass_state, print_json
+
+#: Exit codes of `ledgersync run` that a cron job can act on (docs/operations.md).
+EXIT_OK = 0
+EXIT_NEEDS_PERSON = 3
+EXIT_PAUSED = 4
 
 
-def _print_summary(summary: WorkSummary, as_json: bool) -> None:
+def _outcome(ledger: Ledger, names: list[str]) -> tuple[int, list[tuple[str, str]], int]:
+    """(exit code, paused companies with why, items in error) after a run of ``names``."""
+    paused = [(c.name, c.paused_reason) for c in ledger.companies()
+              if c.name in names and c.paused_reason]
+    errors = sum(n for (company, status), n in ledger.status_counts().items()
+                 if company in names and status == Status.ERROR.value)
+    code = EXIT_PAUSED if paused else EXIT_NEEDS_PERSON if errors else EXIT_OK
+    return code, paused, errors
+
+
+def _print_summary(summary: WorkSummary, as_json: bool, code: int,
+                   paused: list[tuple[str, str]], errors: int) -> None:
     if as_json:
         print_json({"processed": summary.processed, "outcomes": dict(summary.outcomes),
-                    "runs_finished": summary.runs_finished})
+                    "runs_finished": summary.runs_finished, "exit_code": code,
+                    "paused": [{"company": c, "reason": why} for c, why in paused],
+                    "items_needing_a_person": errors})
         return
     parts = ", ".join(f"{n} {status}" for status, n in sorted(summary.outcomes.items()))
     console.print(f"processed {summary.processed} item(s): {parts or 'nothing was due'}",
                   highlight=False)
+    if paused:
+        # One line, whatever the number of companies: what cron mails and logs grep.
+        err_console.print("paused: " + "; ".join(f"{c} ({why})" for c, why in paused)
+                          + " - see `ledgersync status`, then `ledgersync companies resume`",
+                          highlight=False, markup=False)
+    if errors:
+        err_console.print(f"{errors} item(s) need a person: `ledgersync status` lists them "
+                          "with what to do", highlight=False, markup=False)
 
 
 @click.command()
@@ -37,11 +67,18 @@ def _print_summary(summary: WorkSummary, as_json: bool) -> None:
 @pass_state
 def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | None,
         deadline: float | None, as_json: bool) -> None:
-    """Sync what is due, then exit (for cron, or --once by hand)."""
+    """Sync what is due, then exit (for cron, or --once by hand).
+
+    Exit codes: 0 all well; 1 nothing ran (configuration or database error); 2 usage error;
+    3 items need a person (status error); 4 a company is paused (e.g. its authorisation was
+    lost)."""
     ledger = state.ledger()
     names = list(companies) or [c.name for c in ledger.config.enabled_companies()]
     for name in names:
-        ledger.context.company(name)  # unknown names fail before any work
+        ledger._context.company(name)  # unknown names fail before any work
+    # A key that cannot read the stored tokens is a configuration error: found before a run
+    # is opened or an item claimed, not as a failure of every item.
+    check_key(ledger._database, names, keys=ledger._context.secret_keys)
     if once:
         for name in names:
             ledger.run_now(name)
@@ -55,13 +92,16 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
                       if c in names and s in ("pending", "retry_wait", "in_doubt"))
         task = progress.add_task("syncing", total=pending or None)
 
-        def advance(item: ClaimedItem, outcome: str) -> None:
+        def advance(item: ItemRef, outcome: str) -> None:
             progress.update(task, advance=1,
                             description=f"{item.company}: {item.kind} {item.mms_id} {outcome}")
 
         summary = ledger.run_pending(companies=names, max_items=max_items, deadline=ends,
                                      on_item=advance)
-    _print_summary(summary, as_json)
+    code, paused, errors = _outcome(ledger, names)
+    _print_summary(summary, as_json, code, paused, errors)
+    if code != EXIT_OK:
+        sys.exit(code)
 
 
 @click.command()

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._engine.claims import ClaimedItem
+from .._engine.queries import ItemRef
 from .._ledger_api import Ledger
+from .extras import missing_modules, require_extra
 
 
 class DemoSandbox(abc.ABC):
@@ -28,9 +29,17 @@ class DemoSandbox(abc.ABC):
     connector: ClassVar[str]
     #: How the demo names the system, e.g. "QuickBooks Online (sandbox)".
     title: ClassVar[str]
+    #: The pip requirement that installs what the sandbox needs beyond the connector, e.g.
+    #: ``"ledgersync-qbd[sandbox]"``, and the modules it brings; the demo checks them first.
+    extra: ClassVar[str | None] = None
+    extra_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+
+    def missing_extra(self) -> str | None:
+        """The requirement to install (:attr:`extra`) when one of its modules is missing."""
+        return self.extra if self.extra and missing_modules(self.extra_modules) else None
 
     def start(self) -> None:  # noqa: B027 - optional: a file-based sandbox needs no start
         """Start the sandbox (a loopback server, a file, ...)."""
@@ -48,7 +57,7 @@ class DemoSandbox(abc.ABC):
         """Map the MMS reference data the remote does not get from ledgersync."""
 
     def sync(self, ledger: Ledger, company: str,
-             on_item: Callable[[ClaimedItem, str], None]) -> int:
+             on_item: Callable[[ItemRef, str], None]) -> int:
         """Sync the company until idle; returns how many items were processed."""
         return ledger.sync(company, on_item=on_item).processed
 
@@ -73,4 +82,4 @@ class DemoSandbox(abc.ABC):
         """Stop the sandbox."""
 
 
-__all__ = ["DemoSandbox"]
+__all__ = ["DemoSandbox", "missing_modules", "require_extra"]

@@ -134,7 +134,8 @@ def generate(*, members: int = 250, year: int = 2026, seed: int = 7) -> Dataset:
             bill(member, dt.date(year, month, 1),
                  [_line(items[f"SLIP-{feet}"], 1, f"Slip {feet}ft, {month:02d}/{year}",
                         taxable=True)], pay=0.9)
-        for member in rng.sample(member_ids, 12):
+        # Twelve event-goers a month, or every member of a smaller club.
+        for member in rng.sample(member_ids, min(12, len(member_ids))):
             seats = rng.randint(1, 4)
             bill(member, dt.date(year, month, rng.randint(5, 25)),
                  [_line(items["EVENT"], seats, f"Club event, {month:02d}/{year}",

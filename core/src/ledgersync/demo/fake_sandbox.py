@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from .._engine.filters import ItemFilter
 from .._ledger_api import Ledger
-from ..testing.fake import FakeBooks
+from ..fakebooks import FakeBooks
 from . import DemoSandbox
 
 
@@ -25,7 +25,8 @@ class FakeDemoSandbox(DemoSandbox):
 
     def company_table(self) -> dict[str, Any]:
         return {"connector": "fake", "schedule": "1h",
-                "fake": {"books_path": self.path.as_posix()}}
+                # Beside the config file, which relative paths are taken from.
+                "fake": {"books_path": self.path.name}}
 
     def notes(self) -> list[str]:
         return [f"a SQLite file that counts every write: {self.path}"]

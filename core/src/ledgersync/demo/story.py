@@ -23,9 +23,10 @@ from rich.progress import (
 from rich.table import Table
 
 from .._config import load_config
-from .._engine.claims import ClaimedItem
 from .._engine.filters import ItemFilter
+from .._engine.queries import ItemRef
 from .._engine.statuses import Status
+from .._errors import LedgerSyncError
 from .._files import write_private
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
@@ -57,6 +58,17 @@ def _toml_value(value: object) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def group_remedy(remedy: str, item_id: int, company: str, error_code: str | None) -> str:
+    """The remedy of one item, made to fix every item of its group: a requeue of that item
+    becomes a requeue of every failed item with the same error code."""
+    group = (f"`ledgersync requeue --company {company} --error-code {error_code}`"
+             if error_code else f"`ledgersync requeue --company {company} --status error`")
+    single = f"`ledgersync requeue {item_id}`"
+    if single in remedy:
+        return remedy.replace(single, group)
+    return f"{remedy}; then {group} for all of them" if remedy else f"then {group}"
+
+
 def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
     """The config the demo leaves behind, one company per sandbox."""
     lines = ["# Written by `ledgersync demo`: one company per installed sandbox.", "",
@@ -78,6 +90,17 @@ def write_config(workdir: Path, sandboxes: Sequence[DemoSandbox]) -> Path:
     path = workdir / "ledgersync.toml"
     write_private(path, "\n".join(lines))
     return path
+
+
+def _require_extras(sandboxes: Sequence[DemoSandbox]) -> None:
+    """Refuse to start, in one line, rather than leave out a sandbox whose extra is missing."""
+    missing = [extra for extra in (s.missing_extra() for s in sandboxes) if extra]
+    if missing:
+        raise LedgerSyncError(
+            "the demo needs the sandbox extras of the installed connectors: install "
+            + " ".join(missing),
+            remedy="pip install " + " ".join(f"'{extra}'" for extra in missing)
+            + " (./scripts/demo installs them)")
 
 
 class Story:
@@ -109,6 +132,7 @@ class Story:
                  f"refunds, {dataset.count('journal_entry')} journal entries")
         host = PluginHost(load_entrypoints=True)
         sandboxes = host.demo_sandboxes(self.workdir)
+        _require_extras(sandboxes)
         with contextlib.ExitStack() as stack:
             for sandbox in sandboxes:
                 sandbox.start()
@@ -201,7 +225,7 @@ class Story:
                           if s in ("pending", "retry_wait", "in_doubt", "blocked"))
                 task = progress.add_task(f"{sandbox.title}: {label}", total=due or None)
 
-                def advance(_item: ClaimedItem, _outcome: str, task: TaskID = task) -> None:
+                def advance(_item: ItemRef, _outcome: str, task: TaskID = task) -> None:
                     progress.advance(task)
 
                 sandbox.sync(ledger, sandbox.connector, advance)
@@ -222,8 +246,11 @@ class Story:
             seen.add((item.company, item.error_code))
             same = sum(1 for f in failed if (f.company, f.error_code) == (item.company,
                                                                           item.error_code))
+            remedy = item.error_remedy or ""
+            if same > 1:
+                remedy = group_remedy(remedy, item.id, item.company, item.error_code)
             table.add_row(item.company, f"{item.kind} {item.mms_id}"
                           + (f" (+{same - 1} alike)" if same > 1 else ""),
-                          f"[{item.error_code}] {item.error_message}", item.error_remedy or "")
+                          f"[{item.error_code}] {item.error_message}", remedy)
         self.console.print(table)
 

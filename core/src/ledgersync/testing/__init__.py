@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
+from ..fakebooks import FakeBooks, FakeConnector, FakePlugin, FakeSettings
 from .contract import ConnectorContract, ErrorCase, RemoteProbe
 from .databases import empty_database, postgresql_test_url
-from .fake import FakeBooks, FakeConnector, FakePlugin, FakeSettings
 from .samples import sample_records
 
 __all__ = [

@@ -1,8 +1,10 @@
 """The connector contract kit: one test class every connector distribution runs against its
 sandbox.
 
-Subclass :class:`ConnectorContract` in your connector's tests and provide the fixtures marked
-"you provide"; pytest collects the inherited tests::
+The kit is a pytest plugin (the ``pytest11`` entry point ``ledgersync``, see
+:mod:`ledgersync.testing.plugin`): installing ``ledgersync`` is enough for pytest to
+parametrize the inherited tests. Subclass :class:`ConnectorContract` in your connector's tests
+and provide the fixtures marked "you provide"; pytest collects the inherited tests::
 
     from ledgersync.testing import ConnectorContract, ErrorCase
 
@@ -11,12 +13,16 @@ Subclass :class:`ConnectorContract` in your connector's tests and provide the fi
         error_cases = [ErrorCase(MyApiError(429), Action.THROTTLE), ...]
 
         @pytest.fixture
-        def settings(self, sandbox):            # you provide: [companies.NAME.<connector>]
-            return {"base_url": sandbox.url}
+        def settings(self, tmp_path):           # you provide: [companies.NAME.<connector>]
+            return {"folder": str(tmp_path / "books")}
 
         @pytest.fixture
-        def remote(self, sandbox):              # you provide: count records remotely
-            return sandbox                      # any object with .count(kind, mms_id) -> int
+        def remote(self, settings):             # you provide: look into the remote system
+            return MyProbe(settings["folder"])  # count(kind, mms_id) -> int, see RemoteProbe
+
+        @pytest.fixture
+        def check_mentions(self, settings):     # you provide: what check() must report
+            return settings["folder"]
 
 Pull-mode connectors (the remote side asks for work) override :meth:`ConnectorContract.sync`
 to drive their remote's simulator, and prove in-doubt recovery in their own end-to-end tests.
@@ -36,12 +42,20 @@ import attrs
 import pytest
 
 from .._config import CompanyConfig, Config, check_config
-from .._connector import Connector, ExportRequest, Operation
+from .._connector import (
+    Connector,
+    CustomerMatch,
+    ExportRequest,
+    ExportResult,
+    Operation,
+    PushConnector,
+)
 from .._engine.filters import ItemFilter
 from .._engine.statuses import Status
-from .._hookspecs import hookimpl
+from .._errors import ConnectorError
 from .._ledger_api import Ledger
-from .._records import RECORD_TYPES, Record
+from .._plugins import connector_plugin
+from .._records import RECORD_TYPES, Member, Record
 from .._resolution import Action
 from .samples import sample_records
 
@@ -49,7 +63,13 @@ COMPANY = "contract"
 
 
 class RemoteProbe(Protocol):
-    """How the kit looks into the remote system (your sandbox)."""
+    """How the kit looks into the remote system (your sandbox).
+
+    Optional, for connectors that match members to existing customers (override
+    ``map_customer``): ``add_customer(member) -> str`` creates a remote customer, outside
+    ledgersync, that the connector's matching rule matches to ``member``, and returns its
+    remote id; a second call creates a second such candidate.
+    """
 
     def count(self, kind: str, mms_id: str) -> int:
         """How many remote records exist for this MMS record (exactly-once means 1)."""
@@ -57,20 +77,34 @@ class RemoteProbe(Protocol):
 
 @attrs.frozen
 class ErrorCase:
-    """A native failure of your remote system and the resolution it must be classified as."""
+    """A native failure of your remote system and the resolution it must be classified as;
+    ``id`` names the case in the test report."""
 
     error: Exception
     action: Action
     id: str = ""
 
+    def label(self, index: int) -> str:
+        """The test id: ``id``, else the error type and its native code."""
+        if self.id:
+            return self.id
+        code = getattr(self.error, "code", None)
+        return f"{type(self.error).__name__}-{code if code is not None else index}"
 
-class _ConnectorPlugin:
-    def __init__(self, cls: type[Connector]) -> None:
-        self.cls = cls
 
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[Connector]]:
-        return [self.cls]
+def _dependencies(record: Record, records: list[Record]) -> list[Record]:
+    """``record`` and every record of ``records`` it depends on, transitively."""
+    by_key = {(r.kind, r.mms_id): r for r in records}
+    chosen: dict[tuple[str, str], Record] = {}
+    todo = [record]
+    while todo:
+        current = todo.pop()
+        if (current.kind, current.mms_id) in chosen:
+            continue
+        chosen[(current.kind, current.mms_id)] = current
+        todo.extend(by_key[(ref.kind, ref.mms_id)] for ref in current.references()
+                    if (ref.kind, ref.mms_id) in by_key)
+    return list(chosen.values())
 
 
 class ConnectorContract:
@@ -93,6 +127,18 @@ class ConnectorContract:
         pytest.fail("provide a `remote` fixture with count(kind, mms_id)")
 
     @pytest.fixture
+    def check_mentions(self) -> str:
+        pytest.fail("provide a `check_mentions` fixture: text that check() reports only when it "
+                    "really reached the remote (its company name, its folder, its user)")
+
+    @pytest.fixture
+    def error_case(self) -> ErrorCase:
+        # The kit's pytest plugin parametrizes this from ``error_cases``; without the plugin
+        # this fixture is what runs.
+        pytest.fail("the contract kit's pytest plugin is not loaded: install ledgersync (its "
+                    "pytest11 entry point) or run pytest with `-p ledgersync.testing.plugin`")
+
+    @pytest.fixture
     def mappings(self) -> Mapping[tuple[str, str], str]:
         return {}
 
@@ -113,7 +159,7 @@ class ConnectorContract:
             companies={COMPANY: CompanyConfig(name=COMPANY, connector=cls.name,
                                               settings=dict(settings), **company)},
         )
-        ledger = Ledger(config, plugins=[_ConnectorPlugin(cls)], load_entrypoints=False)
+        ledger = Ledger(config, plugins=[connector_plugin(cls)], load_entrypoints=False)
         for (kind, mms_id), external_id in mappings.items():
             ledger.map(COMPANY, kind, mms_id, external_id, actor="contract-kit")
         return ledger
@@ -138,11 +184,15 @@ class ConnectorContract:
         """
         return ledger.sync(COMPANY).processed
 
-    def request_for(self, ledger: Ledger, record: Record, key: str = "contract-key-1"
-                    ) -> ExportRequest:
-        """An export request with every reference resolved (after syncing its dependencies)."""
+    def request_for(self, ledger: Ledger, record: Record, key: str = "contract-key-1",
+                    mappings: Mapping[tuple[str, str], str] | None = None) -> ExportRequest:
+        """An export request with every reference resolved: from ``mappings``, or from the
+        items already synced."""
         refs: dict[tuple[str, str], str] = {}
         for ref in record.references():
+            if mappings and (ref.kind, ref.mms_id) in mappings:
+                refs[(ref.kind, ref.mms_id)] = mappings[(ref.kind, ref.mms_id)]
+                continue
             linked = [i for i in ledger.items(ItemFilter(company=COMPANY, kind=ref.kind,
                                                          mms_id=ref.mms_id))
                       if i.external_id]
@@ -151,6 +201,40 @@ class ConnectorContract:
         return ExportRequest(item_id=0, company=COMPANY, kind=record.kind,
                              operation=Operation.CREATE, record=record, idempotency_key=key,
                              attempt=1, references=refs)
+
+    @staticmethod
+    def _push(connector: Connector) -> PushConnector[Any]:
+        """The connector as a push connector; skips the test for a pull-mode one."""
+        if not isinstance(connector, PushConnector):
+            pytest.skip("pull-mode connectors are driven by their remote's sessions; their "
+                        "direct export paths are proven in their own end-to-end tests")
+        return connector
+
+    def _statuses(self, ledger: Ledger) -> dict[tuple[str, str, str], str]:
+        return {(i.kind, i.mms_id, i.operation): i.status for i in ledger.items(limit=None)}
+
+    def _transaction(self, records: list[Record]) -> Record:
+        chosen = next((r for r in records if r.kind == "invoice"), None) or next(
+            (r for r in records if hasattr(r, "voided") and hasattr(r, "memo")), None)
+        if chosen is None:
+            pytest.skip("the connector exports no transactions: nothing to update or void")
+        return chosen
+
+    def _customer_probe(self, connector: Connector, remote: RemoteProbe) -> Any:
+        if type(connector).map_customer is Connector.map_customer:
+            pytest.skip("the connector does not match members to existing customers "
+                        "(Connector.map_customer is not overridden)")
+        add = getattr(remote, "add_customer", None)
+        if add is None:
+            pytest.skip("the remote probe has no add_customer(member): the kit cannot seed "
+                        "customers to match")
+        return add
+
+    def _member(self, records: list[Record]) -> Member:
+        member = next((r for r in records if isinstance(r, Member)), None)
+        if member is None:
+            pytest.skip("the connector does not export members")
+        return member
 
     # -- the contract ----------------------------------------------------------------------------
 
@@ -180,8 +264,14 @@ class ConnectorContract:
             problems = check_config(bad, {cls.name: cls.settings_type})
             assert any(f"companies.{COMPANY}.{cls.name}.{required[0]}" in p for p in problems)
 
-    def test_check_describes_the_connection(self, connector: Connector) -> None:
-        assert isinstance(connector.check(), str)
+    def test_check_describes_the_connection(self, connector: Connector,
+                                            check_mentions: str) -> None:
+        description = connector.check()
+        assert isinstance(description, str)
+        assert description.strip()
+        assert "\n" not in description.strip(), "check() answers in one line"
+        assert check_mentions in description, (
+            f"check() must report what it reached ({check_mentions!r}), not a canned answer")
 
     def test_every_supported_kind_is_exported_exactly_once(
         self, ledger: Ledger, records: list[Record], remote: RemoteProbe
@@ -206,16 +296,15 @@ class ConnectorContract:
     def test_the_same_idempotency_key_never_writes_twice(
         self, ledger: Ledger, connector: Connector, records: list[Record], remote: RemoteProbe
     ) -> None:
-        if self.connector_class.mode == "pull":
-            pytest.skip("pull-mode connectors prove recovery through their remote's sessions")
+        push = self._push(connector)
         if not self.replays_idempotency_keys:
             pytest.skip("this remote has no request-level idempotency; lookup covers retries")
         member = next((r for r in records if r.kind == "member"), None)
         if member is None:
             pytest.skip("the connector does not export members")
         request = self.request_for(ledger, member)
-        first = connector.export(request)
-        second = connector.export(request)
+        first = push.export(request)
+        second = push.export(request)
         assert second.external_id == first.external_id
         assert remote.count(member.kind, member.mms_id) == 1
 
@@ -240,29 +329,117 @@ class ConnectorContract:
     def test_lookup_finds_what_an_interrupted_export_wrote(
         self, ledger: Ledger, connector: Connector, records: list[Record], remote: RemoteProbe
     ) -> None:
-        if self.connector_class.mode == "pull":
-            pytest.skip("pull-mode connectors prove recovery through their remote's sessions")
+        push = self._push(connector)
         member = next((r for r in records if r.kind == "member"), records[0])
         request = self.request_for(ledger, member, key="contract-lookup")
-        assert connector.lookup(request) is None
-        written = connector.export(request)
-        found = connector.lookup(request)
+        assert push.lookup(request) is None
+        written = push.export(request)
+        found = push.lookup(request)
         assert found is not None
         assert found.external_id == written.external_id
         assert remote.count(member.kind, member.mms_id) == 1
 
-    def test_native_errors_are_classified(
-        self, connector: Connector, ledger: Ledger, records: list[Record]
+    def test_error_cases_are_declared(self) -> None:
+        assert self.error_cases, (
+            "declare error_cases: every documented native error and its resolution")
+
+    def test_native_error_is_classified(
+        self, connector: Connector, ledger: Ledger, records: list[Record], error_case: ErrorCase
     ) -> None:
-        if not self.error_cases:
-            pytest.fail("declare error_cases: every documented native error and its resolution")
         request = self.request_for(ledger, records[0])
-        for case in self.error_cases:
-            resolution = connector.classify_error(case.error, request)
-            assert resolution.action is case.action, case
-            assert resolution.message, case
-            if case.action in (Action.NEEDS_PERSON, Action.PAUSE_COMPANY):
-                assert resolution.remedy, f"{case}: a person needs a remedy in plain words"
+        resolution = connector.classify_error(error_case.error, request)
+        assert resolution.action is error_case.action
+        assert resolution.message
+        if error_case.action in (Action.NEEDS_PERSON, Action.PAUSE_COMPANY):
+            assert resolution.remedy, "a person needs a remedy in plain words"
+
+    def test_export_batch_answers_every_request_in_order(
+        self, ledger: Ledger, connector: Connector, records: list[Record],
+        mappings: Mapping[tuple[str, str], str], remote: RemoteProbe,
+    ) -> None:
+        push = self._push(connector)
+        ready = [r for r in records
+                 if all((ref.kind, ref.mms_id) in mappings for ref in r.references())]
+        assert ready, "no sample record can be exported without its dependencies"
+        size = max(2, type(push).batch_size)
+        requests = [self.request_for(ledger, record, key=f"contract-batch-{n}",
+                                     mappings=mappings)
+                    for n, record in enumerate(ready[:size])]
+        results = list(push.export_batch(requests))
+        assert len(results) == len(requests)
+        failed = [(q.describe(), r) for q, r in zip(requests, results, strict=True)
+                  if not isinstance(r, ExportResult)]
+        assert failed == []
+        for request in requests:
+            assert remote.count(request.kind, request.record.mms_id) == 1, request.describe()
+        if self.replays_idempotency_keys:
+            again = list(push.export_batch(requests))
+            assert [getattr(r, "external_id", r) for r in again] == [
+                getattr(r, "external_id", r) for r in results]
+            for request in requests:
+                assert remote.count(request.kind, request.record.mms_id) == 1
+
+    def test_a_changed_record_updates_the_remote_one(
+        self, ledger: Ledger, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        record = self._transaction(records)
+        ledger.record(_dependencies(record, records))
+        self.sync(ledger)
+        changed: Record = attrs.evolve(record, memo="changed after export (contract kit)")  # type: ignore[call-arg]  # _transaction() chose a record with a memo
+        assert ledger.record([changed])["updated"] == 1
+        self.sync(ledger)
+        statuses = self._statuses(ledger)
+        assert statuses[(record.kind, record.mms_id, Operation.UPDATE.value)] == "synced"
+        assert set(statuses.values()) == {Status.SYNCED.value}
+        items = ledger.items(ItemFilter(company=COMPANY, kind=record.kind,
+                                        mms_id=record.mms_id), limit=None)
+        assert len({i.external_id for i in items}) == 1, "the update wrote another record"
+        assert remote.count(record.kind, record.mms_id) == 1
+
+    def test_a_voided_record_voids_the_remote_one(
+        self, ledger: Ledger, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        record = self._transaction(records)
+        ledger.record(_dependencies(record, records))
+        self.sync(ledger)
+        voided_record: Record = attrs.evolve(record, voided=True)  # type: ignore[call-arg]  # a transaction
+        assert ledger.record([voided_record])["voided"] == 1
+        self.sync(ledger)
+        statuses = self._statuses(ledger)
+        assert statuses[(record.kind, record.mms_id, Operation.VOID.value)] == "synced"
+        assert set(statuses.values()) == {Status.SYNCED.value}
+        assert remote.count(record.kind, record.mms_id) == 1, "a void keeps the record"
+        voided = getattr(remote, "is_voided", None)
+        if voided is not None:
+            assert voided(record.kind, record.mms_id)
+
+    def test_map_customer_links_the_one_matching_customer(
+        self, connector: Connector, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        add_customer = self._customer_probe(connector, remote)
+        member = self._member(records)
+        remote_id = add_customer(member)
+        match = connector.map_customer(member)
+        assert isinstance(match, CustomerMatch)
+        assert match.external_id == remote_id
+        assert match.matched_by
+
+    def test_map_customer_never_guesses_between_two_candidates(
+        self, connector: Connector, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        add_customer = self._customer_probe(connector, remote)
+        member = self._member(records)
+        add_customer(member)
+        add_customer(member)
+        with pytest.raises(ConnectorError) as raised:
+            connector.map_customer(member)
+        assert raised.value.remedy, "say how to settle the tie"
+
+    def test_map_customer_creates_when_nothing_matches(
+        self, connector: Connector, records: list[Record], remote: RemoteProbe
+    ) -> None:
+        self._customer_probe(connector, remote)
+        assert connector.map_customer(self._member(records)) is None
 
     def test_no_go_records_are_never_exported(
         self, tmp_path: Path, settings: Mapping[str, Any],

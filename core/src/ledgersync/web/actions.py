@@ -214,8 +214,7 @@ def tool_action(web: WebContext, request: Request, form: FormData) -> Response:
     """Run a plugin's company tool (admin by default): a message, or a file to download."""
     company = _company(web, request)
     name = str(request.path_params["tool"])
-    config = web.ledger.config.companies[company]
-    tool = next((t for t in web.ledger.plugins.web_company_tools(web.ledger, config)
+    tool = next((t for t in web.ledger.company_tools(company)
                  if t.name == name), None)
     if tool is None:
         raise Refused(f"{company} has no tool {name!r}; its tools page lists what it has",

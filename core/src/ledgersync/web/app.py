@@ -143,7 +143,7 @@ def create_app(ledger: Ledger, settings: WebSettings | None = None, *,
     taken = {"/", "/log", "/items", "/review", "/mappings", "/reconcile", "/plugins",
              "/tools", "/login", "/logout", "/actions", "/static"}
     mounts: list[WebMount] = []
-    for mount in ledger.plugins.web_mounts(ledger, dict(mount_options or {})):
+    for mount in ledger.web_mounts(mount_options):
         path = "/" + mount.path.strip("/")
         if path in taken or any(path == m.path for m in mounts):
             raise PluginError(f"a plugin wants to serve {path!r}, which is taken",

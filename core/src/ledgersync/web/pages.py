@@ -236,7 +236,7 @@ def reconcile_index(web: WebContext, request: Request) -> Response:
 
 def plugins_view(web: WebContext, request: Request) -> Response:
     web.require(request)
-    return web.render(request, "plugins.html", plugins=web.ledger.describe_plugins(),
+    return web.render(request, "plugins.html", plugins=web.ledger.plugin_info(),
                       mounts=web.mounts, companies=list(web.ledger.config.companies.values()),
                       title="Plugins")
 
@@ -254,7 +254,7 @@ def tools_view(web: WebContext, request: Request) -> Response:
     session = web.require(request)
     company = _company(web, request)
     config = web.ledger.config.companies[company]
-    tools = [t for t in web.ledger.plugins.web_company_tools(web.ledger, config)
+    tools = [t for t in web.ledger.company_tools(company)
              if session.operator.may(t.role)]
     return web.render(request, "tools.html", company=company, tools=tools,
                       connector=config.connector, title=f"Connector tools: {company}")

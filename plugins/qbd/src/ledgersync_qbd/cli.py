@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ledgersync import LedgerSyncError
-from ledgersync.cli._common import State, console, known_company, pass_state
+from ledgersync.cli.helpers import State, console, known_company, pass_state
 
 from .qbxml.lists import LISTS
 
@@ -58,6 +58,7 @@ def set_password(state: State, company: str, password_stdin: bool) -> None:
     from .qbwc.auth import SECRET_NAME, hash_password
 
     ledger = _qbd_company(state, company)
+    ledger.secrets(company).check_key()  # before the prompt, not after the typing
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -83,8 +84,6 @@ def set_password(state: State, company: str, password_stdin: bool) -> None:
 def qwc(state: State, company: str, url: str, output: Path | None, support_url: str | None,
         every: int | None) -> None:
     """Write the .qwc file to open in the Web Connector for COMPANY."""
-    from ledgersync import StateStore
-
     from .qwc import file_id, qwc_text, url_problem
 
     ledger = _qbd_company(state, company)
@@ -95,7 +94,7 @@ def qwc(state: State, company: str, url: str, output: Path | None, support_url: 
         console.print(f"[bold yellow]warning:[/] {problem}", highlight=False)
     minutes = every if every is not None else (config.schedule_minutes or 60)
     text = qwc_text(company=company, url=url, username=settings.username,
-                    file_guid=file_id(StateStore(ledger.engine, company)),
+                    file_guid=file_id(ledger.state(company)),
                     support_url=support_url, every_minutes=minutes)
     target = output or Path(f"{company}.qwc")
     target.write_text(text, encoding="utf-8")
@@ -113,12 +112,10 @@ def qwc(state: State, company: str, url: str, output: Path | None, support_url: 
 def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
           as_json: bool) -> None:
     """Show the QuickBooks lists read at the last update (names to `ledgersync map` to)."""
-    from ledgersync import StateStore
-
     from .qbxml.lists import request_refresh
 
     ledger = _qbd_company(state, company)
-    store = StateStore(ledger.engine, company)
+    store = ledger.state(company)
     chosen = list(labels) or list(LISTS)
     if refresh:
         request_refresh(store, chosen)
@@ -164,6 +161,11 @@ def sandbox_qbd(url: str, username: str, password: str, edition: str, state_file
                 drop_response: bool, die_before_run: bool, timeout_fault: bool,
                 hresult: str | None) -> None:
     """Run one update of a simulated Web Connector and QuickBooks company file against URL."""
+    from ledgersync.demo import require_extra
+
+    from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
+
+    require_extra(SANDBOX_EXTRA, SANDBOX_MODULES, needed_by="`ledgersync sandbox qbd`")
     from .sandbox import CompanyFile
     from .sandbox.webconnector import SimulatedWebConnector
 
@@ -185,6 +187,15 @@ def sandbox_qbd(url: str, username: str, password: str, edition: str, state_file
                               remedy="Check that `ledgersync serve` runs there") from exc
     for line in report.log:
         console.print(line, highlight=False, markup=False)
+    if report.outcome == "nvu":
+        raise LedgerSyncError(
+            f"the endpoint at {url} refused user {username!r}: wrong user name or password "
+            "(authenticate answered nvu)",
+            remedy="Use the company's qbd.username and the password set with `ledgersync qbd "
+            "set-password COMPANY` (or its password = \"env:NAME\")")
+    if report.outcome == "client refused":
+        raise LedgerSyncError(f"the endpoint at {url} refused this Web Connector version",
+                              remedy="See the clientVersion answer above")
     console.print(f"outcome: {report.outcome}; {report.rounds} round trip(s), "
                   f"{report.requests} request(s); progress {report.progress}",
                   highlight=False)

@@ -2,9 +2,10 @@
 
 QuickBooks Desktop cannot be called: the Web Connector on the bookkeeper's computer calls our
 SOAP endpoint (:mod:`ledgersync_qbd.qbwc`), which takes the company's work from
-``Ledger.pull``. So ``export``/``lookup`` are never called by workers (``mode = "pull"``); what
-the engine does use is :meth:`classify_error` (through ``PullQueue.fail``) and
-:meth:`map_customer` (new members matched against the customer list read from QuickBooks).
+``Ledger.pull``: a :class:`~ledgersync.PullConnector`, with no ``export`` or ``lookup`` for
+workers to call. What the engine does use is :meth:`classify_error` (through ``PullQueue.fail``)
+and :meth:`map_customer` (new members matched against the customer list read from QuickBooks,
+when the core claims them for a message set).
 
 This module stays light: it is imported whenever `ledgersync` lists its plugins.
 """
@@ -17,13 +18,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from ledgersync import (
-    Connector,
     ConnectorError,
     ConnectorLimits,
     CustomerMatch,
     ExportRequest,
-    ExportResult,
     Member,
+    PullConnector,
     Resolution,
 )
 
@@ -36,30 +36,16 @@ from .settings import QbdSettings
 CUSTOMER_LIST = "qbwc:list:customers"
 
 
-class QbdConnector(Connector):
+class QbdConnector(PullConnector[QbdSettings]):
     name: ClassVar[str] = "qbd"
     display_name: ClassVar[str] = "QuickBooks Desktop (Web Connector)"
     supported_kinds: ClassVar[frozenset[str]] = SUPPORTED_KINDS
     settings_type: ClassVar[type[QbdSettings]] = QbdSettings
-    mode: ClassVar[str] = "pull"
-    # The Web Connector polls on its own schedule (reference §3 "Scheduling").
+    # The Web Connector polls on its own schedule.
     default_schedule_minutes: ClassVar[int] = 60
     # A message set holds many requests at once; QuickBooks has no rate limit to respect.
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(max_in_flight=2000,
                                                                 requests_per_minute=None)
-
-    settings: QbdSettings
-
-    def export(self, request: ExportRequest) -> ExportResult:
-        raise ConnectorError(
-            f"{request.describe()}: QuickBooks Desktop is written only when its Web Connector "
-            "calls ledgersync", sent=False,
-            remedy="Run `ledgersync serve` and let the Web Connector update the company")
-
-    def lookup(self, request: ExportRequest) -> ExportResult | None:
-        raise ConnectorError(
-            f"{request.describe()}: QuickBooks Desktop is read only during a Web Connector "
-            "session (the session looks records up itself)", sent=False)
 
     def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
         return classify(error, request)
@@ -141,6 +127,16 @@ class QbdConnector(Connector):
             return (f"QuickBooks' customer balances were read at {cached['read_at']}, before "
                     f"the last update wrote to QuickBooks ({written})")
         return None
+
+    def setup_problems(self) -> list[str]:
+        from .qbwc.auth import SECRET_NAME
+
+        if self.settings.password or self.context.secrets.get(SECRET_NAME) is not None:
+            return []
+        name = self.company.name
+        return [f"companies.{name}.qbd: no Web Connector password, so every login of "
+                f"{self.settings.username!r} is refused (set one with `ledgersync qbd "
+                f"set-password {name}`, or password = \"env:NAME\" here)"]
 
     def check(self) -> str:
         host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")

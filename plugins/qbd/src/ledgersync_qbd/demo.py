@@ -21,9 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ledgersync import ConnectorError, ItemFilter, Ledger, LedgerSyncError, PulledItem
+from ledgersync import ConnectorError, ItemFilter, ItemRef, Ledger, LedgerSyncError, PulledItem
 from ledgersync.demo import DemoSandbox
 
+from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
 from .testing import CLUB_MAPPINGS, prepare_company_file
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class _Deferred:
 class QbdDemoSandbox(DemoSandbox):
     connector: ClassVar[str] = "qbd"
     title: ClassVar[str] = "QuickBooks Desktop (sandbox)"
+    extra: ClassVar[str | None] = SANDBOX_EXTRA
+    extra_modules: ClassVar[tuple[str, ...]] = SANDBOX_MODULES
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)
@@ -140,7 +143,7 @@ class QbdDemoSandbox(DemoSandbox):
             tell(pulled, status)
 
     def sync(self, ledger: Ledger, company: str,
-             on_item: Callable[[Any, str], None]) -> int:
+             on_item: Callable[[ItemRef, str], None]) -> int:
         """Web Connector updates until the server has nothing to do (each update works
         until its queue is empty), then one more that reads the customer balances."""
         processed = 0
@@ -148,7 +151,7 @@ class QbdDemoSandbox(DemoSandbox):
         def tell(pulled: PulledItem, status: str) -> None:
             nonlocal processed
             processed += 1
-            on_item(pulled.item, status)
+            on_item(pulled.ref, status)
 
         self._tell = tell
         try:

@@ -3,7 +3,7 @@
 Three kinds of native failure reach the engine (through ``PullQueue.fail`` and the connector's
 ``classify_error``, then the ``ledgersync_handle_error`` hook):
 
-* :class:`QbxmlStatusError`: one request's ``statusCode`` (reference §8);
+* :class:`QbxmlStatusError`: one request's ``statusCode``;
 * :class:`QbwcHresultError`: the request processor failed the whole message set (the Web
   Connector reports an HRESULT in ``receiveResponseXML``);
 * :class:`QbdValidationError`: refused here before sending (a name too long, a character
@@ -21,7 +21,7 @@ from ledgersync import Action, ConnectorError, ExportRequest, Resolution
 TRANSIENT = frozenset({1000, 1010, 3170, 3175, 3176, 3180})
 HRESULT_PARSE_ERROR = "0x80040400"
 
-#: HRESULTs of the request processor, in plain words ([WCWS], reference §8).
+#: HRESULTs of the request processor, in plain words.
 HRESULTS: dict[str, str] = {
     HRESULT_PARSE_ERROR: "QuickBooks could not parse the request ledgersync sent",
     "0x80040401": "the Web Connector could not access QuickBooks",

@@ -47,14 +47,23 @@ def ledgersync_web_mounts(ledger: Ledger, options: Mapping[str, Any]) -> Sequenc
     when a company uses QuickBooks Desktop."""
     if not any(c.connector == "qbd" for c in ledger.config.companies.values()):
         return []
+    import click
+
     from .qbwc.app import QbwcApp
 
+    for company in ledger.config.enabled_companies():
+        if company.connector == "qbd":  # a stored password hash needs the key to be read
+            ledger.secrets(company.name).check_key(storing=False)
     path = str(options.get("qbwc_path") or "/qbwc")
     app = QbwcApp(ledger, path=path, public_url=options.get("qbwc_public_url"),
                   min_client_version=str(options.get("qbwc_min_client_version") or ""),
                   client_version_policy=str(options.get("qbwc_client_version_policy")
                                             or "warn"))
     served = ", ".join(sorted(app.service.companies)) or "none"
+    for name in sorted(app.service.companies):
+        # Found now rather than at the Web Connector's first login.
+        for problem in ledger.connector(name).setup_problems():
+            click.echo(f"warning: {problem}", err=True)
     return [WebMount(path=path, app=app,
                      title=f"QuickBooks Web Connector endpoint (companies: {served})")]
 

@@ -1,4 +1,4 @@
-"""The .qwc file a bookkeeper opens in the Web Connector to register a company (reference §4).
+"""The .qwc file a bookkeeper opens in the Web Connector to register a company.
 
 GUIDs are stable: ``OwnerID`` is one GUID for ledgersync (one per application, never per
 version or file), and ``FileID`` is made once per company and kept in the ledger, so a .qwc
@@ -32,7 +32,7 @@ def qwc_text(*, company: str, url: str, username: str, file_guid: str,
              support_url: str | None = None, every_minutes: int | None = 60,
              description: str | None = None) -> str:
     """The .qwc XML. ``url`` must be https except on localhost (the Web Connector refuses
-    anything else, reference §3)."""
+    anything else)."""
     parts = urlsplit(url)
     support = support_url or f"{parts.scheme}://{parts.netloc}/"
     lines = [

@@ -11,7 +11,6 @@ from ledgersync import (
     CompanyTool,
     Ledger,
     OperatorError,
-    StateStore,
     ToolField,
     ToolResult,
 )
@@ -45,7 +44,7 @@ def company_tools(ledger: Ledger, company: CompanyConfig) -> list[CompanyTool]:
                                 "https://sync.example.org/qbwc")
         settings = ledger.connector(name).settings
         text = qwc_text(company=name, url=url, username=settings.username,
-                        file_guid=file_id(StateStore(ledger.engine, name)),
+                        file_guid=file_id(ledger.state(name)),
                         every_minutes=company.schedule_minutes or 60)
         return ToolResult(message=f"{name}.qwc", download_name=f"{name}.qwc",
                           download=text.encode(), media_type="application/xml")

@@ -13,7 +13,7 @@ import pytest
 from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.xml import parse_xml
 
-EXAMPLES = Path("/work/shared/reference/qbwc/qbxml-examples")
+EXAMPLES = Path(__file__).parents[1] / "data" / "qbxml-examples"
 
 
 class Clock:

@@ -33,6 +33,8 @@ def test_a_company_file_survives_a_snapshot_and_restore(qb) -> None:
     qb.add_customer("Ann")
     qb.company.process(qb.doc("<CustomerQueryRq/>", newMessageSetID="ms-1"))
     copy = CompanyFile.restore(qb.company.snapshot())
-    assert copy.customer("Ann") is not None
+    restored, original = copy.customer("Ann"), qb.company.customer("Ann")
+    assert restored is not None
+    assert original is not None
     assert copy.saved_message_sets == ("ms-1",)
-    assert copy.customer("Ann").list_id == qb.company.customer("Ann").list_id
+    assert restored.list_id == original.list_id

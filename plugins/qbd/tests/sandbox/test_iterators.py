@@ -1,4 +1,4 @@
-"""Query iterators and MaxReturned (reference §6)."""
+"""Query iterators and MaxReturned."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Error recovery with newMessageSetID / oldMessageSetID (reference §7)."""
+"""Error recovery with newMessageSetID / oldMessageSetID."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Batch requests whose retry is the same batch, paced to QBO's batches-per-minute limit.
 
-QBO's ``requestid`` protects a batch as a whole (reference §2.4), not its items: if a batch's
+QBO's ``requestid`` protects a batch as a whole, not its items: if a batch's
 answer is lost and its items come back grouped differently, a new batch would write them
 again. So the composition of every batch (its items, bIds, bodies and request id) is stored in
 the connector state *before* it is sent, and any later export or lookup of one of its items

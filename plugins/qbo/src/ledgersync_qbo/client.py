@@ -1,11 +1,11 @@
 """The QBO Accounting API over httpx: one place that sends every request the connector makes.
 
-Every call carries ``minorversion`` (QBO applies 75 to anything older, reference §2.2) and a
+Every call carries ``minorversion`` (QBO applies 75 to anything older) and a
 timeout; every write carries a ``requestid``. Faults are raised as
 :class:`~ledgersync_qbo.errors.QboError` whatever shape they came in, HTTP 200 included. Two
 conditions are handled here because they are safe to handle at once and never need a person:
 an expired access token (refresh once, resend: nothing was processed) and HTTP 500 ("resubmit
-the request once", reference §3.1; the requestid makes a resubmitted write replay).
+the request once"; the requestid makes a resubmitted write replay).
 """
 
 from __future__ import annotations

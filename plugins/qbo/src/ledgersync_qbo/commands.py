@@ -45,7 +45,7 @@ def _cell(value: Any) -> str:
 
 
 def _ledger(ctx: click.Context) -> Ledger:
-    from ledgersync.cli._common import State
+    from ledgersync.cli.helpers import State
 
     state = ctx.find_object(State)
     if state is None:  # pragma: no cover - always set by the `ledgersync` group
@@ -82,7 +82,10 @@ def connect(ctx: click.Context, company: str, refresh_token: str | None, paste: 
     """Connect COMPANY to QuickBooks Online (OAuth 2.0); tokens are stored encrypted."""
     from .connect import connect_interactive, connect_with_refresh_token
 
-    connector = _connector(ctx, company)
+    connector = _connector(ctx, company)  # settings and client secret checked here
+    # The tokens are stored encrypted: a missing or wrong key must stop us before the browser
+    # round trip (and before a refresh token is spent), not after.
+    connector.context.secrets.check_key()
     if refresh_token:
         connect_with_refresh_token(connector.tokens, refresh_token)
     else:
@@ -118,7 +121,7 @@ def _list_command(word: str, entity: str) -> click.Command:
     @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
     @click.pass_context
     def command(ctx: click.Context, company: str, search: str | None, as_json: bool) -> None:
-        from ledgersync.cli._common import print_json, table
+        from ledgersync.cli.helpers import print_json, table
 
         connector = _connector(ctx, company)
         if entity == "Customer" and search:
@@ -163,7 +166,7 @@ def check(ctx: click.Context, company: str) -> None:
 def drift(ctx: click.Context, company: str, since: dt.datetime | None, as_json: bool) -> None:
     """Find records changed or deleted in QuickBooks after they were exported; each is written
     to the sync log with the command that pushes the MMS version again. Exit 1 if any."""
-    from ledgersync.cli._common import print_json
+    from ledgersync.cli.helpers import print_json
 
     from .drift import check_drift
 
@@ -200,6 +203,11 @@ def _asdict(value: Any) -> dict[str, Any]:
 @click.option("--port", default=8765, show_default=True, type=int)
 def sandbox_qbo(host: str, port: int) -> None:
     """Serve a local QuickBooks Online stand-in (in memory) until Ctrl-C."""
+    from ledgersync.demo import require_extra
+
+    from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
+
+    require_extra(SANDBOX_EXTRA, SANDBOX_MODULES, needed_by="`ledgersync sandbox qbo`")
     from .sandbox import Sandbox, SandboxConfig, serve
 
     sandbox = Sandbox(SandboxConfig())

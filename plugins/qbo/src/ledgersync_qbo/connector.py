@@ -18,15 +18,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledgersync import (
-    CompanyConfig,
-    Connector,
-    ConnectorContext,
     ConnectorError,
     ConnectorLimits,
     CustomerMatch,
     ExportRequest,
     ExportResult,
     Member,
+    PushConnector,
     Resolution,
 )
 
@@ -49,26 +47,25 @@ REFERENCE_ENTITIES = {"accounts": "Account", "items": "Item", "taxcodes": "TaxCo
                       "customers": "Customer", "classes": "Class", "departments": "Department"}
 
 
-class QboConnector(Connector):
+class QboConnector(PushConnector[QboSettings]):
     name: ClassVar[str] = "qbo"
     display_name: ClassVar[str] = "QuickBooks Online"
     supported_kinds: ClassVar[frozenset[str]] = frozenset(
         {"member", "item", "invoice", "credit_memo", "payment", "refund", "journal_entry"})
     settings_type: ClassVar[type[QboSettings]] = QboSettings
     default_schedule_minutes: ClassVar[int] = 60
-    #: QBO: 500 requests a minute and 10 at once per company (reference §4).
+    #: QBO: 500 requests a minute and 10 at once per company.
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=10, requests_per_minute=500)
+    #: Items per batch request at most (QBO's limit); a company may choose fewer.
     batch_size: ClassVar[int] = 30
 
     #: Tests and the benchmark hand an in-process transport to every new instance.
     transport: ClassVar[httpx.BaseTransport | None] = None
 
-    def __init__(self, company: CompanyConfig, settings: QboSettings,
-                 context: ConnectorContext) -> None:
-        super().__init__(company, settings, context)
-        # batch_size is a class attribute the engine reads; a company may choose less.
-        setattr(self, "batch_size", settings.batch_items)  # noqa: B010
+    @classmethod
+    def batch_size_for(cls, settings: QboSettings) -> int:
+        return settings.batch_items
 
     # -- wiring (built on first use) -------------------------------------------------------------
 

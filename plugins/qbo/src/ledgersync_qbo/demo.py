@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ledgersync import ItemFilter, Ledger, LedgerSyncError
 from ledgersync.demo import DemoSandbox
 
+from .extras import SANDBOX_EXTRA, SANDBOX_MODULES
+
 if TYPE_CHECKING:
     from .sandbox import Sandbox
 
@@ -80,6 +82,8 @@ def demo_seed() -> dict[str, tuple[dict[str, Any], ...]]:
 class QboDemoSandbox(DemoSandbox):
     connector: ClassVar[str] = "qbo"
     title: ClassVar[str] = "QuickBooks Online (sandbox)"
+    extra: ClassVar[str | None] = SANDBOX_EXTRA
+    extra_modules: ClassVar[tuple[str, ...]] = SANDBOX_MODULES
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)

@@ -12,7 +12,7 @@ company's latest run:
 Only differences that matter to the books are reported (deleted, voided, total, customer,
 number, date; a customer's name or active flag), so a payment applied in QuickBooks (which
 changes the invoice's SyncToken and balance) is not drift. CDC keeps 30 days and at most 1000
-objects an answer (reference §2.6): an older watermark is clamped (and said so), and an entity
+objects an answer: an older watermark is clamped (and said so), and an entity
 whose answer is full is also read with a query on ``MetaData.LastUpdatedTime``.
 """
 
@@ -28,13 +28,16 @@ import attrs
 from ledgersync import ItemFilter, Ledger, Member, Record, Status
 
 from .connector import QboConnector
-from .mapping import display_name, entity_of, expected_total
+from .mapping import TAX_REMEDY, display_name, entity_of, expected_total, tax_difference
 
 Obj = dict[str, Any]
 WATERMARK_KEY = "qbo.cdc-watermark"
 CDC_DAYS = 30
 CDC_MAX_OBJECTS = 1000
 _KINDS = ("member", "item", "invoice", "credit_memo", "payment", "journal_entry", "refund")
+
+
+TAX_DIFFERENCE = "tax computed differently"
 
 
 @attrs.frozen
@@ -54,6 +57,11 @@ class Finding:
         if self.deleted:
             return (f"{head} deleted in QuickBooks on {self.changed_on}; "
                     f"`ledgersync unlink {selector}` creates it again")
+        if self.differences and all(d.startswith(TAX_DIFFERENCE) for d in self.differences):
+            # Not an edit: QuickBooks computed the tax from the code it was given, and a
+            # resync would compute it the same way again.
+            return (f"{head}: {'; '.join(self.differences)}; "
+                    f"{TAX_REMEDY.replace('COMPANY', company)}")
         return (f"{head} changed in QuickBooks on {self.changed_on}: "
                 f"{'; '.join(self.differences)}; `ledgersync resync {selector}` pushes the MMS "
                 "version again")
@@ -130,6 +138,12 @@ def _differences(record: Record, obj: Obj, ledger: Ledger, company: str) -> list
         out.append("voided")
     expected = expected_total(record)
     total = obj.get("TotalAmt")
+    tax = tax_difference(record, obj)
+    if tax is not None and expected is not None and not getattr(record, "voided", False):
+        out.append(tax)
+        # What the tax explains is no edit; anything beyond it is.
+        expected += Decimal(str(obj["TxnTaxDetail"]["TotalTax"])) - sum(
+            (Decimal(line.tax_amount) for line in getattr(record, "lines", ())), Decimal(0))
     if expected is not None and total is not None and Decimal(str(total)) != expected \
             and not getattr(record, "voided", False):
         out.append(f"total {expected} → {Decimal(str(total)):.2f}")

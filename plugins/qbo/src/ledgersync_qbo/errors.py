@@ -1,6 +1,6 @@
 """QuickBooks Online failures as one exception type, read from whatever shape QBO answered.
 
-QBO answers faults in three shapes (reference §3.1): ``Fault.Error[]`` (validation and system
+QBO answers faults in three shapes: ``Fault.Error[]`` (validation and system
 faults, also inside HTTP 200 and per batch item), a lowercase ``fault.error[]`` (401/403), and
 XML for 429 even when JSON was asked for. The HTTP status is decided on first, both casings are
 parsed, and every ``Error`` entry is kept (peers keep only the first).
@@ -16,7 +16,7 @@ import attrs
 
 from ledgersync import ConnectorError
 
-#: QBO's own advice when throttled: wait a minute (reference §4).
+#: QBO's own advice when throttled: wait a minute.
 DEFAULT_RETRY_AFTER = 60.0
 _XML_CODE = re.compile(r'<Error[^>]*\bcode="(\d+)"')
 _XML_TEXT = re.compile(r"<(Message|Detail)>(.*?)</\1>", re.S)

@@ -4,7 +4,7 @@ a retry safe.
 - A create sends the item's idempotency key as ``requestid``; an item that once rode in a
   stored batch is only ever resent in that batch (:mod:`ledgersync_qbo.batching`).
 - An update or void that meets a stale SyncToken (5010) re-reads the object and tries once
-  more with the current token, as QBO advises (reference §2.1); the request id follows the
+  more with the current token, as QBO advises; the request id follows the
   token, so the re-sent write is not answered with the replayed fault.
 - A lookup never writes a new record: creates are found by DocNumber or name plus our note,
   updates and voids count as done only when QBO already shows them.
@@ -37,7 +37,7 @@ Obj = dict[str, Any]
 BATCHABLE = frozenset({"invoice", "payment", "journal_entry", "refund", "item", "credit_memo"})
 SALES_FORMS = frozenset({"Invoice", "CreditMemo", "RefundReceipt"})
 TOTAL_CHECKED = SALES_FORMS | {"Payment"}
-VOIDABLE = frozenset({"Invoice", "Payment"})  # the others are deleted (reference §2)
+VOIDABLE = frozenset({"Invoice", "Payment"})  # the others are deleted
 AR_ACCOUNT_KEY = "qbo.ar-account"
 
 
@@ -81,9 +81,13 @@ class Exporter:
         entity = body.entity if body else mapping.entity_of(request.kind, self.settings)
         expected = mapping.expected_total(request.record)
         total = obj.get("TotalAmt")
+        tax = (mapping.tax_difference(request.record, obj) if entity in SALES_FORMS
+               and request.operation is not Operation.VOID else None)
         # Only sales forms have a total QuickBooks computes (with its own sales tax); a
         # journal entry's TotalAmt is not the MMS record's total, so it is not compared.
-        if (entity in TOTAL_CHECKED and expected is not None and total is not None
+        if tax is not None:
+            warnings.append(f"{tax}: {mapping.TAX_REMEDY.replace('COMPANY', request.company)}")
+        elif (entity in TOTAL_CHECKED and expected is not None and total is not None
                 and request.operation is not Operation.VOID
                 and Decimal(str(total)) != expected):
             reason = ("QuickBooks computes sales tax itself, so check the tax mapping "

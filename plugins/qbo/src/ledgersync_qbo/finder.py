@@ -3,7 +3,7 @@ name, and which customer a new member already is.
 
 Searches narrow by queryable fields (DocNumber, DisplayName, customer and date) and then
 recognise our own records by the ``mms:<kind>:<id>`` note; inactive names are searched too,
-since QBO keeps names unique across them (reference §2.8).
+since QBO keeps names unique across them.
 """
 
 from __future__ import annotations

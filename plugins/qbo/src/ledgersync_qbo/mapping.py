@@ -1,4 +1,4 @@
-"""MMS records to QBO request bodies (shapes as in reference/qbo/payloads/).
+"""MMS records to QBO request bodies (shapes as in plugins/qbo/tests/data/payloads/).
 
 Every transaction carries ``PrivateNote`` = ``mms:<kind>:<MMS id>``: QBO cannot query it, but a
 lookup that narrowed the candidates down by date, customer or DocNumber recognises our record by
@@ -8,7 +8,7 @@ it for certain. Anything that cannot be expressed in QBO is refused before sendi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -100,7 +100,7 @@ def _non_home(record: Any, settings: QboSettings, body: Obj) -> None:
 
 
 def display_name(member: Member, warnings: list[str] | None = None) -> str:
-    """QBO refuses ``:``, tabs and newlines in names (reference §2.8)."""
+    """QBO refuses ``:``, tabs and newlines in names."""
     name = " ".join(member.display_name.translate(_NAME_FORBIDDEN).split())
     if warnings is not None and name != member.display_name:
         warnings.append(f"display name sent as {name!r} (QuickBooks refuses ':' and line breaks)")
@@ -381,3 +381,37 @@ def expected_total(record: Record) -> Decimal | None:
     if total is None or record.kind in ("member", "item"):
         return None
     return _money(Decimal(total()))
+
+
+def tax_difference(record: Record, obj: Mapping[str, Any]) -> str | None:
+    """"tax computed differently (MMS 6.25 %, QuickBooks 8 %)" when QuickBooks' sales tax on a
+    sales form is not the MMS's: QuickBooks computes tax from the tax code it was given, so the
+    fix is the tax mapping, not a resync. None when the taxes agree or there is none."""
+    lines = getattr(record, "lines", None)
+    detail = obj.get("TxnTaxDetail")
+    if not lines or not isinstance(detail, Mapping) or detail.get("TotalTax") is None:
+        return None
+    taxed = [line for line in lines if getattr(line, "tax_amount", Decimal(0))]
+    mms_tax = sum((Decimal(line.tax_amount) for line in taxed), Decimal(0))
+    remote_tax = Decimal(str(detail["TotalTax"]))
+    if mms_tax == remote_tax:
+        return None
+    base = sum((Decimal(line.amount) for line in taxed), Decimal(0))
+    mms_rate = f"{_percent(mms_tax * 100 / base)} %" if base else "no tax"
+    rates = [Decimal(str(tax_line["TaxLineDetail"]["TaxPercent"]))
+             for tax_line in detail.get("TaxLine") or []
+             if isinstance(tax_line.get("TaxLineDetail"), Mapping)
+             and tax_line["TaxLineDetail"].get("TaxPercent") is not None]
+    remote_rate = (f"{_percent(sum(rates, Decimal(0)))} %" if rates
+                   else "no tax" if not remote_tax else f"tax {remote_tax:.2f}")
+    return f"tax computed differently (MMS {mms_rate}, QuickBooks {remote_rate})"
+
+
+TAX_REMEDY = ("map the MMS tax rate to the QuickBooks tax code with that rate "
+              "(`ledgersync qbo taxcodes COMPANY` lists them; `ledgersync map tax COMPANY "
+              "RATE_ID CODE_ID`), then `ledgersync resync` the documents concerned")
+
+
+def _percent(value: Decimal) -> str:
+    text = f"{value.quantize(Decimal('0.001')):f}".rstrip("0").rstrip(".")
+    return text or "0"

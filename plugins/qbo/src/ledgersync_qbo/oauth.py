@@ -1,6 +1,6 @@
 """OAuth 2.0 tokens of one company: stored encrypted, refreshed once at a time across workers.
 
-Intuit rotates refresh tokens and a lost rotation locks the company out (reference §1.4), so:
+Intuit rotates refresh tokens and a lost rotation locks the company out, so:
 
 - the token pair lives in one encrypted secret, written in the same transaction as a plain
   ``generation`` counter in the connector state;
@@ -10,7 +10,7 @@ Intuit rotates refresh tokens and a lost rotation locks the company out (referen
 - ``invalid_grant`` becomes :class:`~ledgersync_qbo.errors.QboAuthError` and pauses the company.
 
 The token endpoint is called through ``intuit-oauth``'s ``AuthClient``, with a timeout added to
-every request it makes (the library sets none, reference §1.3).
+every request it makes (the library sets none).
 """
 
 from __future__ import annotations

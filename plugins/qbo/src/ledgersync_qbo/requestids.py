@@ -1,6 +1,6 @@
 """QBO ``requestid`` values derived from the engine's idempotency keys.
 
-QBO replays the first response to a ``requestid`` instead of writing again (reference §2.4), so
+QBO replays the first response to a ``requestid`` instead of writing again, so
 every write carries one that is a pure function of what it writes: a retry of the same item
 version replays, and a different write never collides. Limits: 50 characters for a request,
 36 for a batch (whose bIds add up to 10 more).

@@ -16,7 +16,7 @@ DISCOVERY_URLS = {
     "sandbox": "https://developer.intuit.com/.well-known/openid_sandbox_configuration/",
     "production": "https://developer.intuit.com/.well-known/openid_configuration/",
 }
-#: The Accounting API hosts of the two named environments (reference/qbo-api.md §1.1).
+#: The Accounting API hosts of the two named environments.
 API_BASE_URLS = {
     "sandbox": "https://sandbox-quickbooks.api.intuit.com",
     "production": "https://quickbooks.api.intuit.com",
@@ -76,7 +76,7 @@ class QboSettings:
     #: The Customer field that holds the member's account number (QBO has none of its own),
     #: e.g. "ResaleNum"; when unset, the ``account_number`` rule is skipped.
     account_number_field: str | None = None
-    #: Sales tax codes of a US company without automated sales tax (reference §2.8).
+    #: Sales tax codes of a US company without automated sales tax.
     taxable_code: str = "TAX"
     non_taxable_code: str = "NON"
     home_currency: str = "USD"

@@ -6,10 +6,9 @@ the sandbox holds for an MMS record (the contract kit's ``remote``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
-from ledgersync import Connector, Ledger, Member, Record, hookimpl
+from ledgersync import Ledger, Member, Record
 
 from .connector import QboConnector
 from .mapping import display_name, entity_of, has_marker
@@ -26,17 +25,8 @@ SAMPLE_MAPPINGS = {
 
 
 def sample_seed() -> dict[str, tuple[dict[str, Any], ...]]:
-    """The default sandbox company plus a 6.25 % sales tax code (id 6), the samples' rate."""
-    seed = {k: tuple(v) for k, v in default_seed().items()}
-    seed["TaxRate"] += ({"Id": "7", "Name": "State sales tax", "Active": True,
-                         "RateValue": Decimal("6.25"), "AgencyRef": {"value": "1"}},)
-    seed["TaxCode"] += ({"Id": "6", "Name": "State", "Description": "State sales tax",
-                         "Active": True, "Taxable": True, "TaxGroup": True,
-                         "SalesTaxRateList": {"TaxRateDetail": [{
-                             "TaxRateRef": {"value": "7", "name": "State sales tax"},
-                             "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
-                         "PurchaseTaxRateList": {"TaxRateDetail": []}},)
-    return seed
+    """The default sandbox company, which has the samples' 6.25 % sales tax code (id 6)."""
+    return {k: tuple(v) for k, v in default_seed().items()}
 
 
 def sandbox_settings(sandbox: Sandbox, base_url: str, **extra: Any) -> dict[str, Any]:
@@ -55,14 +45,6 @@ def connect_sandbox(ledger: Ledger, company: str, sandbox: Sandbox) -> Tokens:
                                   sandbox.default_realm_id)
     connector.tokens.store(tokens)
     return tokens
-
-
-class QboPlugin:
-    """Registers the connector directly: ``ledgersync.open(config, plugins=[QboPlugin()])``."""
-
-    @hookimpl
-    def ledgersync_connectors(self) -> list[type[Connector]]:
-        return [QboConnector]
 
 
 class SandboxProbe:
@@ -89,6 +71,17 @@ class SandboxProbe:
 
     def count(self, kind: str, mms_id: str) -> int:
         return len(self.objects(kind, mms_id))
+
+    def add_customer(self, member: Member) -> str:
+        """A customer entered in QuickBooks by hand, with the member's e-mail (the default
+        ``match_by`` finds it); a second call adds a second one under another name."""
+        taken = {o.get("DisplayName") for o in self.sandbox.objects("Customer")}
+        number = 1
+        while (name := f"{member.display_name} (entered by hand {number})") in taken:
+            number += 1
+        created = self.sandbox.company().write("Customer", {
+            "DisplayName": name, "PrimaryEmailAddr": {"Address": member.email}})
+        return str(created["Id"])
 
 
 _DEFAULTS = QboSettings(realm_id="0", client_id="-", client_secret="-")

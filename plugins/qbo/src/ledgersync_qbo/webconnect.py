@@ -22,7 +22,6 @@ from ledgersync import (
     CompanyTool,
     Ledger,
     LedgerSyncError,
-    StateStore,
     ToolResult,
     WebMount,
 )
@@ -52,7 +51,7 @@ def company_tools(ledger: Ledger, company: CompanyConfig) -> list[CompanyTool]:
         settings = _connector(ledger, name).settings
         url, state = begin_authorization(settings)
         expires = (dt.datetime.now(dt.UTC) + STATE_LIFETIME).isoformat()
-        StateStore(ledger.engine, name).put(STATE_KEY, {"state": state, "expires": expires})
+        ledger.state(name).put(STATE_KEY, {"state": state, "expires": expires})
         return ToolResult(message="to QuickBooks' consent screen", redirect_to=url)
 
     return [CompanyTool(
@@ -126,7 +125,7 @@ class OAuthRedirect:
         """The company whose connection waits for ``state``; the state is spent either way."""
         now = dt.datetime.now(dt.UTC)
         for company in self.companies:
-            store = StateStore(self.ledger.engine, company)
+            store = self.ledger.state(company)
             pending = store.get(STATE_KEY)
             if not isinstance(pending, dict) or pending.get("state") != state:
                 continue

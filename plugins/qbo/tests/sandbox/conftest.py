@@ -14,9 +14,7 @@ import pytest
 
 from ledgersync_qbo.sandbox import ManualClock, Sandbox, SandboxConfig, SandboxTransport, jsonio
 
-PAYLOADS = Path("/work/shared/reference/qbo/payloads")
-if not PAYLOADS.is_dir():  # pragma: no cover - repository-relative fallback
-    PAYLOADS = Path(__file__).resolve().parents[4] / "shared" / "reference" / "qbo" / "payloads"
+PAYLOADS = Path(__file__).parents[1] / "data" / "payloads"
 
 
 class Api:

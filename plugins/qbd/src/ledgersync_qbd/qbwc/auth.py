@@ -72,7 +72,7 @@ class Directory:
         for account in accounts:
             name = account.settings.username
             if name in self._by_user:
-                # Two companies behind one user would mix their data (reference §4, [CB] #307).
+                # Two companies behind one user would mix their data.
                 raise LedgerSyncError(
                     f"companies {self._by_user[name].company.name!r} and "
                     f"{account.company.name!r} use the same Web Connector username {name!r}",

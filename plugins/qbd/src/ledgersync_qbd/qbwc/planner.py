@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ledgersync import ConnectorError, ExportResult, Member, Operation, PulledItem
+from ledgersync import Operation, PulledItem
 
 from ..errors import QbdValidationError
 from ..qbxml.document import message_set, probe
@@ -124,29 +124,19 @@ def _work_entries(work: CompanyWork, session: Session,
             entry = _admit(work, session, pulled)
             if entry is not None:
                 chosen.append(entry)
-                claimed[pulled.item.id] = pulled
+                claimed[pulled.id] = pulled
     return chosen
 
 
 def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | None:
     """The first step of a newly claimed item, or None when it was settled without a request."""
     request = pulled.request
-    owner = pulled.item.lease_owner
+    owner = pulled.owner
     create = request.operation is Operation.CREATE
     if create and pulled.needs_lookup:
-        return Entry(stage="find", item=pulled.item.id, owner=owner)
-    if create and isinstance(request.record, Member):
-        try:
-            match = work.ledger.plugins.map_customer(
-                work.config, request.record, work.ledger.connector(work.name))
-        except ConnectorError as exc:
-            work.fail(session, pulled, exc)
-            return None
-        if match is not None:
-            work.succeed(session, pulled, ExportResult(external_id=match.external_id,
-                                                       requests_made=0))
-            return None
-    return Entry(stage="write", item=pulled.item.id, owner=owner)
+        return Entry(stage="find", item=pulled.id, owner=owner)
+    # New members were offered to the customer-mapping hook by the core's claim already.
+    return Entry(stage="write", item=pulled.id, owner=owner)
 
 
 def _element(work: CompanyWork, session: Session, entry: Entry,

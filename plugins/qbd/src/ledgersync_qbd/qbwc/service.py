@@ -1,4 +1,4 @@
-"""The Web Connector's methods (reference §1, §2), independent of SOAP.
+"""The Web Connector's methods, independent of SOAP.
 
 Every method that touches a company's work runs under the company mutex and re-reads the
 session inside it, so two server processes (or a superseded Web Connector still talking) can
@@ -63,7 +63,7 @@ class QbwcService:
         self.companies: dict[str, CompanyWork] = {}
         accounts: list[Account] = []
         ttl: dict[str, float] = {}
-        self.sessions = Sessions(ledger.engine, ttl, clock)
+        self.sessions = Sessions(ledger, ttl, clock)
         for company in ledger.config.enabled_companies():
             if company.connector != QbdConnector.name:
                 continue
@@ -250,7 +250,7 @@ class QbwcService:
             self.sessions.state(work.name).put(
                 LAST_ERROR, {"at": self.sessions.now().isoformat(), "error": text})
             log.warning("company %s: %s", work.name, text)
-        return "done"  # retrying a file that did not open rarely helps (reference §2, [PG8])
+        return "done"  # retrying a file that did not open rarely helps
 
     def close_connection(self, ticket: str) -> str:
         found = self._session(ticket)

@@ -22,9 +22,8 @@ import secrets
 from typing import Any
 
 import attrs
-from sqlalchemy.engine import Engine
 
-from ledgersync import StateStore
+from ledgersync import Ledger, StateStore
 
 INDEX = "~qbwc"
 OUTSTANDING = "qbwc:outstanding"
@@ -125,17 +124,15 @@ def new_set_id() -> str:
 class Sessions:
     """Create, find and save sessions; every read checks the ticket's company and expiry."""
 
-    def __init__(self, engine: Engine, ttl_seconds: dict[str, float],
+    def __init__(self, ledger: Ledger, ttl_seconds: dict[str, float],
                  clock: Any = None) -> None:
-        self.engine = engine
+        self._ledger = ledger
         self._ttl = ttl_seconds
         self._clock = clock
         self._index = self._store(INDEX)
 
     def _store(self, company: str) -> StateStore:
-        if self._clock is not None:
-            return StateStore(self.engine, company, clock=self._clock)
-        return StateStore(self.engine, company)
+        return self._ledger.state(company, clock=self._clock)
 
     def state(self, company: str) -> StateStore:
         return self._store(company)

@@ -1,8 +1,8 @@
 """SOAP 1.1 envelopes of the Web Connector's methods, read and written by hand.
 
-No Python SOAP server is usable here (reference §10: spyne fails to import on 3.12+), and the
+No Python SOAP server is usable here (spyne fails to import on 3.12+), and the
 interface is eleven fixed operations of strings and ints, so a small reader on the hardened
-parser is simpler and safer than a framework. Rules (reference §2, §3):
+parser is simpler and safer than a framework. Rules:
 
 * the method is the Body's first element, in the namespace ``http://developer.intuit.com/``;
   ``SOAPAction`` may be quoted or not, or absent; when present it must name the same method;

@@ -52,27 +52,27 @@ class CompanyWork:
         found: dict[int, PulledItem] = {}
         for owner, ids in by_owner.items():
             for pulled in self.queue(owner).held(ids):
-                found[pulled.item.id] = pulled
+                found[pulled.id] = pulled
         return found
 
     def succeed(self, session: Session, pulled: PulledItem, result: ExportResult) -> None:
-        outcome = self.queue(pulled.item.lease_owner).succeed(pulled, result)
-        self._count(session, outcome.status)
-        self._tell(pulled, outcome.status)
+        status = self.queue(pulled.owner).succeed(pulled, result)
+        self._count(session, status)
+        self._tell(pulled, status)
 
     def fail(self, session: Session, pulled: PulledItem, error: Exception) -> None:
-        outcome = self.queue(pulled.item.lease_owner).fail(pulled, error)
-        self._count(session, outcome.status)
-        if outcome.status is Status.ERROR:
+        status = self.queue(pulled.owner).fail(pulled, error)
+        self._count(session, status)
+        if status is Status.ERROR:
             session.last_error = str(error)
-        self._tell(pulled, outcome.status)
+        self._tell(pulled, status)
 
     def _tell(self, pulled: PulledItem, status: Status | None) -> None:
         if self.on_item is not None:
             self.on_item(pulled, status.value if status is not None else "lease_lost")
 
     def release(self, pulled: PulledItem, reason: str) -> None:
-        self.queue(pulled.item.lease_owner).release(pulled, reason)
+        self.queue(pulled.owner).release(pulled, reason)
 
     @staticmethod
     def _count(session: Session, status: Status | None) -> None:

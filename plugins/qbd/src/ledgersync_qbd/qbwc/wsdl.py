@@ -1,8 +1,9 @@
 """The WSDL served at ``GET /qbwc?wsdl``, generated from the method table of :mod:`.soap`.
 
-It describes the same operations, names and types as reference/qbwc/qbwc.wsdl (document/literal
-SOAP 1.1, target namespace ``http://developer.intuit.com/``), with two corrections: no
-``strVersion`` child on ``serverVersion`` (the Web Connector sends none, [CAP] 01) and the three
+It describes the same operations, names and types as the Web Connector's published WSDL
+(document/literal SOAP 1.1, target namespace ``http://developer.intuit.com/``), with two
+corrections: no ``strVersion`` child on ``serverVersion`` (the Web Connector sends none: see
+plugins/qbd/tests/data/envelopes/consolibyte-log-2008/01-serverVersion.request.xml) and the three
 interactive-mode operations the Intuit sample server implements. ``soap:address`` is this
 server's own URL.
 """

@@ -1,7 +1,7 @@
 """Members as QuickBooks customers: CustomerAdd and CustomerMod.
 
-Element order is the qbXML 13.0 ``CustomerAdd``/``CustomerMod`` sequence (reference §9 and
-reference/qbwc/qbxml-examples/customer_add.xml): Name, IsActive, CompanyName, FirstName,
+Element order is the qbXML 13.0 ``CustomerAdd``/``CustomerMod`` sequence (as in
+plugins/qbd/tests/data/qbxml-examples/customer_add.xml): Name, IsActive, CompanyName, FirstName,
 LastName, BillAddress, Phone, Email, AccountNumber, ExternalGUID (Add only). A Mod sends only
 what the MMS holds; a field the MMS emptied is left as it is in QuickBooks.
 """

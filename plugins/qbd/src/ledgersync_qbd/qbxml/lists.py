@@ -1,4 +1,4 @@
-"""Reading QuickBooks' lists for mapping, page by page with iterators (reference §6).
+"""Reading QuickBooks' lists for mapping, page by page with iterators.
 
 Each list is read with ``iterator="Start"`` and ``MaxReturned``, then ``iterator="Continue"``
 with the returned ``iteratorID`` until ``iteratorRemainingCount`` is 0, all within one Web

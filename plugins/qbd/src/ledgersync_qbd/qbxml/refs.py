@@ -2,8 +2,9 @@
 
 A reference is written ``<XRef><ListID>…</ListID></XRef>`` when we hold QuickBooks' id (a
 link made by a sync, or a mapping to a ListID) and ``<XRef><FullName>…</FullName></XRef>``
-when a person mapped the MMS value to a QuickBooks name (`ledgersync map item DUES
-"Membership Dues"`). A mapping may force either form with a ``listid:`` or ``name:`` prefix.
+when a person mapped the MMS value to a QuickBooks name (`ledgersync map item
+harbor DUES "Membership Dues"`). A mapping may force either form with a ``listid:`` or
+``name:`` prefix.
 
 Every write carries an ``ExternalGUID`` derived from (company, kind, MMS id): after a lost
 response, a record found by its RefNumber or Name is ours only if its ExternalGUID matches, so

@@ -1,8 +1,7 @@
 """What characters and lengths QuickBooks Desktop takes, decided before anything is sent.
 
-QuickBooks stores text as ISO-8859-1: other characters fail to parse, or are stored as "?"
-(reference §3 "Character set"). Rather than let QuickBooks mangle a name, every value goes
-through :func:`clean`:
+QuickBooks stores text as ISO-8859-1: other characters fail to parse, or are stored as "?".
+Rather than let QuickBooks mangle a name, every value goes through :func:`clean`:
 
 * typographic punctuation becomes its plain equivalent (curly quotes, dashes, ellipses);
 * letters outside ISO-8859-1 lose their accent when that makes them fit (ő → o, ł → l);
@@ -10,7 +9,7 @@ through :func:`clean`:
 * anything still outside ISO-8859-1 is refused for identifying fields (a customer name must
   stay recognisable) and replaced by "?" with a warning elsewhere (a description).
 
-Lengths are the qbXML 13.0 ``maxLength`` values (reference §9). A value that is too long is
+Lengths are the qbXML 13.0 ``maxLength`` values. A value that is too long is
 never cut: the item needs a person, with a remedy naming the field, its length and the limit.
 """
 

@@ -1,7 +1,7 @@
 """Invoices, credit memos, payments, refunds and journal entries as qbXML writes.
 
-Element order follows the qbXML 13.0 sequences (reference §5, §9; the examples in
-reference/qbwc/qbxml-examples/). Choices made here, each for a reason:
+Element order follows the qbXML 13.0 sequences (as in the examples in
+plugins/qbd/tests/data/qbxml-examples/). Choices made here, each for a reason:
 
 * Sales tax is written as explicit lines of the mapped sales-tax item with the MMS's own
   amounts, and every item line carries the non-taxable code: QuickBooks computing tax itself

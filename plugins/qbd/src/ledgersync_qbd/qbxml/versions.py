@@ -1,6 +1,6 @@
 """qbXML version negotiation from the first ``sendRequestXML`` of a session.
 
-The Web Connector fills ``strHCPResponse`` only on the first call (reference §2): the
+The Web Connector fills ``strHCPResponse`` only on the first call: the
 ``HostQueryRs`` lists every ``SupportedQBXMLVersion`` of the installed QuickBooks and its
 ``Country``; ``CompanyQueryRs`` names the company and may carry the ``FileID`` data extension
 the Web Connector wrote from our .qwc. We speak the highest version both sides support.

@@ -152,7 +152,7 @@ class CompanyFile:
         self.ctx.settings.read_only = read_only
 
     def close_session(self) -> None:
-        """Forget open iterators (they live in the QuickBooks session, reference §6)."""
+        """Forget open iterators (they live in the QuickBooks session)."""
         self.ctx.iterators.clear()
 
     # -- keeping a file between runs ------------------------------------------------------

@@ -2,8 +2,10 @@
 
 ``HostRet`` element order is from the qbXML 13.0 schema: ProductName, MajorVersion,
 MinorVersion, Country, SupportedQBXMLVersion*, IsAutomaticLogin, QBFileMode. The values mimic
-the real HostRet in reference/qbwc/envelopes/consolibyte-log-2008/04 (QuickBooks Pro 2006,
-qbXML 1.0-5.0); the simulator's defaults describe a 2018 release (qbXML up to 13.0).
+the real HostRet in the captured call
+plugins/qbd/tests/data/envelopes/consolibyte-log-2008/04-sendRequestXML.request.xml
+(QuickBooks Pro 2006, qbXML 1.0-5.0); the simulator's defaults describe a 2018 release
+(qbXML up to 13.0).
 """
 
 from __future__ import annotations

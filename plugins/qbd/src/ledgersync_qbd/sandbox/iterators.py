@@ -1,6 +1,6 @@
 """Query iterators: ``iterator="Start|Continue|Stop"``, ``iteratorID``, ``MaxReturned``.
 
-Reference §6: a query with ``iterator="Start"`` returns the first ``MaxReturned`` objects plus
+A query with ``iterator="Start"`` returns the first ``MaxReturned`` objects plus
 ``iteratorRemainingCount`` and an ``iteratorID``; the caller repeats the query with
 ``iterator="Continue"`` and that ID until the remaining count is 0. The result set is
 snapshotted at ``Start`` (object identities); each page re-renders the current state. An

@@ -1,7 +1,7 @@
 """List requests: CustomerAdd/Mod/Query, AccountAdd/Query, ItemServiceAdd/Mod, ListDel, item
 and other list queries.
 
-Rules (reference §5, §8): customer names are unique across the list including inactive
+Rules: customer names are unique across the list including inactive
 customers (3100); a ``*Mod`` needs an existing ``ListID`` (3120) and the current
 ``EditSequence`` (3200); references to missing list objects answer 3140. As in QuickBooks, a
 list object can be deleted only while nothing uses it (no transaction, no balance, no

@@ -2,8 +2,8 @@
 ARRefundCreditCardAdd (``RefundAppliedToTxnAdd``).
 
 Over-applying a payment answers 3210 "You cannot pay more than the amount due." (the
-observed QuickBooks text quoted in reference §8). Refunds are the reference's way to pay
-back a credit (reference/qbwc/qbxml-examples/refund_check.xml: a refund *by check* is an
+observed QuickBooks text). A refund pays back a credit
+(plugins/qbd/tests/data/qbxml-examples/refund_check.xml: a refund *by check* is an
 ``ARRefundCreditCardAdd`` paid from a bank/undeposited-funds account with payment method
 ``Check``); a refund may draw on a credit memo's remaining credit or a payment's unused amount.
 """

@@ -1,6 +1,6 @@
 """One qbXML message set: parsing, validation, ``onError``, ``requestID`` and error recovery.
 
-Behaviour (reference §5 and §7, Intuit status-code appendix):
+Behaviour (Intuit status-code appendix):
 
 * The document must be safe, well formed, start with ``<?xml ...?>`` and carry
   ``<?qbxml version="X"?>`` with X among the versions the host supports; every request must

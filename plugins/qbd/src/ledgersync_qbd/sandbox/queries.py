@@ -1,6 +1,6 @@
 """Shared query machinery: ID/name lookups, filters, ``MaxReturned`` and iterators.
 
-Status rules (Intuit status-code appendix, reference §8): a query that finds nothing by its
+Status rules (Intuit status-code appendix): a query that finds nothing by its
 filters answers 1 "No match" (Info); a query naming objects by ``ListID``/``FullName``/``TxnID``
 answers 500 (Warn) when any named object is missing, still returning the ones it found.
 """

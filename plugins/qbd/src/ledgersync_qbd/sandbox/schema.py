@@ -3,11 +3,11 @@
 QuickBooks validates each request against the qbXML schema before running anything:
 children must come in the exact XSD ``sequence`` order, required children must be present
 and unknown children are refused. Any such failure rejects the *whole* message set with
-HRESULT 0x80040400 ("QuickBooks found an error when parsing the provided XML text stream",
-reference §5, §8), which this module signals with :class:`~.status.QbParseError`.
+HRESULT 0x80040400 ("QuickBooks found an error when parsing the provided XML text stream"),
+which this module signals with :class:`~.status.QbParseError`.
 
 Length limits (``maxLength``) are not parse errors in QuickBooks: an over-long string comes
-back as status 3070 on that one request (reference §8, §9), so :func:`validate` collects them
+back as status 3070 on that one request, so :func:`validate` collects them
 as :class:`Violation` values instead of raising. The per-request content models live in
 :mod:`.specs`.
 """
@@ -95,7 +95,7 @@ def choice(*options: El | Slot, required: bool = False, many: bool = False) -> S
 
 
 def ref(name: str, full_name_max: int, *, required: bool = False, many: bool = False) -> Slot:
-    """A list reference: ``<XRef><ListID/>?<FullName/>?</XRef>`` (reference §5)."""
+    """A list reference: ``<XRef><ListID/>?<FullName/>?</XRef>``."""
     return agg(name, opt("ListID", "id"), opt("FullName", "str", full_name_max),
                required=required, many=many)
 

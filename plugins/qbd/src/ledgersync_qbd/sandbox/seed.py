@@ -1,6 +1,6 @@
 """Reference data of a fresh simulated company file.
 
-Names match the placeholders used by reference/qbwc/qbxml-examples/ ("Accounts Receivable",
+Names match the placeholders used by plugins/qbd/tests/data/qbxml-examples/ ("Accounts Receivable",
 "Undeposited Funds", "Membership Dues", "Event Fee", "IL Sales Tax", "Tax"/"Non",
 "Net 30", "Check", "Visa"), so every example request can run against a seeded file.
 """

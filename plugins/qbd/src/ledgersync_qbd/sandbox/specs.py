@@ -5,11 +5,11 @@ Element order and ``maxLength`` values were read from Intuit's qbXML 13.0 schema
 CustomerAdd/Mod, AccountAdd, ItemServiceAdd, InvoiceAdd/Mod and InvoiceLineAdd/Mod,
 CreditMemoAdd and CreditMemoLineAdd, ReceivePaymentAdd and AppliedToTxnAdd, SetCredit,
 ARRefundCreditCardAdd and RefundAppliedToTxnAdd, JournalEntryAdd and its lines, HostRet.
-Ref ``FullName`` limits follow reference/qbd-web-connector.md §9.
+Ref ``FullName`` limits follow the qbXML 13.0 ``maxLength`` of each list's name.
 
 Not read from the XSD (it lives in ``qbxmlops130.xsd``/group definitions that were not
 consulted) and therefore reconstructed from the qbXML OSR layout and the schema-validated
-examples in reference/qbwc/qbxml-examples/: the ``*QueryRq`` filter order, the
+examples in plugins/qbd/tests/data/qbxml-examples/: the ``*QueryRq`` filter order, the
 ``PersonName``/``CommInfo``/address groups, ``TxnLineCorePriceLevelAdd``, and ``ItemServiceMod``
 and ``ListDel`` (what a bookkeeper's "make inactive" and "delete" amount to). Query
 alternatives (``ListID*`` | ``FullName*`` | filters) are flattened into one ordered sequence;
@@ -32,7 +32,7 @@ VOID_TYPES = ("ARRefundCreditCard", "Bill", "BillPaymentCheck", "BillPaymentCred
               "InventoryAdjustment", "Invoice", "ItemReceipt", "JournalEntry", "ReceivePayment",
               "SalesReceipt", "SalesTaxPaymentCheck", "VendorCredit")
 
-MAX_REF = {  # FullName limits of refs, reference §9
+MAX_REF = {  # FullName limits of refs
     "CustomerRef": 209, "ParentRef": 209, "EntityRef": 209, "ClassRef": 159,
     "AccountRef": 159, "ARAccountRef": 159, "DepositToAccountRef": 159,
     "RefundFromAccountRef": 159, "ItemRef": 159, "TermsRef": 31, "ItemSalesTaxRef": 31,

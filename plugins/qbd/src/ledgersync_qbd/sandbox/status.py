@@ -1,6 +1,6 @@
 """qbXML status codes, severities and messages as the simulated company file returns them.
 
-Sources (see reference/qbd-web-connector.md §8): codes 0-1060 and 3000-3031 with their
+Sources: codes 0-1060 and 3000-3031 with their
 official wording from Intuit's "Status codes in response messages" appendix (also in the
 OSR error-code page); codes 3070-3261 carry *observed* texts from peer libraries, which the
 reference marks as non-canonical. Severity follows the documented ranges: 0-499 Info,

@@ -1,8 +1,8 @@
 """In-memory company data: list objects and transactions with QuickBooks-style identity.
 
-Identity follows the real responses in reference/qbwc/envelopes/: list ``ListID`` values look
-like ``80000013-1416570432`` and ``TxnID`` values like ``C5-1417118624`` (counter, a dash, the
-creation epoch second); ``EditSequence`` is an epoch-second style integer that strictly
+Identity follows the real responses in plugins/qbd/tests/data/envelopes/: list ``ListID``
+values look like ``80000013-1416570432`` and ``TxnID`` values like ``C5-1417118624`` (counter,
+a dash, the creation epoch second); ``EditSequence`` is an epoch-second style integer that strictly
 increases on every change. Names are looked up case-insensitively, as QuickBooks does.
 
 Customer balances are kept as running totals with :class:`~decimal.Decimal`: an invoice adds

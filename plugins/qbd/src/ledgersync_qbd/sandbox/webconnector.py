@@ -1,6 +1,6 @@
 """A simulated QuickBooks Web Connector: runs real updates against a SOAP server over HTTP.
 
-It does what QBWC does (reference §1): ``serverVersion``, ``clientVersion``, ``authenticate``,
+It does what QBWC does: ``serverVersion``, ``clientVersion``, ``authenticate``,
 then ``sendRequestXML`` / ``receiveResponseXML`` rounds against a :class:`CompanyFile` until the
 server answers 100 (or an error), then ``closeConnection``. The first ``sendRequestXML`` carries
 the host, company and preferences description (``strHCPResponse``), later ones an empty one.

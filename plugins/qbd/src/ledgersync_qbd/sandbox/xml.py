@@ -116,8 +116,8 @@ def money(value: Decimal) -> str:
 def serialize_response(msgs_rs: Element) -> str:
     """Wrap a ``QBXMLMsgsRs`` element into a full qbXML response document.
 
-    The shape follows the real responses in reference/qbwc/envelopes/: ``<?xml version="1.0" ?>``
-    then ``<QBXML>`` with the message set, ``\\n`` line ends.
+    The shape follows the real responses in plugins/qbd/tests/data/envelopes/:
+    ``<?xml version="1.0" ?>`` then ``<QBXML>`` with the message set, ``\\n`` line ends.
     """
     root = ET.Element("QBXML")
     root.append(msgs_rs)

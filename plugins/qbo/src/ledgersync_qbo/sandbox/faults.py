@@ -1,6 +1,6 @@
 """QBO Fault shapes and the codes the sandbox raises.
 
-Shapes follow reference/qbo/payloads: validation faults use ``Fault.Error[]`` with
+Shapes follow plugins/qbo/tests/data/payloads: validation faults use ``Fault.Error[]`` with
 ``Message``/``Detail``/``code`` (a string)/``element`` and ``type``; 401/403 bodies use the
 lowercase ``fault.error[]`` variant; the 429 throttle body is XML even when JSON was asked for.
 """

@@ -1,7 +1,7 @@
 """Per-realm throttling: requests per minute, batch requests per minute, concurrency.
 
 QBO answers 429 with fault 3001 (an XML body). Whether it sends ``Retry-After`` is
-unconfirmed (reference/qbo-api.md §4), so the header is off unless configured.
+unconfirmed, so the header is off unless configured.
 """
 
 from __future__ import annotations

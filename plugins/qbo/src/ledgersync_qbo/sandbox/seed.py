@@ -1,6 +1,6 @@
 """Default reference data for a sandbox company.
 
-Ids and names match reference/qbo/payloads (customer 58 "Jordan Alvarez", item 21
+Ids and names match plugins/qbo/tests/data/payloads (customer 58 "Jordan Alvarez", item 21
 "Membership Dues", term 3 "Net 30", tax code/rate 3 at 8 %, Undeposited Funds 4, Checking 35,
 A/R 84, Bad Debts 91), so every sample request is accepted as-is.
 """
@@ -61,6 +61,10 @@ def default_seed() -> dict[str, tuple[dict[str, Any], ...]]:
         {"Id": "3", "Name": "Portland City", "Description": "Sales Tax", "Active": True,
          "RateValue": Decimal("8"), "AgencyRef": {"value": "1"}, "SpecialTaxType": "NONE",
          "DisplayType": "ReadOnly", "EffectiveTaxRate": []},
+        # The rate of examples/club.jsonl and of the samples, so they tie out here.
+        {"Id": "7", "Name": "State sales tax", "Description": "Sales Tax", "Active": True,
+         "RateValue": Decimal("6.25"), "AgencyRef": {"value": "1"}, "SpecialTaxType": "NONE",
+         "DisplayType": "ReadOnly", "EffectiveTaxRate": []},
     )
     tax_codes = (
         {"Id": "TAX", "Name": "TAX", "Description": "TAX", "Active": True, "Taxable": True,
@@ -73,6 +77,12 @@ def default_seed() -> dict[str, tuple[dict[str, Any], ...]]:
          "Taxable": True, "TaxGroup": True,
          "SalesTaxRateList": {"TaxRateDetail": [{
              "TaxRateRef": {"value": "3", "name": "Portland City"},
+             "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
+         "PurchaseTaxRateList": {"TaxRateDetail": []}},
+        {"Id": "6", "Name": "State", "Description": "State sales tax", "Active": True,
+         "Taxable": True, "TaxGroup": True,
+         "SalesTaxRateList": {"TaxRateDetail": [{
+             "TaxRateRef": {"value": "7", "name": "State sales tax"},
              "TaxTypeApplicable": "TaxOnAmount", "TaxOrder": 0}]},
          "PurchaseTaxRateList": {"TaxRateDetail": []}},
     )

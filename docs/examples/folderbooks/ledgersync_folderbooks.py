@@ -7,6 +7,7 @@ its remote id, as some bookkeeping tools import files. It shows everything a con
   missing key),
 - export a record with the idempotency key, so a retry never writes twice,
 - look a record up after a crash, by the MMS reference it stored remotely,
+- match a member to a customer entered in the books by hand, never guessing between two,
 - classify native errors into resolutions with a remedy in plain words,
 - register through the ``ledgersync_connectors`` hook.
 
@@ -15,7 +16,7 @@ Package it with this in your ``pyproject.toml``::
     [project.entry-points.ledgersync]
     folderbooks = "ledgersync_folderbooks"
 
-and prove it with the contract kit (see ``tests/test_reference_connector.py``).
+and prove it with the contract kit (``tests/test_contract.py`` beside this file).
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from ledgersync import (
     Action,
     Connector,
     ConnectorError,
+    CustomerMatch,
     ExportRequest,
     ExportResult,
+    Member,
     Operation,
+    PushConnector,
     Resolution,
     hookimpl,
     record_to_json,
@@ -52,7 +56,7 @@ class FolderBooksError(ConnectorError):
     """The native error of this "system": a code and a message."""
 
 
-class FolderBooksConnector(Connector):
+class FolderBooksConnector(PushConnector[FolderBooksSettings]):
     name: ClassVar[str] = "folderbooks"
     display_name: ClassVar[str] = "Folder books"
     supported_kinds: ClassVar[frozenset[str]] = frozenset(
@@ -105,6 +109,28 @@ class FolderBooksConnector(Connector):
             return ExportResult(external_id=remote_id)
         return None
 
+    def map_customer(self, member: Member) -> CustomerMatch | None:
+        # Customers entered in the books by hand are customer-*.json documents. Match by
+        # e-mail; two matches are a question for a person, never a guess.
+        if not member.email:
+            return None
+        wanted = member.email.casefold()
+        found = [path for path in sorted(self.folder.glob("customer-*.json"))
+                 if str(json.loads(path.read_text(encoding="utf-8")).get("email", "")).casefold()
+                 == wanted]
+        if len(found) > 1:
+            raise FolderBooksError(
+                f"member {member.mms_id!r} matches {len(found)} customers by e-mail: "
+                f"{', '.join(path.stem for path in found)}", code="AMBIGUOUS",
+                remedy="Merge the duplicate customers in the books, or give one another "
+                       "e-mail; then requeue the member")
+        if not found:
+            return None
+        document = json.loads(found[0].read_text(encoding="utf-8"))
+        return CustomerMatch(external_id=found[0].stem,
+                             display_name=str(document.get("display_name", found[0].stem)),
+                             matched_by="email")
+
     def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
         code = getattr(error, "code", None)
         if code == "DUPLICATE":
@@ -112,6 +138,9 @@ class FolderBooksConnector(Connector):
             if found is not None:
                 return Resolution(action=Action.LINK_EXISTING, code=code, message=str(error),
                                   external_id=found.external_id)
+        if code == "AMBIGUOUS":
+            return Resolution(action=Action.NEEDS_PERSON, code=code, message=str(error),
+                              remedy=getattr(error, "remedy", None) or "Merge the duplicates")
         if code == "NOT_FOUND":
             return Resolution(
                 action=Action.NEEDS_PERSON, code=code,

@@ -1,4 +1,9 @@
-"""A fake accounting system and its connector, for tests of the engine and of MMS integrations.
+"""The stand-in books (connector ``fake``): a fake accounting system and its connector, for
+`ledgersync demo`, tests of the engine and tests of MMS integrations.
+
+Production code (the ``fake`` entry point, the demo) imports it, so it imports nothing a plain
+``pip install ledgersync`` lacks (no pytest); the test helpers re-export it from
+:mod:`ledgersync.testing`.
 
 :class:`FakeBooks` keeps its "remote" records in a SQLite file, so several worker processes
 (and a worker killed with SIGKILL) share one remote whose every write is counted. It honours
@@ -23,14 +28,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
-from .._connector import Connector, ExportRequest, ExportResult, Operation
-from .._errors import ConnectorError
-from .._hookspecs import hookimpl
-from .._records import Record, record_to_json
-from .._resolution import Action, Resolution
+from ._connector import Connector, ExportRequest, ExportResult, Operation, PushConnector
+from ._errors import ConnectorError
+from ._hookspecs import hookimpl
+from ._records import Record, record_to_json
+from ._resolution import Action, Resolution
 
 if TYPE_CHECKING:
-    from ..demo import DemoSandbox
+    from .demo import DemoSandbox
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -282,7 +287,7 @@ _RESOLUTIONS: dict[str, Resolution] = {
 }
 
 
-class FakeConnector(Connector):
+class FakeConnector(PushConnector[FakeSettings]):
     """A connector to :class:`FakeBooks`; its error codes map to every kind of resolution."""
 
     name: ClassVar[str] = "fake"
@@ -294,7 +299,7 @@ class FakeConnector(Connector):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.books = FakeBooks(self.settings.books_path, replay_keys=self.settings.replay_keys)
+        self._books: FakeBooks | None = None
         self._failures = list(self.settings.fail_codes)
         self._exports = 0
 
@@ -340,8 +345,29 @@ class FakeConnector(Connector):
             return _RESOLUTIONS[error.code]
         return Resolution(action=Action.IN_DOUBT, message=f"unexpected: {error}")
 
+    @property
+    def books(self) -> FakeBooks:
+        """The books file, created by the first write (opening it would create it empty)."""
+        if self._books is None:
+            self._books = FakeBooks(self.settings.books_path,
+                                    replay_keys=self.settings.replay_keys)
+        return self._books
+
     def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        if self._books is None and not Path(self.settings.books_path).exists():
+            # An empty company would "tie out" at 0.00 against a mistyped path.
+            raise ConnectorError(
+                f"company {self.company.name!r}: no books file at {self.settings.books_path}",
+                code="no_books",
+                remedy="Check books_path in the config (a relative path is relative to the "
+                "config file); the books are created by the first `ledgersync run`",
+            )
         return self.books.customer_balances(as_of)
+
+    def check(self) -> str:
+        """The books file and how many records it holds (reading it proves it is there)."""
+        return f"{self.display_name} at {self.settings.books_path}: " \
+               f"{self.books.record_count()} record(s)"
 
 
 class FakePlugin:
@@ -351,11 +377,9 @@ class FakePlugin:
     def ledgersync_connectors(self) -> list[type[Connector]]:
         return [FakeConnector]
 
-
-
     @hookimpl
     def ledgersync_demo_sandbox(self, workdir: Path) -> DemoSandbox:
-        from ..demo.fake_sandbox import FakeDemoSandbox
+        from .demo.fake_sandbox import FakeDemoSandbox
 
         return FakeDemoSandbox(workdir)
 

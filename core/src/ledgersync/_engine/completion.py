@@ -1,0 +1,159 @@
+"""Recording a held item's outcome: successes written in groups, every other outcome at once,
+and the heartbeat that keeps the rest of a claimed batch leased meanwhile.
+
+All writes go through :mod:`.items`; this layer decides only *when* they happen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+from sqlalchemy.engine import Connection
+
+from .._connector import ExportResult
+from . import items
+from .claims import ClaimedItem, add_requests, extend_leases
+from .context import EngineContext
+from .statuses import Status
+
+
+@attrs.frozen
+class Outcome:
+    """What happened to one item, for the run's counts and the caller's loop."""
+
+    status: Status | None  # None when the lease was lost and nothing was recorded
+    level: str  # "info", "warning" or "error"
+    stop_company: bool = False  # throttled or paused: release the rest of the batch
+
+
+@attrs.frozen(kw_only=True)
+class _PendingSync:
+    """A success not written yet (see :meth:`Completion.grouped`)."""
+
+    write: items.SyncedWrite
+    extra_requests: int
+
+
+class Completion:
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+        self._last_heartbeat: dict[tuple[str, str], dt.datetime] = {}
+        self._grouping = False
+        self._pending: list[_PendingSync] = []
+        #: Links of the group's successes, not written yet: (company, kind, MMS id) -> ids.
+        self.overlay: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+
+    def synced(
+        self,
+        item: ClaimedItem,
+        result: ExportResult,
+        *,
+        reason: str | None,
+        extra_requests: int = 0,
+    ) -> Outcome:
+        warnings = "; ".join(result.warnings) if result.warnings else None
+        level = "warning" if warnings else "info"
+        message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
+        done = _PendingSync(write=items.SyncedWrite(
+            item=item, result=result, warnings=warnings, level=level, message=message,
+            at=self.ctx.now()), extra_requests=extra_requests)
+        if self._grouping:
+            self._pending.append(done)
+            self.overlay[(item.company, item.kind, item.mms_id)] = (
+                result.external_id, result.version_token)
+            if len(self._pending) >= self.ctx.settings.completion_group:
+                self.flush()
+            return Outcome(Status.SYNCED, level)
+        if not self._write_synced([done]):
+            return Outcome(None, "warning")  # the lease was lost; kept in the history only
+        return Outcome(Status.SYNCED, level)
+
+    @contextlib.contextmanager
+    def grouped(self) -> Iterator[None]:
+        """Record successes of the items processed inside in few transactions.
+
+        No transaction stays open meanwhile (the items simply stay ``in_flight`` under their
+        lease until the group is written), and the links of the group's items are visible
+        to the items after them at once. A crash before the write leaves those items to the
+        lease reaper: ``in_doubt``, looked up, never sent twice.
+        """
+        self._grouping = True
+        try:
+            yield
+        finally:
+            self._grouping = False
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the successes waiting in the group, if any."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            try:
+                self._write_synced(pending)
+            finally:
+                self.overlay.clear()
+
+    def flush_if_old(self) -> None:
+        """Write the group if its oldest success waited longer than the engine allows."""
+        if self._pending and (self.ctx.now() - self._pending[0].write.at).total_seconds() >= (
+                self.ctx.settings.completion_group_seconds):
+            self.flush()
+
+    def _write_synced(self, group: list[_PendingSync]) -> bool:
+        """Record the successes of ``group``; returns whether any lease still held."""
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            written = items.write_synced(conn, [done.write for done in group], now)
+            kept = {id(write) for write in written}
+            extra: dict[str, int] = {}
+            for done in group:
+                if id(done.write) in kept:
+                    cost = done.write.result.requests_made - 1 + done.extra_requests
+                    company = done.write.item.company
+                    extra[company] = extra.get(company, 0) + cost
+            for company, cost in extra.items():
+                add_requests(conn, company, cost)
+            if written:
+                last = written[-1].item
+                self._heartbeat(conn, last.lease_owner, last.company, now)
+        return bool(written)
+
+    def finish(
+        self,
+        item: ClaimedItem,
+        status: Status,
+        *,
+        level: str,
+        reason: str,
+        values: dict[str, Any],
+        code: str | None = None,
+        stop_company: bool = False,
+    ) -> Outcome:
+        """Record any outcome but a success, at once and under the lease."""
+        self.flush()  # the history keeps the order in which outcomes happened
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            if not items.finish(conn, item, status, reason=reason, at=now, values=values,
+                                level=level, code=code):
+                return Outcome(None, "warning")
+            self._heartbeat(conn, item.lease_owner, item.company, now)
+        return Outcome(status, level, stop_company=stop_company)
+
+    def release(self, item: ClaimedItem, reason: str) -> None:
+        """Give a claimed but unstarted item back (shutdown, throttle): no attempt is spent."""
+        status = Status.IN_DOUBT if item.needs_lookup else Status.PENDING
+        self.finish(item, status, level="info", reason=reason,
+                    values={"attempts": item.attempts - 1, "next_attempt_at": self.ctx.now()})
+
+    def _heartbeat(self, conn: Connection, owner: str, company: str, now: dt.datetime) -> None:
+        """Keep the rest of this worker's batch leased, once half the lease has passed (the
+        claim itself set the lease, so the first item of a batch never needs it)."""
+        key = (owner, company)
+        last = self._last_heartbeat.setdefault(key, now)
+        if (now - last).total_seconds() >= self.ctx.settings.lease_seconds / 2:
+            extend_leases(self.ctx, conn, owner, company)
+            self._last_heartbeat[key] = now

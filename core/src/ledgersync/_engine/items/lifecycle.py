@@ -1,0 +1,223 @@
+"""An item's status changes without its remote's answer: new items, a person's commands, a
+new MMS version, claims under a lease, expired leases, and every outcome but a success."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..._ledger.schema import sync_item_dependencies, sync_items
+from ..statuses import INITIAL, TRANSITIONS, Status, check_transition
+from .history import ItemKey, LeasedItem, describe, event_row, insert_events
+
+S = Status
+
+
+def _require(current: Status, target: Status) -> None:
+    """A transition written by a fixed statement must be in the table (checked at import)."""
+    if target not in TRANSITIONS[current]:
+        raise AssertionError(
+            f"statuses.TRANSITIONS lacks {current.value} -> {target.value}, which the engine "
+            "writes in bulk; add it to the table or change the engine")
+
+
+for _pair in ((S.IN_FLIGHT, S.SYNCED), (S.BLOCKED, S.PENDING), (S.IN_FLIGHT, S.IN_DOUBT),
+              (S.SYNCED, S.PENDING)):
+    _require(*_pair)
+
+# -- new items and their content -------------------------------------------------------------
+
+
+def insert_item(
+    conn: Connection,
+    *,
+    values: Mapping[str, Any],
+    dependencies: Sequence[Mapping[str, str]],
+    actor: str,
+    reason: str,
+    at: dt.datetime,
+) -> int:
+    """Insert a new item in one of the initial statuses, its dependencies and its first event.
+
+    ``values`` are the ``sync_items`` columns; ``dependencies`` the (kind, mms_id, field) rows
+    of what it waits for.
+    """
+    status = Status(values["status"])
+    if status not in INITIAL:
+        raise AssertionError(f"a new item cannot start as {status.value}")
+    result = conn.execute(sa.insert(sync_items).values(**values))
+    key = result.inserted_primary_key
+    assert key is not None
+    item_id = int(key[0])
+    _insert_dependencies(conn, item_id, str(values["company"]), dependencies)
+    insert_events(conn, [event_row(
+        item_id=item_id, company=str(values["company"]), kind=str(values["kind"]), at=at,
+        actor=actor, to_status=status.value, reason=reason)])
+    return item_id
+
+
+def _insert_dependencies(conn: Connection, item_id: int, company: str,
+                         dependencies: Sequence[Mapping[str, str]]) -> None:
+    if dependencies:
+        conn.execute(sa.insert(sync_item_dependencies), [
+            {"item_id": item_id, "company": company, "kind": dep["kind"],
+             "mms_id": dep["mms_id"], "field": dep["field"]} for dep in dependencies])
+
+
+def replace_dependencies(conn: Connection, item: ItemKey,
+                         dependencies: Sequence[Mapping[str, str]]) -> None:
+    conn.execute(sa.delete(sync_item_dependencies)
+                 .where(sync_item_dependencies.c.item_id == item.id))
+    _insert_dependencies(conn, item.id, item.company, dependencies)
+
+
+def set_fields(conn: Connection, item: ItemKey, values: Mapping[str, Any]) -> None:
+    """Change an item's other columns (content waiting behind a send, a mark, a reason); a
+    status change must go through :func:`move`."""
+    if "status" in values or "lease_owner" in values:
+        raise AssertionError("set_fields changes no status or lease: use move() or finish()")
+    conn.execute(sa.update(sync_items).where(sync_items.c.id == item.id).values(**values))
+
+# -- status changes --------------------------------------------------------------------------
+
+
+def move(
+    conn: Connection,
+    item: ItemKey,
+    current: Status | str,
+    target: Status,
+    *,
+    actor: str,
+    reason: str | None,
+    at: dt.datetime,
+    values: Mapping[str, Any] | None = None,
+    level: str = "info",
+) -> bool:
+    """Move an item no worker holds from ``current`` to ``target`` (a person's command, a new
+    MMS version), with its event. Raises TransitionError for a change not in the table.
+
+    The update holds only while the item is still in ``current``; returns whether it did
+    (a worker that claimed it meanwhile wins, and nothing is written).
+    """
+    current = Status(current)
+    if target is S.IN_FLIGHT or current is S.IN_FLIGHT:
+        # In and out of flight only under a lease: claim_rows() and finish().
+        raise AssertionError(f"{describe(item)}: {current.value} -> {target.value} needs a "
+                             "lease; only claims and fenced outcomes change in-flight items")
+    if current is not target:
+        check_transition(describe(item), current, target)
+    changed = conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.id == item.id, sync_items.c.status == current.value)
+        .values(**(values or {}), status=target.value, status_reason=reason, updated_at=at)
+    ).rowcount == 1
+    if changed:
+        insert_events(conn, [event_row(
+            item_id=item.id, company=item.company, kind=item.kind, at=at, actor=actor,
+            from_status=current.value, to_status=target.value, reason=reason, level=level)])
+    return changed
+
+
+def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: str,
+               lease_until: dt.datetime, run_id: int | None, at: dt.datetime) -> None:
+    """Commit the intent for claimed rows: ``in_flight`` under ``owner``'s lease, one more
+    attempt, one event each. Every row's own status is checked against the table."""
+    for row in rows:
+        check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
+    conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.id.in_([r.id for r in rows]))
+        .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
+                lease_owner=owner, lease_expires_at=lease_until, run_id=run_id,
+                updated_at=at))
+    insert_events(conn, [event_row(
+        item_id=r.id, company=company, kind=r.kind, at=at, actor=owner,
+        from_status=r.status, to_status=S.IN_FLIGHT.value, reason=f"attempt {r.attempts + 1}",
+        run_id=run_id) for r in rows])
+
+
+def expire_leases(conn: Connection, company: str, now: dt.datetime) -> int:
+    """Turn in-flight items whose lease ran out into ``in_doubt``: nobody knows yet whether the
+    remote side has them, so the next attempt looks them up before sending anything."""
+    expired = conn.execute(
+        sa.select(sync_items.c.id, sync_items.c.kind, sync_items.c.lease_owner).where(
+            sync_items.c.company == company,
+            sync_items.c.status == S.IN_FLIGHT.value,
+            sync_items.c.lease_expires_at < now,
+        )
+    ).all()
+    if not expired:
+        return 0
+    conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.id.in_([row.id for row in expired]),
+               sync_items.c.status == S.IN_FLIGHT.value)
+        .values(status=S.IN_DOUBT.value,
+                status_reason="the worker stopped answering mid-export; the record will be "
+                "looked up in the accounting system before anything is sent again",
+                needs_lookup=True, lease_owner=None, lease_expires_at=None,
+                next_attempt_at=now, updated_at=now)
+    )
+    insert_events(conn, [event_row(
+        item_id=row.id, company=company, kind=row.kind, at=now, actor="lease-reaper",
+        from_status=S.IN_FLIGHT.value, to_status=S.IN_DOUBT.value,
+        reason=f"lease of {row.lease_owner} expired", level="warning") for row in expired])
+    return len(expired)
+
+
+def extend_leases(conn: Connection, owner: str, company: str, until: dt.datetime) -> None:
+    """Heartbeat: keep the rest of this worker's claimed batch leased while it works."""
+    conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.company == company, sync_items.c.status == S.IN_FLIGHT.value,
+               sync_items.c.lease_owner == owner)
+        .values(lease_expires_at=until))
+
+
+def fenced_update(conn: Connection, item: LeasedItem, values: Mapping[str, Any]) -> bool:
+    """Apply ``values`` only while the item's worker still holds its lease."""
+    return conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.id == item.id, sync_items.c.status == S.IN_FLIGHT.value,
+               sync_items.c.lease_owner == item.lease_owner)
+        .values(**values)
+    ).rowcount == 1
+
+
+def finish(
+    conn: Connection,
+    item: LeasedItem,
+    target: Status,
+    *,
+    reason: str,
+    at: dt.datetime,
+    values: Mapping[str, Any],
+    level: str,
+    code: str | None = None,
+) -> bool:
+    """Record a held item's outcome (anything but a success, see :func:`write_synced`) while
+    the lease holds; returns False, keeping the result in the history only, when it did not."""
+    check_transition(describe(item), S.IN_FLIGHT, target)
+    done = fenced_update(conn, item, {
+        "status": target.value, "status_reason": reason, "lease_owner": None,
+        "lease_expires_at": None, "updated_at": at, **values})
+    if not done:
+        lease_lost(conn, item, f"{target.value}: {reason}", at)
+        return False
+    insert_events(conn, [event_row(
+        item_id=item.id, company=item.company, kind=item.kind, at=at, actor=item.lease_owner,
+        from_status=S.IN_FLIGHT.value, to_status=target.value, reason=reason, code=code,
+        level=level, run_id=item.run_id)])
+    return True
+
+
+def lease_lost(conn: Connection, item: LeasedItem, result: str, at: dt.datetime) -> None:
+    """Keep a late result in the history for the reconciler; never overwrite the item."""
+    insert_events(conn, [event_row(
+        item_id=item.id, company=item.company, kind=item.kind, at=at, actor=item.lease_owner,
+        level="warning", run_id=item.run_id,
+        reason=f"result arrived after the lease was lost and was not applied ({result})")])

@@ -1,0 +1,177 @@
+"""Successes and what follows them: the fenced ``synced`` write, the links to remote ids, the
+release of items that waited for them, and a newer MMS version waiting behind the one sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..._connector import ExportResult, Operation
+from ..._ledger.schema import links, sync_items
+from .. import statements
+from ..context import idempotency_key
+from ..statuses import Status
+from .history import ItemKey, LeasedItem, event_row, insert_events
+from .lifecycle import fenced_update, lease_lost
+
+S = Status
+
+
+@attrs.frozen(kw_only=True)
+class SyncedWrite:
+    """One success to record: the item, the remote's answer, and its history line."""
+
+    item: LeasedItem
+    result: ExportResult
+    warnings: str | None
+    level: str
+    message: str
+    at: dt.datetime
+
+
+def write_synced(conn: Connection, group: Sequence[SyncedWrite],
+                 now: dt.datetime) -> list[SyncedWrite]:
+    """Record the successes of ``group`` in one transaction: fenced status, history, links,
+    and the release of items that waited for them. Returns those whose lease still held."""
+    written: list[SyncedWrite] = []
+    for done in group:
+        item, result = done.item, done.result
+        fenced = conn.execute(statements.SYNCED, {
+            "b_id": item.id, "b_owner": item.lease_owner, "b_reason": done.warnings,
+            "b_external_id": result.external_id, "b_version_token": result.version_token,
+            "b_now": done.at,
+        }).rowcount == 1
+        follows = False
+        if not fenced:
+            # Either the lease is gone, or a newer MMS version waits: the slow path.
+            fenced = fenced_update(conn, item, {
+                "status": S.SYNCED.value, "status_reason": done.warnings,
+                "external_id": result.external_id, "version_token": result.version_token,
+                "needs_lookup": False, "lease_owner": None, "lease_expires_at": None,
+                "error_code": None, "error_message": None, "error_remedy": None,
+                "synced_at": done.at, "updated_at": done.at,
+            })
+            if not fenced:
+                lease_lost(conn, item, f"synced as {result.external_id}", now)
+                continue
+            follows = True
+        # The sync itself goes into the history first: what it sets off comes after.
+        conn.execute(statements.INSERT_EVENT, [event_row(
+            item_id=item.id, company=item.company, kind=item.kind, at=done.at,
+            actor=item.lease_owner, from_status=S.IN_FLIGHT.value, to_status=S.SYNCED.value,
+            reason=done.message, level=done.level, run_id=item.run_id)])
+        if follows:
+            _follow_deferred(conn, item, now)
+        written.append(done)
+    _link_all(conn, written)
+    _unblock_all(conn, written, now)
+    return written
+
+
+def unlink(conn: Connection, item: ItemKey) -> None:
+    """Forget the remote id of the record (deleted remotely: it will be created again)."""
+    conn.execute(sa.delete(links).where(links.c.company == item.company,
+                                        links.c.kind == item.kind,
+                                        links.c.mms_id == item.mms_id))
+
+
+def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
+    """Link every record of the group to its remote id (one upsert for all new links)."""
+    upserts = []
+    for done in group:
+        item = done.item
+        if item.operation == Operation.VOID.value:
+            conn.execute(sa.update(links).where(
+                links.c.company == item.company, links.c.kind == item.kind,
+                links.c.mms_id == item.mms_id,
+            ).values(version_token=done.result.version_token, updated_at=done.at))
+            continue
+        upserts.append({
+            "b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id,
+            "b_external_id": done.result.external_id,
+            "b_version_token": done.result.version_token, "b_now": done.at,
+        })
+    if upserts:
+        conn.execute(statements.LINK_UPSERT[conn.dialect.name], upserts)
+
+
+def _unblock_all(conn: Connection, group: list[SyncedWrite], now: dt.datetime) -> None:
+    """Release what waited for the records of the group (one statement where possible)."""
+    if not group:
+        return
+    if len(group) == 1 or not conn.dialect.update_returning:
+        for done in group:
+            _unblock_dependents(conn, done.item, now)
+        return
+    released: list[Any] = []
+    for company in sorted({d.item.company for d in group}):
+        mine = [d.item for d in group if d.item.company == company]
+        released += conn.execute(statements.UNBLOCK_MANY_RETURNING, {
+            "b_company": company, "b_kinds": sorted({i.kind for i in mine}),
+            "b_ids": sorted({i.mms_id for i in mine}), "b_now": now}).all()
+    insert_events(conn, [event_row(
+        item_id=row.id, company=row.company, kind=row.kind, at=now, actor="engine",
+        from_status=S.BLOCKED.value, to_status=S.PENDING.value,
+        reason="a record it waits for synced") for row in released])
+
+
+def _unblock_dependents(conn: Connection, item: ItemKey, now: dt.datetime) -> None:
+    params = {"b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id,
+              "b_now": now}
+    reason = f"{item.kind.replace('_', ' ')} {item.mms_id!r} synced"
+    if not conn.dialect.update_returning:  # SQLite older than 3.35
+        waiting = conn.execute(statements.WAITING_ITEMS, params).all()
+        release_blocked(conn, item.company, waiting, now, reason=reason)
+        return
+    released = conn.execute(statements.UNBLOCK_RETURNING, params).all()
+    insert_events(conn, [event_row(
+        item_id=row.id, company=item.company, kind=row.kind, at=now, actor="engine",
+        from_status=S.BLOCKED.value, to_status=S.PENDING.value, reason=reason)
+        for row in released])
+
+
+def release_blocked(conn: Connection, company: str, rows: Iterable[Any], now: dt.datetime, *,
+                    reason: str, actor: str = "engine") -> int:
+    """Move blocked items back to pending; the worker re-checks their other dependencies."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    conn.execute(
+        sa.update(sync_items)
+        .where(sync_items.c.id.in_([row.id for row in rows]),
+               sync_items.c.status == S.BLOCKED.value)
+        .values(status=S.PENDING.value, status_reason=None, next_attempt_at=now,
+                updated_at=now))
+    insert_events(conn, [event_row(
+        item_id=row.id, company=company, kind=row.kind, at=now, actor=actor,
+        from_status=S.BLOCKED.value, to_status=S.PENDING.value, reason=reason)
+        for row in rows])
+    return len(rows)
+
+
+def _follow_deferred(conn: Connection, item: ItemKey, now: dt.datetime) -> None:
+    """A version recorded while this one was in flight becomes the next one to send."""
+    row = conn.execute(
+        sa.select(sync_items.c.deferred_payload, sync_items.c.deferred_hash,
+                  sync_items.c.generation)
+        .where(sync_items.c.id == item.id, sync_items.c.deferred_hash.is_not(None))
+    ).first()
+    if row is None:
+        return
+    generation = row.generation + 1
+    conn.execute(sa.update(sync_items).where(sync_items.c.id == item.id).values(
+        status=S.PENDING.value, payload=row.deferred_payload, payload_hash=row.deferred_hash,
+        deferred_payload=None, deferred_hash=None, generation=generation, attempts=0,
+        idempotency_key=idempotency_key(item.company, item.kind, item.mms_id, item.operation,
+                                        generation),
+        next_attempt_at=now, status_reason="a newer version from the MMS follows",
+    ))
+    insert_events(conn, [event_row(
+        item_id=item.id, company=item.company, kind=item.kind, at=now, actor="engine",
+        from_status=S.SYNCED.value, to_status=S.PENDING.value,
+        reason="a newer version recorded while this one was in flight follows")])

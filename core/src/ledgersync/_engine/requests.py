@@ -1,0 +1,193 @@
+"""Building export requests: the record, the remote ids of what it references, its own link.
+
+Reads only. A claimed batch is read in two queries (:meth:`RequestBuilder.prefetch`); the links
+of successes not written yet (the completion group's overlay) count as links already, so an
+invoice right after its customer in the same group needs no write first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .._connector import ExportRequest, Operation
+from .._ledger.database import read_connection
+from .._ledger.schema import mappings, sync_items
+from .._records import Record, record_from_json
+from . import statements
+from .claims import ClaimedItem
+from .context import EngineContext
+
+#: (company, kind, MMS id) -> (remote id, version token) of a success not written yet.
+Overlay = Mapping[tuple[str, str, str], tuple[str, str | None]]
+References = dict[tuple[str, str], str]
+OwnLink = tuple[str, str | None]
+
+
+class RequestBuilder:
+    def __init__(self, ctx: EngineContext, overlay: Overlay) -> None:
+        self.ctx = ctx
+        self._overlay = overlay
+        self._prefetched_refs: dict[int, list[Any]] = {}
+        self._mapped_kinds: dict[tuple[str, str], bool] = {}
+        self._prefetched_own: dict[tuple[str, str, str], OwnLink] = {}
+
+    def resolve(self, item: ClaimedItem) -> tuple[References, list[str], OwnLink | None]:
+        """Remote ids of what the item references, why any is missing, and its own link (or
+        a person's mapping of the record itself, for a create)."""
+        prefetched = self._from_prefetch(item)
+        if prefetched is not None:
+            references, missing, own = prefetched
+        else:
+            creates = self.ctx.connector_class(self.ctx.company(item.company)).supported_kinds
+            with read_connection(self.ctx.engine) as conn:
+                references, missing, own = _resolve_references(conn, item, self._overlay,
+                                                               creates)
+        if own is None and item.operation == Operation.CREATE.value and not missing:
+            own = self._own_mapping(item)
+        return references, missing, own
+
+    def rebuild(self, item: ClaimedItem) -> ExportRequest:
+        """The request of an item claimed earlier (pull mode: the answer comes later)."""
+        record = read_record(item)
+        with read_connection(self.ctx.engine) as conn:
+            references, _missing, own = _resolve_references(conn, item, self._overlay)
+        return build_request(item, record, references, own)
+
+    def _own_mapping(self, item: ClaimedItem) -> OwnLink | None:
+        if not self._mappings_exist(item.company, item.kind):
+            return None
+        with read_connection(self.ctx.engine) as conn:
+            mapped = conn.execute(statements.OWN_MAPPING, {
+                "b_company": item.company, "b_kind": item.kind,
+                "b_mms_id": item.mms_id}).scalar()
+        return (mapped, None) if mapped is not None else None
+
+    def _mappings_exist(self, company: str, kind: str) -> bool:
+        """Whether anyone mapped records of this kind (cached per batch: usually nobody did)."""
+        key = (company, kind)
+        if key not in self._mapped_kinds:
+            with read_connection(self.ctx.engine) as conn:
+                self._mapped_kinds[key] = conn.execute(sa.select(mappings.c.mms_id).where(
+                    mappings.c.company == company, mappings.c.kind == kind).limit(1)
+                ).first() is not None
+        return self._mapped_kinds[key]
+
+    def prefetch(self, batch: Sequence[ClaimedItem]) -> None:
+        """Read the references and own links of a claimed batch in two queries, so items
+        whose dependencies are all there need no read of their own."""
+        self._prefetched_refs = {item.id: [] for item in batch}
+        self._prefetched_own = {}
+        if not batch:
+            return
+        with read_connection(self.ctx.engine) as conn:
+            for row in conn.execute(statements.REFERENCES_MANY,
+                                    {"b_items": [item.id for item in batch]}):
+                self._prefetched_refs[row.item_id].append(row)
+            for company in {item.company for item in batch}:
+                keys = {(i.kind, i.mms_id) for i in batch if i.company == company}
+                for link in conn.execute(statements.OWN_LINKS_MANY, {
+                        "b_company": company, "b_kinds": sorted({k for k, _ in keys}),
+                        "b_ids": sorted({m for _, m in keys})}):
+                    if (link.kind, link.mms_id) in keys:
+                        self._prefetched_own[(company, link.kind, link.mms_id)] = (
+                            link.external_id, link.version_token)
+
+    def forget_prefetch(self) -> None:
+        self._mapped_kinds = {}
+        self._prefetched_refs = {}
+        self._prefetched_own = {}
+
+    def _from_prefetch(
+        self, item: ClaimedItem
+    ) -> tuple[References, list[str], OwnLink | None] | None:
+        rows = self._prefetched_refs.get(item.id)
+        if rows is None:
+            return None
+        references, missing = _references_from(rows, item, self._overlay)
+        if missing:
+            return None  # read again: it may have arrived since, and the reason needs a read
+        key = (item.company, item.kind, item.mms_id)
+        return references, [], self._overlay.get(key, self._prefetched_own.get(key))
+
+
+def read_record(item: ClaimedItem) -> Record:
+    return record_from_json(json.loads(item.payload, parse_float=Decimal))
+
+
+def build_request(
+    item: ClaimedItem, record: Record, references: References, own: OwnLink | None
+) -> ExportRequest:
+    external_id, version_token = own if own else (None, None)
+    return ExportRequest(
+        item_id=item.id, company=item.company, kind=item.kind,
+        operation=Operation(item.operation), record=record,
+        idempotency_key=item.idempotency_key, attempt=item.attempts,
+        external_id=external_id, version_token=version_token, references=references,
+    )
+
+
+def _resolve_references(
+    conn: Connection, item: ClaimedItem, overlay: Overlay,
+    creates: Collection[str] | None = None,
+) -> tuple[References, list[str], OwnLink | None]:
+    """Remote ids of everything the item depends on, what is missing, and its own link.
+    ``creates``: the kinds the company's connector creates (None: assume every kind)."""
+    rows = conn.execute(statements.REFERENCES, {"b_item": item.id}).all()
+    references, missing = _references_from(rows, item, overlay)
+    reasons = [_why_missing(conn, item.company, row.kind, row.mms_id, row.field, creates)
+               for row in missing]
+    own_row = conn.execute(statements.OWN_LINK, {
+        "b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id}).first()
+    own = (own_row.external_id, own_row.version_token) if own_row else None
+    return references, reasons, overlay.get((item.company, item.kind, item.mms_id), own)
+
+
+def _references_from(
+    rows: Sequence[Any], item: ClaimedItem, overlay: Overlay
+) -> tuple[References, list[Any]]:
+    """Resolved references, and the dependency rows that have no remote id yet."""
+    references: References = {}
+    missing: list[Any] = []
+    for row in rows:
+        remote = row.mapped or row.linked
+        if remote is None and (item.company, row.kind, row.mms_id) in overlay:
+            remote = overlay[(item.company, row.kind, row.mms_id)][0]
+        if remote is not None:
+            references[(row.kind, row.mms_id)] = remote
+        else:
+            missing.append(row)
+    return references, missing
+
+
+def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str,
+                 creates: Collection[str] | None = None) -> str:
+    dep = conn.execute(
+        sa.select(sync_items.c.status, sync_items.c.status_reason).where(
+            sync_items.c.company == company, sync_items.c.kind == kind,
+            sync_items.c.mms_id == mms_id, sync_items.c.operation == Operation.CREATE.value,
+        )
+    ).first()
+    name = kind.replace("_", " ")
+    if dep is None and creates is not None and kind not in creates:
+        # The connector never creates this kind (QuickBooks accounts, items, tax codes are
+        # set up by the bookkeeper): recording it again cannot help, a mapping does.
+        return (
+            f"waits for {name} {mms_id!r} ({field}), which this connector does not create: "
+            f"map it: `ledgersync map {_map_verb(kind)} {company} {mms_id} <remote id>`"
+        )
+    if dep is None:
+        return (
+            f"waits for {name} {mms_id!r} ({field}), which is neither recorded nor mapped: "
+            f"record it from the MMS or map it with `ledgersync map {_map_verb(kind)}`"
+        )
+    return f"waits for {name} {mms_id!r} ({field}), now {dep.status}"
+
+
+def _map_verb(kind: str) -> str:
+    return {"member": "customer", "gl_account": "account", "tax_rate": "tax"}.get(kind, kind)
