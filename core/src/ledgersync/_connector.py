@@ -179,6 +179,11 @@ class Connector(abc.ABC, Generic[SettingsT]):
         do)``; `ledgersync config check` lists them. None by default."""
         return []
 
+    def attention(self) -> Sequence[tuple[str, str]]:
+        """Problems of the company outside any one item, shown by `ledgersync status`: pairs of
+        (what happened, what to do). Read only local state: status must not call out."""
+        return ()
+
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Accounts-receivable balance per remote customer id, for `ledgersync reconcile`."""
         raise ConnectorError(

@@ -273,6 +273,8 @@ _RESOLUTIONS: dict[str, Resolution] = {
                         message="the record changed remotely since it was read"),
     "timeout": Resolution(action=Action.IN_DOUBT, code="timeout",
                           message="no answer after sending"),
+    "network": Resolution(action=Action.RETRY, code="network",
+                          message="the books could not be reached (nothing was sent)"),
     "auth": Resolution(action=Action.PAUSE_COMPANY, code="auth",
                        message="the connection to the books was revoked",
                        remedy="Reconnect with `ledgersync connect COMPANY`"),

@@ -124,3 +124,40 @@ def test_a_member_that_needs_a_person_leaves_its_invoices_blocked_not_failed(led
     blocked = world.item(ledger, "invoice", "I1")
     assert blocked.status == "blocked"
     assert blocked.reason.endswith("now error")
+
+
+def test_an_item_is_not_left_blocked_when_its_dependency_syncs_while_it_decides(
+        world, rec, monkeypatch):
+    # Worker B reads that the invoice's member has no remote id; before B writes "blocked",
+    # worker A syncs the member and releases its dependents (none blocked yet). B must see
+    # that under its write, or the invoice waits for the next run (an hour, or for ever
+    # with a manual schedule).
+    from ledgersync._engine.claims import claim
+    from ledgersync._engine.export import ItemExporter
+    from ledgersync._engine.requests import RequestBuilder
+
+    worker_a = world.open(worker_name="worker-a")
+    worker_b = world.open(worker_name="worker-b")
+    worker_a.record([rec.member(), rec.invoice()])
+    worker_a.run_now("harbor")
+    [member] = claim(worker_a._context, "harbor", owner="worker-a", limit=1, run_id=None)
+    [invoice] = claim(worker_b._context, "harbor", owner="worker-b", limit=1, run_id=None)
+    assert (member.kind, invoice.kind) == ("member", "invoice")
+
+    resolve = RequestBuilder.resolve
+
+    def a_syncs_the_member_meanwhile(self, item):
+        found = resolve(self, item)
+        if item.id == invoice.id:
+            ItemExporter(worker_a._context).process(member)
+        return found
+
+    monkeypatch.setattr(RequestBuilder, "resolve", a_syncs_the_member_meanwhile)
+    outcome = ItemExporter(worker_b._context).process(invoice)
+
+    assert outcome.status is not None
+    assert outcome.status.value == "pending"
+    assert world.item(worker_b, "member", "M1").status == "synced"
+    assert world.item(worker_b, "invoice", "I1").status == "pending"
+    worker_b.sync("harbor")
+    assert world.item(worker_b, "invoice", "I1").status == "synced"

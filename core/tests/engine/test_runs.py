@@ -212,3 +212,34 @@ def test_the_scheduler_waits_on_the_ledgers_clock_not_the_process_clock(world, r
 
     assert clock.monotonic() - started >= 49  # polled for 50 s of the ledger's clock ...
     assert time.monotonic() - real_start < 30  # ... slept by that clock, not by the process
+
+
+def test_coinciding_ticks_of_several_workers_open_one_run_and_never_fail(world):
+    # Four workers (one ledger each, like four processes) tick at once, many times: on
+    # PostgreSQL the read-then-insert of schedules and runs raced into UniqueViolation.
+    import threading
+
+    ledgers = [world.open({f"c{n}": {"schedule": "1h"} for n in range(5)},
+                          worker_name=f"worker-{w}") for w in range(4)]
+    start = threading.Barrier(len(ledgers))
+    opened: list[int] = []
+    errors: list[BaseException] = []
+
+    def tick(ledger) -> None:
+        start.wait()
+        for _ in range(10):
+            try:
+                opened.extend(ledger.tick())
+            except BaseException as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(exc)
+
+    threads = [threading.Thread(target=tick, args=(ledger,)) for ledger in ledgers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    runs = ledgers[0].runs()
+    assert sorted(r.company for r in runs) == [f"c{n}" for n in range(5)]
+    assert sorted(opened) == sorted(r.id for r in runs)

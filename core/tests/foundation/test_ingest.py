@@ -218,3 +218,64 @@ def test_a_file_starting_with_a_utf8_byte_order_mark_is_accepted(
     assert code == 0, report
     assert report["problems"] == []
     assert _items(workdir) == {("member", "M1", "create"): "pending"}
+
+
+HOSTILE_LINES = {
+    "deep nesting": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "a raw 0xff byte": (b'{"kind": "member", "mms_id": "M9", "display_name": "A\xffB"}',
+                        "not UTF-8 (byte 0xff"),
+    "a lone surrogate": (b'{"kind": "member", "mms_id": "M9", "display_name": "a\\ud800b"}',
+                         "display_name: contains a lone surrogate"),
+    "a 5,000-digit number": (b'{"kind": "member", "mms_id": "M9", "n": ' + b"9" * 5000 + b"}",
+                             "not a record"),
+    "a NUL in a text": (b'{"kind": "member", "mms_id": "M9", "display_name": "a\\u0000b"}',
+                        "display_name: contains a NUL character"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_LINES))
+def test_a_hostile_line_is_named_and_skipped_and_its_neighbours_are_kept(
+        workdir: Path, invoke: Invoke, name: str) -> None:
+    line, reason = HOSTILE_LINES[name]
+    path = workdir / "mms.jsonl"
+    path.write_bytes(json.dumps(MEMBER_1).encode() + b"\n" + line + b"\n"
+                     + json.dumps(MEMBER_2).encode() + b"\n")
+    code, report = _ingest(invoke, path)
+    assert code == 1
+    assert [p["line"] for p in report["problems"]] == [2]
+    assert reason in report["problems"][0]["reason"]
+    assert set(_items(workdir)) == {("member", "M1", "create"), ("member", "M2", "create")}
+
+
+def test_a_hostile_line_does_not_cost_the_rest_of_its_chunk(workdir: Path,
+                                                            invoke: Invoke) -> None:
+    good = [json.dumps({**MEMBER_1, "mms_id": f"M{n}"}).encode() for n in range(1200)]
+    bad = b'{"kind": "member", "mms_id": "M-bad", "display_name": "a\\ud800b"}'
+    path = workdir / "mms.jsonl"
+    path.write_bytes(b"\n".join([*good[:700], bad, *good[700:]]) + b"\n")
+    code, report = _ingest(invoke, path)
+    assert code == 1
+    assert [p["line"] for p in report["problems"]] == [701]
+    assert report["counts"] == {"new": 1200}
+
+
+def test_a_record_the_database_refuses_is_named_and_the_chunk_kept(
+        workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from ledgersync._ingest import ingest
+
+    with ledgersync.open(workdir / "ledgersync.toml", create=False) as ledger:
+        record = ledger.record
+
+        def refuse_m2(records, **kwargs):
+            if any(r.mms_id == "M2" for r in records):
+                raise ValueError("the database refused a value")
+            return record(records, **kwargs)
+
+        monkeypatch.setattr(ledger, "record", refuse_m2)
+        lines = b"".join(json.dumps(m).encode() + b"\n" for m in (MEMBER_1, MEMBER_2))
+        report = ingest(ledger, io.BytesIO(lines))
+    assert [(p.line, p.reason) for p in report.problems] == [
+        (2, "the ledger refused it (ValueError)")]
+    assert set(_items(workdir)) == {("member", "M1", "create")}

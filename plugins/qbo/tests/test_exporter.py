@@ -218,7 +218,9 @@ def test_a_different_total_in_quickbooks_is_a_warning(connector: QboConnector) -
                                         amount=D("25.00"), tax_rate_id="TX",
                                         tax_amount=D("1.56")),))
     result = connector.export(req(record, "ls-t"))
-    assert "QuickBooks' total 27.00 differs from the MMS total 26.56" in result.warnings[0]
+    assert "tax computed differently" in result.warnings[0]
+    assert "QuickBooks 8 %" in result.warnings[0]
+    assert "ledgersync map tax harbor" in result.warnings[0]
 
 
 # -- customers --------------------------------------------------------------------------------

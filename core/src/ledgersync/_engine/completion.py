@@ -18,6 +18,7 @@ from .._connector import ExportResult
 from . import items
 from .claims import ClaimedItem, add_requests, extend_leases
 from .context import EngineContext
+from .outage import OutageTracker
 from .statuses import Status
 
 
@@ -41,6 +42,7 @@ class _PendingSync:
 class Completion:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self.outages = OutageTracker(ctx)
         self._last_heartbeat: dict[tuple[str, str], dt.datetime] = {}
         self._grouping = False
         self._pending: list[_PendingSync] = []
@@ -55,6 +57,7 @@ class Completion:
         reason: str | None,
         extra_requests: int = 0,
     ) -> Outcome:
+        self.outages.succeeded(item.company)
         warnings = "; ".join(result.warnings) if result.warnings else None
         level = "warning" if warnings else "info"
         message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
@@ -142,6 +145,19 @@ class Completion:
                 return Outcome(None, "warning")
             self._heartbeat(conn, item.lease_owner, item.company, now)
         return Outcome(status, level, stop_company=stop_company)
+
+    def block(self, item: ClaimedItem, reason: str) -> Outcome:
+        """A dependency has no remote id yet: wait for it (no attempt spent), unless it arrived
+        since the references were read (then the item is ready again at once)."""
+        self.flush()
+        now = self.ctx.now()
+        with self.ctx.engine.begin() as conn:
+            status = items.block(conn, item, reason=reason, at=now,
+                                 values={"attempts": item.attempts - 1})
+            if status is None:
+                return Outcome(None, "warning")
+            self._heartbeat(conn, item.lease_owner, item.company, now)
+        return Outcome(status, "warning" if status is Status.BLOCKED else "info")
 
     def release(self, item: ClaimedItem, reason: str) -> None:
         """Give a claimed but unstarted item back (shutdown, throttle): no attempt is spent."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from .._config import CompanyConfig, Config, structure_settings
@@ -175,7 +176,10 @@ class EngineContext:
             sa.select(companies.c.name).where(companies.c.name == name)
         ).first()
         if exists is None:
-            conn.execute(sa.insert(companies).values(name=name, updated_at=self.now()))
+            # Another worker may insert it between the read and this write: not an error.
+            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            conn.execute(insert(companies).values(name=name, updated_at=self.now())
+                         .on_conflict_do_nothing(index_elements=[companies.c.name]))
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:

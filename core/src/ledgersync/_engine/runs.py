@@ -59,6 +59,23 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+#: The PostgreSQL advisory lock that serialises opening runs (any 64-bit constant of ours).
+SCHEDULES_LOCK = 0x6C65646765727379  # "ledgersy"
+
+
+def lock_schedules(conn: Connection) -> None:
+    """Serialise the transactions that create schedule rows and open runs.
+
+    Opening a run reads (is one open? is this tick turned into a run already?) and then
+    inserts; two ticks on PostgreSQL workers or cron runs that coincide both read "no" and the
+    second dies on a unique constraint. A transaction-scoped advisory lock makes a tick safe
+    anywhere, any number of times; it is released at commit. SQLite's writing transactions
+    (BEGIN IMMEDIATE) are serialised already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(SCHEDULES_LOCK)))
+
+
 class Scheduler:
     def __init__(self, ctx: EngineContext, *, owner: str | None = None) -> None:
         self.ctx = ctx
@@ -95,6 +112,7 @@ class Scheduler:
         now = self.ctx.now()
         opened: list[int] = []
         with self.ctx.engine.begin() as conn:
+            lock_schedules(conn)
             self.sync_schedules(conn, now)
             due = conn.execute(sa.select(schedules).where(
                 schedules.c.next_run_at <= now, schedules.c.paused.is_(False),
@@ -116,6 +134,7 @@ class Scheduler:
         if not company_config.enabled:
             return None
         with self.ctx.engine.begin() as conn:
+            lock_schedules(conn)
             self.ctx.ensure_company_row(conn, company)
             return self._open_run(conn, company, trigger, self.ctx.now())
 
@@ -381,6 +400,10 @@ class Scheduler:
         with self.ctx.engine.begin() as conn:
             state = conn.execute(sa.select(companies).where(companies.c.name == company)).first()
             paused = state is not None and state.paused_reason is not None
+            # A company backed off past the linger (the accounting system unreachable) can do
+            # nothing due before then: the run ends instead of waiting the backoff out.
+            held_off = (state is not None and state.throttled_until is not None
+                        and state.throttled_until > linger)
             busy = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
                 sync_items.c.company == company,
                 # Redundant with the OR below, but lets the (company, status) index skip the
@@ -388,7 +411,7 @@ class Scheduler:
                 sync_items.c.status.in_([s.value for s in CLAIMABLE] + [Status.IN_FLIGHT.value]),
                 sa.or_(
                     sync_items.c.status == Status.IN_FLIGHT.value,
-                    sa.and_(claimable(),
+                    sa.and_(claimable(), sa.false() if held_off else
                             sync_items.c.next_attempt_at <= linger),
                 ),
             )).scalar_one()

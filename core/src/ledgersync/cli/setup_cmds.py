@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TextIO
+from typing import BinaryIO
 
 import click
 import sqlalchemy as sa
@@ -213,12 +213,12 @@ def plugins(state: State, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--company", "-c", "companies", multiple=True, callback=known_company,
               help="Queue for this company only (repeatable; default: all).")
 @json_option
 @pass_state
-def ingest(state: State, file: TextIO, companies: tuple[str, ...],
+def ingest(state: State, file: BinaryIO, companies: tuple[str, ...],
            as_json: bool) -> None:
     """Record MMS records from a JSON Lines FILE (one record per line with a "kind")."""
     ledger = state.ledger()

@@ -1,5 +1,5 @@
-"""Commands: `ledgersync qbd set-password|qwc|lists`, `ledgersync sandbox qbd`, and the Web
-Connector's options of the core's `ledgersync serve`.
+"""Commands: `ledgersync qbd set-password|qwc|lists|drift`, `ledgersync sandbox qbd`, and the
+Web Connector's options of the core's `ledgersync serve`.
 
 Heavy imports (uvicorn, zeep, the SOAP server) happen inside the commands.
 """
@@ -131,15 +131,58 @@ def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
             console.print(f"{label}: not read yet (use --refresh)", highlight=False)
             continue
         rows = data.get("rows", [])
-        note = f" ({data['error']})" if data.get("error") else ""
-        console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}{note}",
-                      highlight=False)
+        if data.get("error"):
+            when = data.get("read_at") or "never"
+            console.print(f"[bold]{label}[/] [red]last read failed[/] ({data['error']}); "
+                          f"{len(rows)} from the read of {when}", highlight=False)
+            console.print(f"  what to do: {data.get('remedy') or 'read again: --refresh'}",
+                          highlight=False, markup=False)
+        else:
+            console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}",
+                          highlight=False)
         for row in rows:
             extra = " ".join(str(row[k]) for k in ("account_type", "account_number")
                              if row.get(k))
             inactive = "" if row.get("active", True) else " (inactive)"
             console.print(f"  {row.get('name')}  [dim]{row.get('list_id')} {extra}[/]"
                           f"{inactive}", highlight=False)
+
+
+@qbd.command("drift")
+@click.argument("company", callback=known_company)
+@click.option("--accept", nargs=2, metavar="KIND MMS_ID",
+              help="Keep the QuickBooks edit of this record: its finding leaves `status`.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def drift_cmd(state: State, company: str, accept: tuple[str, str] | None,
+              as_json: bool) -> None:
+    """Check at the next Web Connector update what changed or was deleted in QuickBooks after
+    sync; show what the last check found."""
+    from .qbwc import drift
+
+    ledger = _qbd_company(state, company)
+    store = ledger.state(company)
+    if accept:
+        kind, mms_id = accept
+        if not drift.accept(store, kind, mms_id):
+            raise LedgerSyncError(f"no drift finding for {kind} {mms_id!r} of {company!r}",
+                                  remedy=f"`ledgersync qbd drift {company}` lists them")
+        console.print(f"{kind} {mms_id}: the QuickBooks version is kept", highlight=False)
+        return
+    drift.request_check(store)
+    found = drift.problems(store)
+    if as_json:
+        click.echo(json.dumps({"checked_at": store.get(drift.CHECKED_AT),
+                               "findings": [{"problem": p, "remedy": r} for p, r in found]},
+                              indent=2))
+        return
+    console.print(f"last check: {store.get(drift.CHECKED_AT) or 'never'}; the next Web "
+                  "Connector update checks again", highlight=False)
+    for problem, remedy in found:
+        console.print(f"- {problem}", highlight=False, markup=False)
+        console.print(f"  what to do: {remedy}", highlight=False, markup=False)
+    if not found:
+        console.print("no differences found", highlight=False)
 
 
 @click.command("qbd")

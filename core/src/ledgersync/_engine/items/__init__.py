@@ -15,6 +15,7 @@ loudly instead of silently writing around the table.
 
 from .history import ItemKey, LeasedItem, event_row, note, note_company
 from .lifecycle import (
+    block,
     claim_rows,
     expire_leases,
     extend_leases,
@@ -28,7 +29,7 @@ from .lifecycle import (
 from .successes import SyncedWrite, release_blocked, unlink, write_synced
 
 __all__ = [
-    "ItemKey", "LeasedItem", "SyncedWrite", "claim_rows", "event_row", "expire_leases",
+    "ItemKey", "LeasedItem", "SyncedWrite", "block", "claim_rows", "event_row", "expire_leases",
     "extend_leases", "finish", "insert_item", "lease_lost", "move", "note", "note_company",
     "release_blocked", "replace_dependencies", "set_fields", "unlink", "write_synced",
 ]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..._ledger.schema import sync_item_dependencies, sync_items
+from .. import statements
 from ..statuses import INITIAL, TRANSITIONS, Status, check_transition
 from .history import ItemKey, LeasedItem, describe, event_row, insert_events
 
@@ -213,6 +214,42 @@ def finish(
         from_status=S.IN_FLIGHT.value, to_status=target.value, reason=reason, code=code,
         level=level, run_id=item.run_id)])
     return True
+
+
+def block(conn: Connection, item: LeasedItem, *, reason: str, at: dt.datetime,
+          values: Mapping[str, Any]) -> Status | None:
+    """Record that a held item waits for a dependency, unless the dependency arrived since the
+    item's references were read; returns the status written (None: the lease was lost).
+
+    The read happened in an earlier transaction: another worker may have synced the dependency
+    in between and released its dependents (none blocked yet), which would leave this item
+    ``blocked`` until the next run. So the references are read again here, after taking a
+    share lock on the dependencies' own items (PostgreSQL: a success being written for one of
+    them finishes first; SQLite's writers are serialised anyway). The success writer updates
+    the dependency's item before it releases dependents, and both lock in ascending item id
+    order, so the two can neither miss each other nor deadlock.
+    """
+    missing = _missing_dependencies(conn, item.id)
+    if missing:
+        dependency_items = sa.select(sync_items.c.id).where(
+            sync_items.c.company == item.company,
+            sa.tuple_(sync_items.c.kind, sync_items.c.mms_id).in_(sorted(missing)),
+            sync_items.c.operation == "create",
+        ).order_by(sync_items.c.id).with_for_update(read=True)
+        conn.execute(dependency_items).all()
+        missing = _missing_dependencies(conn, item.id)
+    if missing:
+        return S.BLOCKED if finish(conn, item, S.BLOCKED, reason=reason, at=at,
+                                   values=values, level="warning") else None
+    ready = {**values, "next_attempt_at": at}
+    return S.PENDING if finish(
+        conn, item, S.PENDING, at=at, values=ready, level="info",
+        reason="what it waited for synced meanwhile; ready again") else None
+
+
+def _missing_dependencies(conn: Connection, item_id: int) -> set[tuple[str, str]]:
+    rows = conn.execute(statements.REFERENCES, {"b_item": item_id}).all()
+    return {(row.kind, row.mms_id) for row in rows if (row.mapped or row.linked) is None}
 
 
 def lease_lost(conn: Connection, item: LeasedItem, result: str, at: dt.datetime) -> None:

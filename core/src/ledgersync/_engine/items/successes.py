@@ -39,7 +39,8 @@ def write_synced(conn: Connection, group: Sequence[SyncedWrite],
     """Record the successes of ``group`` in one transaction: fenced status, history, links,
     and the release of items that waited for them. Returns those whose lease still held."""
     written: list[SyncedWrite] = []
-    for done in group:
+    # Ascending item ids: the order in which blocking dependents lock these rows (lifecycle.block).
+    for done in sorted(group, key=lambda d: d.item.id):
         item, result = done.item, done.result
         fenced = conn.execute(statements.SYNCED, {
             "b_id": item.id, "b_owner": item.lease_owner, "b_reason": done.warnings,
