@@ -33,8 +33,10 @@ if TYPE_CHECKING:
         ExportResult,
         StagedResult,
     )
+    from ._ledger_api import Ledger
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
+    from ._webmount import CompanyTool, WebMount
     from .demo import DemoSandbox
 
 log = logging.getLogger(__name__)
@@ -319,6 +321,21 @@ class PluginHost:
     def demo_sandboxes(self, workdir: Path) -> list[DemoSandbox]:
         return cast("list[DemoSandbox]",
                     self.manager.hook.ledgersync_demo_sandbox(workdir=workdir))
+
+    def web_mounts(self, ledger: Ledger, options: Mapping[str, Any]) -> list[WebMount]:
+        """Every plugin's web mounts, in registration order."""
+        found: list[WebMount] = []
+        for mounts in self.manager.hook.ledgersync_web_mounts(ledger=ledger, options=options):
+            found.extend(mounts or ())
+        return found
+
+    def web_company_tools(self, ledger: Ledger, company: CompanyConfig) -> list[CompanyTool]:
+        """Every plugin's tools for ``company``, in registration order."""
+        found: list[CompanyTool] = []
+        for tools in self.manager.hook.ledgersync_web_company_tools(ledger=ledger,
+                                                                    company=company):
+            found.extend(tools or ())
+        return found
 
     def register_commands(self, cli: click.Group) -> None:
         self.manager.hook.ledgersync_register_commands(cli=cli)

@@ -169,13 +169,17 @@ def test_config_check_accepts_a_password_set_with_set_password(config: Path) -> 
     run(config, "config", "check")
 
 
-def test_the_plugin_registers_its_commands() -> None:
+def test_the_plugin_registers_its_commands_and_the_endpoint_options_of_serve() -> None:
+    from ledgersync.cli.web_cmds import serve
     from ledgersync_qbd.plugin import ledgersync_register_commands
 
-    group = click.Group(commands={"sandbox": click.Group("sandbox")})
+    core_serve = click.Command("serve", params=list(serve.params), callback=serve.callback)
+    group = click.Group(commands={"sandbox": click.Group("sandbox"), "serve": core_serve})
     ledgersync_register_commands(group)
-    assert {"serve", "qbd", "sandbox"} <= set(group.commands)
+    assert {"qbd", "sandbox"} <= set(group.commands)
     assert "qbd" in group.commands["sandbox"].commands  # type: ignore[attr-defined]
+    options = {p.name for p in group.commands["serve"].params}
+    assert {"qbwc_path", "qbwc_public_url", "qbwc_client_version_policy"} <= options
 
 
 def test_status_shows_a_refused_list_read_with_its_remedy(config: Path) -> None:

@@ -106,6 +106,8 @@ sync_items = Table(
     Index("ix_sync_items_company_status", "company", "status"),
     Index("ix_sync_items_member", "company", "member_id"),
     Index("ix_sync_items_intermediary", "company", "intermediary_id"),
+    # The sync log's sections (kind), newest first, however many other items there are.
+    Index("ix_sync_items_kind", "kind", "id"),
 )
 
 #: What each item waits for: a link or a mapping of (kind, MMS id) in the same company.
@@ -255,4 +257,29 @@ connector_state = Table(
     Column("value", Text, nullable=False),
     Column("expires_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: People who use the Accounting Sync page: a role and a memory-hard password hash (scrypt).
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Signed-in page sessions. Only a hash of the cookie's token is kept, so a copy of the
+#: database does not let anyone sign in; the CSRF token belongs to the session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator", String(100), ForeignKey("operators.name", ondelete="CASCADE"),
+           nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_operator", "operator"),
 )
