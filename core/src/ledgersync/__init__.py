@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from ._config import CompanyConfig, Config, Limits, load_config, parse_config
 from ._connector import (
+    Confirmation,
+    ConfirmOutcome,
     Connector,
     ConnectorContext,
     ConnectorLimits,
@@ -16,9 +18,21 @@ from ._connector import (
     Operation,
     PullConnector,
     PushConnector,
+    StagedItem,
+    StagedResult,
 )
+from ._engine.browse import (
+    ItemDetail,
+    ItemPage,
+    ItemReference,
+    MappedValue,
+    MappingOverview,
+    UnmappedValue,
+)
+from ._engine.confirm import ConfirmSummary
 from ._engine.context import Clock, EngineSettings
 from ._engine.filters import ItemFilter
+from ._engine.items import ConfirmedItem
 from ._engine.pull import PulledItem, PullQueue
 from ._engine.queries import (
     CompanyView,
@@ -39,6 +53,7 @@ from ._errors import (
     ItemNotFoundError,
     LedgerError,
     LedgerSyncError,
+    OperatorError,
     PluginError,
     RecordError,
     SchemaOutdatedError,
@@ -47,6 +62,7 @@ from ._errors import (
 )
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
+from ._operators import Operator, OperatorAccounts, OperatorSession
 from ._plugins import PluginInfo, connector_plugin
 from ._records import (
     AccountType,
@@ -72,6 +88,7 @@ from ._records import (
 from ._resolution import Action, GoNoGo, Resolution, Vote
 from ._secrets import SecretStore
 from ._state import StateStore
+from ._webmount import CompanyTool, ToolField, ToolResult, WebMount
 
 #: The one version source of the distribution: pyproject.toml reads it (hatch dynamic version).
 __version__ = "0.1.0"
@@ -82,9 +99,14 @@ __all__ = [
     "Address",
     "Clock",
     "CompanyConfig",
+    "CompanyTool",
     "CompanyView",
     "Config",
     "ConfigError",
+    "ConfirmOutcome",
+    "ConfirmSummary",
+    "Confirmation",
+    "ConfirmedItem",
     "Connector",
     "ConnectorContext",
     "ConnectorError",
@@ -102,9 +124,12 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "Item",
+    "ItemDetail",
     "ItemFilter",
     "ItemNotFoundError",
+    "ItemPage",
     "ItemRef",
+    "ItemReference",
     "ItemView",
     "JournalEntry",
     "JournalLine",
@@ -112,9 +137,15 @@ __all__ = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "MappedValue",
+    "MappingOverview",
     "Member",
     "MessageView",
     "Operation",
+    "Operator",
+    "OperatorAccounts",
+    "OperatorError",
+    "OperatorSession",
     "Payment",
     "PaymentApplication",
     "PluginError",
@@ -134,13 +165,19 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "StagedItem",
+    "StagedResult",
     "StateStore",
     "Status",
     "TaxRate",
     "Terms",
+    "ToolField",
+    "ToolResult",
     "TransitionError",
     "UnknownConnectorError",
+    "UnmappedValue",
     "Vote",
+    "WebMount",
     "WorkSummary",
     "__version__",
     "connector_plugin",

@@ -56,6 +56,12 @@ class ExportRequest:
     external_id: str | None = None
     version_token: str | None = None
     references: Mapping[tuple[str, str], str] = attrs.field(factory=dict)
+    #: Two-stage connectors: the intermediary's id of this record when an earlier version
+    #: was staged (send a modification of it, not a second add).
+    intermediary_id: str | None = None
+    #: The references that are intermediary ids of staged records, not desktop ids (only for
+    #: kinds in the connector's ``staged_references``).
+    staged_references: frozenset[tuple[str, str]] = frozenset()
 
     def ref(self, kind: str, mms_id: str) -> str:
         """The remote id of a referenced record (the engine resolved it before the call)."""
@@ -76,6 +82,58 @@ class ExportResult:
     #: Remote requests this item cost (its claim counted one): more for lookups or refreshes,
     #: 0 when it rode in a batch request another item of the batch reports.
     requests_made: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class StagedResult:
+    """Stage one of a two-stage write: an intermediary accepted the record and gave its own
+    id; the accounting system has not confirmed it yet (see :meth:`PushConnector.confirm`)."""
+
+    intermediary_id: str
+    version_token: str | None = None
+    warnings: tuple[str, ...] = ()
+    requests_made: int = 1
+
+
+class ConfirmOutcome(enum.StrEnum):
+    """What the accounting system made of a staged record."""
+
+    STAGED = "staged"  # still waiting (optionally with a message, e.g. a stalled write-back)
+    SYNCED = "synced"  # confirmed; ``external_id`` is the accounting system's id
+    REJECTED = "rejected"  # refused: a person changes the data
+    CONFLICT = "conflict"  # fix it in the intermediary, then requeue
+    ORPHANED = "orphaned"  # it was confirmed once and is gone now (a restore from backup)
+
+
+@attrs.frozen(kw_only=True)
+class StagedItem:
+    """A staged (or confirmed) record whose outcome the engine asks a connector about."""
+
+    item_id: int
+    kind: str
+    mms_id: str
+    operation: Operation
+    intermediary_id: str
+    idempotency_key: str
+    staged_at: dt.datetime | None
+
+
+@attrs.frozen(kw_only=True)
+class Confirmation:
+    """The accounting system's answer about one staged record, keyed by intermediary id.
+
+    A connector may also report records it was not asked about (an errored-objects query
+    finds orphans among confirmed records): the engine applies every answer whose
+    intermediary id belongs to a staged or confirmed item of the company.
+    """
+
+    intermediary_id: str
+    outcome: ConfirmOutcome
+    external_id: str | None = None
+    version_token: str | None = None
+    code: str | None = None
+    message: str | None = None
+    remedy: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -134,6 +192,13 @@ class Connector(abc.ABC, Generic[SettingsT]):
     )
     #: "push" or "pull": set by :class:`PushConnector` and :class:`PullConnector`.
     mode: ClassVar[Literal["push", "pull"]]
+    #: Two-stage push connectors (an intermediary first, then the accounting system): True
+    #: when :meth:`PushConnector.export` may return a :class:`StagedResult`; the engine then
+    #: polls :meth:`PushConnector.confirm` (bounded per run, with back-off per company).
+    two_stage: ClassVar[bool] = False
+    #: Kinds whose staged records dependents may reference by intermediary id before the
+    #: accounting system confirms them; other dependents wait for the confirmed id.
+    staged_references: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self, company: CompanyConfig, settings: SettingsT, context: ConnectorContext
@@ -179,6 +244,11 @@ class Connector(abc.ABC, Generic[SettingsT]):
         do)``; `ledgersync config check` lists them. None by default."""
         return []
 
+    def attention(self) -> Sequence[tuple[str, str]]:
+        """Problems of the company outside any one item, shown by `ledgersync status`: pairs of
+        (what happened, what to do). Read only local state: status must not call out."""
+        return ()
+
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Accounts-receivable balance per remote customer id, for `ledgersync reconcile`."""
         raise ConnectorError(
@@ -206,12 +276,12 @@ class PushConnector(Connector[SettingsT]):
         return cls.batch_size
 
     @abc.abstractmethod
-    def export(self, request: ExportRequest) -> ExportResult:
+    def export(self, request: ExportRequest) -> ExportResult | StagedResult:
         """Make the remote write; raise an exception (ideally ConnectorError) on failure."""
 
     def export_batch(
         self, requests: Sequence[ExportRequest]
-    ) -> Sequence[ExportResult | Exception]:
+    ) -> Sequence[ExportResult | StagedResult | Exception]:
         """Export several items in one remote call (e.g. QuickBooks Online's batch endpoint).
 
         Called instead of :meth:`export` when the company's batch size is above 1, with at most
@@ -222,7 +292,7 @@ class PushConnector(Connector[SettingsT]):
         retry of the same items replays. Each item's answer then passes through the
         ``ledgersync_export`` hook's wrappers like a single export's (see the hookspec).
         """
-        results: list[ExportResult | Exception] = []
+        results: list[ExportResult | StagedResult | Exception] = []
         for request in requests:
             try:
                 results.append(self.export(request))
@@ -231,13 +301,25 @@ class PushConnector(Connector[SettingsT]):
         return results
 
     @abc.abstractmethod
-    def lookup(self, request: ExportRequest) -> ExportResult | None:
+    def lookup(self, request: ExportRequest) -> ExportResult | StagedResult | None:
         """Find the record a previous attempt may have written (after a crash or a timeout).
 
         Look it up by the idempotency key (replaying it where the remote supports replay) or by
         a reference stored on the remote record (DocNumber, RefNumber, REFERENCENO). Return
         None only when the remote certainly does not have it.
         """
+
+    def confirm(self, items: Sequence[StagedItem]) -> Sequence[Confirmation]:
+        """Ask the accounting system what became of staged records (two-stage connectors).
+
+        Called by the engine on schedule with at most a bounded number of staged items (the
+        oldest first). Return an answer for each item whose state is known, plus any other
+        record of the company whose state changed (an orphan); leave out what is unknown.
+        """
+        raise ConnectorError(
+            f"connector {self.name!r} does not stage records",
+            remedy="Only two-stage connectors are asked for confirmations", sent=False,
+        )
 
 
 class PullConnector(Connector[SettingsT]):

@@ -14,6 +14,7 @@ happened, to which record, and what to do next (``remedy``)::
     │   ├── SchemaOutdatedError      the database needs `ledgersync db upgrade`
     │   └── ItemNotFoundError        no sync item matches the id or filter given
     ├── TransitionError              a status change that the state machine forbids
+    ├── OperatorError                an operator account cannot be added, found or used
     └── ConnectorError               a remote system refused or failed a call (native code kept)
 """
 
@@ -124,6 +125,11 @@ class TransitionError(LedgerSyncError):
             f"{item}: cannot go from {current} to {target}",
             remedy="Check the item with `ledgersync status`; only the listed transitions apply",
         )
+
+
+class OperatorError(LedgerSyncError):
+    """An operator account (a person using the Accounting Sync page) cannot be added, found or
+    used: an unknown role, a name taken, a password too short."""
 
 
 class ConnectorError(LedgerSyncError):

@@ -23,8 +23,8 @@ The host calls ``check_pending()`` after loading plugins, so a misspelled hook n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -34,9 +34,11 @@ if TYPE_CHECKING:
     import click
 
     from ._config import CompanyConfig
-    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult, StagedResult
+    from ._ledger_api import Ledger
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
+    from ._webmount import CompanyTool, WebMount
     from .demo import DemoSandbox
 
 PROJECT = "ledgersync"
@@ -79,14 +81,15 @@ def ledgersync_map_customer(
 @hookspec(firstresult=True)
 def ledgersync_export(
     company: CompanyConfig, request: ExportRequest, connector: Connector
-) -> ExportResult | None:
+) -> ExportResult | StagedResult | None:
     """Export one ledger item (an invoice, or any of its siblings) as a remote write.
 
     :param company: the company being synced.
     :param request: the item to write: kind, operation, typed record, idempotency key,
         remote ids of everything it references.
     :param connector: the company's connector instance.
-    :return: the :class:`~ledgersync.ExportResult` (remote id and version token), or
+    :return: the :class:`~ledgersync.ExportResult` (remote id and version token), a
+        :class:`~ledgersync.StagedResult` (two-stage connectors: the intermediary's id), or
         ``None`` to let the next implementation decide. Stops at the first non-``None``.
 
     Called once per attempt, after the engine committed the intent (status ``in_flight``)
@@ -167,4 +170,40 @@ def ledgersync_demo_sandbox(workdir: Path) -> DemoSandbox | None:
 
     Called once by ``ledgersync demo``, before it writes its config; every installed
     connector that answers gets a company in the demo.
+    """
+
+
+@hookspec
+def ledgersync_web_mounts(ledger: Ledger, options: Mapping[str, Any]) -> Sequence[WebMount] | None:
+    """Serve an ASGI app beside the Accounting Sync page (`ledgersync serve`, and
+    :func:`ledgersync.web.create_app` for embedders).
+
+    :param ledger: the open ledger the server uses.
+    :param options: the values of the ``serve`` command's options; a plugin that added its
+        own options to ``serve`` (in ``ledgersync_register_commands``, by appending
+        ``click.Option`` objects to ``cli.commands["serve"].params``) finds them here by
+        their parameter name. Embedders pass what they like (often nothing).
+    :return: :class:`~ledgersync.WebMount` objects (e.g. the Web Connector endpoint at
+        ``/qbwc``), or ``None``. A path already taken by the page or another plugin is
+        refused as a plugin error.
+
+    Called once when the web app is built. Import the ASGI app's modules here, not at the
+    top of the plugin module.
+    """
+
+
+@hookspec
+def ledgersync_web_company_tools(ledger: Ledger, company: CompanyConfig
+                                 ) -> Sequence[CompanyTool] | None:
+    """Offer forms on a company's tools page of the Accounting Sync page: set a connector's
+    credentials, download its setup file.
+
+    :param ledger: the open ledger the page uses.
+    :param company: the company whose page is shown (offer tools only for your connector's
+        companies).
+    :return: :class:`~ledgersync.CompanyTool` objects, or ``None``. Each tool's ``run`` is
+        called in a worker thread with the submitted values, after the page checked the
+        operator's role and the CSRF token.
+
+    Called whenever the tools page is shown or a tool is used; keep it cheap.
     """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from ._config import Config, load_config
 from ._connector import Connector, CustomerMatch
+from ._engine import browse as browsing
 from ._engine import items, queries
 from ._engine.claims import ClaimedItem
+from ._engine.confirm import ConfirmSummary
 from ._engine.context import Clock, EngineContext, EngineSettings, as_clock
 from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
@@ -23,11 +25,14 @@ from ._engine.queries import CompanyView, EventView, ItemRef, ItemView, RunView
 from ._engine.reconcile import ReconcileReport, reconcile
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
+from ._engine.statuses import Status
 from ._ledger.database import create_ledger_engine, ensure_current
+from ._operators import OperatorAccounts
 from ._plugins import PluginHost, PluginInfo
 from ._records import Member, Record
 from ._secrets import SecretStore, check_key
 from ._state import StateStore
+from ._webmount import CompanyTool, WebMount
 
 
 class Ledger:
@@ -125,9 +130,11 @@ class Ledger:
         deadline: float | None = None,
         stop: threading.Event | None = None,
         on_item: Callable[[ItemRef, str], None] | None = None,
+        confirm: bool = True,
     ) -> WorkSummary:
         """Work open runs until idle, ``max_items`` or ``deadline`` (a value of the ledger clock's
         ``monotonic()``: ``time.monotonic()`` unless a :class:`Clock` was given).
+        ``confirm=False``: do not poll two-stage companies for confirmations (stage one).
 
         ``on_item(item, status)`` is told of every item processed, with its new status (or
         ``"lease_lost"`` when another worker took it over), e.g. for a progress bar.
@@ -146,7 +153,7 @@ class Ledger:
 
         return self._scheduler.run_pending(
             companies_filter=companies, max_items=max_items, deadline=deadline, stop=stop,
-            on_item=told,
+            on_item=told, confirm=confirm,
         )
 
     def run_forever(self, stop: threading.Event) -> None:
@@ -158,6 +165,12 @@ class Ledger:
         """Run ``company`` once now and work until idle: `ledgersync run --company C --once`."""
         self.run_now(company)
         return self.run_pending(companies=[company], **kwargs)
+
+    def confirm_staged(self, company: str, *, force: bool = True) -> ConfirmSummary:
+        """Ask a two-stage company's connector what became of its staged items and record
+        the answers (stage two). ``force=False`` respects the company's polling back-off,
+        as the scheduler does."""
+        return self._scheduler.confirmer.poll(company, force=force)
 
     def pull(self, company: str, *, owner: str | None = None) -> PullQueue:
         """The company's queue for a pull-mode connector (the remote side asks for work)."""
@@ -264,6 +277,53 @@ class Ledger:
             items.note(conn, None, company=company, kind=kind, at=self._context.now(),
                        actor=actor, reason=message, code=code, level=level, run_id=run_id,
                        item_id=item_id)
+
+    def browse(self, selection: ItemFilter | None = None, *, text: str | None = None,
+               run_id: int | None = None, before: int | None = None, limit: int = 50
+               ) -> browsing.ItemPage:
+        """A page of the sync log's items, newest first: those matching ``selection``, whose
+        MMS id, member, remote id or error code is ``text`` or whose message mentions it, that
+        took part in run ``run_id``, with ids below ``before`` (the previous page's
+        ``next_before``). Keyset paging: every page costs the same, however large the ledger."""
+        return browsing.browse(self._database, selection or ItemFilter(), text=text, run_id=run_id,
+                             before=before, limit=limit)
+
+    def attention_counts(self) -> dict[tuple[str, str], int]:
+        """Items that wait for a person (``error``, ``awaiting_approval``) per (company,
+        status) over the configured companies; cheap enough for every page view."""
+        return browsing.attention_counts(self._database, sorted(self.config.companies))
+
+    def item_detail(self, item_id: int) -> browsing.ItemDetail | None:
+        """One item in full: the MMS record as recorded (what is sent), a newer version
+        waiting, what it refers to and how each reference resolves, every status change."""
+        return browsing.detail(self._database, item_id)
+
+    def mapping_overview(self, company: str, kind: str) -> browsing.MappingOverview:
+        """The mappings of ``kind`` (``gl_account``, ``item``, ``tax_rate``, ``member``, ...)
+        in ``company``, each unmapped value with the items it blocks, and the remote records
+        of that kind already linked (choices for a mapping)."""
+        self._context.company(company)
+        return browsing.mapping_overview(self._database, company, kind)
+
+    def dependents(self, company: str, kind: str, mms_id: str, *,
+                   status: Sequence[Status] = (Status.ERROR, Status.BLOCKED)) -> list[int]:
+        """Ids of the items of ``company`` in ``status`` that refer to ``kind`` ``mms_id``
+        (e.g. the invoices that failed on an inactive item): what to requeue after a fix."""
+        return browsing.dependents(self._database, company, kind, mms_id, tuple(status))
+
+    def web_mounts(self, options: Mapping[str, Any] | None = None) -> list[WebMount]:
+        """The ASGI apps plugins serve beside the Accounting Sync page (the
+        ``ledgersync_web_mounts`` hook), given the ``serve`` command's ``options``."""
+        return self._plugins.web_mounts(self, dict(options or {}))
+
+    def company_tools(self, company: str) -> list[CompanyTool]:
+        """The forms plugins offer on ``company``'s tools page (the
+        ``ledgersync_web_company_tools`` hook): credentials, setup files."""
+        return self._plugins.web_company_tools(self, self._context.company(company))
+
+    def operators(self) -> OperatorAccounts:
+        """The people who may use the Accounting Sync page, and their sessions."""
+        return OperatorAccounts(self._database, self._context.now)
 
     def secrets(self, company: str) -> SecretStore:
         """The company's encrypted secrets (OAuth tokens, Web Connector password hashes)."""

@@ -26,9 +26,17 @@ if TYPE_CHECKING:
     import click
 
     from ._config import CompanyConfig
-    from ._connector import Connector, CustomerMatch, ExportRequest, ExportResult
+    from ._connector import (
+        Connector,
+        CustomerMatch,
+        ExportRequest,
+        ExportResult,
+        StagedResult,
+    )
+    from ._ledger_api import Ledger
     from ._records import Member, Record
     from ._resolution import GoNoGo, Resolution
+    from ._webmount import CompanyTool, WebMount
     from .demo import DemoSandbox
 
 log = logging.getLogger(__name__)
@@ -86,7 +94,9 @@ class _DefaultBehaviour:
         return connector.map_customer(member)
 
     @hookimpl(trylast=True)
-    def ledgersync_export(self, request: ExportRequest, connector: Connector) -> ExportResult:
+    def ledgersync_export(
+        self, request: ExportRequest, connector: Connector
+    ) -> ExportResult | StagedResult:
         if not isinstance(connector, PushConnector):
             raise ConnectorError(
                 f"{request.describe()}: connector {connector.name!r} is pull-mode; its remote "
@@ -275,32 +285,32 @@ class PluginHost:
 
     def export(
         self, company: CompanyConfig, request: ExportRequest, connector: Connector
-    ) -> ExportResult:
+    ) -> ExportResult | StagedResult:
         result = self.manager.hook.ledgersync_export(
             company=company, request=request, connector=connector
         )
-        return cast("ExportResult", result)
+        return cast("ExportResult | StagedResult", result)
 
     def export_answered(
         self,
         company: CompanyConfig,
         request: ExportRequest,
         connector: Connector,
-        answer: ExportResult | Exception,
-    ) -> ExportResult:
+        answer: ExportResult | StagedResult | Exception,
+    ) -> ExportResult | StagedResult:
         """Pass an answer the remote already gave (an item of a batch, or of a pulled message
         set) through the ``ledgersync_export`` hook, the answer standing in as the first
         implementation: wrappers see the item and its result (or exception) exactly as for a
         single export, and may adjust it."""
 
-        def answered() -> ExportResult:
+        def answered() -> ExportResult | StagedResult:
             if isinstance(answer, Exception):
                 raise answer
             return answer
 
         result = self.manager.hook.ledgersync_export.call_extra(
             [answered], {"company": company, "request": request, "connector": connector})
-        return cast("ExportResult", result)
+        return cast("ExportResult | StagedResult", result)
 
     def votes(self, company: CompanyConfig, record: Record) -> list[GoNoGo]:
         return cast(
@@ -311,6 +321,21 @@ class PluginHost:
     def demo_sandboxes(self, workdir: Path) -> list[DemoSandbox]:
         return cast("list[DemoSandbox]",
                     self.manager.hook.ledgersync_demo_sandbox(workdir=workdir))
+
+    def web_mounts(self, ledger: Ledger, options: Mapping[str, Any]) -> list[WebMount]:
+        """Every plugin's web mounts, in registration order."""
+        found: list[WebMount] = []
+        for mounts in self.manager.hook.ledgersync_web_mounts(ledger=ledger, options=options):
+            found.extend(mounts or ())
+        return found
+
+    def web_company_tools(self, ledger: Ledger, company: CompanyConfig) -> list[CompanyTool]:
+        """Every plugin's tools for ``company``, in registration order."""
+        found: list[CompanyTool] = []
+        for tools in self.manager.hook.ledgersync_web_company_tools(ledger=ledger,
+                                                                    company=company):
+            found.extend(tools or ())
+        return found
 
     def register_commands(self, cli: click.Group) -> None:
         self.manager.hook.ledgersync_register_commands(cli=cli)

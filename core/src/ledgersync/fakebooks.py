@@ -117,6 +117,9 @@ class FakeBooks:
                     "VALUES (?, ?, 0, ?, ?, ?)", (record.kind, record.mms_id, customer, amount,
                                                   body))
                 remote_id, version = str(cursor.lastrowid), "0"
+                # Made inactive before it arrived: now its remote id carries the state.
+                db.execute("UPDATE states SET remote_id = ? WHERE remote_id = ?",
+                           (remote_id, f"{record.kind}:{record.mms_id}"))
             else:
                 voided = 1 if request.operation is Operation.VOID else 0
                 db.execute("UPDATE records SET version = version + 1, body = ?, amount = ?, "
@@ -165,17 +168,19 @@ class FakeBooks:
 
     def set_active(self, kind: str, mms_id: str, active: bool) -> None:
         """Make a record inactive (or active again), as a bookkeeper would by hand. A record
-        not exported yet is marked by its MMS reference and is inactive once it arrives."""
+        not exported yet is marked by its MMS reference and is inactive once it arrives; an
+        exported one by its remote id only, so that mapping the MMS record to another remote
+        record gets round it, as in a real books."""
         with self._db() as db:
             row = db.execute("SELECT remote_id FROM records WHERE kind = ? AND mms_id = ?",
                              (kind, mms_id)).fetchone()
-            keys = [f"{kind}:{mms_id}"] + ([str(row[0])] if row is not None else [])
-            for key in keys:
-                if active:
-                    db.execute("DELETE FROM states WHERE remote_id = ?", (key,))
-                else:
-                    db.execute("INSERT OR REPLACE INTO states (remote_id, state) VALUES "
-                               "(?, ?)", (key, "inactive"))
+            key = str(row[0]) if row is not None else f"{kind}:{mms_id}"
+            if active:
+                db.execute("DELETE FROM states WHERE remote_id IN (?, ?)",
+                           (key, f"{kind}:{mms_id}"))
+            else:
+                db.execute("INSERT OR REPLACE INTO states (remote_id, state) VALUES "
+                           "(?, ?)", (key, "inactive"))
 
     def write_counts(self) -> dict[tuple[str, str, str], int]:
         """Writes per (kind, MMS id, operation): exactly-once means every value is 1."""
@@ -221,8 +226,8 @@ def _check_references(db: sqlite3.Connection, request: ExportRequest) -> None:
     for (kind, mms_id), remote_id in request.references.items():
         if (kind, mms_id) == (request.kind, request.record.mms_id):
             continue  # an update of a deleted record is refused as "missing" below
-        row = db.execute("SELECT state FROM states WHERE remote_id IN (?, ?)",
-                         (remote_id, f"{kind}:{mms_id}")).fetchone()
+        row = db.execute("SELECT state FROM states WHERE remote_id = ?",
+                         (remote_id,)).fetchone()
         if row is None:
             continue
         name = kind.replace("_", " ")
@@ -268,6 +273,8 @@ _RESOLUTIONS: dict[str, Resolution] = {
                         message="the record changed remotely since it was read"),
     "timeout": Resolution(action=Action.IN_DOUBT, code="timeout",
                           message="no answer after sending"),
+    "network": Resolution(action=Action.RETRY, code="network",
+                          message="the books could not be reached (nothing was sent)"),
     "auth": Resolution(action=Action.PAUSE_COMPANY, code="auth",
                        message="the connection to the books was revoked",
                        remedy="Reconnect with `ledgersync connect COMPANY`"),

@@ -3,6 +3,7 @@ duplicates, doubts, expired leases and fencing. Exactly once throughout."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from decimal import Decimal
@@ -10,10 +11,19 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from ledgersync import ExportRequest, ItemFilter, Operation, hookimpl, record_from_json
+from ledgersync import (
+    ConnectorError,
+    ExportRequest,
+    ItemFilter,
+    Operation,
+    hookimpl,
+    record_from_json,
+)
 from ledgersync._engine.backoff import backoff_seconds
 from ledgersync._engine.claims import claim
 from ledgersync._engine.export import ItemExporter
+
+from ..conftest import SETTINGS
 
 
 def retry_delay(ledger, found) -> float:
@@ -269,13 +279,13 @@ def test_a_timeout_after_sending_is_looked_up_first_and_never_written_twice(worl
     ledger.sync("harbor")
 
     doubt = world.item(ledger, "member", "M1")
-    assert (doubt.status, doubt.attempts) == ("in_doubt", 1)
+    assert (doubt.status, doubt.attempts) == ("in_doubt", 0)  # no answer: no attempt spent
     assert "look it up" in doubt.reason
     clock.advance(60)
     ledger.sync("harbor")
 
     found = world.item(ledger, "member", "M1")
-    assert (found.status, found.attempts) == ("synced", 2)
+    assert (found.status, found.attempts) == ("synced", 1)
     assert found.external_id == books.find("member", "M1").external_id
     assert "nothing was sent again" in ledger.history(found.id)[-1].reason
     assert len(exports.calls) == 1
@@ -413,3 +423,73 @@ def test_an_item_still_in_doubt_after_max_attempts_needs_a_person_and_keeps_its_
     assert world.item(ledger, "member", "M1").status == "pending"
     [claimed] = claim(ledger._context, "harbor", owner="next-worker", limit=1, run_id=None)
     assert claimed.needs_lookup
+
+
+# -- the accounting system unreachable -----------------------------------------------------------
+
+
+class Unreachable:
+    """The accounting system does not answer the first ``times`` writes (a hook, so it holds
+    whichever connector instance the engine uses)."""
+
+    def __init__(self, times: int, code: str = "timeout") -> None:
+        self.left = times
+        self.code = code
+
+    @hookimpl(tryfirst=True)
+    def ledgersync_export(self, request):
+        if self.left > 0:
+            self.left -= 1
+            raise ConnectorError("no answer from the books", code=self.code)
+        return None
+
+
+def test_an_outage_never_spends_an_items_attempts(world, rec, clock):
+    down = Unreachable(SETTINGS.max_attempts + 3)
+    ledger = world.open(plugins=(down,))
+    ledger.record([rec.member()])
+    while down.left:
+        ledger.sync("harbor")
+        clock.advance(hours=1)
+    ledger.sync("harbor")
+
+    item = world.item(ledger, "member", "M1")
+    assert (item.status, item.attempts) == ("synced", 1)
+    failures = [e for e in ledger.history(item.id) if e.to_status == "in_doubt"]
+    assert len(failures) == SETTINGS.max_attempts + 3  # more than an item's own allowance
+
+
+def test_timeouts_in_a_row_back_the_whole_company_off(world, rec, clock):
+    from ledgersync._engine.outage import FIRST_BACKOFF_SECONDS, THRESHOLD
+
+    ledger = world.open(plugins=(Unreachable(10),))
+    ledger.record([rec.member(f"M{n}", f"Member {n}") for n in range(10)])
+    ledger.run_now("harbor")
+
+    summary = ledger.run_pending(max_items=10)
+
+    assert summary.outcomes["in_doubt"] == THRESHOLD  # then the rest of the batch was released
+    [company] = [c for c in ledger.companies() if c.name == "harbor"]
+    assert company.throttled_until is not None
+    assert company.throttled_until >= clock.now + dt.timedelta(
+        seconds=FIRST_BACKOFF_SECONDS - 1)
+    statuses = sorted(i.status for i in ledger.items())
+    assert statuses == ["in_doubt"] * THRESHOLD + ["pending"] * (10 - THRESHOLD)
+    assert {i.attempts for i in ledger.items()} == {0}  # nobody's allowance was spent
+
+
+def test_an_outage_is_recorded_until_a_write_goes_through(world, rec, clock):
+    from ledgersync._engine.outage import STATE_KEY
+
+    ledger = world.open(plugins=(Unreachable(1, code="network"),))
+    ledger.record([rec.member()])
+    ledger.run_now("harbor")
+    ledger.run_pending(max_items=1)
+
+    outage = ledger.state("harbor").get(STATE_KEY)
+    assert outage["failures"] == 1
+    assert dt.datetime.fromisoformat(outage["since"]) <= clock.now
+    clock.advance(hours=1)
+    ledger.sync("harbor")
+    assert world.item(ledger, "member", "M1").status == "synced"
+    assert ledger.state("harbor").get(STATE_KEY) is None

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import ledgersync
 from ledgersync.demo.story import group_remedy
 
 from .conftest import Invoke
@@ -139,3 +140,18 @@ def test_reconcile_all_does_not_blame_remote_edits_on_rows_that_tie_out(
     assert result.exit_code == 0, result.output
     assert "ties out" in result.stdout
     assert "changed or deleted" not in result.stdout
+
+
+def test_status_says_since_when_the_accounting_system_is_unreachable(
+        workdir: Path, invoke: Invoke) -> None:
+    from ledgersync._engine.outage import STATE_KEY
+
+    with ledgersync.open(workdir / "ledgersync.toml", create=False) as ledger:
+        ledger.state("club").put(STATE_KEY, {"since": "2026-12-06T07:00:00+00:00",
+                                             "failures": 4, "last": "2026-12-06T07:05:00+00:00",
+                                             "message": "no answer in time (ReadTimeout)"})
+    result = invoke("status", "--json")
+    [found] = [a for a in json.loads(result.stdout)["attention"] if a["company"] == "club"]
+    assert "has not answered since 2026-12-06T07:00:00+00:00" in found["problem"]
+    assert "4 failures in a row" in found["problem"]
+    assert "spends no attempts" in found["remedy"]

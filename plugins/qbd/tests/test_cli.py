@@ -169,10 +169,45 @@ def test_config_check_accepts_a_password_set_with_set_password(config: Path) -> 
     run(config, "config", "check")
 
 
-def test_the_plugin_registers_its_commands() -> None:
+def test_the_plugin_registers_its_commands_and_the_endpoint_options_of_serve() -> None:
+    from ledgersync.cli.web_cmds import serve
     from ledgersync_qbd.plugin import ledgersync_register_commands
 
-    group = click.Group(commands={"sandbox": click.Group("sandbox")})
+    core_serve = click.Command("serve", params=list(serve.params), callback=serve.callback)
+    group = click.Group(commands={"sandbox": click.Group("sandbox"), "serve": core_serve})
     ledgersync_register_commands(group)
-    assert {"serve", "qbd", "sandbox"} <= set(group.commands)
+    assert {"qbd", "sandbox"} <= set(group.commands)
     assert "qbd" in group.commands["sandbox"].commands  # type: ignore[attr-defined]
+    options = {p.name for p in group.commands["serve"].params}
+    assert {"qbwc_path", "qbwc_public_url", "qbwc_client_version_policy"} <= options
+
+
+def test_status_shows_a_refused_list_read_with_its_remedy(config: Path) -> None:
+    from ledgersync_qbd.qbxml.lists import record_failure
+
+    with open(config) as ledger:
+        record_failure(ledger.state("harbor"), "accounts",
+                       "QuickBooks refused the request (parse error 0x80040400)",
+                       "It is read again at the next Web Connector update",
+                       "2026-03-01T10:00:00+00:00")
+    output = run(config, "status").output
+    assert "harbor:" in output
+    assert "'accounts' could not be read" in output
+    assert "what to do: It is read again at the next Web Connector update" in output
+    assert "last read failed" in run(config, "qbd", "lists", "harbor").output
+
+
+def test_drift_asks_the_next_update_for_a_check_and_accepts_an_edit(config: Path) -> None:
+    from ledgersync_qbd.qbwc import drift
+
+    with open(config) as ledger:
+        store = ledger.state("harbor")
+        store.put(drift.FINDINGS, {"invoice:INV-1": {"problem": "Invoice 1-1 changed: total",
+                                                     "remedy": "ledgersync resync ..."}})
+    output = run(config, "qbd", "drift", "harbor").output
+    assert "Invoice 1-1 changed: total" in output
+    assert "what to do: ledgersync resync" in output
+    with open(config) as ledger:
+        assert ledger.state("harbor").get(drift.REQUESTED) is True
+    run(config, "qbd", "drift", "harbor", "--accept", "invoice", "INV-1")
+    assert "no differences found" in run(config, "qbd", "drift", "harbor").output

@@ -206,7 +206,9 @@ def test_a_captured_answer_to_requests_we_did_not_send_leaves_our_items_in_doubt
     service.receive_response_xml(ticket, "", "0x80040400", "parse error")  # lists: skip them
     ticket = service.authenticate("api", "password")[0]
     xml = service.send_request_xml(ticket, "", "C:\\f.QBW", "US", 13, 0)
-    if "CustomerAddRq" not in xml:  # the list read came first
+    for _ in range(10):  # the list reads come first, one by one after the refused set
+        if "CustomerAddRq" in xml:
+            break
         service.receive_response_xml(ticket, CompanyFile().process(xml), "", "")
         xml = service.send_request_xml(ticket, "", "C:\\f.QBW", "US", 13, 0)
     assert "CustomerAddRq" in xml

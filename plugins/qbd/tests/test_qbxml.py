@@ -140,17 +140,39 @@ def test_a_colon_in_a_name_does_not_make_it_a_job() -> None:
     assert write.element.findtext("CustomerAdd/Name") == "Smith- Jane"
 
 
-def test_a_changed_payment_is_refused_with_a_remedy() -> None:
-    with pytest.raises(QbdValidationError) as refused:
-        build(sample("payment"), operation=Operation.UPDATE, external_id="3-1")
-    assert "Void" in (refused.value.remedy or "")
+@pytest.mark.parametrize(("kind", "mod"), [("payment", "ReceivePaymentMod"),
+                                           ("credit_memo", "CreditMemoMod"),
+                                           ("journal_entry", "JournalEntryMod")])
+def test_a_changed_transaction_is_modified_with_its_edit_sequence(kind: str, mod: str) -> None:
+    write = build(sample(kind), operation=Operation.UPDATE, external_id="3-1",
+                  version_token="1700000009")
+    assert write.request_type == f"{mod}Rq"
+    body = write.element.find(mod)
+    assert body is not None
+    assert [c.text for c in body][:2] == ["3-1", "1700000009"]
+    assert body.find("ExternalGUID") is None  # not in any Mod of qbXML 13.0
 
 
-def test_a_refund_without_a_credit_memo_is_refused_with_a_remedy() -> None:
+def test_a_refund_without_a_credit_memo_is_a_check_against_receivables() -> None:
     refund = sample("refund")
     assert isinstance(refund, Refund)
-    with pytest.raises(QbdValidationError, match="credit"):
-        build(attrs.evolve(refund, credit_memo_id=None))
+    write = build(attrs.evolve(refund, credit_memo_id=None))
+    assert write.request_type == "CheckAddRq"
+    line = write.element.find("CheckAdd/ExpenseLineAdd")
+    assert line is not None
+    assert line.findtext("AccountRef/FullName") == "Accounts Receivable"
+    assert line.findtext("Amount") == f"{refund.amount:.2f}"
+    assert line.findtext("CustomerRef/ListID") == LINKS[("member", refund.member_id)]
+    assert write.finder is not None
+    assert write.finder.query == "CheckQueryRq"
+
+
+def test_a_voided_overpayment_refund_voids_its_check() -> None:
+    refund = sample("refund")
+    assert isinstance(refund, Refund)
+    write = build(attrs.evolve(refund, credit_memo_id=None), operation=Operation.VOID,
+                  external_id="9-1")
+    assert write.element.findtext("TxnVoidType") == "Check"
 
 
 def test_another_currency_is_refused() -> None:

@@ -268,21 +268,6 @@ def test_a_name_over_41_characters_needs_a_person_and_nothing_is_sent(
     assert "CustomerAddRq" not in requests_sent(connector)
 
 
-def test_a_changed_payment_needs_a_person_instead_of_a_second_payment(
-        ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
-    records = sample_records()
-    ledger.record(records)
-    connector = web_connector(service, company_file)
-    sync_until_idle(connector)
-    payment: Any = next(r for r in records if r.kind == "payment")  # a Payment
-    ledger.record([attrs.evolve(payment, txn_date=payment.txn_date + dt.timedelta(days=1))])
-    sync_until_idle(connector)
-    update = next(i for i in ledger.items() if i.kind == "payment" and i.operation == "update")
-    assert update.status == Status.ERROR.value
-    assert "Void" in (update.error_remedy or "")
-    assert len(company_file.transactions("ReceivePayment")) == 1
-
-
 def test_a_voided_invoice_is_voided_in_quickbooks(
         ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
     invoice: Any = next(r for r in sample_records() if r.kind == "invoice")  # an Invoice

@@ -19,7 +19,14 @@ import logging
 import attrs
 
 from .._config import CompanyConfig
-from .._connector import Connector, ExportRequest, ExportResult, Operation, PushConnector
+from .._connector import (
+    Connector,
+    ExportRequest,
+    ExportResult,
+    Operation,
+    PushConnector,
+    StagedResult,
+)
 from .._errors import ConnectorError
 from .._records import Member
 from .._resolution import Action, Resolution
@@ -53,7 +60,7 @@ class Attempts:
             return self.fail(item, request, exc, connector=connector)
 
     def deliver(self, item: ClaimedItem, request: ExportRequest,
-                answer: ExportResult | Exception) -> Outcome:
+                answer: ExportResult | StagedResult | Exception) -> Outcome:
         """Record the remote's answer for an item written in a batch or a pulled message set,
         after the ``ledgersync_export`` wrappers saw it (they may also adjust or replace it)."""
         company = self.ctx.company(item.company)

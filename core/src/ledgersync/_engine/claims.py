@@ -35,6 +35,8 @@ class ClaimedItem:
     status_before: str
     lease_owner: str
     run_id: int | None
+    #: The intermediary's id when an earlier version was staged (two-stage connectors).
+    intermediary_id: str | None = None
 
 
 _CLAIM_COLUMNS = (
@@ -48,6 +50,7 @@ _CLAIM_COLUMNS = (
     sync_items.c.idempotency_key,
     sync_items.c.attempts,
     sync_items.c.needs_lookup,
+    sync_items.c.intermediary_id,
 )
 
 
@@ -113,7 +116,7 @@ def claim(
             id=r.id, company=r.company, kind=r.kind, mms_id=r.mms_id, operation=r.operation,
             payload=r.payload, generation=r.generation, idempotency_key=r.idempotency_key,
             attempts=r.attempts + 1, needs_lookup=bool(r.needs_lookup), status_before=r.status,
-            lease_owner=owner, run_id=run_id,
+            lease_owner=owner, run_id=run_id, intermediary_id=r.intermediary_id,
         )
         for r in rows
     ]

@@ -14,10 +14,11 @@ from typing import Any
 import attrs
 from sqlalchemy.engine import Connection
 
-from .._connector import ExportResult
+from .._connector import ExportResult, StagedResult
 from . import items
 from .claims import ClaimedItem, add_requests, extend_leases
 from .context import EngineContext
+from .outage import OutageTracker
 from .statuses import Status
 
 
@@ -41,6 +42,7 @@ class _PendingSync:
 class Completion:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
+        self.outages = OutageTracker(ctx)
         self._last_heartbeat: dict[tuple[str, str], dt.datetime] = {}
         self._grouping = False
         self._pending: list[_PendingSync] = []
@@ -50,11 +52,14 @@ class Completion:
     def synced(
         self,
         item: ClaimedItem,
-        result: ExportResult,
+        result: ExportResult | StagedResult,
         *,
         reason: str | None,
         extra_requests: int = 0,
     ) -> Outcome:
+        self.outages.succeeded(item.company)
+        if isinstance(result, StagedResult):
+            return self.staged(item, result, reason=reason, extra_requests=extra_requests)
         warnings = "; ".join(result.warnings) if result.warnings else None
         level = "warning" if warnings else "info"
         message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
@@ -71,6 +76,31 @@ class Completion:
         if not self._write_synced([done]):
             return Outcome(None, "warning")  # the lease was lost; kept in the history only
         return Outcome(Status.SYNCED, level)
+
+    def staged(
+        self,
+        item: ClaimedItem,
+        result: StagedResult,
+        *,
+        reason: str | None,
+        extra_requests: int = 0,
+    ) -> Outcome:
+        """Stage one of a two-stage write: recorded at once (it links nothing to batch)."""
+        self.flush()  # the history keeps the order in which outcomes happened
+        now = self.ctx.now()
+        warnings = "; ".join(result.warnings) if result.warnings else None
+        message = "; ".join(p for p in (reason, warnings) if p) or (
+            f"accepted by the intermediary as {result.intermediary_id}; "
+            "waits for the accounting system to confirm it")
+        cls = self.ctx.connector_class(self.ctx.company(item.company))
+        with self.ctx.engine.begin() as conn:
+            if not items.write_staged(conn, item, result, message=message,
+                                      level="warning" if warnings else "info", at=now,
+                                      release_dependents=item.kind in cls.staged_references):
+                return Outcome(None, "warning")
+            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
+            self._heartbeat(conn, item.lease_owner, item.company, now)
+        return Outcome(Status.STAGED, "info")
 
     @contextlib.contextmanager
     def grouped(self) -> Iterator[None]:

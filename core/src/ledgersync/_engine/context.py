@@ -55,6 +55,11 @@ class EngineSettings:
     # A run stays open while work falls due within this many seconds (a throttle's wait).
     linger_seconds: float = 90.0
     poll_seconds: float = 5.0
+    # Two-stage connectors: staged items asked about per poll (oldest first), and the wait
+    # between polls of a company, doubling while polls learn nothing, up to the cap.
+    confirm_batch: int = 200
+    confirm_base_seconds: float = 60.0
+    confirm_cap_seconds: float = 3600.0
 
 
 def idempotency_key(company: str, kind: str, mms_id: str, operation: str, generation: int) -> str:

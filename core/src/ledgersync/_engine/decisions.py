@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from .._connector import ExportRequest, ExportResult
 from .._ledger.schema import companies
 from .._resolution import Action, Resolution
+from . import items
 from .backoff import backoff_seconds
 from .claims import ClaimedItem
 from .completion import Completion, Outcome
 from .context import EngineContext
+from .outage import is_outage
 from .statuses import Status
 
 
@@ -69,6 +71,8 @@ class Decisions:
                 values={"attempts": item.attempts - 1, "next_attempt_at": now},
                 code=resolution.code,
             )
+        if is_outage(resolution):
+            return self._outage(item, resolution, now)
         if action is Action.IN_DOUBT:
             if item.attempts >= self.ctx.settings.max_attempts:
                 described = request.describe() if request is not None else "the record"
@@ -106,6 +110,35 @@ class Decisions:
                 code=resolution.code,
             )
         return self.error(item, resolution)
+
+    def _outage(self, item: ClaimedItem, resolution: Resolution, now: dt.datetime) -> Outcome:
+        """The system did not answer: no attempt spent; after a few in a row the company backs
+        off as a whole (see ``outage.py``)."""
+        backoff = self.completion.outages.failed(item.company, resolution.message)
+        values: dict[str, object] = {"attempts": item.attempts - 1}
+        if resolution.action is Action.IN_DOUBT:
+            status, values["needs_lookup"] = Status.IN_DOUBT, True
+            reason = f"{resolution.message}; will look it up before sending again"
+        else:
+            status = Status.RETRY_WAIT
+            reason = resolution.message
+        if backoff is None:
+            values["next_attempt_at"] = now + dt.timedelta(seconds=self._backoff(1))
+            return self.completion.finish(item, status, level="warning", reason=reason,
+                                          values=values, code=resolution.code)
+        until = now + dt.timedelta(seconds=backoff)
+        values["next_attempt_at"] = until
+        with self.ctx.engine.begin() as conn:
+            conn.execute(sa.update(companies).where(companies.c.name == item.company)
+                         .values(throttled_until=until, updated_at=now))
+            items.note_company(
+                conn, item.company, at=now, actor=item.lease_owner,
+                reason=f"the accounting system is not answering ({resolution.message}); "
+                f"the company waits {backoff:g} s before trying again (no attempts spent)")
+        return self.completion.finish(
+            item, status, level="warning", stop_company=True, code=resolution.code,
+            reason=f"{reason}; the accounting system is unreachable, the company waits "
+            f"{backoff:g} s", values=values)
 
     def retry_now(self, item: ClaimedItem, reason: str) -> Outcome:
         """Back to pending at once, the attempt not counted (credentials were refreshed)."""

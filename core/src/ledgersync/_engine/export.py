@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 
-from .._connector import ExportRequest, ExportResult, Operation, PushConnector
+from .._connector import ExportRequest, ExportResult, Operation, PushConnector, StagedResult
 from .._resolution import Action, Resolution
 from .attempts import Attempts
 from .claims import ClaimedItem
@@ -103,7 +103,7 @@ class ItemExporter:
         self.requests.forget_prefetch()
 
     def deliver(self, item: ClaimedItem, request: ExportRequest,
-                answer: ExportResult | Exception) -> Outcome:
+                answer: ExportResult | StagedResult | Exception) -> Outcome:
         """Record the remote's answer for an item of a batch or a pulled message set."""
         return self.attempts.deliver(item, request, answer)
 

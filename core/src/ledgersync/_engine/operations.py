@@ -97,14 +97,18 @@ class Operations:
     # -- requeue, unlink, resync ---------------------------------------------------------------
 
     def requeue(self, selection: ItemFilter, *, actor: str) -> int:
-        """Put failed, waiting, blocked or cleared items back to pending, due now."""
-        selection = selection.restricted_to(S.ERROR, S.RETRY_WAIT, S.BLOCKED, S.CLEARED)
+        """Put failed, waiting, blocked or cleared items (and the rejected, conflicting or
+        orphaned items of a two-stage connector) back to pending, due now."""
+        selection = selection.restricted_to(S.ERROR, S.RETRY_WAIT, S.BLOCKED, S.CLEARED,
+                                            S.REJECTED, S.CONFLICT, S.ORPHANED)
         with self.ctx.engine.begin() as conn:
             rows = self._select(conn, selection)
             for row in rows:
                 # After a refusal the old key would replay the refusal: use a new one. A
-                # transient wait keeps its key, since its last attempt may have landed.
-                fresh = row.status in (S.ERROR.value, S.CLEARED.value)
+                # transient wait keeps its key, since its last attempt may have landed. A
+                # two-stage item keeps its intermediary id: the next write modifies it.
+                fresh = row.status in (S.ERROR.value, S.CLEARED.value, S.REJECTED.value,
+                                       S.CONFLICT.value, S.ORPHANED.value)
                 self._move(conn, row, S.PENDING, actor, "requeued", new_generation=fresh)
         return len(rows)
 

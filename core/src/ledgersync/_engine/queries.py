@@ -48,6 +48,8 @@ class ItemView:
     mark: str | None
     next_attempt_at: dt.datetime
     updated_at: dt.datetime
+    #: Two-stage connectors: the intermediary's id of the staged (or confirmed) record.
+    intermediary_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -57,6 +59,8 @@ class SectionView:
     warning: int
     error: int
     cursor: str | None
+    #: Accepted by an intermediary, not yet confirmed by the accounting system.
+    staged: int = 0
 
 
 @attrs.frozen(kw_only=True)
@@ -119,7 +123,7 @@ def list_items(engine: Engine, selection: ItemFilter, *, limit: int | None = 200
     query = sa.select(
         c.id, c.company, c.kind, c.mms_id, c.operation, c.status, c.status_reason, c.attempts,
         c.document_date, c.member_id, c.external_id, c.error_code, c.error_message,
-        c.error_remedy, c.mark, c.next_attempt_at, c.updated_at,
+        c.error_remedy, c.mark, c.next_attempt_at, c.updated_at, c.intermediary_id,
     ).where(*selection.where()).order_by(c.id).limit(limit)
     with read_connection(engine) as conn:
         return [
@@ -130,6 +134,7 @@ def list_items(engine: Engine, selection: ItemFilter, *, limit: int | None = 200
                 external_id=r.external_id, error_code=r.error_code,
                 error_message=r.error_message, error_remedy=r.error_remedy, mark=r.mark,
                 next_attempt_at=r.next_attempt_at, updated_at=r.updated_at,
+                intermediary_id=r.intermediary_id,
             )
             for r in conn.execute(query).all()
         ]
@@ -149,7 +154,7 @@ def list_runs(
         for run in conn.execute(query).all():
             sections = tuple(
                 SectionView(kind=s.kind, ok=s.ok, warning=s.warning, error=s.error,
-                            cursor=s.cursor)
+                            cursor=s.cursor, staged=s.staged)
                 for s in conn.execute(sa.select(run_sections).where(
                     run_sections.c.run_id == run.id).order_by(run_sections.c.kind)).all()
             )

@@ -62,6 +62,9 @@ class ReconcileReport:
     as_of: dt.date | None
     customers: tuple[CustomerBalance, ...]
     not_exported: Decimal  # receivable of no-go and cleared transactions, left out on purpose
+    #: Receivable of staged transactions: accepted by an intermediary, not yet in the books
+    #: (each is also an explanation of its customer's difference).
+    awaiting_confirmation: Decimal = ZERO
 
     @property
     def mismatches(self) -> tuple[CustomerBalance, ...]:
@@ -134,6 +137,7 @@ def reconcile(ctx: EngineContext, company: str, as_of: dt.date | None = None
     mms: dict[str, Decimal] = defaultdict(lambda: ZERO)
     explanations: dict[str, list[Explanation]] = defaultdict(list)
     not_exported = ZERO
+    staged = ZERO
     for group in grouped.values():
         record, carrier, items = _latest(group)
         date = record.document_date()
@@ -147,9 +151,14 @@ def reconcile(ctx: EngineContext, company: str, as_of: dt.date | None = None
             for item in items:
                 if item.status == Status.SYNCED.value or item.status in _NOT_FOR_EXPORT:
                     continue
+                reason = item.error_message or item.status_reason
+                if item.status == Status.STAGED.value:
+                    staged += amount
+                    reason = (f"staged as {item.intermediary_id}: not in the books until the "
+                              "accounting system confirms it")
                 explanations[member].append(Explanation(
                     item_id=item.id, kind=item.kind, mms_id=item.mms_id, amount=amount,
-                    status=item.status, reason=item.error_message or item.status_reason,
+                    status=item.status, reason=reason,
                 ))
 
     connector = ctx.connector(company)
@@ -168,5 +177,5 @@ def reconcile(ctx: EngineContext, company: str, as_of: dt.date | None = None
             customers.append(CustomerBalance(member_id=None, external_id=external, mms=ZERO,
                                              remote=balance))
     return ReconcileReport(company=company, as_of=as_of, customers=tuple(customers),
-                           not_exported=not_exported)
+                           not_exported=not_exported, awaiting_confirmation=staged)
 

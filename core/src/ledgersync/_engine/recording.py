@@ -35,6 +35,10 @@ _REPLACEABLE = frozenset(
         Status.NO_GO,
         Status.CLEARED,
         Status.ERROR,
+        # Two-phase outcomes: the changed record is what goes to the intermediary next.
+        Status.REJECTED,
+        Status.CONFLICT,
+        Status.ORPHANED,
     }
 )
 

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -25,8 +26,16 @@ from .context import EngineContext
 
 #: (company, kind, MMS id) -> (remote id, version token) of a success not written yet.
 Overlay = Mapping[tuple[str, str, str], tuple[str, str | None]]
-References = dict[tuple[str, str], str]
 OwnLink = tuple[str, str | None]
+
+
+@attrs.frozen
+class References:
+    """Remote ids of an item's dependencies; ``staged`` names those that are intermediary
+    ids of staged records (two-stage connectors) rather than the accounting system's ids."""
+
+    ids: dict[tuple[str, str], str]
+    staged: frozenset[tuple[str, str]] = frozenset()
 
 
 class RequestBuilder:
@@ -40,14 +49,15 @@ class RequestBuilder:
     def resolve(self, item: ClaimedItem) -> tuple[References, list[str], OwnLink | None]:
         """Remote ids of what the item references, why any is missing, and its own link (or
         a person's mapping of the record itself, for a create)."""
-        prefetched = self._from_prefetch(item)
+        staged_ok = self.staged_ok(item.company)
+        prefetched = self._from_prefetch(item, staged_ok)
         if prefetched is not None:
             references, missing, own = prefetched
         else:
             creates = self.ctx.connector_class(self.ctx.company(item.company)).supported_kinds
             with read_connection(self.ctx.engine) as conn:
                 references, missing, own = _resolve_references(conn, item, self._overlay,
-                                                               creates)
+                                                               creates, staged_ok)
         if own is None and item.operation == Operation.CREATE.value and not missing:
             own = self._own_mapping(item)
         return references, missing, own
@@ -56,8 +66,17 @@ class RequestBuilder:
         """The request of an item claimed earlier (pull mode: the answer comes later)."""
         record = read_record(item)
         with read_connection(self.ctx.engine) as conn:
-            references, _missing, own = _resolve_references(conn, item, self._overlay)
+            references, _missing, own = _resolve_references(
+                conn, item, self._overlay, staged_ok=self.staged_ok(item.company))
         return build_request(item, record, references, own)
+
+    def staged_ok(self, company: str) -> frozenset[str]:
+        """Kinds whose staged records the company's connector lets dependents reference."""
+        try:
+            cls = self.ctx.connector_class(self.ctx.company(company))
+        except Exception:  # noqa: BLE001 - an unusable connector fails when exporting instead
+            return frozenset()
+        return cls.staged_references if getattr(cls, "two_stage", False) else frozenset()
 
     def _own_mapping(self, item: ClaimedItem) -> OwnLink | None:
         if not self._mappings_exist(item.company, item.kind):
@@ -104,12 +123,12 @@ class RequestBuilder:
         self._prefetched_own = {}
 
     def _from_prefetch(
-        self, item: ClaimedItem
+        self, item: ClaimedItem, staged_ok: frozenset[str]
     ) -> tuple[References, list[str], OwnLink | None] | None:
         rows = self._prefetched_refs.get(item.id)
         if rows is None:
             return None
-        references, missing = _references_from(rows, item, self._overlay)
+        references, missing = _references_from(rows, item, self._overlay, staged_ok)
         if missing:
             return None  # read again: it may have arrived since, and the reason needs a read
         key = (item.company, item.kind, item.mms_id)
@@ -128,18 +147,20 @@ def build_request(
         item_id=item.id, company=item.company, kind=item.kind,
         operation=Operation(item.operation), record=record,
         idempotency_key=item.idempotency_key, attempt=item.attempts,
-        external_id=external_id, version_token=version_token, references=references,
+        external_id=external_id, version_token=version_token, references=references.ids,
+        intermediary_id=item.intermediary_id, staged_references=references.staged,
     )
 
 
 def _resolve_references(
     conn: Connection, item: ClaimedItem, overlay: Overlay,
-    creates: Collection[str] | None = None,
+    creates: Collection[str] | None = None, staged_ok: frozenset[str] = frozenset(),
 ) -> tuple[References, list[str], OwnLink | None]:
     """Remote ids of everything the item depends on, what is missing, and its own link.
-    ``creates``: the kinds the company's connector creates (None: assume every kind)."""
+    ``creates``: the kinds the company's connector creates (None: assume every kind);
+    ``staged_ok``: kinds whose staged records may be referenced by intermediary id."""
     rows = conn.execute(statements.REFERENCES, {"b_item": item.id}).all()
-    references, missing = _references_from(rows, item, overlay)
+    references, missing = _references_from(rows, item, overlay, staged_ok)
     reasons = [_why_missing(conn, item.company, row.kind, row.mms_id, row.field, creates)
                for row in missing]
     own_row = conn.execute(statements.OWN_LINK, {
@@ -149,20 +170,25 @@ def _resolve_references(
 
 
 def _references_from(
-    rows: Sequence[Any], item: ClaimedItem, overlay: Overlay
+    rows: Sequence[Any], item: ClaimedItem, overlay: Overlay,
+    staged_ok: frozenset[str] = frozenset(),
 ) -> tuple[References, list[Any]]:
     """Resolved references, and the dependency rows that have no remote id yet."""
-    references: References = {}
+    references: dict[tuple[str, str], str] = {}
+    staged: set[tuple[str, str]] = set()
     missing: list[Any] = []
     for row in rows:
         remote = row.mapped or row.linked
         if remote is None and (item.company, row.kind, row.mms_id) in overlay:
             remote = overlay[(item.company, row.kind, row.mms_id)][0]
+        if remote is None and row.staged is not None and row.kind in staged_ok:
+            remote = row.staged
+            staged.add((row.kind, row.mms_id))
         if remote is not None:
             references[(row.kind, row.mms_id)] = remote
         else:
             missing.append(row)
-    return references, missing
+    return References(references, frozenset(staged)), missing
 
 
 def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: str,
@@ -186,6 +212,9 @@ def _why_missing(conn: Connection, company: str, kind: str, mms_id: str, field: 
             f"waits for {name} {mms_id!r} ({field}), which is neither recorded nor mapped: "
             f"record it from the MMS or map it with `ledgersync map {_map_verb(kind)}`"
         )
+    if dep.status == "staged":
+        return (f"waits for {name} {mms_id!r} ({field}) to be confirmed by the accounting "
+                "system (it is staged)")
     return f"waits for {name} {mms_id!r} ({field}), now {dep.status}"
 
 

@@ -22,7 +22,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .._config import CompanyConfig
-from .._connector import ExportRequest, ExportResult, PullConnector, PushConnector
+from .._connector import (
+    ExportRequest,
+    ExportResult,
+    PullConnector,
+    PushConnector,
+    StagedResult,
+)
 from .._errors import LedgerSyncError
 from .._ledger.schema import (
     claimable,
@@ -35,6 +41,7 @@ from .._ledger.schema import (
 )
 from . import items
 from .claims import ClaimedItem, claim
+from .confirm import Confirmer, ConfirmSummary
 from .context import EngineContext, inserted_id
 from .export import ItemExporter, Outcome
 from .statuses import CLAIMABLE, Status
@@ -48,6 +55,8 @@ class WorkSummary:
 
     outcomes: Counter[str] = attrs.field(factory=Counter)
     runs_finished: list[int] = attrs.field(factory=list)
+    #: Two-stage companies: what the confirmation polls of this call learned.
+    confirmations: list[ConfirmSummary] = attrs.field(factory=list)
 
     @property
     def processed(self) -> int:
@@ -81,6 +90,7 @@ class Scheduler:
         self.ctx = ctx
         self.owner = owner or worker_id()
         self.exporter = ItemExporter(ctx)
+        self.confirmer = Confirmer(ctx)
 
     # -- schedules -----------------------------------------------------------------------------
 
@@ -223,11 +233,15 @@ class Scheduler:
         deadline: float | None = None,
         stop: threading.Event | None = None,
         on_item: Callable[[ClaimedItem, str], None] | None = None,
+        confirm: bool = True,
     ) -> WorkSummary:
         """Work open runs until there is nothing due, ``max_items`` were processed, the
         ``deadline`` (a value of the engine clock's ``monotonic()``) passed, or ``stop`` was
-        set."""
+        set.
+        ``confirm=False`` leaves two-stage companies' confirmations for later (stage one
+        only, as `ledgersync run --stage 1` does)."""
         summary = WorkSummary()
+        polled: set[str] = set()
         while True:
             active = self.open_runs(companies_filter)
             if not active:
@@ -236,6 +250,13 @@ class Scheduler:
             for company, run_id in active.items():
                 if self._should_stop(summary, max_items, deadline, stop):
                     return summary
+                if confirm and company not in polled:
+                    # Two-stage companies: learn what the accounting system confirmed before
+                    # sending more (once per call; the back-off decides whether it asks).
+                    polled.add(company)
+                    confirmed = self.confirmer.poll(company, run_id=run_id)
+                    if confirmed.polled:
+                        summary.confirmations.append(confirmed)
                 # A batching connector gets at least a full batch per claim.
                 limit = max(self.ctx.settings.claim_batch, self._batch_size(company))
                 if max_items is not None:
@@ -352,7 +373,8 @@ class Scheduler:
         assert isinstance(connector, PushConnector)  # pull-mode companies are never worked here
         requests = [request for _, request in chunk]
         try:
-            results: Sequence[ExportResult | Exception] = connector.export_batch(requests)
+            results: Sequence[ExportResult | StagedResult | Exception] = (
+                connector.export_batch(requests))
         except Exception as exc:  # noqa: BLE001 - the whole call failed: each item is told
             results = [exc] * len(chunk)
         if len(results) != len(chunk):
@@ -400,6 +422,10 @@ class Scheduler:
         with self.ctx.engine.begin() as conn:
             state = conn.execute(sa.select(companies).where(companies.c.name == company)).first()
             paused = state is not None and state.paused_reason is not None
+            # A company backed off past the linger (the accounting system unreachable) can do
+            # nothing due before then: the run ends instead of waiting the backoff out.
+            held_off = (state is not None and state.throttled_until is not None
+                        and state.throttled_until > linger)
             busy = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
                 sync_items.c.company == company,
                 # Redundant with the OR below, but lets the (company, status) index skip the
@@ -407,7 +433,7 @@ class Scheduler:
                 sync_items.c.status.in_([s.value for s in CLAIMABLE] + [Status.IN_FLIGHT.value]),
                 sa.or_(
                     sync_items.c.status == Status.IN_FLIGHT.value,
-                    sa.and_(claimable(),
+                    sa.and_(claimable(), sa.false() if held_off else
                             sync_items.c.next_attempt_at <= linger),
                 ),
             )).scalar_one()
@@ -426,7 +452,23 @@ class Scheduler:
         while not stop.is_set():
             self.tick()
             self.run_pending(stop=stop)
+            self.poll_confirmations()
             stop.wait(self.ctx.settings.poll_seconds)
+
+    def poll_confirmations(self) -> list[ConfirmSummary]:
+        """Ask every enabled two-stage company about its staged items when its back-off says
+        so, whether or not a run is open (an on-demand company has no schedule)."""
+        done = []
+        for company in self.ctx.config.enabled_companies():
+            try:
+                two_stage = self.ctx.connector_class(company).two_stage
+            except LedgerSyncError:
+                continue
+            if two_stage:
+                summary = self.confirmer.poll(company.name)
+                if summary.polled:
+                    done.append(summary)
+        return done
 
 
 def _write_sections(conn: Connection, run_id: int, now: dt.datetime) -> None:
@@ -445,16 +487,18 @@ def _write_sections(conn: Connection, run_id: int, now: dt.datetime) -> None:
         .group_by(ev.item_id)
     )
     rows = conn.execute(
-        sa.select(ev.kind, ev.level, sa.func.count())
+        sa.select(ev.kind, ev.level, ev.to_status, sa.func.count())
         .where(ev.id.in_(last_outcomes.scalar_subquery()))
-        .group_by(ev.kind, ev.level)
+        .group_by(ev.kind, ev.level, ev.to_status)
     ).all()
     started = conn.execute(sa.select(runs.c.started_at).where(runs.c.id == run_id)).scalar()
     counts: dict[str, Counter[str]] = {}
-    for kind, level, count in rows:
-        counts.setdefault(kind, Counter())[level] += count
+    for kind, level, to_status, count in rows:
+        # Accepted by an intermediary is not in the books yet: counted apart from ok.
+        label = "staged" if to_status == Status.STAGED.value else level
+        counts.setdefault(kind, Counter())[label] += count
     for kind, c in counts.items():
         conn.execute(sa.insert(run_sections).values(
             run_id=run_id, kind=kind, ok=c["info"], warning=c["warning"], error=c["error"],
-            cursor=(started or now).isoformat(),
+            staged=c["staged"], cursor=(started or now).isoformat(),
         ))

@@ -19,6 +19,9 @@ from .statuses import Status
 _deps = sync_item_dependencies
 _items = sync_items
 
+#: The dependency's own create item, for the intermediary id of a staged record.
+_dep_item = sync_items.alias("dep_item")
+
 _DEPENDENCY_JOIN = (
     _deps.outerjoin(links, sa.and_(links.c.company == _deps.c.company,
                                    links.c.kind == _deps.c.kind,
@@ -26,10 +29,16 @@ _DEPENDENCY_JOIN = (
     .outerjoin(mappings, sa.and_(mappings.c.company == _deps.c.company,
                                  mappings.c.kind == _deps.c.kind,
                                  mappings.c.mms_id == _deps.c.mms_id))
+    .outerjoin(_dep_item, sa.and_(_dep_item.c.company == _deps.c.company,
+                                  _dep_item.c.kind == _deps.c.kind,
+                                  _dep_item.c.mms_id == _deps.c.mms_id,
+                                  _dep_item.c.operation == "create",
+                                  _dep_item.c.status == Status.STAGED.value))
 )
 _DEPENDENCY_COLUMNS = (_deps.c.item_id, _deps.c.kind, _deps.c.mms_id, _deps.c.field,
                        links.c.external_id.label("linked"),
-                       mappings.c.external_id.label("mapped"))
+                       mappings.c.external_id.label("mapped"),
+                       _dep_item.c.intermediary_id.label("staged"))
 
 #: Remote ids of an item's dependencies, from links (synced records) or mappings (a person's).
 REFERENCES = (sa.select(*_DEPENDENCY_COLUMNS).select_from(_DEPENDENCY_JOIN)

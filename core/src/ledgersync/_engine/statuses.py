@@ -21,7 +21,10 @@ class Status(enum.StrEnum):
     IN_DOUBT = "in_doubt"  # a worker died mid-call; look the record up before resending
     BLOCKED = "blocked"  # waits for a dependency (customer, invoice, mapping)
     NO_GO = "no_go"  # marked do-not-export, or dated before the in-sync date
-    STAGED = "staged"  # between the two stages of the legacy path
+    STAGED = "staged"  # written to an intermediary; waits for the desktop's confirmation
+    REJECTED = "rejected"  # the desktop refused the staged record: a person changes the data
+    CONFLICT = "conflict"  # the staged record conflicts: fix it in the intermediary, requeue
+    ORPHANED = "orphaned"  # confirmed once, then lost (a backup restored): send it again
     CLEARED = "cleared"  # unchecked and cleared by a reviewer; never comes back by itself
 
 
@@ -47,9 +50,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.IN_DOUBT: frozenset({S.IN_FLIGHT, S.SYNCED, S.PENDING}),
     S.BLOCKED: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
     S.NO_GO: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.CLEARED}),
-    S.STAGED: frozenset({S.SYNCED, S.ERROR, S.IN_DOUBT}),
-    # A synced update whose record changed again is sent again (or held, like a new one).
-    S.SYNCED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO}),
+    S.STAGED: frozenset({S.SYNCED, S.REJECTED, S.CONFLICT, S.ORPHANED, S.ERROR, S.IN_DOUBT}),
+    # A synced update whose record changed again is sent again (or held, like a new one);
+    # two-phase completion: a confirmed record can still be lost by a restore from backup.
+    S.SYNCED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO, S.ORPHANED}),
+    # Two-phase outcomes: a changed record or a requeue sends them again.
+    S.REJECTED: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.CONFLICT: frozenset({S.PENDING, S.NO_GO, S.CLEARED, S.AWAITING_APPROVAL}),
+    S.ORPHANED: frozenset({S.PENDING, S.CLEARED, S.AWAITING_APPROVAL}),
     S.CLEARED: frozenset({S.PENDING, S.AWAITING_APPROVAL, S.NO_GO}),
 }
 
@@ -58,12 +66,15 @@ CLAIMABLE = (S.PENDING, S.RETRY_WAIT, S.IN_DOUBT)
 #: Statuses in which the item is still someone's work (counts as outstanding in reports).
 ACTIVE = (
     S.AWAITING_APPROVAL, S.PENDING, S.IN_FLIGHT, S.RETRY_WAIT, S.ERROR, S.IN_DOUBT, S.BLOCKED,
-    S.STAGED,
+    S.STAGED, S.REJECTED, S.CONFLICT, S.ORPHANED,
 )
+#: Two-phase outcomes a person acts on (requeue sends them again under a new key).
+NEEDS_ACTION = (S.ERROR, S.REJECTED, S.CONFLICT, S.ORPHANED)
 #: Statuses whose payload may be replaced in place when the MMS record changes: nothing has
 #: been sent for the current version yet, so the new content simply becomes the one to send.
 REPLACEABLE = (
     S.AWAITING_APPROVAL, S.PENDING, S.RETRY_WAIT, S.ERROR, S.BLOCKED, S.NO_GO, S.CLEARED,
+    S.REJECTED,
 )
 
 

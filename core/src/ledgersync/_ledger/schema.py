@@ -82,6 +82,10 @@ sync_items = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("synced_at", UTCDateTime),
+    # Two-phase completion: the intermediary's id of a staged record (kept after the
+    # confirmation, so a later report of an orphan finds the item) and when it was staged.
+    Column("intermediary_id", String(100)),
+    Column("staged_at", UTCDateTime),
     UniqueConstraint("company", "kind", "mms_id", "operation"),
     # The claim reads only claimable rows: old errors and the synced history cost nothing.
     Index(
@@ -101,6 +105,9 @@ sync_items = Table(
     ),
     Index("ix_sync_items_company_status", "company", "status"),
     Index("ix_sync_items_member", "company", "member_id"),
+    Index("ix_sync_items_intermediary", "company", "intermediary_id"),
+    # The sync log's sections (kind), newest first, however many other items there are.
+    Index("ix_sync_items_kind", "kind", "id"),
 )
 
 #: What each item waits for: a link or a mapping of (kind, MMS id) in the same company.
@@ -155,6 +162,10 @@ companies = Table(
     Column("throttled_until", UTCDateTime),
     Column("window_start", UTCDateTime),
     Column("window_count", Integer, nullable=False, server_default="0"),
+    # Two-stage connectors: when staged records are next asked about, and how many polls in
+    # a row learned nothing (the back-off grows with it).
+    Column("confirm_due_at", UTCDateTime),
+    Column("confirm_idle_polls", Integer, nullable=False, server_default="0"),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
@@ -191,6 +202,8 @@ run_sections = Table(
     Column("ok", Integer, nullable=False, server_default="0"),
     Column("warning", Integer, nullable=False, server_default="0"),
     Column("error", Integer, nullable=False, server_default="0"),
+    # Accepted by an intermediary, not yet confirmed: never counted as ok.
+    Column("staged", Integer, nullable=False, server_default="0"),
     Column("cursor", Text),
 )
 
@@ -244,4 +257,29 @@ connector_state = Table(
     Column("value", Text, nullable=False),
     Column("expires_at", UTCDateTime),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: People who use the Accounting Sync page: a role and a memory-hard password hash (scrypt).
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Signed-in page sessions. Only a hash of the cookie's token is kept, so a copy of the
+#: database does not let anyone sign in; the CSRF token belongs to the session.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator", String(100), ForeignKey("operators.name", ondelete="CASCADE"),
+           nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index("ix_web_sessions_operator", "operator"),
 )

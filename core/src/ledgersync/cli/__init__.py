@@ -72,9 +72,18 @@ def sandbox() -> None:
 
 
 def _register() -> None:
-    from . import demo_cmds, item_cmds, map_cmds, reconcile_cmds, setup_cmds, sync_cmds
+    from . import (
+        demo_cmds,
+        item_cmds,
+        map_cmds,
+        reconcile_cmds,
+        setup_cmds,
+        sync_cmds,
+        web_cmds,
+    )
 
-    for module in (demo_cmds, setup_cmds, sync_cmds, item_cmds, map_cmds, reconcile_cmds):
+    for module in (demo_cmds, setup_cmds, sync_cmds, item_cmds, map_cmds, reconcile_cmds,
+                   web_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
     cli.add_command(sandbox)

@@ -10,8 +10,9 @@ import click
 from rich.markup import escape
 
 from .._engine.filters import ItemFilter
-from .._engine.statuses import Status
-from .._errors import ItemNotFoundError
+from .._engine.outage import STATE_KEY as OUTAGE_KEY
+from .._engine.statuses import NEEDS_ACTION, Status
+from .._errors import ItemNotFoundError, LedgerSyncError
 from ._common import (
     State,
     actor,
@@ -49,13 +50,17 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
         return
     counts = ledger.status_counts(selection.company)
     companies = ledger.companies()
+    # Errors, and what a two-stage connector's accounting system refused or lost.
     failed = ledger.items(ItemFilter(company=selection.company, kind=selection.kind,
-                                     status=[Status.ERROR]), limit=limit)
+                                     status=list(NEEDS_ACTION)), limit=limit)
+    attention = _attention(ledger, [c.name for c in ledger.config.enabled_companies()
+                                    if selection.company in (None, c.name)])
     if as_json:
         print_json({
             "counts": [{"company": c, "status": s, "count": n}
                        for (c, s), n in sorted(counts.items())],
             "paused": [c for c in companies if c.paused_reason],
+            "attention": [{"company": c, "problem": p, "remedy": r} for c, p, r in attention],
             "errors": failed,
         })
         return
@@ -70,12 +75,36 @@ def status(state: State, /, show_items: bool, limit: int, as_json: bool, **filte
                           f"{escape(company.paused_reason)}", highlight=False)
             console.print(f"  what to do: {company.paused_remedy}", highlight=False,
                           markup=False)
+    for name, problem, remedy in attention:
+        console.print(f"[bold yellow]{name}:[/] {escape(problem)}", highlight=False)
+        console.print(f"  what to do: {remedy}", highlight=False, markup=False)
     blocked = sum(n for (_, s), n in counts.items() if s == Status.BLOCKED.value)
     if blocked:
         console.print(f"{blocked} item(s) blocked: `ledgersync status --status blocked` shows "
                       "why and what to do", highlight=False, markup=False)
     if failed:
         _print_items(failed, False, title="items that need a person")
+
+
+def _attention(ledger: Any, names: list[str]) -> list[tuple[str, str, str]]:
+    """What each company's connector reports outside any item (e.g. a refused list read)."""
+    found: list[tuple[str, str, str]] = []
+    for name in names:
+        try:
+            problems = ledger.connector(name).attention()
+        except LedgerSyncError as exc:  # a company with bad settings still gets its counts
+            problems = [(f"its connector cannot be set up: {exc.message}", exc.remedy or
+                         "Fix the company's settings (`ledgersync check`)")]
+        found.extend((name, problem, remedy) for problem, remedy in problems)
+        outage = ledger.state(name).get(OUTAGE_KEY)
+        if isinstance(outage, dict):
+            found.append((name, f"the accounting system has not answered since "
+                          f"{outage.get('since')} ({outage.get('failures')} failures in a row; "
+                          f"last: {outage.get('message')})",
+                          "Nothing to do if it comes back: the company retries by itself and "
+                          "spends no attempts; if it lasts, check the network and the service's "
+                          "status page"))
+    return found
 
 
 def _print_items(items: list[Any], as_json: bool, title: str = "items") -> None:
@@ -114,7 +143,10 @@ def log(state: State, company: str | None, limit: int, as_json: bool) -> None:
         when = run.started_at or run.scheduled_for
         console.print(f"[bold]run {run.id}[/] {run.company} ({run.trigger}) "
                       f"{when:%Y-%m-%d %H:%M:%S} UTC: {run.status}", highlight=False)
-        if run.sections:
+        if run.sections and any(s.staged for s in run.sections):
+            table(None, ["kind", "ok", "staged", "warning", "error"],
+                  [(s.kind, s.ok, s.staged, s.warning, s.error) for s in run.sections])
+        elif run.sections:
             table(None, ["kind", "ok", "warning", "error"],
                   [(s.kind, s.ok, s.warning, s.error) for s in run.sections])
         for message in run.messages:

@@ -53,6 +53,9 @@ def reconcile(state: State, company: str, as_of: dt.datetime | None, show_all: b
         if report.not_exported:
             console.print(f"not exported on purpose (no-go or cleared): {report.not_exported}",
                           highlight=False)
+        if report.awaiting_confirmation:
+            console.print("staged, waiting for the accounting system to confirm (not in the "
+                          f"books yet): {report.awaiting_confirmation}", highlight=False)
     if report.ties_out:
         if not as_json:
             console.print("[bold green]ties out to the cent[/]")

@@ -17,11 +17,17 @@ from .._engine.statuses import Status
 from .._ledger_api import Ledger
 from .._secrets import check_key
 from ._common import State, console, err_console, json_option, known_company, pass_state, print_json
+from .stages import stage_one, stage_two
 
 #: Exit codes of `ledgersync run` that a cron job can act on (docs/operations.md).
 EXIT_OK = 0
 EXIT_NEEDS_PERSON = 3
 EXIT_PAUSED = 4
+
+
+def interactive() -> bool:
+    """Whether a person is at the terminal (the two pages pause for a review only then)."""
+    return sys.stdin.isatty()
 
 
 def _outcome(ledger: Ledger, names: list[str]) -> tuple[int, list[tuple[str, str]], int]:
@@ -63,11 +69,18 @@ def _print_summary(summary: WorkSummary, as_json: bool, code: int,
 @click.option("--max-items", type=click.IntRange(min=1), help="Stop after this many items.")
 @click.option("--deadline", type=click.FloatRange(min=0), metavar="SECONDS",
               help="Stop after this many seconds (in-flight items finish first).")
+@click.option("--stage", type=click.Choice(["1", "2"]),
+              help="Two-stage companies: 1 pushes to the intermediary and shows what it "
+              "accepted and refused; 2 collects the accounting system's results.")
 @json_option
 @pass_state
 def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | None,
-        deadline: float | None, as_json: bool) -> None:
+        deadline: float | None, stage: str | None, as_json: bool) -> None:
     """Sync what is due, then exit (for cron, or --once by hand).
+
+    A two-stage company named with --company runs both stages in a terminal, with a pause
+    to review what the intermediary accepted before collecting the results (--stage 1 or 2
+    runs one page).
 
     Exit codes: 0 all well; 1 nothing ran (configuration or database error); 2 usage error;
     3 items need a person (status error); 4 a company is paused (e.g. its authorisation was
@@ -79,6 +92,25 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
     # A key that cannot read the stored tokens is a configuration error: found before a run
     # is opened or an item claimed, not as a failure of every item.
     check_key(ledger._database, names, keys=ledger._context.secret_keys)
+    context = ledger._context
+    two_stage = [n for n in names if context.connector_class(context.company(n)).two_stage]
+    if stage is not None:
+        if not companies or len(two_stage) != len(names):
+            raise click.UsageError("--stage needs --company naming two-stage companies only "
+                                   f"(two-stage here: {', '.join(two_stage) or 'none'})")
+        reports = [(stage_one if stage == "1" else stage_two)(ledger, name, as_json=as_json)
+                   for name in names]
+        if as_json:
+            print_json(reports)
+        return
+    if companies and two_stage and len(two_stage) == len(names) and not as_json and (
+            interactive()):
+        for name in names:
+            stage_one(ledger, name, as_json=False)
+            if click.confirm(f"review the list above; collect {name}'s results from the "
+                             "accounting system now (stage 2)?", default=True):
+                stage_two(ledger, name, as_json=False)
+        return
     if once:
         for name in names:
             ledger.run_now(name)

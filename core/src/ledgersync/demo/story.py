@@ -232,7 +232,9 @@ class Story:
                 progress.update(task, total=progress.tasks[task].completed)
 
     def _show_errors(self, ledger: Ledger) -> None:
-        failed = ledger.items(ItemFilter(status=[Status.ERROR]), limit=None)
+        # Errors, and what a two-stage connector's desktop refused or lost.
+        failed = ledger.items(ItemFilter(status=[Status.ERROR, Status.REJECTED, Status.CONFLICT,
+                                                 Status.ORPHANED]), limit=None)
         if not failed:
             return
         table = Table(title=f"{len(failed)} item(s) need a person (`ledgersync status`)",

@@ -1,4 +1,5 @@
-"""Commands: `ledgersync serve`, `ledgersync qbd set-password|qwc|lists`, `ledgersync sandbox qbd`.
+"""Commands: `ledgersync qbd set-password|qwc|lists|drift`, `ledgersync sandbox qbd`, and the
+Web Connector's options of the core's `ledgersync serve`.
 
 Heavy imports (uvicorn, zeep, the SOAP server) happen inside the commands.
 """
@@ -13,46 +14,25 @@ from typing import Any
 import click
 
 from ledgersync import LedgerSyncError
-from ledgersync.cli.helpers import State, console, err_console, known_company, pass_state
+from ledgersync.cli.helpers import State, console, known_company, pass_state
 
 from .qbxml.lists import LISTS
 
-
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--path", default="/qbwc", show_default=True, help="The endpoint's path.")
-@click.option("--public-url", help="The URL the Web Connector uses, for the WSDL "
-              "(default: taken from each request).")
-@click.option("--min-client-version", default="", help="Oldest Web Connector version to "
-              "accept, e.g. 2.1.0.30.")
-@click.option("--client-version-policy", type=click.Choice(["warn", "error", "upgrade"]),
-              default="warn", show_default=True,
-              help="What an older Web Connector is told: W: warn, E: refuse, O: upgrade.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-@pass_state
-def serve(state: State, host: str, port: int, path: str, public_url: str | None,
-          min_client_version: str, client_version_policy: str, log_level: str) -> None:
-    """Serve the QuickBooks Web Connector endpoint (SOAP at PATH, its WSDL at PATH?wsdl)."""
-    from .qbwc.app import QbwcApp
-    from .server import serve as run_server
-
-    ledger = state.ledger()
-    for company in ledger.config.enabled_companies():
-        if company.connector == "qbd":  # a stored password hash needs the key to be read
-            ledger.secrets(company.name).check_key(storing=False)
-    app = QbwcApp(ledger, path=path, public_url=public_url,
-                  min_client_version=min_client_version,
-                  client_version_policy=client_version_policy)
-    served = ", ".join(sorted(app.service.companies)) or "none"
-    for name in sorted(app.service.companies):
-        # Found now rather than at the Web Connector's first login.
-        for problem in ledger.connector(name).setup_problems():
-            err_console.print(f"warning: {problem}", highlight=False, markup=False)
-    console.print(f"Web Connector endpoint: http://{host}:{port}{path} (WSDL: ?wsdl); "
-                  f"companies: {served}", highlight=False)
-    run_server(app, host=host, port=port, log_level=log_level)
+#: Options the Web Connector endpoint adds to the core's `ledgersync serve`; their values
+#: reach ``ledgersync_web_mounts`` (plugin.py) as ``options``.
+SERVE_OPTIONS = [
+    click.Option(["--qbwc-path", "qbwc_path"], default="/qbwc", show_default=True,
+                 help="Where the QuickBooks Web Connector endpoint is served."),
+    click.Option(["--public-url", "qbwc_public_url"],
+                 help="The URL the Web Connector uses, for the WSDL (default: taken from each "
+                 "request)."),
+    click.Option(["--min-client-version", "qbwc_min_client_version"], default="",
+                 help="Oldest Web Connector version to accept, e.g. 2.1.0.30."),
+    click.Option(["--client-version-policy", "qbwc_client_version_policy"],
+                 type=click.Choice(["warn", "error", "upgrade"]), default="warn",
+                 show_default=True,
+                 help="What an older Web Connector is told: W: warn, E: refuse, O: upgrade."),
+]
 
 
 @click.group()
@@ -151,15 +131,58 @@ def lists(state: State, company: str, refresh: bool, labels: tuple[str, ...],
             console.print(f"{label}: not read yet (use --refresh)", highlight=False)
             continue
         rows = data.get("rows", [])
-        note = f" ({data['error']})" if data.get("error") else ""
-        console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}{note}",
-                      highlight=False)
+        if data.get("error"):
+            when = data.get("read_at") or "never"
+            console.print(f"[bold]{label}[/] [red]last read failed[/] ({data['error']}); "
+                          f"{len(rows)} from the read of {when}", highlight=False)
+            console.print(f"  what to do: {data.get('remedy') or 'read again: --refresh'}",
+                          highlight=False, markup=False)
+        else:
+            console.print(f"[bold]{label}[/] read {data.get('read_at')}: {len(rows)}",
+                          highlight=False)
         for row in rows:
             extra = " ".join(str(row[k]) for k in ("account_type", "account_number")
                              if row.get(k))
             inactive = "" if row.get("active", True) else " (inactive)"
             console.print(f"  {row.get('name')}  [dim]{row.get('list_id')} {extra}[/]"
                           f"{inactive}", highlight=False)
+
+
+@qbd.command("drift")
+@click.argument("company", callback=known_company)
+@click.option("--accept", nargs=2, metavar="KIND MMS_ID",
+              help="Keep the QuickBooks edit of this record: its finding leaves `status`.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def drift_cmd(state: State, company: str, accept: tuple[str, str] | None,
+              as_json: bool) -> None:
+    """Check at the next Web Connector update what changed or was deleted in QuickBooks after
+    sync; show what the last check found."""
+    from .qbwc import drift
+
+    ledger = _qbd_company(state, company)
+    store = ledger.state(company)
+    if accept:
+        kind, mms_id = accept
+        if not drift.accept(store, kind, mms_id):
+            raise LedgerSyncError(f"no drift finding for {kind} {mms_id!r} of {company!r}",
+                                  remedy=f"`ledgersync qbd drift {company}` lists them")
+        console.print(f"{kind} {mms_id}: the QuickBooks version is kept", highlight=False)
+        return
+    drift.request_check(store)
+    found = drift.problems(store)
+    if as_json:
+        click.echo(json.dumps({"checked_at": store.get(drift.CHECKED_AT),
+                               "findings": [{"problem": p, "remedy": r} for p, r in found]},
+                              indent=2))
+        return
+    console.print(f"last check: {store.get(drift.CHECKED_AT) or 'never'}; the next Web "
+                  "Connector update checks again", highlight=False)
+    for problem, remedy in found:
+        console.print(f"- {problem}", highlight=False, markup=False)
+        console.print(f"  what to do: {remedy}", highlight=False, markup=False)
+    if not found:
+        console.print("no differences found", highlight=False)
 
 
 @click.command("qbd")

@@ -29,7 +29,7 @@ from ledgersync import (
 
 from .errors import QbdValidationError, classify
 from .qbxml.customers import customer_name
-from .qbxml.lists import WRITTEN_AT, request_refresh
+from .qbxml.lists import WRITTEN_AT, list_problems, request_refresh
 from .qbxml.writes import SUPPORTED_KINDS
 from .settings import QbdSettings
 
@@ -137,6 +137,13 @@ class QbdConnector(PullConnector[QbdSettings]):
         return [f"companies.{name}.qbd: no Web Connector password, so every login of "
                 f"{self.settings.username!r} is refused (set one with `ledgersync qbd "
                 f"set-password {name}`, or password = \"env:NAME\" here)"]
+
+    def attention(self) -> list[tuple[str, str]]:
+        """Lists QuickBooks refused to read, and records changed or deleted in QuickBooks
+        after sync (drift), shown by `ledgersync status`."""
+        from .qbwc.drift import problems
+
+        return list_problems(self.context.state) + problems(self.context.state)
 
     def check(self) -> str:
         host: Mapping[str, Any] | None = self.context.state.get("qbwc:host")

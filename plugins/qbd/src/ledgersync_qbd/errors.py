@@ -50,12 +50,20 @@ class QbdInDoubt(ConnectorError):
 class QbxmlStatusError(ConnectorError):
     """A request's non-success ``statusCode`` with QuickBooks' own message."""
 
-    def __init__(self, status: int, message: str, *, request_type: str) -> None:
-        super().__init__(f"QuickBooks answered {status} to {request_type}: {message}",
+    def __init__(self, status: int, message: str, *, request_type: str,
+                 reference: tuple[str, str, str] | None = None) -> None:
+        """``reference``: for 3140, what a look-up found of the refused reference: (list type,
+        the name or ListID sent, ``deleted`` or ``inactive``)."""
+        found = ""
+        if reference is not None:
+            found = f" (looked up: {reference[0]} {reference[1]!r} is {reference[2]} in " \
+                "QuickBooks)"
+        super().__init__(f"QuickBooks answered {status} to {request_type}: {message}{found}",
                          code=str(status))
         self.status = status
         self.status_message = message
         self.request_type = request_type
+        self.reference = reference
 
 
 class QbwcHresultError(ConnectorError):
@@ -112,6 +120,9 @@ def _status(error: QbxmlStatusError, request: ExportRequest) -> Resolution:
         return _person(code, said, "The QuickBooks record it points at was deleted or "
                        "merged. If that was intended, clear the link with `ledgersync unlink` "
                        "so it is written again; then requeue")
+    if status == 3140 and error.reference is not None:
+        return _person(code, f"{said}; {error.reference[0]} {error.reference[1]!r} is "
+                       f"{error.reference[2]} in QuickBooks", _reference_remedy(error, request))
     if status == 3140:
         customer = _missing_customer(error, request)
         if customer is not None:
@@ -140,6 +151,25 @@ def _status(error: QbxmlStatusError, request: ExportRequest) -> Resolution:
                        "update QuickBooks, or report it to ledgersync support")
     return _person(code, said, "Read QuickBooks' message above, correct the record in "
                    "QuickBooks or the MMS, then requeue")
+
+
+def _reference_remedy(error: QbxmlStatusError, request: ExportRequest) -> str:
+    """What to do once a look-up said whether the refused reference was deleted or made
+    inactive in QuickBooks."""
+    assert error.reference is not None
+    list_type, value, state = error.reference
+    company = request.company
+    member = request.record.customer_mms_id() if request.kind != "member" else None
+    if state == "inactive":
+        return (f"{list_type} {value!r} was made inactive in QuickBooks: reactivate it there "
+                "(or map the MMS value to an active one with `ledgersync map`), then requeue")
+    if list_type == "Customer" and member is not None:
+        return (f"The customer of member {member!r} was deleted in QuickBooks: "
+                f"`ledgersync unlink --company {company} --kind member --mms-id {member}` "
+                "writes it again at the next update, then `ledgersync requeue --company "
+                f"{company} --member {member}`")
+    return (f"{list_type} {value!r} was deleted in QuickBooks: create it again there, or map "
+            "the MMS value to another with `ledgersync map`, then requeue")
 
 
 def _missing_customer(error: QbxmlStatusError, request: ExportRequest) -> str | None:

@@ -78,5 +78,9 @@ class QbdSettings:
     payment_methods: dict[str, str] = attrs.field(factory=dict)
     #: The company file's home currency; records in another currency need a person.
     currency: str = "USD"
+    #: Minutes between drift checks (records changed or deleted in QuickBooks after sync),
+    #: run in the next Web Connector session once due; 0 = only when asked
+    #: (`ledgersync qbd drift COMPANY`).
+    drift_minutes: int = attrs.field(default=1440, validator=_positive(0, 525600))
     #: Highest qbXML version to speak (the host's highest is used when lower).
     max_qbxml_version: str = "13.0"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from ledgersync import CreditMemo, Invoice, Payment, Record, Refund
 
 from .qbxml.refs import external_guid
-from .qbxml.transactions import VOID_TYPES
+from .qbxml.transactions import TXN_TYPES
 from .sandbox import CompanyFile
 
 
@@ -28,7 +28,9 @@ class CompanyFileProbe:
         if kind == "member":
             holders = [r.fields for r in store.lists_of(("Customer",))]
         else:
-            holders = [t.fields for t in store.txns_of(VOID_TYPES[kind])]
+            holders = [t.fields for t in store.txns_of(TXN_TYPES[kind])]
+            if kind == "refund":  # a refund of an overpayment is a check
+                holders += [t.fields for t in store.txns_of("Check")]
         return sum(1 for fields in holders
                    if any((e.text or "").strip().upper() == guid
                           for e in fields.get("ExternalGUID", [])))

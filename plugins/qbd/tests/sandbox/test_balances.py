@@ -85,12 +85,12 @@ def test_void_invoice_reverses_balance_and_frees_payment(qb) -> None:
     assert voided.total == Decimal("0.00")
 
 
-def test_void_payment_reopens_invoice(qb) -> None:
+def test_deleting_a_payment_reopens_invoice(qb) -> None:
     qb.add_customer("Ann")
     invoice = qb.add_invoice("Ann", "INV-1", "120.00")
     payment = qb.pay("Ann", "120.00", [(qb.text(invoice, "TxnID"), "120.00")])
-    qb.ok("<TxnVoidRq><TxnVoidType>ReceivePayment</TxnVoidType><TxnID>"
-          f"{qb.text(payment, 'ReceivePaymentRet/TxnID')}</TxnID></TxnVoidRq>")
+    qb.ok("<TxnDelRq><TxnDelType>ReceivePayment</TxnDelType><TxnID>"
+          f"{qb.text(payment, 'ReceivePaymentRet/TxnID')}</TxnID></TxnDelRq>")
     assert qb.balance("Ann") == Decimal("120.00")
     assert qb.company.transaction(qb.text(invoice, "TxnID")).open_amount == Decimal("120.00")
 

@@ -20,6 +20,7 @@ from ledgersync import ConnectorError
 
 from .errors import QboAuthError
 from .oauth import TokenKeeper, Tokens, _oauth_failure, auth_client
+from .settings import QboSettings
 
 #: Hosts a redirect can be captured on without leaving this machine.
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -87,17 +88,41 @@ def capture_redirect(redirect_uri: str, *, timeout: float,
     return captured[0]
 
 
+def begin_authorization(settings: QboSettings) -> tuple[str, str]:
+    """The address of Intuit's consent screen for ``settings``, and its random ``state``."""
+    from intuitlib.enums import Scopes  # type: ignore[import-untyped]
+
+    state = secrets.token_urlsafe(24)
+    client = auth_client(settings, state_token=state)
+    return client.get_authorization_url([Scopes.ACCOUNTING], state_token=state), state
+
+
+def complete_authorization(keeper: TokenKeeper, redirect: str, *, state: str) -> Tokens:
+    """Check the redirect Intuit sent the browser to (its ``state``, its realm), trade its
+    code for tokens once, and store them."""
+    settings = keeper.settings
+    code, realm = parse_redirect(redirect, state=state)
+    if realm is not None and realm != settings.realm_id:
+        raise ConnectorError(
+            f"you authorized QuickBooks company {realm}, but realm_id of "
+            f"{keeper.company!r} is {settings.realm_id}",
+            remedy="Pick the right company in QuickBooks' consent screen, or correct realm_id "
+                   "in the config", sent=False)
+    client = auth_client(settings, state_token=state)
+    try:
+        client.get_bearer_token(code, realm_id=realm or settings.realm_id)
+    except Exception as exc:
+        raise _oauth_failure(exc, keeper.company) from exc
+    return _store(keeper, client)
+
+
 def connect_interactive(keeper: TokenKeeper, *, open_url: Callable[[str], None],
                         paste: Callable[[], str] | None = None,
                         timeout: float = 300.0) -> Tokens:
     """Authorize in a browser and store the tokens; ``paste`` (when given) reads the redirect
     URL from the user instead of listening on ``redirect_uri``."""
     settings = keeper.settings
-    from intuitlib.enums import Scopes  # type: ignore[import-untyped]
-
-    state = secrets.token_urlsafe(24)
-    client = auth_client(settings, state_token=state)
-    url = client.get_authorization_url([Scopes.ACCOUNTING], state_token=state)
+    url, state = begin_authorization(settings)
     if paste is None and is_local(settings.redirect_uri):
         ready = threading.Event()
         box: list[str | BaseException] = []
@@ -125,18 +150,7 @@ def connect_interactive(keeper: TokenKeeper, *, open_url: Callable[[str], None],
                                  remedy="Use --paste and paste the address the browser shows",
                                  sent=False)
         redirect = paste()
-    code, realm = parse_redirect(redirect, state=state)
-    if realm is not None and realm != settings.realm_id:
-        raise ConnectorError(
-            f"you authorized QuickBooks company {realm}, but realm_id of "
-            f"{keeper.company!r} is {settings.realm_id}",
-            remedy="Pick the right company in QuickBooks' consent screen, or correct realm_id "
-                   "in the config", sent=False)
-    try:
-        client.get_bearer_token(code, realm_id=realm or settings.realm_id)
-    except Exception as exc:
-        raise _oauth_failure(exc, keeper.company) from exc
-    return _store(keeper, client)
+    return complete_authorization(keeper, redirect, state=state)
 
 
 def connect_with_refresh_token(keeper: TokenKeeper, refresh_token: str) -> Tokens:

@@ -6,11 +6,11 @@ client, OAuth library and sandbox load when a command or an export needs them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ledgersync import Connector, hookimpl
+from ledgersync import CompanyConfig, CompanyTool, Connector, Ledger, WebMount, hookimpl
 
 if TYPE_CHECKING:
     import click
@@ -30,6 +30,28 @@ def ledgersync_register_commands(cli: click.Group) -> None:
     from .commands import register
 
     register(cli)
+
+
+@hookimpl
+def ledgersync_web_company_tools(ledger: Ledger, company: CompanyConfig
+                                 ) -> Sequence[CompanyTool]:
+    """"Connect to QuickBooks Online" on the company's tools page (admins)."""
+    if company.connector != "qbo":
+        return []
+    from .webconnect import company_tools
+
+    return company_tools(ledger, company)
+
+
+@hookimpl
+def ledgersync_web_mounts(ledger: Ledger, options: Mapping[str, Any]) -> Sequence[WebMount]:
+    """Intuit's OAuth redirect back to the page, at the path of each company's
+    redirect_uri."""
+    if not any(c.connector == "qbo" for c in ledger.config.companies.values()):
+        return []
+    from .webconnect import web_mounts
+
+    return web_mounts(ledger)
 
 
 @hookimpl

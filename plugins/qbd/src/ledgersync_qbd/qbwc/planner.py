@@ -25,9 +25,12 @@ from ledgersync import Operation, PulledItem
 from ..errors import QbdValidationError
 from ..qbxml.document import message_set, probe
 from ..qbxml.lists import LISTS, continue_request, start_request
-from ..qbxml.lookups import find_request, reread_request
+from ..qbxml.lookups import find_request, reference_of, reference_request, reread_request
+from ..qbxml.reissue import is_reissue
+from ..qbxml.transactions import apply_credit_request
 from ..qbxml.writes import build_write
 from ..xmlsafe import Element
+from . import drift
 from .sessions import CLEAR, Entry, Outstanding, Session, new_set_id
 from .work import CompanyWork
 
@@ -46,7 +49,8 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
         session.noop = False
         return probe(session.version, outstanding.set_id)
     claimed: dict[int, PulledItem] = {}
-    entries = _list_entries(session) or _work_entries(work, session, claimed)
+    entries = (_list_entries(session) or _drift_entries(work, session)
+               or _work_entries(work, session, claimed))
     # Items claimed just now are at hand; only those held from earlier rounds are rebuilt.
     held = {**work.held(e for e in entries if e.item not in claimed), **claimed}
     requests: list[Element] = []
@@ -82,12 +86,17 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
 
 def _request_id(entry: Entry) -> str:
     # Unique within a set (one entry per item or list per set), at most 50 characters.
-    if entry.stage == "list":
-        return f"list:{entry.label}"
+    if entry.stage in ("list", "drift"):
+        return f"{entry.stage}:{entry.label}"
     return f"{entry.item}:{entry.stage}:{entry.tries}"
 
 
 def _list_entries(session: Session) -> list[Entry]:
+    alone = next((e for e in session.queue if e.stage == "list" and e.alone), None)
+    if alone is not None:
+        # QuickBooks refused a set of list reads: one per set, to find the one it refuses.
+        session.queue = [e for e in session.queue if e is not alone]
+        return [alone]
     continuing = [e for e in session.queue if e.stage == "list"]
     if continuing:
         session.queue = [e for e in session.queue if e.stage != "list"]
@@ -96,6 +105,14 @@ def _list_entries(session: Session) -> list[Entry]:
         labels, session.lists = session.lists, []
         return [Entry(stage="list", label=label) for label in labels if label in LISTS]
     return []
+
+
+def _drift_entries(work: CompanyWork, session: Session) -> list[Entry]:
+    if not session.drift:
+        return []
+    session.drift = False
+    start = drift.since(work.sessions.state(work.name))
+    return [Entry(stage="drift", label=label, since=start) for label in drift.LABELS]
 
 
 def _work_entries(work: CompanyWork, session: Session,
@@ -132,6 +149,8 @@ def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | N
     """The first step of a newly claimed item, or None when it was settled without a request."""
     request = pulled.request
     owner = pulled.owner
+    if is_reissue(request):
+        return Entry(stage="find", item=pulled.id, owner=owner)  # see qbxml.reissue
     create = request.operation is Operation.CREATE
     if create and pulled.needs_lookup:
         return Entry(stage="find", item=pulled.id, owner=owner)
@@ -142,6 +161,10 @@ def _admit(work: CompanyWork, session: Session, pulled: PulledItem) -> Entry | N
 def _element(work: CompanyWork, session: Session, entry: Entry,
              pulled: PulledItem | None) -> Element | None:
     """The request of ``entry``; None when there is nothing to send for it."""
+    if entry.stage == "drift":
+        assert entry.label is not None
+        assert entry.since is not None
+        return drift.request(entry.label, entry.since)
     if entry.stage == "list":
         assert entry.label is not None
         if entry.iterator:
@@ -158,6 +181,18 @@ def _element(work: CompanyWork, session: Session, entry: Entry,
     if entry.stage == "find" and write.finder is not None:
         entry.request_type = write.request_type
         return find_request(write.finder)
+    if entry.stage == "why":
+        reference = reference_of(entry.detail or "")
+        assert reference is not None  # the recorder asks only for a named reference
+        return reference_request(*reference)
+    if entry.stage == "apply":
+        assert entry.new_id is not None
+        entry.request_type = "ReceivePaymentAddRq"
+        return apply_credit_request(pulled.request, work.build_context(entry), entry.new_id)
+    if entry.stage == "remove":
+        assert write.then is not None
+        entry.request_type = str(write.then.tag)
+        return write.then
     if entry.stage == "reread":
         assert entry.request_type is not None
         assert pulled.request.external_id is not None

@@ -18,8 +18,9 @@ from ledgersync import Ledger, LedgerSyncError, PulledItem, __version__
 from .. import __version__ as qbd_version
 from ..connector import QbdConnector
 from ..errors import QbdInDoubt
-from ..qbxml.lists import LIST_REFRESH, LISTS
+from ..qbxml.lists import labels_to_read
 from ..qbxml.versions import NoCommonVersion, negotiate
+from . import drift
 from .auth import Account, Directory
 from .mutex import company_mutex
 from .planner import next_message_set
@@ -132,13 +133,14 @@ class QbwcService:
                             "work (see `ledgersync companies`)", work.name)
                 return [decoy, "none"]
             lists = self._lists_to_read(work)
+            check = drift.due(state, work.settings, self.sessions.now())
             pull = work.queue("probe")
             records = (bool(adopted) or self.sessions.outstanding(work.name) is not None
                        or pull.due() > 0)
-            if not (records or lists):
+            if not (records or lists or check):
                 return [decoy, "none"]
             ticket, session = self.sessions.create(work.name)
-            session.queue, session.lists = adopted, lists
+            session.queue, session.lists, session.drift = adopted, lists, check
             if records:
                 # A session that only reads lists leaves no empty run in the sync log.
                 work.queue(session.owner).open_run(trigger="web connector")
@@ -152,14 +154,10 @@ class QbwcService:
         return any(c.name == work.name and c.paused_reason for c in self.ledger.companies())
 
     def _lists_to_read(self, work: CompanyWork) -> list[str]:
-        state = self.sessions.state(work.name)
-        requested = state.get(LIST_REFRESH)
-        if isinstance(requested, list):
-            state.delete(LIST_REFRESH)
-            return [label for label in requested if label in LISTS]
-        if state.get("qbwc:list:accounts") is None:
-            return list(LISTS)  # the first session reads every list once
-        return []
+        # Asked-for reads stay pending until a session has them answered (the recorder
+        # consumes them): a session refused later (wrong FileID, no common version) or cut
+        # off must not use them up.
+        return labels_to_read(self.sessions.state(work.name))
 
     # -- the work ------------------------------------------------------------------------------
 

@@ -40,7 +40,8 @@ class Entry:
 
     ``stage``: ``write`` (the item's Add/Mod/Void), ``find`` (look the item up before writing:
     after a doubt or a name in use), ``reread`` (fetch the current EditSequence after 3200),
-    ``list`` (a page of a list read) or ``noop`` (nothing to do; keeps the protocol simple).
+    ``list`` (a page of a list read), ``remove`` (delete a reissued refund's old TxnID, see
+    :mod:`ledgersync_qbd.qbxml.reissue`) or ``noop`` (nothing to do).
     Items are in flight under ``owner`` (the lease owner of the session that claimed them).
     """
 
@@ -56,6 +57,12 @@ class Entry:
     rid: str | None = None
     request_type: str | None = None
     warnings: list[str] = attrs.field(factory=list)
+    #: A reissued refund's new TxnID, kept while the old one is deleted (stage ``remove``).
+    new_id: str | None = None
+    #: Where a drift query starts (stage ``drift``, see :mod:`.drift`).
+    since: str | None = None
+    #: QuickBooks' 3140 message while the refused reference is looked up (stage ``why``).
+    detail: str | None = None
 
 
 def _entries(raw: list[dict[str, Any]]) -> list[Entry]:
@@ -82,6 +89,8 @@ class Session:
     rounds: int = 0
     last_error: str = ""
     lists: list[str] = attrs.field(factory=list)
+    #: A drift check is due in this session (see :mod:`.drift`).
+    drift: bool = False
     #: A run (sync log entry) was opened for this session's record work.
     run_opened: bool = False
 

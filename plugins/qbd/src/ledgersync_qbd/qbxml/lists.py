@@ -1,10 +1,18 @@
-"""Reading QuickBooks' lists for mapping, page by page with iterators.
+"""Reading QuickBooks' lists for mapping.
 
-Each list is read with ``iterator="Start"`` and ``MaxReturned``, then ``iterator="Continue"``
-with the returned ``iteratorID`` until ``iteratorRemainingCount`` is 0, all within one Web
-Connector session (iterators live in the QuickBooks session). What comes back is kept per
-company so that `ledgersync qbd lists` can show the names to map to, new members can be
-matched to existing customers, and `ledgersync reconcile` can compare customer balances.
+Only some qbXML 13.0 queries take an iterator: ``CustomerQueryRq`` and ``ItemQueryRq``
+(``ItemSalesTaxQueryRq`` too) are read page by page, ``iterator="Start"`` with ``MaxReturned``
+and then ``iterator="Continue"`` with the returned ``iteratorID`` until
+``iteratorRemainingCount`` is 0, all within one Web Connector session (iterators live in the
+QuickBooks session). ``AccountQueryRq``, ``SalesTaxCodeQueryRq``, ``StandardTermsQueryRq`` and
+``PaymentMethodQueryRq`` declare no ``iterator`` attribute, and QuickBooks' parser refuses the
+whole message set when one carries it: those are read in one answer, without ``MaxReturned``
+(which would cut the list short). ``ITERATED`` says which is which; a test checks it against
+the schema facts the sandbox keeps.
+
+What comes back is kept per company so that `ledgersync qbd lists` can show the names to map
+to, new members can be matched to existing customers, and `ledgersync reconcile` can compare
+customer balances.
 """
 
 from __future__ import annotations
@@ -35,14 +43,23 @@ LISTS: dict[str, str] = {
 }
 
 
+#: The list queries that take ``iterator`` in qbXML 13.0 (the others are read in one answer).
+ITERATED = frozenset({"CustomerQueryRq", "ItemQueryRq", "ItemSalesTaxQueryRq"})
+
+
 def start_request(label: str) -> Element:
-    rq = Element(LISTS[label], {"iterator": "Start"})
-    sub(rq, "MaxReturned", str(PAGE))
+    request_type = LISTS[label]
+    if request_type in ITERATED:
+        rq = Element(request_type, {"iterator": "Start"})
+        sub(rq, "MaxReturned", str(PAGE))
+    else:
+        rq = Element(request_type)
     sub(rq, "ActiveStatus", "All")  # inactive ones too: a mapping to one must be explained
     return rq
 
 
 def continue_request(label: str, iterator_id: str) -> Element:
+    assert LISTS[label] in ITERATED, "only iterated lists are continued"
     rq = Element(LISTS[label], {"iterator": "Continue", "iteratorID": iterator_id})
     sub(rq, "MaxReturned", str(PAGE))
     return rq
@@ -78,3 +95,52 @@ def request_refresh(state: StateStore, labels: list[str]) -> None:
     wanted = [label for label in (pending if isinstance(pending, list) else []) if label in LISTS]
     wanted += [label for label in labels if label in LISTS and label not in wanted]
     state.put(LIST_REFRESH, wanted)
+
+
+def list_key(label: str) -> str:
+    return f"qbwc:list:{label}"
+
+
+def labels_to_read(state: StateStore) -> list[str]:
+    """What the next session reads: lists asked for (``qbd lists --refresh``, reconcile), never
+    read, or whose last read failed (a refused read is tried again at every session)."""
+    pending = state.get(LIST_REFRESH)
+    wanted = [label for label in (pending if isinstance(pending, list) else []) if label in LISTS]
+    for label in LISTS:
+        last = state.get(list_key(label))
+        if label not in wanted and (not isinstance(last, dict) or last.get("error")):
+            wanted.append(label)
+    return wanted
+
+
+def record_read(state: StateStore, label: str, rows: list[dict[str, Any]], now: str) -> None:
+    """A list read answered in full: keep it and consume the request for it."""
+    state.put(list_key(label), {"read_at": now, "rows": rows})
+    pending = state.get(LIST_REFRESH)
+    if isinstance(pending, list) and label in pending:
+        left = [other for other in pending if other != label]
+        if left:
+            state.put(LIST_REFRESH, left)
+        else:
+            state.delete(LIST_REFRESH)
+
+
+def record_failure(state: StateStore, label: str, error: str, remedy: str, now: str) -> None:
+    """A list read QuickBooks refused: say so (keeping the rows of the last good read, which
+    mapping still uses) and leave any request for it pending, so the next session reads it."""
+    last = state.get(list_key(label))
+    kept = last if isinstance(last, dict) else {}
+    state.put(list_key(label), {"read_at": kept.get("read_at"), "rows": kept.get("rows", []),
+                                "error": error, "remedy": remedy, "failed_at": now})
+
+
+def list_problems(state: StateStore) -> list[tuple[str, str]]:
+    """(what happened, what to do) for each list whose last read failed."""
+    found = []
+    for label in LISTS:
+        last = state.get(list_key(label))
+        if isinstance(last, dict) and last.get("error"):
+            found.append((f"QuickBooks list {label!r} could not be read at "
+                          f"{last.get('failed_at')}: {last['error']}",
+                          str(last.get("remedy") or "It is read again at the next update")))
+    return found

@@ -22,6 +22,8 @@ class Finder:
     value: str
     guid: str
     account_number: str | None = None
+    #: A record of ours that is not the one sought (the old refund of a reissue).
+    exclude_id: str | None = None
 
 
 @attrs.frozen
@@ -32,6 +34,8 @@ class Write:
     request_type: str
     finder: Finder | None
     warnings: tuple[str, ...] = ()
+    #: A request to send once this one is done (a reissued refund: delete the old one).
+    then: Element | None = None
 
 
 @attrs.frozen

@@ -8,10 +8,25 @@ plugins/qbd/tests/data/qbxml-examples/). Choices made here, each for a reason:
   could round differently from the MMS, and the books must tie out to the cent.
 * Every document has a RefNumber QuickBooks can be asked for: the MMS number, or for payments,
   refunds and journal entries without one, the MMS id (hashed to fit when too long).
-* A credit memo is not applied to its invoice here (that would be a second write for one item);
-  the credit stays open on the customer, which keeps the balance right.
-* Updates exist in QuickBooks for invoices only among the transactions ledgersync writes; a
-  changed payment, credit, refund or journal entry needs a person (void and record anew).
+* A credit memo the MMS applied to an invoice is applied in QuickBooks too, once the memo is
+  written (its TxnID is needed): a zero-amount ``ReceivePaymentAdd`` whose ``SetCredit`` uses
+  the memo's credit on the invoice, which is how the qbXML SDK applies credits
+  (:func:`apply_credit_request`). Sending it twice is harmless: the second finds no credit
+  left and is refused; a refusal leaves the credit open on the customer, said in a warning.
+* A changed invoice, credit memo, payment or journal entry is modified in place
+  (``InvoiceModRq``, ``CreditMemoModRq``, ``ReceivePaymentModRq``, ``JournalEntryModRq``, with
+  the EditSequence QuickBooks gave last); their lines are all sent as new (``TxnLineID`` -1),
+  which replaces the old ones, as the MMS's record is the whole truth. qbXML has no Mod for a
+  refund: see :mod:`.reissue`.
+* A refund with a credit memo is an ``ARRefundCreditCardAdd`` drawing on that credit; a
+  refund of an overpayment (no credit memo) is a check against Accounts Receivable (see
+  ``_overpayment_check``).
+* A voided MMS payment is deleted in QuickBooks (``TxnDelRq``, ``TxnDelType`` ReceivePayment):
+  qbXML 13.0 cannot void a payment (``TxnVoidType`` has no ReceivePayment, and QuickBooks'
+  parser refuses the whole set), and deleting it is what QuickBooks itself offers for a
+  payment entered in error: the invoices it paid are open again and the customer's balance
+  goes back up, as in the MMS. The MMS keeps the voided payment as its audit trail. Every
+  other kind is voided (``TxnVoidRq``), which keeps the document with zero amounts.
 """
 
 from __future__ import annotations
@@ -28,6 +43,7 @@ from ledgersync import (
     JournalEntry,
     Operation,
     Payment,
+    Record,
     Refund,
 )
 
@@ -36,8 +52,13 @@ from .model import BuildContext, Finder, Write
 from .refs import Element, external_guid, money, opt, quantity, ref, sub, txn_id_ref
 from .text import check_length, fit
 
-VOID_TYPES = {"invoice": "Invoice", "credit_memo": "CreditMemo", "payment": "ReceivePayment",
-              "refund": "ARRefundCreditCard", "journal_entry": "JournalEntry"}
+#: Kind -> QuickBooks transaction type.
+TXN_TYPES = {"invoice": "Invoice", "credit_memo": "CreditMemo", "payment": "ReceivePayment",
+             "refund": "ARRefundCreditCard", "journal_entry": "JournalEntry"}
+#: Kind -> TxnDelType, for the kinds QuickBooks cannot void (see the module docstring).
+DELETE_TYPES = {"payment": "ReceivePayment"}
+#: Kind -> TxnVoidType (qbXML 13.0 enumeration).
+VOID_TYPES = {kind: txn for kind, txn in TXN_TYPES.items() if kind not in DELETE_TYPES}
 _QUERIES = {"invoice": "InvoiceQueryRq", "credit_memo": "CreditMemoQueryRq",
             "payment": "ReceivePaymentQueryRq", "refund": "ARRefundCreditCardQueryRq",
             "journal_entry": "JournalEntryQueryRq"}
@@ -153,13 +174,7 @@ def build_invoice(request: ExportRequest, ctx: BuildContext) -> Write:
     assert isinstance(invoice, Invoice)
     b = _Builder(request, ctx)
     b.check_currency(invoice.currency)
-    update = request.operation is Operation.UPDATE
-    tag = "InvoiceMod" if update else "InvoiceAdd"
-    rq = Element(f"{tag}Rq")
-    body = sub(rq, tag)
-    if update:
-        sub(body, "TxnID", _own_id(request))
-        sub(body, "EditSequence", ctx.edit_sequence or request.version_token or "0")
+    rq, body, update = _start(request, ctx, "Invoice")
     b.header(body, invoice.member_id)
     sub(body, "TxnDate", invoice.txn_date.isoformat())
     number = b.ref_number(invoice.number)
@@ -176,24 +191,62 @@ def build_invoice(request: ExportRequest, ctx: BuildContext) -> Write:
     return b.finish(rq, body, number)
 
 
+def _start(request: ExportRequest, ctx: BuildContext, name: str) -> tuple[Element, Element, bool]:
+    """``<{name}AddRq><{name}Add>`` or, for an update, ``<{name}ModRq><{name}Mod>`` opened
+    with the TxnID and EditSequence."""
+    update = request.operation is Operation.UPDATE
+    tag = f"{name}Mod" if update else f"{name}Add"
+    rq = Element(f"{tag}Rq")
+    body = sub(rq, tag)
+    if update:
+        sub(body, "TxnID", _own_id(request))
+        sub(body, "EditSequence", ctx.edit_sequence or request.version_token or "0")
+    return rq, body, update
+
+
 def build_credit_memo(request: ExportRequest, ctx: BuildContext) -> Write:
     memo = request.record
     assert isinstance(memo, CreditMemo)
     b = _Builder(request, ctx)
     b.check_currency(memo.currency)
-    rq = Element("CreditMemoAddRq")
-    body = sub(rq, "CreditMemoAdd")
+    rq, body, update = _start(request, ctx, "CreditMemo")
     b.header(body, memo.member_id)
     sub(body, "TxnDate", memo.txn_date.isoformat())
     number = b.ref_number(memo.number)
     sub(body, "RefNumber", number)
     b.text(body, "Memo", memo.memo, 4095)
-    sub(body, "ExternalGUID", b.guid())
-    b.sales_lines(body, "CreditMemoLineAdd", memo.lines, mod=False)
-    if memo.applied_to_invoice_id is not None:
-        b.warnings.append("the credit stays open on the customer in QuickBooks (apply it to "
-                          f"invoice {memo.applied_to_invoice_id!r} there if needed)")
+    if not update:
+        sub(body, "ExternalGUID", b.guid())
+    b.sales_lines(body, "CreditMemoLineMod" if update else "CreditMemoLineAdd", memo.lines,
+                  mod=update)
     return b.finish(rq, body, number)
+
+
+def needs_applying(request: ExportRequest) -> bool:
+    """A new credit memo the MMS applied to an invoice."""
+    record = request.record
+    return (request.operation is Operation.CREATE and isinstance(record, CreditMemo)
+            and record.applied_to_invoice_id is not None)
+
+
+def apply_credit_request(request: ExportRequest, ctx: BuildContext, memo_txn_id: str) -> Element:
+    """The zero-amount payment that applies the written credit memo to its invoice."""
+    memo = request.record
+    assert isinstance(memo, CreditMemo)
+    assert memo.applied_to_invoice_id is not None
+    b = _Builder(request, ctx)
+    rq = Element("ReceivePaymentAddRq")
+    body = sub(rq, "ReceivePaymentAdd")
+    b.header(body, memo.member_id)
+    sub(body, "TxnDate", memo.txn_date.isoformat())
+    sub(body, "TotalAmount", money(Decimal(0)))
+    sub(body, "Memo", f"Credit memo {memo.number or memo.mms_id} applied by ledgersync")
+    applied = txn_id_ref(body, "AppliedToTxnAdd", b.mapped("invoice", memo.applied_to_invoice_id))
+    sub(applied, "PaymentAmount", money(Decimal(0)))
+    credit = sub(applied, "SetCredit")
+    sub(credit, "CreditTxnID", memo_txn_id)
+    sub(credit, "AppliedAmount", money(memo.total()))
+    return rq
 
 
 def build_payment(request: ExportRequest, ctx: BuildContext) -> Write:
@@ -201,8 +254,7 @@ def build_payment(request: ExportRequest, ctx: BuildContext) -> Write:
     assert isinstance(payment, Payment)
     b = _Builder(request, ctx)
     b.check_currency(payment.currency)
-    rq = Element("ReceivePaymentAddRq")
-    body = sub(rq, "ReceivePaymentAdd")
+    rq, body, update = _start(request, ctx, "ReceivePayment")
     b.header(body, payment.member_id)
     sub(body, "TxnDate", payment.txn_date.isoformat())
     number = b.ref_number(payment.number)
@@ -212,12 +264,13 @@ def build_payment(request: ExportRequest, ctx: BuildContext) -> Write:
     if payment.deposit_account_id is not None:
         b.ref(body, "DepositToAccountRef", b.mapped("gl_account", payment.deposit_account_id),
               ACCOUNT_REF_MAX)
-    sub(body, "ExternalGUID", b.guid())
-    if not payment.applications:
-        sub(body, "IsAutoApply", "false")  # the whole amount stays as credit, as in the MMS
+    if not update:
+        sub(body, "ExternalGUID", b.guid())
+        if not payment.applications:
+            sub(body, "IsAutoApply", "false")  # the whole amount stays credit, as in the MMS
     for application in payment.applications:
-        applied = txn_id_ref(body, "AppliedToTxnAdd", b.mapped("invoice",
-                                                               application.invoice_id))
+        applied = txn_id_ref(body, "AppliedToTxnMod" if update else "AppliedToTxnAdd",
+                             b.mapped("invoice", application.invoice_id))
         sub(applied, "PaymentAmount", money(application.amount))
     return b.finish(rq, body, number)
 
@@ -228,11 +281,7 @@ def build_refund(request: ExportRequest, ctx: BuildContext) -> Write:
     b = _Builder(request, ctx)
     b.check_currency(refund.currency)
     if refund.credit_memo_id is None:
-        raise QbdValidationError(
-            f"{b.what} pays back no credit memo; a QuickBooks Desktop refund must draw on a "
-            "credit",
-            remedy="Record the refund against the member's credit memo (credit_memo_id) in "
-            "the MMS, or enter it in QuickBooks by hand and mark it synced")
+        return _overpayment_check(b, refund)
     rq = Element("ARRefundCreditCardAddRq")
     body = sub(rq, "ARRefundCreditCardAdd")
     b.ref(body, "CustomerRef", f"listid:{b.mapped('member', refund.member_id)}", 209)
@@ -252,20 +301,53 @@ def build_refund(request: ExportRequest, ctx: BuildContext) -> Write:
     return b.finish(rq, body, number)
 
 
+#: QuickBooks' own name for the A/R account of a new company file.
+DEFAULT_AR_ACCOUNT = "name:Accounts Receivable"
+
+
+def _overpayment_check(b: _Builder, refund: Refund) -> Write:
+    """A refund of an overpayment (no credit memo), the way QuickBooks records one: a check
+    to the customer from the refund's bank account whose expense line posts to Accounts
+    Receivable for that customer, which takes the unused credit off the customer's balance
+    (the bookkeeper may link the two in Receive Payments; the balances are right without)."""
+    rq = Element("CheckAddRq")
+    body = sub(rq, "CheckAdd")
+    b.ref(body, "AccountRef", b.mapped("gl_account", refund.from_account_id), ACCOUNT_REF_MAX)
+    customer = f"listid:{b.mapped('member', refund.member_id)}"
+    b.ref(body, "PayeeEntityRef", customer, 209)
+    number = b.ref_number(refund.number)
+    sub(body, "RefNumber", number)
+    sub(body, "TxnDate", refund.txn_date.isoformat())
+    b.text(body, "Memo", refund.memo, 4095)
+    sub(body, "ExternalGUID", b.guid())
+    line = sub(body, "ExpenseLineAdd")
+    b.ref(line, "AccountRef", b.ctx.settings.ar_account or DEFAULT_AR_ACCOUNT, ACCOUNT_REF_MAX)
+    sub(line, "Amount", money(refund.amount))
+    b.text(line, "Memo", refund.memo or f"Refund of overpayment {number}", 4095)
+    b.ref(line, "CustomerRef", customer, 209)
+    return Write(rq, "CheckAddRq", Finder("CheckQueryRq", "RefNumber", number, b.guid()),
+                 tuple(b.warnings))
+
+
 def build_journal_entry(request: ExportRequest, ctx: BuildContext) -> Write:
     entry = request.record
     assert isinstance(entry, JournalEntry)
     b = _Builder(request, ctx)
     b.check_currency(entry.currency)
-    rq = Element("JournalEntryAddRq")
-    body = sub(rq, "JournalEntryAdd")
+    rq, body, update = _start(request, ctx, "JournalEntry")
     sub(body, "TxnDate", entry.txn_date.isoformat())
     number = b.ref_number(entry.number)
     sub(body, "RefNumber", number)
-    b.text(body, "Memo", entry.memo, 4095)
-    sub(body, "ExternalGUID", b.guid())
+    if not update:  # JournalEntryMod has no Memo of its own (qbXML 13.0)
+        b.text(body, "Memo", entry.memo, 4095)
+        sub(body, "ExternalGUID", b.guid())
     for line in entry.lines:
-        element = sub(body, "JournalDebitLine" if line.debit else "JournalCreditLine")
+        if update:
+            element = sub(body, "JournalLineMod")
+            sub(element, "TxnLineID", "-1")
+            sub(element, "JournalLineType", "Debit" if line.debit else "Credit")
+        else:
+            element = sub(body, "JournalDebitLine" if line.debit else "JournalCreditLine")
         b.ref(element, "AccountRef", b.mapped("gl_account", line.account_id), ACCOUNT_REF_MAX)
         sub(element, "Amount", money(line.debit or line.credit))
         b.text(element, "Memo", line.description, 4095)
@@ -278,11 +360,24 @@ def build_journal_entry(request: ExportRequest, ctx: BuildContext) -> Write:
 
 
 def build_void(request: ExportRequest, ctx: BuildContext) -> Write:
-    """TxnVoid keeps the document with zero amounts, as QuickBooks users expect of a void."""
+    """TxnVoid keeps the document with zero amounts, as QuickBooks users expect of a void; a
+    payment, which qbXML cannot void, is deleted (see the module docstring)."""
+    if request.kind in DELETE_TYPES:
+        rq = Element("TxnDelRq")
+        sub(rq, "TxnDelType", DELETE_TYPES[request.kind])
+        sub(rq, "TxnID", _own_id(request))
+        return Write(rq, "TxnDelRq", None)
     rq = Element("TxnVoidRq")
-    sub(rq, "TxnVoidType", VOID_TYPES[request.kind])
+    sub(rq, "TxnVoidType", txn_type_of(request.record))
     sub(rq, "TxnID", _own_id(request))
     return Write(rq, "TxnVoidRq", None)
+
+
+def txn_type_of(record: Record) -> str:
+    """The QuickBooks transaction type ``record`` was written as."""
+    if isinstance(record, Refund) and record.credit_memo_id is None:
+        return "Check"  # a refund of an overpayment (see _overpayment_check)
+    return TXN_TYPES[record.kind]
 
 
 def _own_id(request: ExportRequest) -> str:

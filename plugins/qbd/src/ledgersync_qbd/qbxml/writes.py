@@ -9,6 +9,7 @@ from ledgersync import ExportRequest, Operation
 from ..errors import QbdValidationError
 from .customers import build_customer
 from .model import BuildContext, Write
+from .reissue import build_reissue, is_reissue
 from .transactions import (
     build_credit_memo,
     build_invoice,
@@ -29,8 +30,9 @@ BUILDERS: dict[str, Builder] = {
     "journal_entry": build_journal_entry,
 }
 SUPPORTED_KINDS = frozenset(BUILDERS)
-#: The kinds QuickBooks Desktop can change in place through ledgersync (CustomerMod, InvoiceMod).
-UPDATABLE = frozenset({"member", "invoice"})
+#: The kinds QuickBooks Desktop can change in place (CustomerMod, InvoiceMod, CreditMemoMod,
+#: ReceivePaymentMod, JournalEntryMod).
+UPDATABLE = frozenset({"member", "invoice", "credit_memo", "payment", "journal_entry"})
 
 
 def build_write(request: ExportRequest, ctx: BuildContext) -> Write:
@@ -42,6 +44,12 @@ def build_write(request: ExportRequest, ctx: BuildContext) -> Write:
                                  remedy=f"Map the {kind} with `ledgersync map` instead")
     if request.operation is Operation.VOID and kind != "member":
         return build_void(request, ctx)
+    if is_reissue(request):
+        if not request.external_id:
+            raise QbdValidationError(
+                f"{request.describe()}: QuickBooks' TxnID of the refund is not known",
+                remedy="Sync the refund's create item first, or link it with `ledgersync map`")
+        return build_reissue(request, ctx)
     if request.operation is Operation.UPDATE and kind not in UPDATABLE:
         name = kind.replace("_", " ")
         raise QbdValidationError(

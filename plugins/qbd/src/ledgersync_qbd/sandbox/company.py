@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from . import host, journal, lists, payments, sales
+from . import changes, deletions, host, journal, lists, payments, sales
 from .context import Context, Handler, Settings
 from .faults import FaultPlan
 from .iterators import IteratorRegistry
@@ -35,6 +35,8 @@ HANDLERS: dict[str, Handler] = {
     **lists.HANDLERS,
     **journal.HANDLERS,
     **host.HANDLERS,
+    **changes.HANDLERS,
+    **deletions.HANDLERS,
     "InvoiceAddRq": sales.invoice_add,
     "InvoiceModRq": sales.invoice_mod,
     "CreditMemoAddRq": sales.credit_memo_add,

@@ -27,6 +27,7 @@ from .xml import Element, copy_element, text_of
 REF_TARGETS: dict[str, tuple[tuple[str, ...], str]] = {
     "CustomerRef": (("Customer",), "Customer"),
     "EntityRef": (("Customer",), "Entity"),
+    "PayeeEntityRef": (("Customer",), "PayeeEntity"),
     "ARAccountRef": (("Account",), "Account"),
     "AccountRef": (("Account",), "Account"),
     "DepositToAccountRef": (("Account",), "Account"),

@@ -125,6 +125,8 @@ def txn_del(ctx: Context, rq: Element) -> Outcome:
     txn = _void_target(ctx, rq, "TxnDelType")
     _reverse(ctx, txn)
     del ctx.store.txns[txn.txn_id]
+    ctx.store.deleted.append(("Txn", txn.txn_type, txn.txn_id, txn.ref_number or "",
+                              txn.time_created, ctx.store.now()))
     result = [_leaf("TxnDelType", txn.txn_type), _leaf("TxnID", txn.txn_id),
               _leaf("TimeDeleted", stamp(ctx.store.now()))]
     return Outcome(result, write_key=("TxnDel", txn.txn_id))
@@ -217,4 +219,5 @@ HANDLERS: dict[str, Handler] = {
     "ReceivePaymentQueryRq": txn_query("ReceivePayment"),
     "ARRefundCreditCardQueryRq": txn_query("ARRefundCreditCard"),
     "JournalEntryQueryRq": txn_query("JournalEntry"),
+    "CheckQueryRq": txn_query("Check"),
 }

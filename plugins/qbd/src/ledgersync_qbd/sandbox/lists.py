@@ -207,6 +207,8 @@ def list_del(ctx: Context, rq: Element) -> Outcome:
     if reason is not None:
         raise QbError(DELETE_FAILED, value=record.full_name, object=list_type, detail=reason)
     del ctx.store.lists[record.list_id]
+    ctx.store.deleted.append(("List", list_type, record.list_id, record.full_name,
+                              record.time_created, ctx.store.now()))
     result = Element("x")
     for tag, text in (("ListDelType", list_type), ("ListID", record.list_id),
                       ("TimeDeleted", stamp(ctx.store.now())), ("FullName", record.full_name)):

@@ -25,6 +25,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .conformance import check_request
 from .context import Context, Handler, Outcome, raise_violations
 from .faults import FaultPlan
 from .schema import Violation, validate
@@ -114,6 +115,7 @@ class MessageSetProcessor:
             tag = rq.tag
             if not isinstance(tag, str) or not tag.endswith("Rq"):
                 raise QbParseError(f"<{tag}> is not a request")
+            check_request(rq)
             spec = REQUEST_SPECS.get(tag)
             violations.append(validate(rq, spec) if spec is not None else [])
             if tag.endswith("QueryRq"):

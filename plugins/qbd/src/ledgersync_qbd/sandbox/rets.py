@@ -80,6 +80,9 @@ TXN_RET_ORDER: dict[str, tuple[str, ...]] = {
         "TotalAmount", "CurrencyRef", "Address", "AddressBlock", "PaymentMethodRef", "Memo",
         "ExternalGUID", "RefundAppliedToTxnRet",
     ),
+    "Check": ("AccountRef", "PayeeEntityRef", "RefNumber", "TxnDate", "Amount", "CurrencyRef",
+              "Memo", "Address", "AddressBlock", "IsToBePrinted", "IsTaxIncluded",
+              "SalesTaxCodeRef", "ExternalGUID"),
     "JournalEntry": ("TxnDate", "RefNumber", "Memo", "IsAdjustment", "IsHomeCurrencyAdjustment",
                      "CurrencyRef", "ExchangeRate", "ExternalGUID"),
 }
@@ -88,6 +91,8 @@ SALES_LINE_ORDER = (
     "ClassRef", "Amount", "TaxAmount", "ServiceDate", "SalesTaxCodeRef", "IsTaxable", "Other1",
     "Other2",
 )
+EXPENSE_LINE_ORDER = ("TxnLineID", "AccountRef", "Amount", "TaxAmount", "Memo", "CustomerRef",
+                      "ClassRef", "SalesTaxCodeRef", "BillableStatus")
 JOURNAL_LINE_ORDER = ("TxnLineID", "AccountRef", "Amount", "TaxAmount", "Memo", "EntityRef",
                       "ClassRef", "ItemSalesTaxRef", "BillableStatus")
 
@@ -157,7 +162,8 @@ def list_ret(store: Store, record: ListRecord, include: set[str] | None = None) 
 def line_ret(store: Store, line: Line) -> Element:
     values = _values(store, line.fields, line.refs)
     values["Amount"] = _text("Amount", money(line.amount))
-    order = JOURNAL_LINE_ORDER if line.kind.startswith("Journal") else SALES_LINE_ORDER
+    order = (JOURNAL_LINE_ORDER if line.kind.startswith("Journal") else
+             EXPENSE_LINE_ORDER if line.kind == "ExpenseLineRet" else SALES_LINE_ORDER)
     return assemble(line.kind, [("TxnLineID", line.line_id)], order[1:], values)
 
 

@@ -18,7 +18,9 @@ mixing them is refused by the handlers.
 
 from __future__ import annotations
 
-from .schema import El, Slot, agg, choice, opt, ref, req
+from .conformance import del_types, void_types
+from .schema import El, Kind, Slot, agg, choice, opt, ref, req
+from .schema_facts import DECLARATIONS
 
 ACTIVE_STATUS = ("ActiveOnly", "InactiveOnly", "All")
 MATCH = ("StartsWith", "Contains", "EndsWith")
@@ -27,10 +29,8 @@ ACCOUNT_TYPES = (
     "Expense", "FixedAsset", "Income", "LongTermLiability", "NonPosting", "OtherAsset",
     "OtherCurrentAsset", "OtherCurrentLiability", "OtherExpense", "OtherIncome",
 )
-VOID_TYPES = ("ARRefundCreditCard", "Bill", "BillPaymentCheck", "BillPaymentCreditCard",
-              "Charge", "Check", "CreditCardCharge", "CreditCardCredit", "CreditMemo", "Deposit",
-              "InventoryAdjustment", "Invoice", "ItemReceipt", "JournalEntry", "ReceivePayment",
-              "SalesReceipt", "SalesTaxPaymentCheck", "VendorCredit")
+VOID_TYPES = void_types()  # the qbXML 13.0 TxnVoidType enumeration (no ReceivePayment)
+DEL_TYPES = del_types()  # TxnDelType: ReceivePayment and SalesTaxPaymentCheck are here
 
 MAX_REF = {  # FullName limits of refs
     "CustomerRef": 209, "ParentRef": 209, "EntityRef": 209, "ClassRef": 159,
@@ -39,6 +39,7 @@ MAX_REF = {  # FullName limits of refs
     "SalesTaxCodeRef": 3, "CustomerSalesTaxCodeRef": 3, "SalesRepRef": 5,
     "PaymentMethodRef": 31, "PriceLevelRef": 31, "CustomerMsgRef": 101, "ShipMethodRef": 15,
     "TemplateRef": 31, "CurrencyRef": 64, "CustomerTypeRef": 159, "JobTypeRef": 159,
+    "DiscountAccountRef": 159, "DiscountClassRef": 159, "ItemGroupRef": 31,
     "PreferredPaymentMethodRef": 31, "OverrideItemAccountRef": 159, "IncomeAccountRef": 159,
     "TaxVendorRef": 41,
 }
@@ -114,7 +115,7 @@ _SALES_MID = (opt("PONumber", max_len=25), r("TermsRef"), opt("DueDate", "date")
               opt("Other", max_len=29), opt("ExchangeRate", "amt"))
 INVOICE_ADD = (r("CustomerRef", required=True), *_SALES_HEAD, opt("IsFinanceCharge", "bool"),
                *_SALES_MID, opt("ExternalGUID"), opt("LinkToTxnID", "id", many=True), SET_CREDIT,
-               choice(INVOICE_LINE_ADD, agg("InvoiceLineGroupAdd", r("ItemRef")), many=True),
+               choice(INVOICE_LINE_ADD, agg("InvoiceLineGroupAdd", r("ItemGroupRef")), many=True),
                agg("DiscountLineAdd"), agg("SalesTaxLineAdd"), agg("ShippingLineAdd"))
 INVOICE_MOD = (*TXN_CORE_MOD, r("CustomerRef"), *_SALES_HEAD, *_SALES_MID, SET_CREDIT,
                choice(INVOICE_LINE_MOD, many=True))
@@ -130,7 +131,8 @@ RECEIVE_PAYMENT_ADD = (
            El("AppliedToTxnAdd", "agg", slots=(
                req("TxnID", "id"), opt("PaymentAmount", "amt"),
                agg("TxnLineDetail", req("TxnLineID", "id"), req("Amount", "amt"), many=True),
-               SET_CREDIT, opt("DiscountAmount", "amt"), r("AccountRef"), r("ClassRef"))),
+               SET_CREDIT, opt("DiscountAmount", "amt"), r("DiscountAccountRef"),
+               r("DiscountClassRef"))),
            required=True, many=True),
 )
 AR_REFUND_ADD = (
@@ -199,6 +201,9 @@ _LIST_QUERY_HEAD = (opt("ListID", "id", many=True), opt("FullName", max_len=209,
                     opt("FromModifiedDate", "datetime"), opt("ToModifiedDate", "datetime"),
                     *_NAME_FILTERS)
 LIST_QUERY = (*_LIST_QUERY_HEAD, INCLUDE_RET, OWNER_ID)
+#: SalesTaxCode, StandardTerms and PaymentMethod queries take no OwnerID (qbXML 13.0).
+PLAIN_LIST_QUERY = (*_LIST_QUERY_HEAD, INCLUDE_RET)
+PAYMENT_METHOD_QUERY = (*_LIST_QUERY_HEAD, opt("PaymentMethodType", "enum"), INCLUDE_RET)
 CUSTOMER_QUERY = (*_LIST_QUERY_HEAD, agg("TotalBalanceFilter"), agg("CurrencyFilter"),
                   agg("ClassFilter"), INCLUDE_RET, OWNER_ID)
 ACCOUNT_QUERY = (*_LIST_QUERY_HEAD, opt("AccountType", "enum", enum=ACCOUNT_TYPES),
@@ -217,14 +222,42 @@ _ENTITY_FILTER = agg("EntityFilter", opt("ListID", "id", many=True),
                      opt("FullNameWithChildren"))
 
 
-def txn_query(*, paid_status: bool = False) -> tuple[Slot, ...]:
+def txn_query(*, paid_status: bool = False, linked: bool = False) -> tuple[Slot, ...]:
     paid = (opt("PaidStatus", "enum", enum=("All", "PaidOnly", "NotPaidOnly")),) if paid_status \
         else ()
     return (opt("TxnID", "id", many=True), opt("RefNumber", many=True),
             opt("RefNumberCaseSensitive", many=True), opt("MaxReturned", "int"), _DATE_RANGE,
             _ENTITY_FILTER, agg("AccountFilter"), _REF_FILTER, agg("CurrencyFilter"), *paid,
-            opt("IncludeLineItems", "bool"), opt("IncludeLinkedTxns", "bool"), INCLUDE_RET,
-            OWNER_ID)
+            opt("IncludeLineItems", "bool"),
+            *((opt("IncludeLinkedTxns", "bool"),) if linked else ()), INCLUDE_RET, OWNER_ID)
+
+
+_KINDS: dict[str, Kind] = {"id": "id", "str": "str", "bool": "bool", "date": "date",
+                           "datetime": "datetime", "amt": "amt", "price": "qty", "qty": "qty",
+                           "percent": "qty", "enum": "enum", "int": "int", "guid": "str"}
+
+
+def from_facts(key: str) -> tuple[Slot, ...]:
+    """Value rules (kinds, lengths, enumerations) of a request straight from the schema facts,
+    for requests without a hand-written spec. Order and occurrences are not repeated here:
+    :mod:`.conformance` checks them before this runs, so each level is one repeatable choice."""
+    decl = DECLARATIONS[key]
+    names: dict[str, str] = {}
+    stack = [decl[1]]
+    while stack:
+        part = stack.pop()
+        if part[0] == "el":
+            names.setdefault(part[3], part[4])
+        else:
+            stack.extend(part[3])
+    options = []
+    for name, child_key in sorted(names.items()):
+        child = DECLARATIONS[child_key]
+        if child[0] == "complex":
+            options.append(El(name, "agg", slots=from_facts(child_key)))
+        else:
+            options.append(El(name, _KINDS.get(child[1], "str"), child[2], enum=child[3]))
+    return (Slot(tuple(options), many=True),) if options else ()
 
 
 def add_rq(wrapper: str, slots: tuple[Slot, ...]) -> tuple[Slot, ...]:
@@ -237,17 +270,17 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "CustomerQueryRq": CUSTOMER_QUERY,
     "InvoiceAddRq": add_rq("InvoiceAdd", INVOICE_ADD),
     "InvoiceModRq": add_rq("InvoiceMod", INVOICE_MOD),
-    "InvoiceQueryRq": txn_query(paid_status=True),
+    "InvoiceQueryRq": txn_query(paid_status=True, linked=True),
     "ReceivePaymentAddRq": add_rq("ReceivePaymentAdd", RECEIVE_PAYMENT_ADD),
     "ReceivePaymentQueryRq": txn_query(),
     "CreditMemoAddRq": add_rq("CreditMemoAdd", CREDIT_MEMO_ADD),
-    "CreditMemoQueryRq": txn_query(),
+    "CreditMemoQueryRq": txn_query(linked=True),
     "ARRefundCreditCardAddRq": add_rq("ARRefundCreditCardAdd", AR_REFUND_ADD),
     "ARRefundCreditCardQueryRq": txn_query(),
     "JournalEntryAddRq": add_rq("JournalEntryAdd", JOURNAL_ENTRY_ADD),
     "JournalEntryQueryRq": txn_query(),
     "TxnVoidRq": (req("TxnVoidType", "enum", enum=VOID_TYPES), req("TxnID", "id")),
-    "TxnDelRq": (req("TxnDelType", "enum", enum=VOID_TYPES), req("TxnID", "id")),
+    "TxnDelRq": (req("TxnDelType", "enum", enum=DEL_TYPES), req("TxnID", "id")),
     "AccountAddRq": add_rq("AccountAdd", ACCOUNT_ADD),
     "AccountQueryRq": ACCOUNT_QUERY,
     "ItemServiceAddRq": add_rq("ItemServiceAdd", ITEM_SERVICE_ADD),
@@ -258,11 +291,14 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "ItemNonInventoryQueryRq": LIST_QUERY,
     "ItemOtherChargeQueryRq": LIST_QUERY,
     "ItemSalesTaxQueryRq": LIST_QUERY,
-    "SalesTaxCodeQueryRq": LIST_QUERY,
-    "StandardTermsQueryRq": LIST_QUERY,
-    "PaymentMethodQueryRq": LIST_QUERY,
+    "SalesTaxCodeQueryRq": PLAIN_LIST_QUERY,
+    "StandardTermsQueryRq": PLAIN_LIST_QUERY,
+    "PaymentMethodQueryRq": PAYMENT_METHOD_QUERY,
     "HostQueryRq": (INCLUDE_RET,),
     "CompanyQueryRq": (INCLUDE_RET, OWNER_ID),
+    **{name: from_facts(name) for name in ("CreditMemoModRq", "ReceivePaymentModRq",
+                                           "JournalEntryModRq", "CheckAddRq", "CheckQueryRq",
+                                           "TxnDeletedQueryRq", "ListDeletedQueryRq")},
 }
 
 QUERY_FILTER_NAMES = frozenset({

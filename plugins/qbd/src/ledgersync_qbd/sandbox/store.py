@@ -98,6 +98,9 @@ class Store:
         self.clock = clock
         self.lists: dict[str, ListRecord] = {}
         self.txns: dict[str, TxnRecord] = {}
+        #: What was deleted, for TxnDeletedQuery/ListDeletedQuery: (Txn|List, type, id,
+        #: RefNumber or FullName, time created, time deleted).
+        self.deleted: list[tuple[str, str, str, str, datetime, datetime]] = []
         self._list_counter = 0
         self._txn_counter = 0
         self._line_counter = 0

@@ -31,6 +31,8 @@ def render_txn(store: Store, txn: TxnRecord, *, include_lines: bool = True,
                      "BalanceRemaining", "Amount")
             for app in txn.applications
         ]
+    elif txn.txn_type == "Check":
+        computed["Amount"] = money_el("Amount", txn.total)
     elif txn.txn_type == "ARRefundCreditCard":
         computed["TotalAmount"] = money_el("TotalAmount", txn.total)
         computed["RefundAppliedToTxnRet"] = [

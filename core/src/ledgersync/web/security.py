@@ -1,0 +1,110 @@
+"""Security of the page: response headers, the CSRF check, login rate limiting, safe redirects."""
+
+from __future__ import annotations
+
+import collections
+import hmac
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Only the page's own scripts and styles; no frames, no plugins, forms post only to us.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+
+
+class SecurityHeaders:
+    """Adds the headers above to every HTTP response of the wrapped app; pages (not static
+    files) are also marked ``Cache-Control: no-store``: they show the books."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = "/static/" in str(scope.get("path", ""))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if not static and b"cache-control" not in present:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def tokens_match(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of a submitted CSRF token with the session's."""
+    return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
+
+
+class LoginLimiter:
+    """Failed sign-ins per client address and per name in a sliding window. After ``limit``
+    failures either key is refused until the oldest failure leaves the window. In process
+    memory: each server process counts its own (several processes allow ``limit`` each)."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._failures: dict[str, collections.deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> collections.deque[float]:
+        failures = self._failures.setdefault(key, collections.deque())
+        while failures and failures[0] <= now - self.window:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, *keys: str) -> float | None:
+        """Seconds until these keys may try again, or None when they may now."""
+        with self._lock:
+            now = self._clock()
+            waits = [failures[0] + self.window - now for key in keys
+                     if len(failures := self._recent(key, now)) >= self.limit]
+        return max(waits) if waits else None
+
+    def failed(self, *keys: str) -> None:
+        with self._lock:
+            now = self._clock()
+            for key in keys:
+                self._recent(key, now).append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+def safe_next(target: str | None, root: str, default: str) -> str:
+    """A redirect target inside this app (a path under ``root``), never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if root and not target.startswith(root + "/") and target != root:
+        return default
+    return target
