@@ -14,8 +14,8 @@ from ._common import console, err_console
 
 def command_from(workdir: Path) -> str:
     """How to call this ledgersync from ``workdir``: ``ledgersync`` when that is the one on
-    PATH, else the path of this environment's script (./scripts/demo does not activate
-    its virtualenv, so ``ledgersync`` alone is often not found)."""
+    PATH, else the path of this environment's script (./scripts/demo runs it with the
+    caller's PATH, where ``ledgersync`` alone is often not found)."""
     script = Path(sys.executable).parent / "ledgersync"
     on_path = shutil.which("ledgersync")
     if on_path is not None and (not script.exists() or Path(on_path).resolve() == script.resolve()):
