@@ -15,6 +15,8 @@ DISTRIBUTIONS = {
     "core": ("ledgersync", "ledgersync"),
     "plugins/qbo": ("ledgersync-qbo", "ledgersync_qbo"),
     "plugins/qbd": ("ledgersync-qbd", "ledgersync_qbd"),
+    "plugins/sage": ("ledgersync-sage", "ledgersync_sage"),
+    "plugins/quickbooks_legacy": ("ledgersync-quickbooks-legacy", "ledgersync_quickbooks_legacy"),
 }
 
 

@@ -91,7 +91,7 @@ def test_several_entries_share_a_request_and_each_result_lands_on_its_item(
         JournalLine(account_id="1000", debit=D("7.00")),
         JournalLine(account_id="1499", credit=D("7.00"))))
     ledger.record(recs)
-    sync_once(ledger)
+    sync_once(ledger, seconds=60)  # ends when idle; the deadline only guards a loaded machine
     result = statuses(ledger)
     assert result["JE-1"] == result["JE-3"] == "synced"
     assert result["JE-2"] == "error"

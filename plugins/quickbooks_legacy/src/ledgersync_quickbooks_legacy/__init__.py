@@ -2,4 +2,6 @@
 (stage one, Intuit Anywhere / IDS v2 style) and reach the company file when the desktop's sync
 runs (stage two, learnt from status and activity queries). See README.md."""
 
-__all__: list[str] = []
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,7 +1,7 @@
 """Intacct failures as resolutions, with remedies in plain words.
 
 Envelope and gateway errors are told apart by ``errorno``; the business-logic umbrella
-``BL01001973`` (and its kin) only by the text of ``description2`` (reference §8): closed
+``BL01001973`` (and its kin) only by the text of ``description2``: closed
 period, invalid or restricted account, missing or invalid dimension, location required in a
 multi-entity company, permission, duplicates, a replayed controlid.
 """

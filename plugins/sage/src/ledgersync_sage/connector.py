@@ -46,7 +46,7 @@ class SageConnector(PushConnector[SageSettings]):
          "journal_entry"})
     settings_type: ClassVar[type[SageSettings]] = SageSettings
     default_schedule_minutes: ClassVar[int] = 60
-    #: Intacct allows about two concurrent requests per company (reference §7).
+    #: Intacct allows about two concurrent requests per company.
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=2, requests_per_minute=None)
     batch_size: ClassVar[int] = 20

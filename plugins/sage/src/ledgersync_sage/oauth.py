@@ -25,7 +25,7 @@ from .settings import SageSettings
 
 SECRET = "sage.oauth"
 LOCK = "sage-oauth"
-#: Used when the token endpoint gives no lifetime (reference §9: lifetime unconfirmed).
+#: Used when the token endpoint gives no lifetime (lifetime unconfirmed).
 DEFAULT_LIFETIME = 3600
 
 

@@ -8,7 +8,7 @@ reference with ``POST /services/core/query`` before it is sent again. Multi-enti
 get ``X-IA-API-Param-Entity``. A 401 refreshes the token (single-flight, see
 :mod:`~ledgersync_sage.oauth`) and repeats the call once; nothing ran on a 401.
 
-Unconfirmed (reference §9): the REST name of REFERENCENO (``referenceNumber`` here), the
+Unconfirmed: the REST name of REFERENCENO (``referenceNumber`` here), the
 query's field paths, and the token lifetime. Check them against a real company.
 """
 

@@ -16,7 +16,7 @@ import attrs
 XML_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 REST_BASE_URL = "https://api.intacct.com/ia/api/v1"
 
-#: MMS dimension names and the GLENTRY field each fills (reference §5.1); a company adds its
+#: MMS dimension names and the GLENTRY field each fills; a company adds its
 #: custom dimensions (``GLDIM...`` fields) in ``dimension_fields``.
 STANDARD_DIMENSIONS = {
     "location": "LOCATION", "department": "DEPARTMENT", "class": "CLASSID",

@@ -1,7 +1,7 @@
 """One Intacct company of the sandbox: its chart of accounts, dimensions, customers, journal
 entries, closed periods and the rules Intacct applies when a journal entry is created.
 
-Errors are raised as :class:`Refusal` with the texts Intacct uses (reference §8): the umbrella
+Errors are raised as :class:`Refusal` with the texts Intacct uses: the umbrella
 ``BL01001973`` followed by the generic "Could not create GLBatch record!" line, the specific
 reason in ``description2``.
 """

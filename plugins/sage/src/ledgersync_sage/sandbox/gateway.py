@@ -10,7 +10,7 @@ the reference samples (tests/data/02, 04, 05, 08, 09, 10, 12).
   absent) makes a completed function controlid refuse to run again; ``transaction="true"``
   rolls back every function when one fails (the others report ``aborted``, XL03000009).
 
-What Intacct answers to a replayed controlid is not documented (reference §6): this sandbox
+What Intacct answers to a replayed controlid is not documented: this sandbox
 refuses it with BL01001973 and a description2 that says so; the connector treats any such
 refusal as "probably posted" and looks the entry up by REFERENCENO.
 """
