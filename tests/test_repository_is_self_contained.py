@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".ini", ".txt"}
 
-#: A string literal holding an absolute path (``"/work/..."``, ``Path("/srv/...")``); the
-#: root ``"/"`` alone and URL paths such as ``"/v3/company"`` are not files.
+#: A string literal holding an absolute file-system path (a top-level folder such as the home
+#: or data directories, or ``Path`` of one); the root alone and URL paths are not files.
 _ABSOLUTE_FILE = re.compile(r"""Path\(\s*["']/\w|["']/(?:work|home|srv|mnt|opt|data)/""")
 #: A citation of the protocol notes kept outside the repository ("reference/qbo-api.md",
 #: "reference §8").
