@@ -5,6 +5,7 @@ Everything public is importable from here; every other module is internal and ma
 
 from __future__ import annotations
 
+from ._books import AccountActivity, AccountRole, BooksTransaction
 from ._config import CompanyConfig, Config, Limits, load_config, parse_config
 from ._connector import (
     Confirmation,
@@ -94,9 +95,12 @@ from ._webmount import CompanyTool, ToolField, ToolResult, WebMount
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccountActivity",
+    "AccountRole",
     "AccountType",
     "Action",
     "Address",
+    "BooksTransaction",
     "Clock",
     "CompanyConfig",
     "CompanyTool",

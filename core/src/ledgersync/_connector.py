@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 import attrs
 from typing_extensions import TypeVar
 
+from ._books import AccountActivity, BooksTransaction
 from ._errors import ConnectorError
 from ._resolution import Resolution
 
@@ -255,6 +256,36 @@ class Connector(abc.ABC, Generic[SettingsT]):
             f"connector {self.name!r} cannot report customer balances",
             remedy="Reconcile this company by hand or use a connector that supports it",
             sent=False,
+        )
+
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """Every transaction in the books dated on or before ``as_of`` (None: today) that moves
+        a customer's receivable, voided ones included (``voided=True``), for `ledgersync
+        reconcile`. The engine sums them per customer and compares each with the ledger's
+        item linked to its ``remote_id``, so it can say which were edited or deleted in the
+        books, entered by hand, or applied to another invoice. Read only; retry reads.
+
+        A connector that cannot list them leaves this unimplemented: the engine falls back to
+        :meth:`customer_balances` and explains differences from the ledger side alone.
+        """
+        raise ConnectorError(
+            f"connector {self.name!r} cannot list the books' receivable transactions",
+            remedy="Reconcile with the customer balances only, or compare the books' A/R "
+                   "report by hand", sent=False,
+        )
+
+    def account_activity(
+        self, start: dt.date | None, end: dt.date
+    ) -> Sequence[AccountActivity]:
+        """Debits and credits per account of the books for transactions dated from ``start``
+        (None: since the beginning, i.e. balances as of ``end``) to ``end`` inclusive, for
+        `ledgersync reconcile --accounts`: at least the accounts ledgersync posts to (income,
+        tax payable, undeposited funds, receivable and any account a record names), each
+        with its :class:`AccountRole` when it is one of the implicit ones."""
+        raise ConnectorError(
+            f"connector {self.name!r} cannot report account activity",
+            remedy="Compare the books' trial balance with `ledgersync reconcile --accounts "
+                   "--json` by hand", sent=False,
         )
 
     def close(self) -> None:

@@ -16,9 +16,12 @@ import ledgersync
 from ledgersync import _hookspecs
 
 EXPECTED_ALL = [
+    "AccountActivity",
+    "AccountRole",
     "AccountType",
     "Action",
     "Address",
+    "BooksTransaction",
     "Clock",
     "CompanyConfig",
     "CompanyTool",
