@@ -44,7 +44,7 @@ from ._engine.queries import (
     RunView,
     SectionView,
 )
-from ._engine.reconcile import CustomerBalance, Explanation, ReconcileReport
+from ._engine.reconcile import Cause, CustomerBalance, Explanation, ReconcileReport
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
 from ._engine.statuses import Status
@@ -101,6 +101,7 @@ __all__ = [
     "Action",
     "Address",
     "BooksTransaction",
+    "Cause",
     "Clock",
     "CompanyConfig",
     "CompanyTool",

@@ -22,6 +22,7 @@ EXPECTED_ALL = [
     "Action",
     "Address",
     "BooksTransaction",
+    "Cause",
     "Clock",
     "CompanyConfig",
     "CompanyTool",

@@ -7,6 +7,7 @@ This replaces the monthly by-hand comparison today's MMS products ask bookkeeper
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -27,16 +28,34 @@ _NOT_FOR_EXPORT = (Status.NO_GO.value, Status.CLEARED.value)
 ZERO = Decimal("0.00")
 
 
+class Cause(enum.StrEnum):
+    """Why a customer's or an account's balance differs between the MMS and the books."""
+
+    NOT_SYNCED = "not_synced"  # pending, blocked, in error or staged: not in the books yet
+    EDITED_IN_BOOKS = "edited_in_books"  # the linked transaction's amount changed there
+    DELETED_IN_BOOKS = "deleted_in_books"  # the linked transaction (or customer) is gone there
+    TAX_DIFFERS = "tax_differs"  # the books computed another sales tax than the MMS
+    APPLIED_ELSEWHERE = "applied_elsewhere"  # a payment applied to another invoice there
+    POSTED_OUTSIDE = "posted_outside"  # a transaction in the books no ledger item links to
+    ROUNDING = "rounding"  # cents lost to per-line rounding
+    ACCEPTED = "accepted"  # a person noted the difference as accepted (`ledgersync note`)
+
+
 @attrs.frozen(kw_only=True)
 class Explanation:
-    """A transaction whose state explains (part of) a difference."""
+    """A transaction whose state explains (part of) a difference, with its cause and what to
+    do about it. ``item_id`` is None for a transaction the ledger has no item for (posted
+    outside ledgersync); ``remote_id`` is the books' id when the books have it."""
 
-    item_id: int
+    item_id: int | None
     kind: str
-    mms_id: str
+    mms_id: str | None
     amount: Decimal
-    status: str
+    status: str | None
     reason: str | None
+    cause: Cause = Cause.NOT_SYNCED
+    remedy: str | None = None
+    remote_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
