@@ -19,6 +19,7 @@ waiting for the GIL). ``direct`` calls the service without SOAP/HTTP.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import statistics
 import tempfile
@@ -70,19 +71,26 @@ def dataset(invoices: int, members: int) -> list[Record]:
 
 
 class Timed:
-    """Wraps the app's SOAP handler: time per call, by method."""
+    """Wraps the app's SOAP handler: time per call, by method (and, with ``profile``, a
+    cProfile of the handler alone: the client and uvicorn stay out of it)."""
 
-    def __init__(self, app: QbwcApp) -> None:
+    def __init__(self, app: QbwcApp, profile: cProfile.Profile | None = None) -> None:
         self.app = app
+        self.profile = profile
         self.calls: list[tuple[str, float]] = []
         self._handle = app.handle
         app.handle = self.handle  # type: ignore[method-assign,assignment]  # a timing wrapper
 
-    def handle(self, body: bytes, content_type: str, action: str | None) -> tuple[int, bytes]:
+    def handle(self, body: bytes, content_type: str, action: str | None,
+               address: str | None = None) -> tuple[int, bytes]:
+        if self.profile is not None:
+            self.profile.enable()
         start = time.perf_counter()
         try:
-            return self._handle(body, content_type, action)
+            return self._handle(body, content_type, action, address)
         finally:
+            if self.profile is not None:
+                self.profile.disable()
             method = (action or "").strip('"').rsplit("/", 1)[-1]
             self.calls.append((method, time.perf_counter() - start))
 
@@ -112,6 +120,8 @@ def main() -> None:
     parser.add_argument("--set-size", type=int, default=25)
     parser.add_argument("--transport", choices=("http", "direct"), default="http")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--profile", type=Path,
+                        help="write a cProfile of the server's SOAP handler (http) to this file")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="qbd-bench-"))
@@ -145,7 +155,8 @@ def main() -> None:
     rounds = updates = 0
     started = time.perf_counter()
     if args.transport == "http":
-        timer: Timed | TimedDirect = Timed(app)
+        profile = cProfile.Profile() if args.profile is not None else None
+        timer: Timed | TimedDirect = Timed(app, profile)
         server = ServerThread(app).start()
         connector = SimulatedWebConnector(f"{server.url}/qbwc", USER, PASSWORD, company)
     else:
@@ -163,6 +174,8 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+    if isinstance(timer, Timed) and timer.profile is not None:
+        timer.profile.dump_stats(args.profile)
     total = time.perf_counter() - started
 
     statuses = ledger.status_counts("bench")

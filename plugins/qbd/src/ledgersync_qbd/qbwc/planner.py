@@ -62,7 +62,7 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
             element.set("requestID", entry.rid)
             requests.append(element)
             sent.append(entry)
-    store = sessions.state(work.name)
+    store = sessions.view(work.name)
     previous = store.get(CLEAR)
     set_id = new_set_id()
     if not requests:
@@ -111,7 +111,7 @@ def _drift_entries(work: CompanyWork, session: Session) -> list[Entry]:
     if not session.drift:
         return []
     session.drift = False
-    start = drift.since(work.sessions.state(work.name))
+    start = drift.since(work.sessions.view(work.name))
     return [Entry(stage="drift", label=label, since=start) for label in drift.LABELS]
 
 

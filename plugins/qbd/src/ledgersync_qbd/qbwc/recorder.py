@@ -90,7 +90,7 @@ def record_answer(work: CompanyWork, session: Session, response: str, hresult: s
     else:
         synced = session.synced
         _record(work, session, outstanding, answer)
-        state = sessions.state(work.name)
+        state = sessions.view(work.name)
         state.put(CLEAR, outstanding.set_id)
         if session.synced > synced:
             state.put(WRITTEN_AT, sessions.now().isoformat())
@@ -269,7 +269,7 @@ def _reread_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pu
 
 def _drift_answers(work: CompanyWork, session: Session, answers: dict[str, Rs | None],
                    sent_at: str) -> None:
-    state = work.sessions.state(work.name)
+    state = work.sessions.view(work.name)
     found = drift.record(work.ledger, work.name, work.settings, state, answers,
                          dt.datetime.fromisoformat(sent_at))
     if found is None:
@@ -360,7 +360,7 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
 
 def _list_refused(work: CompanyWork, entry: Entry, error: QbwcHresultError) -> None:
     label = entry.label or ""
-    store = work.sessions.state(work.name)
+    store = work.sessions.view(work.name)
     store.delete(f"qbwc:listbuf:{label}")
     record_failure(store, label, f"QuickBooks refused the request ({error})",
                    "ledgersync reads it again at every Web Connector update; if this stays, "
@@ -374,7 +374,7 @@ def _list_refused(work: CompanyWork, entry: Entry, error: QbwcHresultError) -> N
 
 def _list_page(work: CompanyWork, session: Session, entry: Entry, rs: Rs | None) -> None:
     label = entry.label or ""
-    store = work.sessions.state(work.name)
+    store = work.sessions.view(work.name)
     buffer_key = f"qbwc:listbuf:{label}"
     rows = (store.get(buffer_key) or []) if entry.iterator else []
     now = work.sessions.now().isoformat()

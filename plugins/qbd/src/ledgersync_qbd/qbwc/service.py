@@ -22,10 +22,18 @@ from ..qbxml.lists import labels_to_read
 from ..qbxml.versions import NoCommonVersion, negotiate
 from . import drift
 from .auth import Account, Directory
-from .mutex import company_mutex
 from .planner import next_message_set
 from .recorder import record_answer
-from .sessions import ACTIVE, HOST, LAST_ERROR, Session, Sessions
+from .sessions import (
+    ACTIVE,
+    CLEAR,
+    HOST,
+    LAST_ERROR,
+    OUTSTANDING,
+    Session,
+    Sessions,
+    ticket_hash,
+)
 from .throttle import LoginThrottle, loggable
 from .work import CompanyWork
 
@@ -35,6 +43,8 @@ FILE_ID = "qbwc:file_id"
 _UNKNOWN_TICKET = ("ledgersync: this Web Connector session has ended or expired. Run "
                    "'Update Selected' again.")
 CLIENT_POLICIES = {"warn": "W", "error": "E", "upgrade": "O"}
+#: What sendRequestXML and receiveResponseXML read, besides the session: read with the mutex.
+_SET_KEYS = (OUTSTANDING, CLEAR)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -113,8 +123,7 @@ class QbwcService:
             return [decoy, "nvu"]
         self.login_throttle.succeeded(username, address)
         work = self.companies[account.company.name]
-        state = self.sessions.state(work.name)
-        with company_mutex(state):
+        with self.sessions.call(work.name, load=(ACTIVE,)) as state:
             adopted = []
             active = state.get(ACTIVE)
             if isinstance(active, dict):
@@ -157,9 +166,14 @@ class QbwcService:
         # Asked-for reads stay pending until a session has them answered (the recorder
         # consumes them): a session refused later (wrong FileID, no common version) or cut
         # off must not use them up.
-        return labels_to_read(self.sessions.state(work.name))
+        return labels_to_read(self.sessions.view(work.name))
 
     # -- the work ------------------------------------------------------------------------------
+
+    def _work_of(self, ticket: str) -> CompanyWork | None:
+        """The company a ticket names (its session is read under the company's mutex)."""
+        company = self.sessions.company_of(ticket)
+        return self.companies.get(company) if company is not None else None
 
     def _session(self, ticket: str) -> tuple[CompanyWork, Session] | None:
         session = self.sessions.load(ticket)
@@ -169,12 +183,11 @@ class QbwcService:
 
     def send_request_xml(self, ticket: str, hcp: str, company_file: str, country: str,
                          major: int, minor: int) -> str:
-        found = self._session(ticket)
-        if found is None:
+        work = self._work_of(ticket)
+        if work is None:
             return ""
-        work, _ = found
-        with company_mutex(self.sessions.state(work.name)):
-            session = self.sessions.load(ticket)  # again, under the lock
+        with self.sessions.call(work.name, ticket=ticket, load=_SET_KEYS):
+            session = self.sessions.load_hash(work.name, ticket_hash(ticket))
             if session is None:
                 return ""
             try:
@@ -189,7 +202,7 @@ class QbwcService:
 
     def _negotiate(self, work: CompanyWork, session: Session, hcp: str, company_file: str,
                    country: str, major: int, minor: int) -> bool:
-        state = self.sessions.state(work.name)
+        state = self.sessions.view(work.name)
         try:
             host = negotiate(hcp, country=country, major=major, minor=minor,
                              maximum=work.settings.max_qbxml_version)
@@ -214,12 +227,11 @@ class QbwcService:
 
     def receive_response_xml(self, ticket: str, response: str, hresult: str,
                              message: str) -> int:
-        found = self._session(ticket)
-        if found is None:
+        work = self._work_of(ticket)
+        if work is None:
             return -1
-        work, _ = found
-        with company_mutex(self.sessions.state(work.name)):
-            session = self.sessions.load(ticket)
+        with self.sessions.call(work.name, ticket=ticket, load=_SET_KEYS):
+            session = self.sessions.load_hash(work.name, ticket_hash(ticket))
             if session is None:
                 return -1
             try:
@@ -245,19 +257,17 @@ class QbwcService:
                     "QuickBooks with the company file on the Web Connector's computer")
             session.last_error = text
             self.sessions.save(session)
-            self.sessions.state(work.name).put(
+            self.sessions.view(work.name).put(
                 LAST_ERROR, {"at": self.sessions.now().isoformat(), "error": text})
             log.warning("company %s: %s", work.name, text)
         return "done"  # retrying a file that did not open rarely helps
 
     def close_connection(self, ticket: str) -> str:
-        found = self._session(ticket)
-        if found is None:
+        work = self._work_of(ticket)
+        if work is None:
             return "ledgersync: session closed"
-        work, _ = found
-        state = self.sessions.state(work.name)
-        with company_mutex(state):
-            session = self.sessions.load(ticket)
+        with self.sessions.call(work.name, ticket=ticket, load=(ACTIVE,)) as state:
+            session = self.sessions.load_hash(work.name, ticket_hash(ticket))
             if session is None:
                 return "ledgersync: session closed"
             self._give_back(work, session)
