@@ -135,11 +135,24 @@ def run_ledgersync(sandbox: Sandbox, url: str, clock: ScaledClock, count: int, w
         requests_before = sandbox.requests
         started, wall = clock.now(), time.monotonic()
         summary = ledger.sync("bench")
+        outcomes = dict(summary.outcomes)
+        syncs = 1
+        while ledger.status_counts("bench").get(("bench", ls.Status.SYNCED.value), 0) < \
+                count and syncs < 10:
+            # A sync ends when nothing is due within its linger time; items waiting out a
+            # backoff (a timeout on this loaded machine, say) are due later: sync again, as
+            # a scheduled worker would. The gap stays in the rates.
+            print(f"  ledgersync: sync {syncs} ended with {dict(summary.outcomes)}; "
+                  f"statuses {ledger.status_counts('bench')}", flush=True)
+            summary = ledger.sync("bench")
+            syncs += 1
+            for key, value in summary.outcomes.items():
+                outcomes[key] = outcomes.get(key, 0) + value
         elapsed = (clock.now() - started).total_seconds()
         wall = time.monotonic() - wall
         created = sandbox.company(REALM_LS).store.count("Invoice")
-        return {"objects": created, "processed": summary.processed,
-                "outcomes": dict(summary.outcomes), "minutes": elapsed / 60,
+        return {"objects": created, "syncs": syncs,
+                "outcomes": outcomes, "minutes": elapsed / 60,
                 "steady_per_minute": steady_rate(sandbox, REALM_LS, started),
                 "wall_seconds": wall, "http_requests": sandbox.requests - requests_before}
     finally:

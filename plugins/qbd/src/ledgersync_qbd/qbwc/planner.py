@@ -72,6 +72,8 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
         store.put(CLEAR, set_id)
         return message_set(session.version, [ET.Element("HostQueryRq", {"requestID": "noop"})],
                            new_id=set_id, old_id=previous)
+    work.sent.keep(work.ledger, set_id, {e.item: held[e.item] for e in sent
+                                         if e.item is not None and e.item in held})
     sessions.set_outstanding(work.name, Outstanding(set_id=set_id,
                                                     ticket_hash=session.ticket_hash,
                                                     sent_at=sessions.now().isoformat(),

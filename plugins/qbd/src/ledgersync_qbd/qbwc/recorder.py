@@ -111,7 +111,7 @@ def progress(work: CompanyWork, session: Session) -> int:
 def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
             answer: ResponseSet) -> None:
     by_rid = answer.by_request_id()
-    held = work.held(outstanding.entries)
+    held = work.held(outstanding.entries, set_id=outstanding.set_id)
     checks = {e.label or "": by_rid.get(e.rid or "") for e in outstanding.entries
               if e.stage == "drift"}
     if checks:
