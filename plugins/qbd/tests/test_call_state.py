@@ -19,6 +19,7 @@ from ledgersync_qbd.qbwc.callstate import CallState
 from ledgersync_qbd.qbwc.direct import DirectService
 from ledgersync_qbd.qbwc.service import QbwcService
 from ledgersync_qbd.qbwc.sessions import OUTSTANDING
+from ledgersync_qbd.qbxml import document
 from ledgersync_qbd.sandbox import CompanyFile
 from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
 
@@ -148,7 +149,7 @@ def test_a_call_that_fails_half_way_keeps_what_it_wrote_so_the_next_update_asks_
         monkeypatch: pytest.MonkeyPatch) -> None:
     ledger.record(sample_records())
     connector = web_connector(service, company_file)
-    real = planner.message_set
+    real = document.message_set
     calls = [0]
 
     def fails_the_second_time(*args: Any, **kwargs: Any) -> str:
