@@ -169,22 +169,32 @@ def ls_tokens(body: dict[str, Any], clock: ScaledClock) -> Any:
 
 
 class Pacer:
-    """At most ``per_minute`` calls in any minute of ``clock`` (a sliding window, with a
-    second of margin for the time a request takes to arrive)."""
+    """At most ``per_minute`` calls in any minute of ``clock``, as the sandbox counts them.
+
+    The sandbox counts a request when it arrives, somewhere between the moment it is sent and
+    the moment its answer is back; the pacer counts it when its answer is back. So no minute
+    ever holds more than ``per_minute`` arrivals, however long a request takes on a loaded
+    machine, and the client never waits longer than that needs (counting at the moment of
+    sending with a fixed margin either wastes the margin or, when a request takes longer
+    than the margin, earns a 429 and a minute's wait)."""
 
     def __init__(self, clock: ScaledClock, per_minute: int) -> None:
         self.clock = clock
         self.per_minute = per_minute
-        self.sent: list[float] = []
+        self.done: list[float] = []
 
     def wait(self) -> None:
+        """Until a call may be sent."""
         while True:
             now = self.clock.now().timestamp()
-            self.sent = [t for t in self.sent if t > now - 61]
-            if len(self.sent) < self.per_minute:
-                self.sent.append(now)
+            self.done = [t for t in self.done if t > now - 60]
+            if len(self.done) < self.per_minute:
                 return
-            self.clock.sleep(self.sent[0] + 61 - now)
+            self.clock.sleep(self.done[0] + 60 - now)
+
+    def answered(self) -> None:
+        """The call's answer (or error) is back."""
+        self.done.append(self.clock.now().timestamp())
 
 
 def _pq_client(sandbox: Sandbox, url: str, realm: str) -> Any:
@@ -248,8 +258,10 @@ def run_python_quickbooks(sandbox: Sandbox, url: str, clock: ScaledClock, count:
             pacer.wait()
             try:
                 invoice.save(qb=client, request_id=f"pq-{n}")
+                pacer.answered()
                 break
             except QuickbooksException as exc:
+                pacer.answered()
                 if not _throttled(exc):
                     raise
                 throttled += 1
@@ -278,8 +290,10 @@ def run_python_quickbooks_batch(sandbox: Sandbox, url: str, clock: ScaledClock, 
             pacer.wait()
             try:
                 answer = batch_create(chunk, qb=client)
+                pacer.answered()
                 break
             except QuickbooksException as exc:
+                pacer.answered()
                 if not _throttled(exc):
                     raise
                 throttled += 1
