@@ -1,8 +1,9 @@
 """The XML functions ledgersync sends: create/update GLBATCH, create CUSTOMER, query,
-getAPISession. Field names and formats follow tests/data/03, 13 and 16."""
+get_trialbalance, getAPISession. Field names and formats follow tests/data/03, 13 and 16."""
 
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from decimal import Decimal
@@ -91,3 +92,19 @@ def query(controlid: str, obj: str, select: Sequence[str], where: Filter | None 
 
 def get_api_session(controlid: str) -> Function:
     return Function(controlid, element("getAPISession"))
+
+
+def _date(tag: str, day: dt.date) -> ET.Element:
+    return element(tag, None, element("year", f"{day.year:04d}"),
+                   element("month", f"{day.month:02d}"), element("day", f"{day.day:02d}"))
+
+
+def get_trialbalance(controlid: str, start: dt.date, end: dt.date) -> Function:
+    """The legacy ``get_trialbalance`` for a date range: per account the balance before
+    ``start``, the period's debits and credits, and the balance at ``end``. Zero-balance
+    accounts are asked for too, so that an account whose activity nets to zero still shows
+    its debits and credits."""
+    return Function(controlid, element(
+        "get_trialbalance", None, _date("startdate", start), _date("enddate", end),
+        element("showzerobalances", "true"), element("showdeptdetail", "false"),
+        element("showlocdetail", "false")))

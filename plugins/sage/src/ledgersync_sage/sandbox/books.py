@@ -200,6 +200,11 @@ class Books:
             values["LOCATION"] = entity
         for field, obj in DIMENSION_FIELDS.items():
             value = values.get(field)
+            if obj == "CUSTOMER" and value in self.dimensions[obj] and (
+                    self.dimensions[obj][value].get("STATUS") == "inactive"):
+                raise refuse(f"Customer '{value}' specified is not valid.",
+                             correction="The customer is inactive: make it active or use "
+                             "another customer")
             if value and value not in self.dimensions[obj]:
                 word = _DIMENSION_WORDS[obj]
                 if obj == "PROJECT":
@@ -258,7 +263,7 @@ class Books:
         if obj in self.dimensions:
             key = f"{obj}ID" if obj != "CLASS" else "CLASSID"
             return [{"RECORDNO": d.get("RECORDNO", str(n)), key: d["ID"], "NAME": d["NAME"],
-                     "STATUS": "active"}
+                     "STATUS": d.get("STATUS", "active")}
                     for n, d in enumerate(self.dimensions[obj].values(), start=1)]
         raise refuse(f"Object {obj} is not available in this sandbox", obj=obj)
 

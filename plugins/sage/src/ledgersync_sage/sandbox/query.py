@@ -12,6 +12,8 @@ from typing import Any
 from .books import BL, QUERY_FIELDS, Books, Refusal
 
 MAX_PAGE = 2000
+#: Fields holding a day: a filter on them takes mm/dd/yyyy and nothing else.
+DATE_FIELDS = frozenset({"BATCH_DATE", "ENTRY_DATE"})
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "equalto": lambda a, b: a == b, "notequalto": lambda a, b: a != b,
     "lessthan": lambda a, b: a < b, "lessthanorequalto": lambda a, b: a <= b,
@@ -42,7 +44,14 @@ def _matches(node: ET.Element, row: dict[str, Any], known: tuple[str, ...]) -> b
     field = node.findtext("field") or ""
     if field not in known:
         raise Refusal((BL, f"Invalid field '{field}' in the filter", ""))
-    left, right = _comparable(str(row[field])), _comparable(node.findtext("value") or "")
+    value = node.findtext("value") or ""
+    if field in DATE_FIELDS:
+        try:
+            dt.datetime.strptime(value, "%m/%d/%Y")  # noqa: DTZ007 - a date only
+        except ValueError:
+            raise Refusal((BL, f"Invalid date '{value}' for {field}: use mm/dd/yyyy",
+                           "")) from None
+    left, right = _comparable(str(row[field])), _comparable(value)
     try:
         return compare(left, right)
     except TypeError:
