@@ -59,6 +59,7 @@ def link(ledger: Ledger, company: str, kind: str, mms_id: str) -> str:
     from ledgersync import ItemFilter
 
     ids = {item.external_id for item in ledger.items(
-        ItemFilter(company=company, kind=kind, mms_id=mms_id), limit=None) if item.external_id}
+        ItemFilter(company=company, kind=kind, mms_id=mms_id), limit=None)
+        if item.external_id and item.operation == "create"}
     assert len(ids) == 1, ids
     return ids.pop()
