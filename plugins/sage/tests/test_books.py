@@ -145,7 +145,8 @@ def test_the_trial_balance_as_of_a_date_gives_each_accounts_balance_with_its_rol
     assert activity["1200"].role is AccountRole.RECEIVABLE
     assert activity["1499"].role is AccountRole.UNDEPOSITED_FUNDS
     assert activity["2200"].role is AccountRole.TAX_PAYABLE
-    assert activity["4000"].role is None and activity["4000"].name == "Dues income"
+    assert activity["4000"].role is None
+    assert activity["4000"].name == "Dues income"
 
 
 def test_the_trial_balance_for_a_period_counts_that_periods_entries_only(

@@ -85,18 +85,18 @@ def transactions(settings: SageSettings, batches: Iterable[PostedBatch],
             reversals.add(header.key)
     out: list[BooksTransaction] = []
     for key, customers in receivable.items():
-        header = headers.get(key)
-        if header is None or key in reversals:
+        posted = headers.get(key)
+        if posted is None or key in reversals:
             continue  # a line of an entry not (yet) readable, or a void folded in
-        kind = ledgersync_kind(settings, header.reference) or "journal_entry"
+        kind = ledgersync_kind(settings, posted.reference) or "journal_entry"
         for customer, amount in sorted(customers.items()):
             is_void = key in voided
             entry_tax = tax.get(key, ZERO) if kind in ("invoice", "credit_memo") else ZERO
             out.append(BooksTransaction(
-                remote_id=key, kind=kind, customer_id=customer, date=header.date,
+                remote_id=key, kind=kind, customer_id=customer, date=posted.date,
                 receivable=ZERO if is_void else amount,
                 tax=ZERO if is_void else abs(entry_tax),
-                number=header.number, voided=is_void))
+                number=posted.number, voided=is_void))
     return sorted(out, key=lambda t: (t.date, t.remote_id, t.customer_id))
 
 
