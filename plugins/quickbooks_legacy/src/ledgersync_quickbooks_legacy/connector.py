@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledgersync import (
+    BooksTransaction,
     CompanyConfig,
     Confirmation,
     ConnectorContext,
@@ -120,6 +121,14 @@ class QuickBooksLegacyConnector(PushConnector[LegacySettings]):
         from .actions import open_balances
 
         return open_balances(self.client)
+
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """The transactions the desktop confirmed, dated up to ``as_of`` (see
+        :mod:`~ledgersync_quickbooks_legacy.books`). Account activity is left unimplemented:
+        the intermediary offers no trial balance or account balances."""
+        from .books import books_transactions
+
+        return books_transactions(self.client, self.settings, as_of)
 
     def close(self) -> None:
         if "client" in self.__dict__:
