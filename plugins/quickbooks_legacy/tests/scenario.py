@@ -1,6 +1,7 @@
-"""A small, dated club year for the reconciliation tests: three members, two December
-invoices (one taxed), a January invoice and a January payment, taken through both stages.
-"As of December 31" sees the December invoices only."""
+"""A small, dated club year for the reconciliation tests (the sandbox's clock starts on
+March 2, 2026): three members, two January invoices (one taxed), a February invoice and a
+February payment, taken through both stages. "As of January 31" sees the January invoices
+only."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ledgersync.demo.dataset import ACCOUNTS
 from ledgersync_quickbooks_legacy.sandbox import Sandbox
 
 COMPANY = "club"
-DECEMBER_31 = dt.date(2026, 12, 31)
+JANUARY_31 = dt.date(2026, 1, 31)
 TAX = TaxRate(mms_id="TAX-STATE", name="State sales tax", rate=D("6"))
 MEMBERS = tuple(Member(mms_id=f"M-{n}", display_name=f"Member {n}") for n in (1, 2, 3))
 ITEMS = (Item(mms_id="DUES", name="Dues", income_account_id="4000"),
@@ -38,11 +39,11 @@ def invoice(mms_id: str, member: str, day: dt.date, amount: str, tax: str = "0")
                        tax_rate_id="TAX-STATE" if D(tax) else None, tax_amount=D(tax)),))
 
 
-INVOICES = (invoice("INV-1", "M-1", dt.date(2026, 12, 5), "450.00"),
-            invoice("INV-2", "M-2", dt.date(2026, 12, 6), "200.00", "12.00"),
-            invoice("INV-3", "M-1", dt.date(2027, 1, 3), "450.00"))
+INVOICES = (invoice("INV-1", "M-1", dt.date(2026, 1, 5), "450.00"),
+            invoice("INV-2", "M-2", dt.date(2026, 1, 6), "200.00", "12.00"),
+            invoice("INV-3", "M-1", dt.date(2026, 2, 3), "450.00"))
 PAYMENT = Payment(mms_id="PAY-1", member_id="M-1", number="PAY-1",
-                  txn_date=dt.date(2027, 1, 10), currency="USD", amount=D("450.00"),
+                  txn_date=dt.date(2026, 2, 10), currency="USD", amount=D("450.00"),
                   applications=(PaymentApplication(invoice_id="INV-1", amount=D("450.00")),))
 
 

@@ -48,7 +48,7 @@ def test_confirmed_transactions_are_reported_under_their_quickbooks_ids(synced: 
 
 def test_as_of_a_past_date_only_transactions_dated_up_to_it_are_reported(
         synced: Ledger) -> None:
-    assert sorted(books(synced, scenario.DECEMBER_31)) == sorted(
+    assert sorted(books(synced, scenario.JANUARY_31)) == sorted(
         scenario.link(synced, "invoice", mms_id) for mms_id in ("INV-1", "INV-2"))
 
 
@@ -88,7 +88,7 @@ def test_an_invoice_entered_at_the_desktop_is_reported_without_a_link(
         synced: Ledger, bookkeeper: Bookkeeper) -> None:
     customer = scenario.link(synced, "member", "M-3")
     record = bookkeeper.enter_invoice(customer=customer, amount=D("75.00"),
-                                      day=dt.date(2027, 1, 12), account="A-4200")
+                                      day=dt.date(2026, 2, 12), account="A-4200")
     found = books(synced)[record.qb_id]
     assert (found.kind, found.customer_id, found.receivable) == ("invoice", customer,
                                                                  D("75.00"))
@@ -111,7 +111,7 @@ def test_a_customer_without_transactions_deleted_at_the_desktop_leaves_the_cloud
 def test_an_inactive_customer_refuses_new_invoices_at_the_desktop(
         synced: Ledger, bookkeeper: Bookkeeper, sandbox: Sandbox) -> None:
     bookkeeper.deactivate_customer(scenario.link(synced, "member", "M-3"))
-    synced.record([scenario.invoice("INV-4", "M-3", dt.date(2027, 1, 14), "90.00")])
+    synced.record([scenario.invoice("INV-4", "M-3", dt.date(2026, 2, 14), "90.00")])
     scenario.settle(synced, sandbox, rounds=1)
     [item] = [i for i in synced.items() if i.mms_id == "INV-4"]
     assert item.status == "rejected"  # by the desktop, at stage two
@@ -121,7 +121,7 @@ def test_an_inactive_customer_refuses_new_invoices_at_the_desktop(
 def test_account_activity_is_left_to_the_books_trial_balance(synced: Ledger) -> None:
     connector = synced.connector(COMPANY)
     with pytest.raises(ConnectorError, match="cannot report account activity"):
-        connector.account_activity(None, dt.date(2027, 1, 15))
+        connector.account_activity(None, dt.date(2026, 3, 2))
 
 
 def test_the_intermediary_refuses_a_query_element_it_does_not_know(sandbox: Sandbox) -> None:
@@ -137,3 +137,24 @@ def test_the_intermediary_refuses_a_query_element_it_does_not_know(sandbox: Sand
     with pytest.raises(Refusal, match="Invalid content was found starting with element "
                                       "'TxnDate'"):
         sandbox.cloud.query("Invoice", query)
+
+
+def test_a_refund_is_reported_as_the_refund_the_ledger_links(
+        synced: Ledger, sandbox: Sandbox) -> None:
+    from ledgersync import Refund
+
+    synced.record([Refund(mms_id="RF-1", member_id="M-2", number="RF-1", currency="USD",
+                          txn_date=dt.date(2026, 2, 11), amount=D("20.00"),
+                          from_account_id="1000")])
+    scenario.settle(synced, sandbox, rounds=1)
+    refund = books(synced)[scenario.link(synced, "refund", "RF-1")]
+    assert (refund.kind, refund.customer_id, refund.receivable) == (
+        "refund", scenario.link(synced, "member", "M-2"), D("20.00"))
+
+
+def test_customer_balances_as_of_a_past_date_add_up_the_transactions_dated_up_to_it(
+        synced: Ledger) -> None:
+    connector = synced.connector(COMPANY)
+    balances = connector.customer_balances(scenario.JANUARY_31)
+    assert balances == {scenario.link(synced, "member", "M-1"): D("450.00"),
+                        scenario.link(synced, "member", "M-2"): D("212.00")}

@@ -14,7 +14,9 @@ transaction edited or deleted in QuickBooks after that day shows as it is now.
 References in a confirmed object may still carry the NG id they were written with (a customer
 staged at the time); they are resolved to QuickBooks ids through the confirmed customers and
 invoices. The path cannot void (see the exporter), so nothing is reported voided. Refunds went
-to the desktop as journal entries: they are reported as the journal entries they are.
+to the desktop as journal entries (:mod:`~ledgersync_quickbooks_legacy.objects`): a journal
+entry whose lines are all described "Refund", as the exporter writes them, is reported as the
+refund it is (the ledger links the refund to it); any other journal entry as a journal entry.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ledgersync import BooksTransaction, ConnectorError
 
 from .client import LegacyClient
 from .codes import RESOURCES
+from .objects import REFUND
 from .settings import LegacySettings
 from .xmlio import q, sub, text
 
@@ -125,6 +128,8 @@ def _journal(settings: LegacySettings, qb: str, number: str | None, date: dt.dat
             continue
         sign = 1 if text(line, "PostingType") == "Debit" else -1
         effect[customer] = effect.get(customer, ZERO) + sign * _amount(line, "Amount")
-    return [BooksTransaction(remote_id=qb, kind="journal_entry", customer_id=customer,
+    kind = "refund" if lines and all(text(line, "Desc") == REFUND for line in lines) \
+        else "journal_entry"
+    return [BooksTransaction(remote_id=qb, kind=kind, customer_id=customer,
                              date=date, receivable=amount, number=number)
             for customer, amount in sorted(effect.items())]
