@@ -149,6 +149,14 @@ def test_the_trial_balance_as_of_a_date_gives_each_accounts_balance_with_its_rol
     assert activity["4000"].name == "Dues income"
 
 
+def test_balances_as_of_a_date_show_every_debit_and_credit_posted_up_to_it(
+        synced: Ledger) -> None:
+    receivable = next(a for a in connector(synced).account_activity(None, dt.date(2027, 1, 15))
+                      if a.account_id == "1200")
+    # INV-1, INV-2 and INV-3 debit it; PAY-1 credits it.
+    assert (receivable.debit, receivable.credit) == (D("1112.00"), D("450.00"))
+
+
 def test_the_trial_balance_for_a_period_counts_that_periods_entries_only(
         synced: Ledger) -> None:
     january = {a.account_id: a for a in connector(synced).account_activity(

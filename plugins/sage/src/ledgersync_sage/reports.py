@@ -19,7 +19,7 @@ from ledgersync import AccountActivity, BooksTransaction
 
 from .books import PostedBatch, PostedLine, TrialBalanceRow, activity, transactions
 from .errors import IntacctFailure
-from .functions import Filter, get_trialbalance
+from .functions import Filter, get_trialbalance, query
 from .gateway import XmlGateway
 from .settings import SageSettings
 
@@ -97,12 +97,15 @@ class Reports:
         return transactions(self.settings, batches, lines)
 
     def account_activity(self, start: dt.date | None, end: dt.date) -> list[AccountActivity]:
-        """Intacct's trial balance from ``start`` to ``end`` (balances as of ``end`` when
-        ``start`` is None: a one-day period whose starting balances are folded in)."""
+        """Intacct's trial balance from ``start`` to ``end``. With ``start`` None (balances as
+        of ``end``) the period starts at the first posted entry, so the debits and credits
+        are every one posted; a starting balance left (none in a company whose entries all
+        came through the API) is folded into its side."""
         if start is not None and start > end:
             raise IntacctFailure(f"the period starts on {start} after it ends on {end}",
                                  level="local", sent=False)
-        result = self.gateway.one(get_trialbalance("ls-trialbalance", start or end, end),
+        first = start or min(self._first_day(), end)
+        result = self.gateway.one(get_trialbalance("ls-trialbalance", first, end),
                                   unique_id=False)
         rows = [TrialBalanceRow(account=row.get("glaccountno", ""),
                                 start_balance=_money(row, "startbalance"),
@@ -114,6 +117,14 @@ class Reports:
                  for row in self.gateway.query_all("GLACCOUNT", ["ACCOUNTNO", "TITLE"],
                                                    pagesize=self.page_size)}
         return activity(self.settings, rows, names, since_beginning=start is None)
+
+    def _first_day(self) -> dt.date:
+        """The date of the earliest posted entry (today's date stands in for none)."""
+        result = self.gateway.one(query(
+            "ls-query-first-entry", "GLBATCH", ["BATCH_DATE"], ("equalto", "STATE", "Posted"),
+            pagesize=1, orderby="BATCH_DATE"), unique_id=False)
+        rows = result.records()
+        return _day(rows[0]["BATCH_DATE"]) if rows else dt.date.max
 
 
 def _day(value: str) -> dt.date:
