@@ -157,3 +157,16 @@ def test_tax_changed_in_intacct_shows_on_the_tax_payable_account(
     tax = next(a for a in report.accounts if a.role == "tax_payable")
     assert not tax.ties_out
     assert [e.cause for e in tax.explanations] == [Cause.TAX_DIFFERS]
+
+
+def test_the_trial_balance_of_a_past_period_ties_out_where_the_books_agreed_then(
+        synced: Ledger, bookkeeper: Bookkeeper) -> None:
+    bookkeeper.edit_amount("LS-INV-INV-3", D("400.00"))  # a January entry
+    january = synced.reconcile_accounts(COMPANY, start=dt.date(2027, 1, 1),
+                                        end=dt.date(2027, 1, 31))
+    receivable = next(a for a in january.accounts if a.role == "receivable")
+    assert [e.cause for e in receivable.explanations] == [Cause.EDITED_IN_BOOKS]
+    december = synced.reconcile_accounts(COMPANY, start=dt.date(2026, 12, 1),
+                                         end=scenario.DECEMBER_31)
+    assert all(a.ties_out for a in december.accounts)
+    assert next(a for a in december.accounts if a.role == "receivable").mms == D("662.00")
