@@ -204,3 +204,32 @@ def test_over_rest_account_activity_is_refused_naming_the_setting_to_change(
         connector(rest_ledger).account_activity(None, dt.date(2027, 1, 15))
     assert "trial balance" in str(refused.value)
     assert 'api = "xml"' in (refused.value.remedy or "")
+
+
+def test_an_entry_naming_two_customers_is_one_transaction_per_customer() -> None:
+    from ledgersync_sage.books import PostedBatch, PostedLine, transactions
+    from ledgersync_sage.settings import SageSettings
+
+    from .conftest import sandbox_settings
+
+    settings = SageSettings(**sandbox_settings())
+    entry = PostedBatch(key="7001", date=dt.date(2027, 1, 2), reference="LS-JE-JE-9")
+    lines = [PostedLine(batch="7001", account="1200", signed=D("30.00"), customer="M-1"),
+             PostedLine(batch="7001", account="1200", signed=D("-30.00"), customer="M-2")]
+    assert [(t.kind, t.customer_id, t.receivable) for t in transactions(
+        settings, [entry], lines)] == [("journal_entry", "M-1", D("30.00")),
+                                       ("journal_entry", "M-2", D("-30.00"))]
+
+
+def test_a_reversal_whose_original_is_gone_is_reported_on_its_own() -> None:
+    from ledgersync_sage.books import PostedBatch, PostedLine, transactions
+    from ledgersync_sage.settings import SageSettings
+
+    from .conftest import sandbox_settings
+
+    settings = SageSettings(**sandbox_settings())
+    void = PostedBatch(key="7002", date=dt.date(2027, 1, 2), reference="LS-INV-INV-8-VOID")
+    lines = [PostedLine(batch="7002", account="1200", signed=D("-80.00"), customer="M-1")]
+    [only] = transactions(settings, [void], lines)
+    assert (only.remote_id, only.kind, only.voided, only.receivable) == (
+        "7002", "invoice", False, D("-80.00"))
