@@ -158,3 +158,18 @@ def test_customer_balances_as_of_a_past_date_add_up_the_transactions_dated_up_to
     balances = connector.customer_balances(scenario.JANUARY_31)
     assert balances == {scenario.link(synced, "member", "M-1"): D("450.00"),
                         scenario.link(synced, "member", "M-2"): D("212.00")}
+
+
+def test_a_journal_entry_moves_the_receivable_of_each_customer_on_its_ar_lines(
+        synced: Ledger, sandbox: Sandbox) -> None:
+    from ledgersync import JournalEntry, JournalLine
+
+    synced.record([JournalEntry(
+        mms_id="JE-1", number="JE-1", txn_date=dt.date(2026, 2, 20), currency="USD", lines=(
+            JournalLine(account_id="1200", credit=D("25.00"), member_id="M-2",
+                        description="Write-off"),
+            JournalLine(account_id="4000", debit=D("25.00"), description="Write-off")))])
+    scenario.settle(synced, sandbox, rounds=1)
+    entry = books(synced)[scenario.link(synced, "journal_entry", "JE-1")]
+    assert (entry.kind, entry.customer_id, entry.receivable) == (
+        "journal_entry", scenario.link(synced, "member", "M-2"), D("-25.00"))
