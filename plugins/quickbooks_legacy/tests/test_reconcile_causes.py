@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
 from ledgersync import Cause, CustomerBalance, Explanation, Ledger
+from ledgersync.testing import empty_database, postgresql_suite_url
 from ledgersync_quickbooks_legacy.sandbox import Sandbox
 from ledgersync_quickbooks_legacy.sandbox.bookkeeper import Bookkeeper
 
 from . import scenario
 from .scenario import COMPANY
+
+
+@pytest.fixture
+def ledger_url(tmp_path: Path) -> str:
+    """On SQLite, or on a database of its own when LEDGERSYNC_TEST_DATABASE_URL names a
+    PostgreSQL server (emptied first)."""
+    url = postgresql_suite_url("legacy_reconcile")
+    if url is None:
+        return f"sqlite:///{tmp_path / 'ledger.db'}"
+    empty_database(url)
+    return url
 
 
 @pytest.fixture

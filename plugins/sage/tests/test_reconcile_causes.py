@@ -12,18 +12,35 @@ ledgersync posts, so "tax at another rate" is that line changed in Intacct).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal as D
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ledgersync import Cause, CustomerBalance, Explanation, Ledger
+from ledgersync.testing import empty_database, postgresql_suite_url
 from ledgersync_sage.sandbox import Sandbox
 from ledgersync_sage.sandbox.bookkeeper import Bookkeeper
 
 from . import scenario
-from .conftest import COMPANY, Clock, sync_until_idle
+from .conftest import COMPANY, Clock, make_ledger, sync_until_idle
 
 TODAY = dt.date(2027, 1, 15)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path, settings: dict[str, Any], in_process: Sandbox, clock: Clock
+           ) -> Iterator[Ledger]:
+    """On SQLite, or on a database of its own when LEDGERSYNC_TEST_DATABASE_URL names a
+    PostgreSQL server (emptied first)."""
+    url = postgresql_suite_url("sage_reconcile")
+    if url is not None:
+        empty_database(url)
+    made = make_ledger(tmp_path, settings, clock=clock, ledger_url=url)
+    yield made
+    made.close()
 
 
 @pytest.fixture
