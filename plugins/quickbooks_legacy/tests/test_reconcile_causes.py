@@ -144,3 +144,16 @@ def test_as_of_a_past_date_the_books_tie_out_where_they_agreed_then(
     january = synced.reconcile(COMPANY, as_of=scenario.JANUARY_31)
     assert january.ties_out
     assert january.total_mms == D("662.00")
+
+
+def test_an_invoice_for_a_customer_deleted_at_the_desktop_is_not_synced_with_its_remedy(
+        synced: Ledger, sandbox: Sandbox, bookkeeper: Bookkeeper) -> None:
+    bookkeeper.delete_customer(scenario.link(synced, "member", "M-3"))  # no transactions yet
+    synced.record([scenario.invoice("INV-4", "M-3", dt.date(2026, 2, 14), "90.00")])
+    scenario.settle(synced, sandbox, rounds=1)
+    explanation = only(customer(synced, "M-3"))
+    assert (explanation.cause, explanation.status, explanation.amount) == (
+        Cause.NOT_SYNCED, "rejected", D("-90.00"))
+    assert "invalid reference to QuickBooks Customer" in (explanation.reason or "")
+    assert f"ledgersync requeue {item_id(synced, 'invoice', 'INV-4')}" in (
+        explanation.remedy or "")
