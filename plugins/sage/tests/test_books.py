@@ -57,6 +57,21 @@ def test_each_synced_transaction_is_reported_under_its_link_with_its_kind_and_si
             kind, customer, receivable, tax, False)
 
 
+def test_a_payment_reports_the_invoice_entry_its_receivable_line_settles(
+        synced: Ledger) -> None:
+    payment = by_id(list(connector(synced).books_transactions()))[
+        scenario.link(synced, COMPANY, "payment", "PAY-1")]
+    assert payment.applied_to == (scenario.link(synced, COMPANY, "invoice", "INV-1"),)
+
+
+def test_a_payment_applied_elsewhere_in_intacct_reports_the_other_invoice(
+        synced: Ledger, bookkeeper: Bookkeeper) -> None:
+    bookkeeper.apply_elsewhere("LS-PAY-PAY-1", "LS-INV-INV-3")
+    payment = by_id(list(connector(synced).books_transactions()))[
+        scenario.link(synced, COMPANY, "payment", "PAY-1")]
+    assert payment.applied_to == (scenario.link(synced, COMPANY, "invoice", "INV-3"),)
+
+
 def test_as_of_a_past_date_only_entries_dated_up_to_it_are_reported(synced: Ledger) -> None:
     books = connector(synced).books_transactions(scenario.DECEMBER_31)
     assert sorted(t.remote_id for t in books) == sorted(

@@ -11,8 +11,10 @@ account) is a ``journal_entry`` the ledger has no link to. A void is the reversi
 ``LS-...-VOID``: the pair is reported as one voided transaction under the original's RECORDNO
 (the id the ledger links), the reversal alone when the original is gone.
 
-There are no payment applications in a journal posting (A/R is per customer, not per invoice),
-so ``applied_to`` stays empty; tax is what the entry credits to the tax payable account.
+A payment's or credit memo's ``applied_to`` is the DOCUMENT of its A/R lines: ledgersync
+writes the RECORDNO of each invoice entry a part settles there (:mod:`.posting`), and a
+bookkeeper who applies it elsewhere changes it. Tax is what the entry credits to the tax
+payable account.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class PostedLine:
     account: str
     signed: Decimal
     customer: str | None = None
+    #: GLENTRY DOCUMENT: on an A/R line, the invoice entry it settles.
+    document: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -67,10 +71,13 @@ def transactions(settings: SageSettings, batches: Iterable[PostedBatch],
     """The receivable transactions of ``batches`` (see the module docstring)."""
     headers = {batch.key: batch for batch in batches}
     receivable: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    documents: dict[tuple[str, str], set[str]] = defaultdict(set)
     tax: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         if line.account == settings.ar_account and line.customer:
             receivable[line.batch][line.customer] += line.signed
+            if line.document:
+                documents[(line.batch, line.customer)].add(line.document)
         elif settings.tax_payable_account and line.account == settings.tax_payable_account:
             tax[line.batch] -= line.signed  # tax payable is credited on a sale
     by_reference = {h.reference: h for h in headers.values() if h.reference}
@@ -92,10 +99,12 @@ def transactions(settings: SageSettings, batches: Iterable[PostedBatch],
         for customer, amount in sorted(customers.items()):
             is_void = key in voided
             entry_tax = tax.get(key, ZERO) if kind in ("invoice", "credit_memo") else ZERO
+            applied = tuple(sorted(documents.get((key, customer), ()))) if kind in (
+                "payment", "credit_memo") and not is_void else ()
             out.append(BooksTransaction(
                 remote_id=key, kind=kind, customer_id=customer, date=posted.date,
                 receivable=ZERO if is_void else amount,
-                tax=ZERO if is_void else abs(entry_tax),
+                tax=ZERO if is_void else abs(entry_tax), applied_to=applied,
                 number=posted.number, voided=is_void))
     return sorted(out, key=lambda t: (t.date, t.remote_id, t.customer_id))
 

@@ -23,10 +23,11 @@ def _amount(value: Decimal) -> str:
 
 
 def glentry(account: str, debit: bool, amount: Decimal, description: str,
-            dimensions: Sequence[tuple[str, str]]) -> ET.Element:
+            dimensions: Sequence[tuple[str, str]], document: str | None = None) -> ET.Element:
     return fields("GLENTRY", [
         ("ACCOUNTNO", account), ("TR_TYPE", "1" if debit else "-1"),
-        ("TRX_AMOUNT", _amount(amount)), *dimensions, ("DESCRIPTION", description[:1000]),
+        ("TRX_AMOUNT", _amount(amount)), ("DOCUMENT", document), *dimensions,
+        ("DESCRIPTION", description[:1000]),
     ])
 
 
@@ -38,7 +39,8 @@ def glbatch(entry: Entry, *, journal: str, state: str, record_no: str | None = N
         ("REFERENCENO", entry.reference_no), ("STATE", state.capitalize()),
     ])
     header.append(element("ENTRIES", None, *(
-        glentry(line.account, line.debit, line.amount, line.description, line.dimensions)
+        glentry(line.account, line.debit, line.amount, line.description, line.dimensions,
+                line.document)
         for line in entry.lines)))
     return header
 

@@ -45,9 +45,10 @@ class Reports:
             where.append(("lessthanorequalto", date_field, self.as_of_day.strftime(_FORMAT)))
         return ("and", where) if len(where) > 1 else where[0]
 
-    def _lines(self, extra: list[Filter]) -> Iterator[dict[str, str]]:
+    def _lines(self, extra: list[Filter], *more: str) -> Iterator[dict[str, str]]:
         return self.gateway.query_all(
-            "GLENTRY", ["RECORDNO", "BATCHNO", "ACCOUNTNO", "TR_TYPE", "AMOUNT", "CUSTOMERID"],
+            "GLENTRY", ["RECORDNO", "BATCHNO", "ACCOUNTNO", "TR_TYPE", "AMOUNT", "CUSTOMERID",
+                        *more],
             self._where(extra, "ENTRY_DATE"), orderby="RECORDNO", pagesize=self.page_size)
 
     @staticmethod
@@ -78,7 +79,7 @@ class Reports:
         if self.settings.tax_payable_account:
             accounts.append(("equalto", "ACCOUNTNO", self.settings.tax_payable_account))
         condition: Filter = ("or", accounts) if len(accounts) > 1 else accounts[0]
-        rows = list(self._lines([condition]))
+        rows = list(self._lines([condition], "DOCUMENT"))
         wanted = {row.get("BATCHNO", "") for row in rows if row.get("CUSTOMERID")}
         if not wanted:
             return []
@@ -92,7 +93,8 @@ class Reports:
                    for number, row in headers.items()]
         lines = [PostedLine(batch=headers[row["BATCHNO"]]["RECORDNO"],
                             account=row.get("ACCOUNTNO", ""), signed=self._signed(row),
-                            customer=row.get("CUSTOMERID") or None)
+                            customer=row.get("CUSTOMERID") or None,
+                            document=row.get("DOCUMENT") or None)
                  for row in rows if row.get("BATCHNO") in headers]
         return transactions(self.settings, batches, lines)
 

@@ -9,7 +9,9 @@ get ``X-IA-API-Param-Entity``. A 401 refreshes the token (single-flight, see
 :mod:`~ledgersync_sage.oauth`) and repeats the call once; nothing ran on a 401.
 
 Unconfirmed: the REST name of REFERENCENO (``referenceNumber`` here), the
-query's field paths, and the token lifetime. Check them against a real company.
+query's field paths, and the token lifetime. Check them against a real company. The line
+DOCUMENT the XML entries carry (the invoice a payment's A/R part settles) is not sent: its
+REST name is not confirmed either.
 """
 
 from __future__ import annotations

@@ -4,11 +4,11 @@ post an entry by hand. Each goes through the same rules the API's writes meet (b
 positive amounts, open periods, active customers), so a scenario cannot make books Intacct
 would not hold.
 
-Entries are found by the REFERENCENO ledgersync wrote (``LS-INV-<mms id>``). A payment
-"applied to another invoice" has no meaning here: a journal entry credits the customer's
-receivable, not an invoice. Intacct's sales tax (tax solutions, on A/R documents) is not in a
-journal entry either: the tax is the line ledgersync posts to the tax payable account, so
-"tax at another rate" is the bookkeeper re-computing that line.
+Entries are found by the REFERENCENO ledgersync wrote (``LS-INV-<mms id>``). A payment is
+applied to an invoice through its A/R line's DOCUMENT (the invoice entry's RECORDNO, as
+ledgersync writes it): applying it elsewhere is changing that. Intacct's sales tax (tax
+solutions, on A/R documents) is not in a journal entry: the tax is the line ledgersync posts
+to the tax payable account, so "tax at another rate" is the bookkeeper re-computing that line.
 """
 
 from __future__ import annotations
@@ -75,6 +75,16 @@ class Bookkeeper:
         sign = 1 if receivable["TR_TYPE"] == "1" else -1
         change = tax - Decimal(tax_line["TRX_AMOUNT"])
         self._shift(batch, [(tax_line, -sign * change), (receivable, sign * change)])
+        return batch
+
+    def apply_elsewhere(self, payment: str, invoice: str) -> Batch:
+        """Point the payment's A/R lines at another invoice's entry (its DOCUMENT)."""
+        batch = self.entry(payment)
+        self._open(batch)
+        target = str(self.entry(invoice).record_no)
+        for line in batch.lines:
+            if line["ACCOUNTNO"] == self.ar_account:
+                line["DOCUMENT"] = target
         return batch
 
     def delete_entry(self, reference: str) -> None:

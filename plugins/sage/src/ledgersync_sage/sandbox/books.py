@@ -36,7 +36,7 @@ QUERY_FIELDS = {
     "GLBATCH": ("RECORDNO", "BATCHNO", "BATCH_DATE", "BATCH_TITLE", "STATE", "REFERENCENO",
                 "JOURNAL", "JOURNAL.SYMBOL"),
     "GLENTRY": ("RECORDNO", "BATCHNO", "LINE_NO", "ENTRY_DATE", "STATE", "ACCOUNTNO",
-                "TR_TYPE", "AMOUNT", "TRX_AMOUNT", "DESCRIPTION", *DIMENSION_FIELDS),
+                "TR_TYPE", "AMOUNT", "TRX_AMOUNT", "DESCRIPTION", "DOCUMENT", *DIMENSION_FIELDS),
     "GLACCOUNT": ("RECORDNO", "ACCOUNTNO", "TITLE", "STATUS"),
     **{obj: ("RECORDNO", "CLASSID" if obj == "CLASS" else f"{obj}ID", "NAME", "STATUS")
        for obj in ("LOCATION", "DEPARTMENT", "CLASS", "PROJECT", "CUSTOMER")},
@@ -254,6 +254,7 @@ class Books:
                         "ACCOUNTNO": line["ACCOUNTNO"], "TR_TYPE": line["TR_TYPE"],
                         "AMOUNT": line["TRX_AMOUNT"], "TRX_AMOUNT": line["TRX_AMOUNT"],
                         "DESCRIPTION": line.get("DESCRIPTION", ""),
+                        "DOCUMENT": line.get("DOCUMENT", ""),
                         **{f: line.get(f, "") for f in DIMENSION_FIELDS}})
             return rows
         if obj == "GLACCOUNT":
