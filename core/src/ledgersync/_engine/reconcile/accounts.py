@@ -173,7 +173,7 @@ class _Trial:
             self.explanations[books_id].append(explanation)
 
     def balances(self, activity: Sequence[AccountActivity],
-                 notes: dict[object, causes.Acceptance]) -> list[AccountBalance]:
+                 notes: dict[object, list[causes.Acceptance]]) -> list[AccountBalance]:
         books = {a.account_id: a for a in activity}
         shown = set(self.labels) | set(self.role_ids.values()) | set(self.explanations)
         rows = []
