@@ -119,12 +119,9 @@ def applied_elsewhere(company: str, side: LedgerSide, document: Document,
     books = tuple(sorted({r for t in txns for r in t.applied_to}))
     if mms == books:
         return None
-    by_remote = {d.remote_id: d.mms_id for d in side.documents
-                 if d.kind == "invoice" and d.remote_id}
-
     def names(ids: tuple[str, ...]) -> str:
-        return ", ".join(f"{by_remote[r]} ({r})" if r in by_remote else r for r in ids) \
-            or "nothing"
+        found = [(side.by_remote.get(("invoice", r)), r) for r in ids]
+        return ", ".join(f"{d.mms_id} ({r})" if d else r for d, r in found) or "nothing"
 
     return Explanation(
         item_id=document.item_id, kind=document.kind, mms_id=document.mms_id, amount=ZERO,
