@@ -115,7 +115,7 @@ def test_an_item_left_in_error_is_not_synced_with_its_fix_and_requeue(harbor: Le
     item = _item_id(harbor, "invoice", "I5")
     assert (explanation.cause, explanation.status, explanation.amount) == (
         Cause.NOT_SYNCED, "error", D("-30.00"))
-    assert explanation.remedy.endswith(f"then `ledgersync requeue {item}`")
+    assert explanation.remedy.endswith(f"then requeue: `ledgersync requeue {item}`")
     assert "Reactivate it in the books" in explanation.remedy
 
 
