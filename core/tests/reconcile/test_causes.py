@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from ledgersync import Cause, ConnectorError, ItemFilter, Ledger
@@ -176,3 +177,18 @@ def test_a_note_that_does_not_accept_documents_the_difference_and_keeps_its_caus
     explanation = _only(harbor)
     assert (explanation.cause, explanation.notes) == (Cause.EDITED_IN_BOOKS,
                                                       ("jane: asked the member",))
+
+
+def test_a_payment_whose_applications_the_books_do_not_track_is_not_applied_elsewhere(
+    harbor: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = FakeConnector.books_transactions
+
+    def as_journal_postings(self: FakeConnector, as_of: dt.date | None = None) -> list[Any]:
+        return [attrs.evolve(t, applied_to=(), applications_tracked=False)
+                if t.kind == "payment" else t for t in listed(self, as_of)]
+
+    monkeypatch.setattr(FakeConnector, "books_transactions", as_journal_postings)
+    report = harbor.reconcile("harbor")
+    assert report.ties_out
+    assert report.open_items == ()

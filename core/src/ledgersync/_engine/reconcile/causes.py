@@ -113,6 +113,8 @@ def applied_elsewhere(company: str, side: LedgerSide, document: Document,
     """A payment or credit memo the books apply to other invoices than the MMS does."""
     if document.kind not in ("payment", "credit_memo") or not txns or document.waiting():
         return None
+    if not all(t.applications_tracked for t in txns):
+        return None  # the books cannot say where it is applied
     mms = applications(side, document)
     if any(r.startswith("?") for r in mms):
         return None  # an invoice not in the books yet: NOT_SYNCED explains it
