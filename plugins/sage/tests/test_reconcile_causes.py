@@ -194,9 +194,6 @@ def test_the_trial_balance_of_a_past_period_ties_out_where_the_books_agreed_then
     assert next(a for a in december.accounts if a.role == "receivable").mms == D("662.00")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: the per-account tie-out posts an item line to the item's MMS income account and "
-    "does not read `ledgersync map item` (in Intacct an item is the account it maps to)"))
 def test_an_item_mapped_to_its_own_intacct_account_ties_out_per_account(
         ledger: Ledger, clock: Clock) -> None:
     ledger.map(COMPANY, "item", "SLIP", "4200", actor="test")

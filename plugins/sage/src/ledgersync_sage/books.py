@@ -67,8 +67,11 @@ def ledgersync_kind(settings: SageSettings, reference: str | None) -> str | None
 
 
 def transactions(settings: SageSettings, batches: Iterable[PostedBatch],
-                 lines: Iterable[PostedLine]) -> list[BooksTransaction]:
-    """The receivable transactions of ``batches`` (see the module docstring)."""
+                 lines: Iterable[PostedLine], *,
+                 applications_tracked: bool = True) -> list[BooksTransaction]:
+    """The receivable transactions of ``batches`` (see the module docstring).
+    ``applications_tracked`` is False when the lines were read without their DOCUMENT (the
+    REST transport): a payment's applications are then unknown, not "none"."""
     headers = {batch.key: batch for batch in batches}
     receivable: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     documents: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -105,7 +108,9 @@ def transactions(settings: SageSettings, batches: Iterable[PostedBatch],
                 remote_id=key, kind=kind, customer_id=customer, date=posted.date,
                 receivable=ZERO if is_void else amount,
                 tax=ZERO if is_void else abs(entry_tax), applied_to=applied,
-                number=posted.number, voided=is_void))
+                number=posted.number, voided=is_void,
+                applications_tracked=applications_tracked or kind not in (
+                    "payment", "credit_memo")))
     return sorted(out, key=lambda t: (t.date, t.remote_id, t.customer_id))
 
 

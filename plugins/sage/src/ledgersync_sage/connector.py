@@ -53,6 +53,8 @@ class SageConnector(PushConnector[SageSettings]):
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=2, requests_per_minute=None)
     batch_size: ClassVar[int] = 20
+    # Intacct has no items: a mapped MMS item is the GL account its lines post to.
+    items_are_accounts: ClassVar[bool] = True
 
     #: Tests and the benchmark hand an in-process transport to every new instance.
     transport: ClassVar[httpx.BaseTransport | None] = None

@@ -263,7 +263,9 @@ class RestReports:
                        "general-ledger/journal-entry", ["key", "postingDate", "referenceNumber"],
                        [{"$eq": {"state": "posted"}}])
                    if str(row.get("key")) in wanted]
-        return transactions(self.settings, batches, lines)
+        # REST sends no DOCUMENT on a line (its field name is unconfirmed), so applications
+        # are unknown here rather than absent.
+        return transactions(self.settings, batches, lines, applications_tracked=False)
 
 
 __all__ = ["RestClient", "RestExporter", "RestReports", "journal_entry_body"]
