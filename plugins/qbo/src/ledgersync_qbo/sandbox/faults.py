@@ -144,6 +144,21 @@ def amount_mismatch(supplied: Any, element: str = "Line.Amount") -> FaultError:
                       element)
 
 
+def invalid_enumeration(element: str, value: str) -> QBOFault:
+    """2170, as in Intuit's list of frequent errors ("Invalid Enumeration: HAS_BEEN_BILLED")."""
+    return QBOFault(FaultError("2170", "Invalid Enumeration",
+                               f"Invalid Enumeration : {value}", element))
+
+
+def invalid_report_date(element: str, value: str, detail: str | None = None) -> QBOFault:
+    """A report date that is not ``YYYY-MM-DD`` (or a start after the end): QBO's invalid
+    property fault (the 2010-2140 validation range), naming the parameter."""
+    return QBOFault(FaultError(
+        "2010", "Request has invalid or unsupported property",
+        f"Property Name:{element}; {detail or f'{value!r} is not a date in YYYY-MM-DD form'}",
+        element))
+
+
 def unbalanced_journal() -> QBOFault:
     return QBOFault(FaultError(
         "2300", "Invalid Journal Entry",
