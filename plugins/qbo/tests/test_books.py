@@ -1,0 +1,252 @@
+"""The reconciliation hooks against the sandbox over HTTP: ``books_transactions`` (what the
+books hold per customer, as of any date) and ``account_activity`` (debits and credits per
+account from the GeneralLedger report), after each change a bookkeeper can make by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ledgersync import (
+    AccountRole,
+    BooksTransaction,
+    ConnectorError,
+    Invoice,
+    InvoiceLine,
+    Ledger,
+    Member,
+    Payment,
+    PaymentApplication,
+)
+from ledgersync_qbo.connector import QboConnector
+from ledgersync_qbo.sandbox import Sandbox
+from ledgersync_qbo.testing import Bookkeeper
+
+COMPANY = "harbor"
+D = Decimal
+JAN = dt.date(2026, 1, 1)
+END_JAN = dt.date(2026, 1, 31)
+
+
+def dues(mms_id: str, member: str, day: int, amount: str) -> Invoice:
+    return Invoice(mms_id=mms_id, member_id=member, number=f"D-{mms_id}",
+                   txn_date=dt.date(2026, 1, day), currency="USD",
+                   lines=(InvoiceLine(item_id="DUES", quantity=D(1), rate=D(amount),
+                                      amount=D(amount)),))
+
+
+def records() -> list[Any]:
+    return [
+        Member(mms_id="M-1", display_name="Nia Obi", email="nia@example.org"),
+        Member(mms_id="M-2", display_name="Oren Park", email="oren@example.org"),
+        dues("INV-1", "M-1", 10, "120.00"),
+        dues("INV-2", "M-1", 15, "80.00"),
+        Invoice(mms_id="INV-3", member_id="M-2", number="D-INV-3",
+                txn_date=dt.date(2026, 1, 12), currency="USD",
+                lines=(InvoiceLine(item_id="MERCH", quantity=D(1), rate=D("100.00"),
+                                   amount=D("100.00"), tax_rate_id="TAX-6.25",
+                                   tax_amount=D("6.25")),)),
+        Payment(mms_id="PAY-1", member_id="M-1", txn_date=dt.date(2026, 1, 20),
+                currency="USD", amount=D("120.00"),
+                applications=(PaymentApplication(invoice_id="INV-1", amount=D("120.00")),)),
+    ]
+
+
+@pytest.fixture
+def synced(ledger: Ledger) -> Ledger:
+    ledger.map(COMPANY, "item", "DUES", "21")
+    ledger.map(COMPANY, "item", "MERCH", "22")
+    ledger.record(records())
+    ledger.sync(COMPANY)
+    assert {i.status for i in ledger.items()} == {"synced"}
+    return ledger
+
+
+def qbo_id(ledger: Ledger, kind: str, mms_id: str) -> str:
+    item = next(i for i in ledger.items()
+                if (i.kind, i.mms_id, i.operation) == (kind, mms_id, "create"))
+    assert item.external_id is not None
+    return item.external_id
+
+
+def by_id(connector: QboConnector, as_of: dt.date | None = None
+          ) -> dict[str, BooksTransaction]:
+    return {t.remote_id: t for t in connector.books_transactions(as_of)}
+
+
+def test_the_books_list_each_synced_document_under_the_id_the_ledger_links(
+        synced: Ledger, connector: QboConnector) -> None:
+    books = by_id(connector)
+    inv1, inv3 = qbo_id(synced, "invoice", "INV-1"), qbo_id(synced, "invoice", "INV-3")
+    pay = qbo_id(synced, "payment", "PAY-1")
+    nia = qbo_id(synced, "member", "M-1")
+    assert set(books) == {inv1, qbo_id(synced, "invoice", "INV-2"), inv3, pay}
+    assert books[inv1] == BooksTransaction(
+        remote_id=inv1, kind="invoice", customer_id=nia, date=dt.date(2026, 1, 10),
+        receivable=D("120.00"), number="D-INV-1")
+    assert books[pay] == BooksTransaction(
+        remote_id=pay, kind="payment", customer_id=nia, date=dt.date(2026, 1, 20),
+        receivable=D("-120.00"), applied_to=(inv1,))
+    assert (books[inv3].receivable, books[inv3].tax) == (D("106.25"), D("6.25"))
+
+
+def test_the_books_as_of_a_past_date_hold_what_was_dated_by_then(
+        synced: Ledger, connector: QboConnector) -> None:
+    books = by_id(connector, dt.date(2026, 1, 14))
+    assert set(books) == {qbo_id(synced, "invoice", "INV-1"),
+                          qbo_id(synced, "invoice", "INV-3")}
+
+
+def test_customer_balances_for_a_past_date_sum_the_books_as_of_it(
+        synced: Ledger, connector: QboConnector) -> None:
+    nia, oren = qbo_id(synced, "member", "M-1"), qbo_id(synced, "member", "M-2")
+    assert connector.customer_balances(dt.date(2026, 1, 14)) == {
+        nia: D("120.00"), oren: D("106.25")}
+    assert connector.customer_balances(dt.date(2026, 1, 31)) == {
+        nia: D("80.00"), oren: D("106.25")}
+    today = connector.customer_balances()
+    assert (today[nia], today[oren]) == (D("80.00"), D("106.25"))
+
+
+def test_an_invoice_edited_in_quickbooks_shows_its_new_amount(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    inv2 = qbo_id(synced, "invoice", "INV-2")
+    Bookkeeper(sandbox).edit_invoice_amount(inv2, D("50.00"))
+    assert by_id(connector)[inv2].receivable == D("50.00")
+
+
+def test_an_invoice_deleted_in_quickbooks_is_gone_from_the_books(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    inv2 = qbo_id(synced, "invoice", "INV-2")
+    Bookkeeper(sandbox).delete("Invoice", inv2)
+    assert inv2 not in by_id(connector)
+
+
+def test_an_invoice_voided_in_quickbooks_is_listed_as_voided_with_nothing_owed(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    inv2 = qbo_id(synced, "invoice", "INV-2")
+    Bookkeeper(sandbox).void_invoice(inv2)
+    voided = by_id(connector)[inv2]
+    assert (voided.voided, voided.receivable, voided.tax) == (True, D("0.00"), D("0.00"))
+
+
+def test_a_customer_deleted_in_quickbooks_leaves_none_of_its_transactions(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    oren = qbo_id(synced, "member", "M-2")
+    deleted = Bookkeeper(sandbox).delete_customer(oren)
+    assert deleted == [("Invoice", qbo_id(synced, "invoice", "INV-3"))]
+    assert all(t.customer_id != oren for t in connector.books_transactions())
+    assert sandbox.get("Customer", oren)["Active"] is False  # type: ignore[index]
+    assert connector.customer_balances()[oren] == D("0.00")
+
+
+def test_an_invoice_entered_by_hand_is_in_the_books_under_an_id_nothing_links(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    nia = qbo_id(synced, "member", "M-1")
+    typed = Bookkeeper(sandbox).enter_invoice(nia, D("35.00"), txn_date="2026-01-18",
+                                              doc_number="H-77")
+    linked = {i.external_id for i in synced.items()}
+    entered = by_id(connector)[typed["Id"]]
+    assert typed["Id"] not in linked
+    assert (entered.customer_id, entered.receivable, entered.number) == (
+        nia, D("35.00"), "H-77")
+
+
+def test_a_payment_applied_to_another_invoice_names_that_invoice(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    pay, inv2 = qbo_id(synced, "payment", "PAY-1"), qbo_id(synced, "invoice", "INV-2")
+    # INV-2 (80.00) must be able to take the whole 120.00 payment.
+    Bookkeeper(sandbox).edit_invoice_amount(inv2, D("120.00"))
+    Bookkeeper(sandbox).apply_payment_to(pay, inv2)
+    assert by_id(connector)[pay].applied_to == (inv2,)
+
+
+def test_tax_at_another_rate_shows_in_the_books_tax_and_total(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    inv3 = qbo_id(synced, "invoice", "INV-3")
+    Bookkeeper(sandbox).change_tax_code(inv3, "3")  # Portland, 8 %
+    taxed = by_id(connector)[inv3]
+    assert (taxed.tax, taxed.receivable) == (D("8.00"), D("108.00"))
+
+
+def test_a_journal_entry_moves_each_customer_on_its_receivable_lines(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    nia, oren = qbo_id(synced, "member", "M-1"), qbo_id(synced, "member", "M-2")
+
+    def ar(customer: str, posting: str, amount: str) -> dict[str, Any]:
+        return {"DetailType": "JournalEntryLineDetail", "Amount": D(amount),
+                "JournalEntryLineDetail": {
+                    "PostingType": posting, "AccountRef": {"value": "84"},
+                    "Entity": {"Type": "Customer", "EntityRef": {"value": customer}}}}
+
+    entry = sandbox.company().write("JournalEntry", {"TxnDate": "2026-01-25", "Line": [
+        ar(nia, "Credit", "10.00"), ar(oren, "Credit", "5.00"),
+        {"DetailType": "JournalEntryLineDetail", "Amount": D("15.00"),
+         "JournalEntryLineDetail": {"PostingType": "Debit", "AccountRef": {"value": "91"}}}]})
+    moves = {t.customer_id: t.receivable for t in connector.books_transactions()
+             if t.remote_id == entry["Id"]}
+    assert moves == {nia: D("-10.00"), oren: D("-5.00")}
+
+
+def test_a_refund_receipt_is_listed_without_touching_receivable(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    nia = qbo_id(synced, "member", "M-1")
+    receipt = sandbox.company().write("RefundReceipt", {
+        "CustomerRef": {"value": nia}, "TxnDate": "2026-01-26",
+        "DepositToAccountRef": {"value": "35"},
+        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": D("20.00"),
+                  "SalesItemLineDetail": {"ItemRef": {"value": "21"}, "Qty": 1,
+                                          "UnitPrice": D("20.00")}}]})
+    listed = by_id(connector)[receipt["Id"]]
+    assert (listed.kind, listed.receivable) == ("refund", D("0.00"))
+
+
+# -- account activity -----------------------------------------------------------------------------
+
+
+def activity(connector: QboConnector, start: dt.date | None, end: dt.date
+             ) -> dict[str, tuple[Decimal, Decimal, AccountRole | None]]:
+    return {a.account_id: (a.debit, a.credit, a.role)
+            for a in connector.account_activity(start, end)}
+
+
+def test_account_activity_for_a_period_sums_each_accounts_debits_and_credits(
+        synced: Ledger, connector: QboConnector) -> None:
+    got = activity(connector, JAN, END_JAN)
+    assert got["84"] == (D("306.25"), D("120.00"), AccountRole.RECEIVABLE)
+    assert got["4"] == (D("120.00"), D("0.00"), AccountRole.UNDEPOSITED_FUNDS)
+    assert got["89"] == (D("0.00"), D("6.25"), AccountRole.TAX_PAYABLE)
+    assert got["79"] == (D("0.00"), D("200.00"), None)  # dues income
+    assert got["80"] == (D("0.00"), D("100.00"), None)  # merchandise
+
+
+def test_account_activity_leaves_out_what_was_posted_before_the_period(
+        synced: Ledger, connector: QboConnector) -> None:
+    got = activity(connector, dt.date(2026, 1, 16), END_JAN)
+    assert got["84"] == (D("0.00"), D("120.00"), AccountRole.RECEIVABLE)
+    assert "79" not in got
+
+
+def test_account_activity_without_a_start_counts_since_the_beginning_up_to_the_end(
+        synced: Ledger, connector: QboConnector) -> None:
+    got = activity(connector, None, dt.date(2026, 1, 14))
+    assert got["84"] == (D("226.25"), D("0.00"), AccountRole.RECEIVABLE)
+    # A quiet implicit account is still answered, at zero.
+    assert got["4"] == (D("0.00"), D("0.00"), AccountRole.UNDEPOSITED_FUNDS)
+
+
+def test_account_activity_follows_an_edit_made_in_quickbooks(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    Bookkeeper(sandbox).change_tax_code(qbo_id(synced, "invoice", "INV-3"), "3")
+    got = activity(connector, JAN, END_JAN)
+    assert got["89"][1] == D("8.00")
+    assert got["84"][0] == D("308.00")
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_with_a_remedy(
+        connector: QboConnector) -> None:
+    with pytest.raises(ConnectorError, match="starts on 2026-02-01 after it ends"):
+        connector.account_activity(dt.date(2026, 2, 1), END_JAN)
