@@ -170,10 +170,11 @@ def invalid_account_type(detail: str, element: str = "") -> QBOFault:
 
 
 def entity_with_balance(kind: str) -> QBOFault:
+    """Wording as quickbooks-ruby #390 quotes QBO's answer to deactivating such a customer."""
     return QBOFault(FaultError(
-        "6220", "Entity with balance cannot be made inactive or deleted",
-        f"You can't make this {kind.lower()} inactive or delete it while it has an open "
-        "balance."))
+        "6220", "Delete List Has Balance Error",
+        "The entity you are trying to delete has an open balance. : This "
+        f"{kind.lower()} cannot be deleted because it has a non-zero balance"))
 
 
 def period_closed() -> QBOFault:
