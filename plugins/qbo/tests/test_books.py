@@ -250,3 +250,17 @@ def test_a_period_that_ends_before_it_starts_is_refused_with_a_remedy(
         connector: QboConnector) -> None:
     with pytest.raises(ConnectorError, match="starts on 2026-02-01 after it ends"):
         connector.account_activity(dt.date(2026, 2, 1), END_JAN)
+
+
+def test_a_report_read_that_fails_in_passing_is_retried(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    connector.client.sleep = lambda _seconds: None
+    sandbox.inject(503, entity="reports")
+    assert activity(connector, JAN, END_JAN)["84"][0] == D("306.25")
+
+
+def test_a_transaction_query_that_fails_in_passing_is_retried(
+        synced: Ledger, connector: QboConnector, sandbox: Sandbox) -> None:
+    connector.client.sleep = lambda _seconds: None
+    sandbox.inject(503, entity="query", times=2)
+    assert len(connector.books_transactions()) == 4
