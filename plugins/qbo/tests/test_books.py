@@ -10,66 +10,16 @@ from typing import Any
 
 import pytest
 
-from ledgersync import (
-    AccountRole,
-    BooksTransaction,
-    ConnectorError,
-    Invoice,
-    InvoiceLine,
-    Ledger,
-    Member,
-    Payment,
-    PaymentApplication,
-)
+from ledgersync import AccountRole, BooksTransaction, ConnectorError, Ledger
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox
 from ledgersync_qbo.testing import Bookkeeper
 
-COMPANY = "harbor"
+from .conftest import qbo_id
+
 D = Decimal
 JAN = dt.date(2026, 1, 1)
 END_JAN = dt.date(2026, 1, 31)
-
-
-def dues(mms_id: str, member: str, day: int, amount: str) -> Invoice:
-    return Invoice(mms_id=mms_id, member_id=member, number=f"D-{mms_id}",
-                   txn_date=dt.date(2026, 1, day), currency="USD",
-                   lines=(InvoiceLine(item_id="DUES", quantity=D(1), rate=D(amount),
-                                      amount=D(amount)),))
-
-
-def records() -> list[Any]:
-    return [
-        Member(mms_id="M-1", display_name="Nia Obi", email="nia@example.org"),
-        Member(mms_id="M-2", display_name="Oren Park", email="oren@example.org"),
-        dues("INV-1", "M-1", 10, "120.00"),
-        dues("INV-2", "M-1", 15, "80.00"),
-        Invoice(mms_id="INV-3", member_id="M-2", number="D-INV-3",
-                txn_date=dt.date(2026, 1, 12), currency="USD",
-                lines=(InvoiceLine(item_id="MERCH", quantity=D(1), rate=D("100.00"),
-                                   amount=D("100.00"), tax_rate_id="TAX-6.25",
-                                   tax_amount=D("6.25")),)),
-        Payment(mms_id="PAY-1", member_id="M-1", txn_date=dt.date(2026, 1, 20),
-                currency="USD", amount=D("120.00"),
-                applications=(PaymentApplication(invoice_id="INV-1", amount=D("120.00")),)),
-    ]
-
-
-@pytest.fixture
-def synced(ledger: Ledger) -> Ledger:
-    ledger.map(COMPANY, "item", "DUES", "21")
-    ledger.map(COMPANY, "item", "MERCH", "22")
-    ledger.record(records())
-    ledger.sync(COMPANY)
-    assert {i.status for i in ledger.items()} == {"synced"}
-    return ledger
-
-
-def qbo_id(ledger: Ledger, kind: str, mms_id: str) -> str:
-    item = next(i for i in ledger.items()
-                if (i.kind, i.mms_id, i.operation) == (kind, mms_id, "create"))
-    assert item.external_id is not None
-    return item.external_id
 
 
 def by_id(connector: QboConnector, as_of: dt.date | None = None

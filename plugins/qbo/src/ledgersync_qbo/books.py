@@ -5,7 +5,8 @@ Receivable transactions: every Invoice, Payment, CreditMemo, RefundReceipt and J
 with ``TxnDate <= as_of``, read page by page (``ORDERBY Id`` with ``STARTPOSITION``; reads
 are retried by the client). Signs as the books count them: an invoice raises the customer's
 balance; a payment and a credit memo lower it; a journal entry moves it by its Accounts
-Receivable lines that name a customer (one transaction per customer on it); a refund receipt
+Receivable lines that name a customer (one transaction per customer on it), and is the
+``refund`` the ledger links when it is one the exporter wrote; a refund receipt
 reverses a sale and never touches A/R, so it is listed with a zero receivable. QBO shows a
 voided invoice or payment with every amount zero and ``Voided`` in front of its
 ``PrivateNote``; it is listed with ``voided=True``. A zero-total payment that is not voided is
@@ -23,6 +24,7 @@ accounts at each fiscal year. Each account's :class:`~ledgersync.AccountRole` co
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
@@ -41,6 +43,8 @@ BEGINNING = dt.date(1900, 1, 1)
 _KINDS = {"Invoice": "invoice", "Payment": "payment", "CreditMemo": "credit_memo",
           "RefundReceipt": "refund", "JournalEntry": "journal_entry"}
 _COLUMNS = "tx_date,txn_type,doc_num,debt_amt,credit_amt"
+#: The note the exporter writes on a refund it books as a journal entry (mapping.marker).
+_REFUND_NOTE = re.compile(r"(?:^|\s)mms:refund:\S")
 
 
 # -- receivable transactions ----------------------------------------------------------------------
@@ -67,6 +71,8 @@ def is_voided(obj: Mapping[str, Any]) -> bool:
 def _transactions(entity: str, kind: str, obj: Obj, receivable_accounts: set[str]
                   ) -> Iterator[BooksTransaction]:
     voided = is_voided(obj)
+    if entity == "JournalEntry" and _REFUND_NOTE.search(str(obj.get("PrivateNote") or "")):
+        kind = "refund"  # refund_style "journal_entry": the ledger links it as the refund
     common: dict[str, Any] = {
         "remote_id": str(obj["Id"]), "kind": kind,
         "date": dt.date.fromisoformat(str(obj["TxnDate"])[:10]),
