@@ -10,12 +10,19 @@ from typing import Any
 
 import pytest
 
-from ledgersync import AccountRole, BooksTransaction, ConnectorError, Ledger
+from ledgersync import (
+    AccountRole,
+    BooksTransaction,
+    ConnectorError,
+    Invoice,
+    InvoiceLine,
+    Ledger,
+)
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox
 from ledgersync_qbo.testing import Bookkeeper
 
-from .conftest import qbo_id
+from .conftest import COMPANY, qbo_id
 
 D = Decimal
 JAN = dt.date(2026, 1, 1)
@@ -48,6 +55,20 @@ def test_the_books_as_of_a_past_date_hold_what_was_dated_by_then(
     books = by_id(connector, dt.date(2026, 1, 14))
     assert set(books) == {qbo_id(synced, "invoice", "INV-1"),
                           qbo_id(synced, "invoice", "INV-3")}
+
+
+def test_without_a_date_the_books_include_transactions_dated_after_today(
+        synced: Ledger, connector: QboConnector) -> None:
+    later = connector.context.utcnow().date() + dt.timedelta(days=40)
+    synced.record([Invoice(mms_id="INV-9", member_id="M-1", number="D-INV-9", txn_date=later,
+                           currency="USD", lines=(InvoiceLine(
+                               item_id="DUES", quantity=D(1), rate=D("9.00"),
+                               amount=D("9.00")),))])
+    synced.sync(COMPANY)
+    inv9 = qbo_id(synced, "invoice", "INV-9")
+    assert inv9 in by_id(connector)
+    assert inv9 not in by_id(connector, connector.context.utcnow().date())
+    assert connector.customer_balances()[qbo_id(synced, "member", "M-1")] == D("89.00")
 
 
 def test_customer_balances_for_a_past_date_sum_the_books_as_of_it(

@@ -2,15 +2,15 @@
 a date (from the query API) and its debits and credits per account (from the Reports API).
 
 Receivable transactions: every Invoice, Payment, CreditMemo, RefundReceipt and JournalEntry
-with ``TxnDate <= as_of``, read page by page (``ORDERBY Id`` with ``STARTPOSITION``; reads
-are retried by the client). Signs as the books count them: an invoice raises the customer's
-balance; a payment and a credit memo lower it; a journal entry moves it by its Accounts
-Receivable lines that name a customer (one transaction per customer on it), and is the
-``refund`` the ledger links when it is one the exporter wrote; a refund receipt
-reverses a sale and never touches A/R, so it is listed with a zero receivable. QBO shows a
-voided invoice or payment with every amount zero and ``Voided`` in front of its
-``PrivateNote``; it is listed with ``voided=True``. A zero-total payment that is not voided is
-how QBO applies a credit memo to an invoice: it moves no receivable and is left out.
+with ``TxnDate <= as_of`` (all of them without a date), read page by page (``ORDERBY Id``
+with ``STARTPOSITION``; reads are retried by the client). Signs as the books count them: an
+invoice raises the customer's balance; a payment and a credit memo lower it; a journal entry
+moves it by its Accounts Receivable lines that name a customer (one transaction per customer
+on it), and is the ``refund`` the ledger links when the exporter wrote it for one; a refund
+receipt reverses a sale and never touches A/R, so it is listed with a zero receivable. QBO
+shows a voided invoice or payment with every amount zero and ``Voided`` in front of its
+``PrivateNote``; it is listed with ``voided=True``. A zero-total payment that is not voided
+is how QBO applies a credit memo to an invoice: it moves no receivable and is left out.
 
 Account activity: with a start date, the ``GeneralLedger`` report with the ``debt_amt`` and
 ``credit_amt`` columns, summed per account section (the ``Beginning Balance`` row is the
@@ -50,13 +50,15 @@ _REFUND_NOTE = re.compile(r"(?:^|\s)mms:refund:\S")
 # -- receivable transactions ----------------------------------------------------------------------
 
 
-def books_transactions(client: QboClient, as_of: dt.date) -> list[BooksTransaction]:
+def books_transactions(client: QboClient, as_of: dt.date | None) -> list[BooksTransaction]:
+    """``as_of`` None: every transaction, future-dated ones too, as the customers' ``Balance``
+    counts them (and as the ledger side of a reconcile without a date does)."""
     receivable_accounts = {str(a["Id"]) for a in client.query_all(
         "Account", "AccountType = 'Accounts Receivable'", include_inactive=True)}
     out: list[BooksTransaction] = []
-    condition = f"TxnDate <= '{as_of.isoformat()}'"
+    conditions = [] if as_of is None else [f"TxnDate <= '{as_of.isoformat()}'"]
     for entity, kind in _KINDS.items():
-        for obj in client.query_all(entity, condition):
+        for obj in client.query_all(entity, *conditions):
             out.extend(_transactions(entity, kind, obj, receivable_accounts))
     return out
 

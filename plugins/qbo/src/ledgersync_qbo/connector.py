@@ -167,10 +167,11 @@ class QboConnector(PushConnector[QboSettings]):
 
     def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
         """Invoices, payments, credit memos, refund receipts and journal entries dated on or
-        before ``as_of`` (None: today), as :mod:`.books` reads them from the query API."""
+        before ``as_of`` (None: all of them, as the customers' ``Balance`` counts them, dated
+        later than today included), as :mod:`.books` reads them from the query API."""
         from .books import books_transactions
 
-        return books_transactions(self.client, as_of or self.context.utcnow().date())
+        return books_transactions(self.client, as_of)
 
     def account_activity(self, start: dt.date | None, end: dt.date
                          ) -> Sequence[AccountActivity]:
