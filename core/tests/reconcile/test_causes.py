@@ -165,3 +165,14 @@ def test_without_the_books_transactions_a_residue_is_shown_unexplained(
     (customer,) = report.mismatches
     assert (customer.member_id, customer.explanations, customer.unexplained) == (
         "M2", (), D("-80.00"))
+
+
+def test_a_note_that_does_not_accept_documents_the_difference_and_keeps_its_cause(
+    harbor: Ledger, world: Any
+) -> None:
+    world.books().edit("invoice", "I2", amount=D("70.00"))
+    item = _item_id(harbor, "invoice", "I2")
+    harbor.note_difference("harbor", str(item), "asked the member", actor="jane")
+    explanation = _only(harbor)
+    assert (explanation.cause, explanation.notes) == (Cause.EDITED_IN_BOOKS,
+                                                      ("jane: asked the member",))

@@ -145,19 +145,26 @@ def posted_outside(company: str, txn: BooksTransaction, amount: Decimal) -> Expl
 
 @attrs.frozen(kw_only=True)
 class Acceptance:
+    """A person's note on a difference (`ledgersync note`), accepting it or not."""
+
     text: str
     noted_by: str
+    accepted: bool = True
 
 
-def accepted(explanation: Explanation, notes: dict[object, Acceptance]) -> Explanation:
-    """The explanation as a person accepted it, when one did (`ledgersync note --accept`)."""
-    if explanation.cause is Cause.ACCEPTED:
-        return explanation
+def accepted(explanation: Explanation, notes: dict[object, list[Acceptance]]) -> Explanation:
+    """The explanation with the notes people made on its transaction; accepted when one of
+    them accepts it (`ledgersync note --accept`)."""
     key: object = explanation.item_id if explanation.item_id is not None \
         else (explanation.kind, explanation.remote_id)
-    note = notes.get(key)
-    if note is None:
+    found = notes.get(key)
+    if not found:
         return explanation
+    texts = tuple(f"{n.noted_by}: {n.text}" for n in found)
+    accepting = [n for n in found if n.accepted]
+    if not accepting or explanation.cause is Cause.ACCEPTED:
+        return attrs.evolve(explanation, notes=texts)
+    note = accepting[-1]
     return attrs.evolve(
         explanation, cause=Cause.ACCEPTED, accepted_cause=explanation.cause, remedy=None,
-        reason=f"{explanation.reason}; accepted by {note.noted_by}: {note.text}")
+        notes=texts, reason=f"{explanation.reason}; accepted by {note.noted_by}: {note.text}")
