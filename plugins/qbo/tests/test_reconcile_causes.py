@@ -5,8 +5,12 @@ and the per-customer and per-account reports name it with the right remedy."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+from click.testing import CliRunner
 
 from ledgersync import (
     Cause,
@@ -16,6 +20,7 @@ from ledgersync import (
     Ledger,
     Refund,
 )
+from ledgersync.cli import cli
 from ledgersync_qbo.sandbox import Sandbox
 from ledgersync_qbo.testing import Bookkeeper
 
@@ -193,3 +198,32 @@ def test_a_refund_booked_as_a_journal_entry_ties_out_as_the_refund(
     report = synced.reconcile(COMPANY)
     assert report.ties_out, explained(synced)
     assert explained(synced) == []
+
+
+def test_the_command_line_reports_the_cause_as_of_a_date_and_per_account(
+        synced: Ledger, sandbox: Sandbox, qbo_settings: dict[str, Any], tmp_path: Path) -> None:
+    """`ledgersync reconcile --as-of` and `--accounts` on the same ledger, as a person runs
+    them after a month's sync."""
+    Bookkeeper(sandbox).delete("Invoice", qbo_id(synced, "invoice", "INV-2"))
+    config = tmp_path / "ledgersync.toml"
+    table = "\n".join(f"{key} = {json.dumps(value)}" for key, value in qbo_settings.items())
+    config.write_text(f'[ledger]\nurl = "sqlite:///{tmp_path / "ledger.db"}"\n\n'
+                      f'[companies.{COMPANY}]\nconnector = "qbo"\n\n'
+                      f"[companies.{COMPANY}.qbo]\n{table}\n", encoding="utf-8")
+    config.chmod(0o600)  # it holds the sandbox's client secret
+    runner = CliRunner()
+    before = runner.invoke(cli, ["--config", str(config), "reconcile", COMPANY, "--as-of",
+                                 "2026-01-14", "--json"])
+    assert before.exit_code == 0, before.output
+    assert json.loads(before.stdout)["ties_out"] is True
+    after = runner.invoke(cli, ["--config", str(config), "reconcile", COMPANY, "--as-of",
+                                "2026-01-31", "--json"])
+    causes = [(c["member_id"], e["cause"], e["amount"])
+              for c in json.loads(after.stdout)["customers"] for e in c["explanations"]]
+    assert causes == [("M-1", "deleted_in_books", "-80.00")]
+    accounts = runner.invoke(cli, ["--config", str(config), "reconcile", COMPANY,
+                                   "--accounts", "--from", "2026-01-01", "--to", "2026-01-31",
+                                   "--json"])
+    rows = {a["role"] or a["account_id"]: a for a in json.loads(accounts.stdout)["accounts"]}
+    assert rows["receivable"]["difference"] == "-80.00"
+    assert rows["4000"]["difference"] == "80.00"  # dues income credited 80.00 less
