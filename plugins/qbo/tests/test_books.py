@@ -235,3 +235,44 @@ def test_a_transaction_query_that_fails_in_passing_is_retried(
     connector.client.sleep = lambda _seconds: None
     sandbox.inject(503, entity="query", times=2)
     assert len(connector.books_transactions()) == 4
+
+
+class _ReportOnly:
+    """A client answering one account list and one GeneralLedger report as given."""
+
+    def __init__(self, accounts: list[dict[str, Any]], report: dict[str, Any]) -> None:
+        self.accounts, self.answer = accounts, report
+
+    def query_all(self, entity: str, *conditions: Any, include_inactive: bool = False
+                  ) -> list[dict[str, Any]]:
+        return self.accounts
+
+    def report(self, name: str, params: dict[str, str]) -> dict[str, Any]:
+        return self.answer
+
+
+def _row(txn_id: str, debit: str, credit: str) -> dict[str, Any]:
+    return {"type": "Data", "ColData": [{"value": "2026-01-05"},
+                                        {"value": "Invoice", "id": txn_id},
+                                        {"value": ""}, {"value": debit}, {"value": credit}]}
+
+
+def test_a_sub_accounts_rows_count_for_the_sub_account_not_its_parent() -> None:
+    """QBO nests a sub-account's section inside its parent's (GeneralLedger docs)."""
+    from ledgersync_qbo import books
+
+    columns = [{"ColType": key, "ColTitle": key} for key in
+               ("tx_date", "txn_type", "doc_num", "debt_amt", "credit_amt")]
+    report = {"Header": {"ReportName": "GeneralLedger"}, "Columns": {"Column": columns},
+              "Rows": {"Row": [{"type": "Section",
+                                "Header": {"ColData": [{"value": "Income", "id": "79"}]},
+                                "Rows": {"Row": [
+                                    _row("1", "", "10.00"),
+                                    {"type": "Section",
+                                     "Header": {"ColData": [{"value": "Dues", "id": "90"}]},
+                                     "Rows": {"Row": [_row("2", "", "4.00")]}}]}}]}}
+    client = _ReportOnly([{"Id": "79", "Name": "Income", "AccountType": "Income"},
+                          {"Id": "90", "Name": "Dues", "AccountType": "Income"}], report)
+    got = {a.account_id: a.credit for a in books.account_activity(
+        client, JAN, END_JAN)}  # type: ignore[arg-type]  # duck-typed client
+    assert got == {"79": D("10.00"), "90": D("4.00")}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ledgersync_qbo.sandbox import jsonio
+from ledgersync_qbo.sandbox import Sandbox, jsonio
 
 from .conftest import Api
 
@@ -226,3 +226,17 @@ def test_a_txn_date_compared_with_anything_but_a_quoted_date_is_refused(
         api: Api, text: str, code: str) -> None:
     (error,) = api.fault(api.query(text))
     assert error["code"] == code
+
+
+def test_the_trial_balance_follows_the_companys_fiscal_year(
+        api: Api, sandbox: Sandbox, make_invoice: Any) -> None:
+    info = sandbox.company().store.get("CompanyInfo", "1")
+    assert info is not None
+    info["FiscalYearStartMonth"] = "July"
+    api.create("Invoice", make_invoice(amount="40.00", txn_date="2025-06-20"))
+    api.create("Invoice", make_invoice(amount="25.00", txn_date="2025-07-02"))
+    body = report(api, "TrialBalance", end_date="2026-01-31")
+    rows = {r["ColData"][0]["value"]: r["ColData"][2]["value"]
+            for r in body["Rows"]["Row"] if "ColData" in r}
+    assert rows["Membership Dues Income"] == "25.00"
+    assert rows["Retained Earnings"] == "40.00"

@@ -189,9 +189,12 @@ def _account_key(account: Obj) -> tuple[int, str]:
 
 
 def _fiscal_start(co: Company, day: date) -> date:
-    """January here (CompanyInfo.FiscalYearStartMonth of the seeded company)."""
-    del co
-    return day.replace(month=1, day=1)
+    """The first day of the fiscal year holding ``day`` (CompanyInfo.FiscalYearStartMonth)."""
+    info = co.store.get("CompanyInfo", "1") or {}
+    name = str(info.get("FiscalYearStartMonth", "January"))
+    month = list(calendar.month_name).index(name) if name in calendar.month_name else 1
+    year = day.year if day.month >= month else day.year - 1
+    return date(year, month, 1)
 
 
 def _opening(co: Company, account: Obj, start: date) -> date | None:
