@@ -27,6 +27,7 @@ from ledgersync import (
     PaymentApplication,
     connector_plugin,
 )
+from ledgersync.testing import empty_database, postgresql_suite_url
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox, SandboxConfig, run_in_thread
 from ledgersync_qbo.testing import (
@@ -81,8 +82,8 @@ def open_ledger(tmp_path: Path) -> Iterator[Any]:
 
     def make(settings: Mapping[str, Any], *, name: str = "ledger.db",
              mappings: Mapping[tuple[str, str], str] = SAMPLE_MAPPINGS,
-             **kwargs: Any) -> Ledger:
-        config = Config(ledger_url=f"sqlite:///{tmp_path / name}",
+             url: str | None = None, **kwargs: Any) -> Ledger:
+        config = Config(ledger_url=url or f"sqlite:///{tmp_path / name}",
                         companies={COMPANY: CompanyConfig(name=COMPANY, connector="qbo",
                                                           settings=dict(settings))})
         ledger = Ledger(config, plugins=[connector_plugin(QboConnector)],
@@ -100,6 +101,20 @@ def open_ledger(tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def ledger(open_ledger: Any, qbo_settings: dict[str, Any], sandbox: Sandbox) -> Ledger:
     ledger: Ledger = open_ledger(qbo_settings)
+    connect_sandbox(ledger, COMPANY, sandbox)
+    return ledger
+
+
+@pytest.fixture
+def test_database_ledger(open_ledger: Any, qbo_settings: dict[str, Any],
+                         sandbox: Sandbox) -> Ledger:
+    """Like ``ledger``, on PostgreSQL when ``LEDGERSYNC_TEST_DATABASE_URL`` names a server (a
+    database of this suite's own, emptied first), else SQLite. A module opts in by defining
+    ``ledger`` as this fixture."""
+    url = postgresql_suite_url("qbo")
+    if url is not None:
+        empty_database(url)
+    ledger: Ledger = open_ledger(qbo_settings, url=url)
     connect_sandbox(ledger, COMPANY, sandbox)
     return ledger
 

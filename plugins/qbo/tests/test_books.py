@@ -29,6 +29,12 @@ JAN = dt.date(2026, 1, 1)
 END_JAN = dt.date(2026, 1, 31)
 
 
+@pytest.fixture
+def ledger(test_database_ledger: Ledger) -> Ledger:
+    """These tests run on PostgreSQL too when LEDGERSYNC_TEST_DATABASE_URL is set."""
+    return test_database_ledger
+
+
 def by_id(connector: QboConnector, as_of: dt.date | None = None
           ) -> dict[str, BooksTransaction]:
     return {t.remote_id: t for t in connector.books_transactions(as_of)}

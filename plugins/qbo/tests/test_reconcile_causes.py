@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from ledgersync import (
@@ -29,6 +30,12 @@ from .conftest import COMPANY, dues, qbo_id
 D = Decimal
 JAN = dt.date(2026, 1, 1)
 END_JAN = dt.date(2026, 1, 31)
+
+
+@pytest.fixture
+def ledger(test_database_ledger: Ledger) -> Ledger:
+    """These tests run on PostgreSQL too when LEDGERSYNC_TEST_DATABASE_URL is set."""
+    return test_database_ledger
 
 
 def item_id(ledger: Ledger, kind: str, mms_id: str) -> int:
@@ -207,7 +214,7 @@ def test_the_command_line_reports_the_cause_as_of_a_date_and_per_account(
     Bookkeeper(sandbox).delete("Invoice", qbo_id(synced, "invoice", "INV-2"))
     config = tmp_path / "ledgersync.toml"
     table = "\n".join(f"{key} = {json.dumps(value)}" for key, value in qbo_settings.items())
-    config.write_text(f'[ledger]\nurl = "sqlite:///{tmp_path / "ledger.db"}"\n\n'
+    config.write_text(f'[ledger]\nurl = "{synced.config.ledger_url}"\n\n'
                       f'[companies.{COMPANY}]\nconnector = "qbo"\n\n'
                       f"[companies.{COMPANY}.qbo]\n{table}\n", encoding="utf-8")
     config.chmod(0o600)  # it holds the sandbox's client secret
