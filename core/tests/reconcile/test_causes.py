@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from ledgersync import Cause, ConnectorError, ItemFilter, Ledger
@@ -115,7 +116,7 @@ def test_an_item_left_in_error_is_not_synced_with_its_fix_and_requeue(harbor: Le
     item = _item_id(harbor, "invoice", "I5")
     assert (explanation.cause, explanation.status, explanation.amount) == (
         Cause.NOT_SYNCED, "error", D("-30.00"))
-    assert explanation.remedy.endswith(f"then `ledgersync requeue {item}`")
+    assert explanation.remedy.endswith(f"then requeue: `ledgersync requeue {item}`")
     assert "Reactivate it in the books" in explanation.remedy
 
 
@@ -176,3 +177,18 @@ def test_a_note_that_does_not_accept_documents_the_difference_and_keeps_its_caus
     explanation = _only(harbor)
     assert (explanation.cause, explanation.notes) == (Cause.EDITED_IN_BOOKS,
                                                       ("jane: asked the member",))
+
+
+def test_a_payment_whose_applications_the_books_do_not_track_is_not_applied_elsewhere(
+    harbor: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = FakeConnector.books_transactions
+
+    def as_journal_postings(self: FakeConnector, as_of: dt.date | None = None) -> list[Any]:
+        return [attrs.evolve(t, applied_to=(), applications_tracked=False)
+                if t.kind == "payment" else t for t in listed(self, as_of)]
+
+    monkeypatch.setattr(FakeConnector, "books_transactions", as_journal_postings)
+    report = harbor.reconcile("harbor")
+    assert report.ties_out
+    assert report.open_items == ()

@@ -113,18 +113,17 @@ def applied_elsewhere(company: str, side: LedgerSide, document: Document,
     """A payment or credit memo the books apply to other invoices than the MMS does."""
     if document.kind not in ("payment", "credit_memo") or not txns or document.waiting():
         return None
+    if not all(t.applications_tracked for t in txns):
+        return None  # the books cannot say where it is applied
     mms = applications(side, document)
     if any(r.startswith("?") for r in mms):
         return None  # an invoice not in the books yet: NOT_SYNCED explains it
     books = tuple(sorted({r for t in txns for r in t.applied_to}))
     if mms == books:
         return None
-    by_remote = {d.remote_id: d.mms_id for d in side.documents
-                 if d.kind == "invoice" and d.remote_id}
-
     def names(ids: tuple[str, ...]) -> str:
-        return ", ".join(f"{by_remote[r]} ({r})" if r in by_remote else r for r in ids) \
-            or "nothing"
+        found = [(side.by_remote.get(("invoice", r)), r) for r in ids]
+        return ", ".join(f"{d.mms_id} ({r})" if d else r for d, r in found) or "nothing"
 
     return Explanation(
         item_id=document.item_id, kind=document.kind, mms_id=document.mms_id, amount=ZERO,
