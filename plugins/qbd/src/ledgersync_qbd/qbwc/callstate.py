@@ -30,6 +30,7 @@ from ..state import State
 
 __all__ = ["CallState", "State"]
 
+
 class CallState:
     """Reads through to ``store``; writes kept until :meth:`flush`.
 
