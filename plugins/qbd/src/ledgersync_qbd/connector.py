@@ -13,11 +13,14 @@ This module stays light: it is imported whenever `ledgersync` lists its plugins.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from ledgersync import (
+    AccountActivity,
+    AccountRole,
+    BooksTransaction,
     ConnectorError,
     ConnectorLimits,
     CustomerMatch,
@@ -28,6 +31,7 @@ from ledgersync import (
 )
 
 from .errors import QbdValidationError, classify
+from .qbwc import reads
 from .qbxml.customers import customer_name
 from .qbxml.lists import WRITTEN_AT, list_problems, request_refresh
 from .qbxml.writes import SUPPORTED_KINDS
@@ -113,6 +117,57 @@ class QbdConnector(PullConnector[QbdSettings]):
             except (KeyError, InvalidOperation):
                 continue  # _balance_problem made sure balances were read
         return balances
+
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """Every receivable transaction in QuickBooks dated on or before ``as_of`` (None:
+        today), from the transaction queries a Web Connector update ran for that date (see
+        :mod:`ledgersync_qbd.qbwc.reads`). ``remote_id`` is the TxnID ledgersync linked;
+        a voided one (zero amounts, a ``VOID:`` memo) comes with ``voided=True``.
+
+        When that read is missing, failed, or is older than the last write to QuickBooks, the
+        next update is asked for it and reconciliation is refused until it has run.
+        """
+        day = as_of or self.context.utcnow().date()
+        rows = self._read(reads.transactions_key(day))
+        return [BooksTransaction(
+            remote_id=str(r["remote_id"]), kind=str(r["kind"]),
+            customer_id=str(r["customer_id"]), date=dt.date.fromisoformat(str(r["date"])),
+            receivable=Decimal(str(r["receivable"])), tax=Decimal(str(r["tax"])),
+            applied_to=tuple(str(t) for t in r.get("applied_to", ())),
+            number=r.get("number"), voided=bool(r.get("voided")),
+        ) for r in rows]
+
+    def account_activity(self, start: dt.date | None, end: dt.date
+                         ) -> Sequence[AccountActivity]:
+        """Debit and credit per QuickBooks account for ``start``..``end`` from the Trial
+        Balance a Web Connector update read (two reports when there is a start: balance-sheet
+        accounts are the difference of the balances before and at the end). ``account_id`` is
+        the account's full name, which is how accounts are mapped (`ledgersync map
+        gl_account`); the role comes from the account's type (Accounts Receivable) or
+        QuickBooks' special account type (Undeposited Funds, Sales Tax Payable)."""
+        if start is not None and start > end:
+            raise ConnectorError(
+                f"company {self.company.name!r}: the period starts on {start} after it ends on "
+                f"{end}", sent=False, remedy="Give a start date on or before the end date")
+        rows = self._read(reads.activity_key(start, end))
+        return [AccountActivity(
+            account_id=str(r["account_id"]), name=str(r["name"]),
+            debit=Decimal(str(r["debit"])), credit=Decimal(str(r["credit"])),
+            role=AccountRole(r["role"]) if r.get("role") else None,
+        ) for r in rows]
+
+    def _read(self, key: str) -> list[dict[str, Any]]:
+        """The rows of a fresh read ``key``; otherwise ask the next update for it and refuse."""
+        state = self.context.state
+        rows, problem = reads.fresh_rows(state, key)
+        if rows is None:
+            reads.request(state, key)
+            raise ConnectorError(
+                f"company {self.company.name!r}: {problem}", sent=False,
+                remedy="The next Web Connector update reads it (ledgersync asked for it): "
+                "run it with Update Selected in the Web Connector, or wait for its schedule, "
+                "then reconcile again")
+        return rows
 
     @staticmethod
     def _balance_problem(cached: Any, rows: list[dict[str, Any]], written: Any) -> str | None:

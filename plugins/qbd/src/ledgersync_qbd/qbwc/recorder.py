@@ -31,6 +31,7 @@ from ..errors import (
     QbwcHresultError,
     QbxmlStatusError,
 )
+from ..qbxml import books
 from ..qbxml.document import ResponseSet, Rs, read_response
 from ..qbxml.lists import (
     ITERATED,
@@ -45,7 +46,7 @@ from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import needs_applying
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
-from . import drift
+from . import drift, reads
 from .sessions import CLEAR, Entry, Outstanding, Session
 from .work import CompanyWork
 
@@ -101,7 +102,7 @@ def record_answer(work: CompanyWork, session: Session, response: str, hresult: s
 def progress(work: CompanyWork, session: Session) -> int:
     """A true percentage: items finished in this session against what is left now."""
     remaining = (work.queue(session.owner).due() + len(session.queue) + len(session.lists)
-                 + int(session.drift))
+                 + int(session.drift) + len(session.reads))
     if remaining == 0:
         return 100
     done = session.finished
@@ -116,9 +117,12 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
               if e.stage == "drift"}
     if checks:
         _drift_answers(work, session, checks, outstanding.sent_at)
+    answered = [(e, by_rid.get(e.rid or "")) for e in outstanding.entries if e.stage == "read"]
+    if answered:
+        _read_answers(work, session, answered)
     for entry in outstanding.entries:
         rs = by_rid.get(entry.rid or "")
-        if entry.stage == "drift":
+        if entry.stage in ("drift", "read"):
             continue
         if entry.stage == "list":
             _list_page(work, session, entry, rs)
@@ -281,6 +285,36 @@ def _drift_answers(work: CompanyWork, session: Session, answers: dict[str, Rs | 
                               "sync: see `ledgersync status`")
 
 
+def _read_answers(work: CompanyWork, session: Session,
+                  answered: list[tuple[Entry, Rs | None]]) -> None:
+    """Pages of the reads `ledgersync reconcile` asked for; a query refused or unanswered fails
+    its whole read (kept pending: the next session reads it again from the start)."""
+    state = work.sessions.state(work.name)
+    now = work.sessions.now().isoformat()
+    failed: set[str] = set()
+    for entry, rs in answered:
+        key = entry.detail or ""
+        if rs is None or (not rs.ok and rs.status not in _NOT_FOUND):
+            reason = ("QuickBooks gave no answer to it" if rs is None else
+                      f"QuickBooks answered {rs.status} to {rs.tag.removesuffix('Rs')}Rq: "
+                      f"{rs.message}")
+            if key not in failed:
+                reads.record_failure(state, key, reason, now)
+                log.error("company %s: the read %s failed: %s", work.name, key, reason)
+            failed.add(key)
+    session.queue = [e for e in session.queue if not (e.stage == "read" and e.detail in failed)]
+    for entry, rs in answered:
+        key, label = entry.detail or "", entry.label or ""
+        if key in failed or rs is None:
+            continue
+        more = bool(rs.remaining > 0 and rs.iterator_id and label in books.ITERATED_LABELS)
+        if more:
+            session.queue.append(Entry(stage="read", label=label, detail=key,
+                                       iterator=rs.iterator_id))
+        reads.record_page(state, key, label, books.answer_rows(label, rs.rets), more=more,
+                          now=now)
+
+
 def _apply_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,
                   rs: Rs) -> None:
     """The credit memo is written; applying it to its invoice succeeded or, refused, is said in
@@ -325,6 +359,10 @@ def _doubt_all(work: CompanyWork, session: Session, outstanding: Outstanding) ->
         if entry.stage == "drift":
             session.drift = True
             continue
+        if entry.stage == "read":
+            if entry.detail is not None and entry.detail not in session.reads:
+                session.reads.append(entry.detail)  # iterators die with the session
+            continue
         if entry.stage == "list":
             if entry.label is not None and entry.label not in session.lists:
                 session.lists.append(entry.label)  # iterators die with the session
@@ -343,6 +381,15 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
     lists = [e for e in outstanding.entries if e.stage == "list"]
     if any(e.stage == "drift" for e in outstanding.entries):
         log.error("company %s: QuickBooks refused the drift check (%s)", work.name, error)
+    state = work.sessions.state(work.name)
+    for key in {e.detail for e in outstanding.entries if e.stage == "read" and e.detail}:
+        # Reads are sets of their own; QuickBooks could not parse one of its queries: the
+        # read stays pending and `ledgersync reconcile` names the error.
+        reads.record_failure(state, key, f"QuickBooks refused the request ({error})",
+                             work.sessions.now().isoformat())
+        log.error("company %s: QuickBooks refused the read %s (%s)", work.name, key, error)
+    if all(e.stage == "read" for e in outstanding.entries):
+        return
     if len(outstanding.entries) == 1:
         for _entry, pulled in items:
             work.fail(session, pulled, error)

@@ -143,6 +143,7 @@ def txn_query(txn_type: str) -> Handler:
         check_ranges(rq)
         include = include_set(rq)
         with_lines = parse_bool(text_of(rq, "IncludeLineItems"))
+        linked = parse_bool(text_of(rq, "IncludeLinkedTxns"))
         candidates = sorted(ctx.store.txns_of(txn_type), key=lambda t: t.txn_number)
         ids = texts_of(rq, "TxnID")
         refs = [r.casefold() for r in texts_of(rq, "RefNumber")]
@@ -166,7 +167,8 @@ def txn_query(txn_type: str) -> Handler:
             txn = ctx.store.txns.get(txn_id)
             if txn is None:
                 return None
-            return render_txn(ctx.store, txn, include_lines=with_lines, include=include)
+            return render_txn(ctx.store, txn, include_lines=with_lines, include=include,
+                              linked=linked)
 
         return run_query(ctx, rq, keys, render, missing=missing, named=bool(ids))
 
