@@ -44,7 +44,16 @@ from ._engine.queries import (
     RunView,
     SectionView,
 )
-from ._engine.reconcile import Cause, CustomerBalance, Explanation, ReconcileReport
+from ._engine.reconcile import (
+    AccountBalance,
+    AccountsReport,
+    Cause,
+    CustomerBalance,
+    DifferenceNote,
+    Explanation,
+    ReconcileReport,
+    SignOff,
+)
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
 from ._engine.statuses import Status
@@ -96,8 +105,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccountActivity",
+    "AccountBalance",
     "AccountRole",
     "AccountType",
+    "AccountsReport",
     "Action",
     "Address",
     "BooksTransaction",
@@ -119,6 +130,7 @@ __all__ = [
     "CreditMemo",
     "CustomerBalance",
     "CustomerMatch",
+    "DifferenceNote",
     "EngineSettings",
     "EventView",
     "Explanation",
@@ -170,6 +182,7 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "SignOff",
     "StagedItem",
     "StagedResult",
     "StateStore",
