@@ -65,7 +65,8 @@ def month(ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> No
 
 
 def test_a_read_is_refused_until_an_update_has_run_it(ledger: Ledger) -> None:
-    with pytest.raises(ConnectorError, match="not been read from QuickBooks yet") as refused:
+    with pytest.raises(ConnectorError, match="has not read QuickBooks' receivable "
+                                             "transactions as of 2026-04-01 yet") as refused:
         ledger.connector("club").books_transactions(AS_OF)
     assert "Update Selected" in (refused.value.remedy or "")
     assert reads.pending_reads(ledger.state("club")) == ["transactions:2026-04-01"]

@@ -84,19 +84,27 @@ class QbdConnector(PullConnector[QbdSettings]):
                              matched_by=key.replace("_", " "))
 
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
-        """Balance per customer ListID from the last customer-list read (``TotalBalance``:
-        QuickBooks' open balance including jobs; jobs themselves are left out).
+        """Balance per customer ListID. Today's from the last customer-list read
+        (``TotalBalance``: QuickBooks' open balance including jobs; jobs themselves are left
+        out); as of a past date, the sum of the receivable transactions a Web Connector update
+        read for that date (see :meth:`books_transactions`).
 
-        QuickBooks Desktop is read only during a Web Connector session, so when that read is
+        QuickBooks Desktop is read only during a Web Connector session, so when the read is
         missing or older than the last write to QuickBooks, a fresh read is asked of the next
-        update and the reconciliation is refused until it has run.
+        update and the reconciliation is refused until it has run. While a transactions read
+        `ledgersync reconcile` asked for is pending, that read is what the refusal names: the
+        engine falls back to balances only when the transactions cannot be listed, and here
+        they can, after the next update.
         """
-        if as_of is not None:
-            raise ConnectorError(
-                "QuickBooks Desktop reports customer balances as of today only (the customer "
-                "list's TotalBalance)", sent=False,
-                remedy="Reconcile without --as-of, or compare with QuickBooks' A/R Aging "
-                "Summary report for that date")
+        day = as_of or self.context.utcnow().date()
+        key = reads.transactions_key(day)
+        if as_of is not None or key in reads.pending_reads(self.context.state):
+            totals: dict[str, Decimal] = {}
+            for txn in self.books_transactions(day):
+                if not txn.voided:
+                    totals[txn.customer_id] = totals.get(txn.customer_id, Decimal(0)) \
+                        + txn.receivable
+            return totals
         state = self.context.state
         cached = state.get(CUSTOMER_LIST)
         rows: list[dict[str, Any]] = cached.get("rows", []) if isinstance(cached, dict) else []

@@ -109,15 +109,15 @@ def fresh_rows(state: StateStore, key: str) -> tuple[list[dict[str, Any]] | None
     if not isinstance(found, dict) or not found.get("read_at"):
         if isinstance(found, dict) and found.get("error"):
             return None, f"QuickBooks refused the read of {what} ({found['error']})"
-        return None, f"{what} has not been read from QuickBooks yet"
+        return None, f"ledgersync has not read {what} yet"
     failed = found.get("failed_at")
     if failed and str(failed) > str(found["read_at"]) and found.get("error"):
         return None, f"the last read of {what} failed ({found['error']})"
     written = state.get(WRITTEN_AT)
     if isinstance(written, str) and dt.datetime.fromisoformat(written) > \
             dt.datetime.fromisoformat(str(found["read_at"])):
-        return None, (f"{what} was read at {found['read_at']}, before the last update wrote to "
-                      f"QuickBooks ({written})")
+        return None, (f"ledgersync read {what} at {found['read_at']}, before the last update "
+                      f"wrote to QuickBooks ({written})")
     rows = found.get("rows")
     return (list(rows) if isinstance(rows, list) else []), ""
 
