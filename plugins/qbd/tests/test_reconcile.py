@@ -58,7 +58,7 @@ def test_balances_as_of_a_past_date_come_from_the_transactions_read_for_it(
     ledger.record(sample_records())
     sync_until_idle(web_connector(service, company_file))
     day = dt.date(2026, 3, 7)  # the invoice and the part payment
-    with pytest.raises(ConnectorError, match="has not read .* as of 2026-03-07") as refused:
+    with pytest.raises(ConnectorError, match=r"has not read .* as of 2026-03-07") as refused:
         ledger.connector("club").customer_balances(day)
     assert "Update Selected" in (refused.value.remedy or "")
     sync_until_idle(web_connector(service, company_file))
