@@ -25,8 +25,8 @@ def test_reconcile_is_refused_until_an_update_has_read_the_transactions(
     ledger.record(sample_records())
     connector = web_connector(service, company_file)
     sync_until_idle(connector)
-    with pytest.raises(ConnectorError, match="has not read QuickBooks' receivable "
-                                             "transactions as of ") as refused:
+    with pytest.raises(ConnectorError, match=r"has not read QuickBooks' receivable "
+                                             r"transactions \(all dates\)") as refused:
         ledger.reconcile("club")
     assert "next Web Connector update" in (refused.value.remedy or "")
     sync_until_idle(connector)  # the update runs the transaction queries

@@ -96,11 +96,10 @@ class QbdConnector(PullConnector[QbdSettings]):
         engine falls back to balances only when the transactions cannot be listed, and here
         they can, after the next update.
         """
-        day = as_of or self.context.utcnow().date()
-        key = reads.transactions_key(day)
+        key = reads.transactions_key(as_of)
         if as_of is not None or key in reads.pending_reads(self.context.state):
             totals: dict[str, Decimal] = {}
-            for txn in self.books_transactions(day):
+            for txn in self.books_transactions(as_of):
                 if not txn.voided:
                     totals[txn.customer_id] = totals.get(txn.customer_id, Decimal(0)) \
                         + txn.receivable
@@ -128,15 +127,15 @@ class QbdConnector(PullConnector[QbdSettings]):
 
     def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
         """Every receivable transaction in QuickBooks dated on or before ``as_of`` (None:
-        today), from the transaction queries a Web Connector update ran for that date (see
-        :mod:`ledgersync_qbd.qbwc.reads`). ``remote_id`` is the TxnID ledgersync linked;
-        a voided one (zero amounts, a ``VOID:`` memo) comes with ``voided=True``.
+        every date, as the ledger counts), from the transaction queries a Web Connector
+        update ran for that date (see :mod:`ledgersync_qbd.qbwc.reads`). ``remote_id`` is
+        the TxnID ledgersync linked; a voided one (zero amounts, a ``VOID:`` memo) comes with
+        ``voided=True``.
 
         When that read is missing, failed, or is older than the last write to QuickBooks, the
         next update is asked for it and reconciliation is refused until it has run.
         """
-        day = as_of or self.context.utcnow().date()
-        rows = self._read(reads.transactions_key(day))
+        rows = self._read(reads.transactions_key(as_of))
         return [BooksTransaction(
             remote_id=str(r["remote_id"]), kind=str(r["kind"]),
             customer_id=str(r["customer_id"]), date=dt.date.fromisoformat(str(r["date"])),

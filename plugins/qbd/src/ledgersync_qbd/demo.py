@@ -110,8 +110,9 @@ class QbdDemoSandbox(DemoSandbox):
             f"run only; to serve this folder later: export {PASSWORD_ENV}={self.password}). "
             "A real company keeps only a hash: `ledgersync qbd set-password COMPANY`",
             f"{MESSAGE_SET_SIZE} requests per message set (the connector's default is 25, "
-            "kind to a real QuickBooks); each sync ends by reading the customer list again, "
-            "where QuickBooks Desktop reports the balances `ledgersync reconcile` compares",
+            "kind to a real QuickBooks); each sync ends with the update that runs the reads "
+            "`ledgersync reconcile` asks for (QuickBooks Desktop answers only during an "
+            "update): the receivable transactions and the trial balance",
         ]
 
     def prepare(self, ledger: Ledger, company: str) -> None:
@@ -145,7 +146,8 @@ class QbdDemoSandbox(DemoSandbox):
     def sync(self, ledger: Ledger, company: str,
              on_item: Callable[[ItemRef, str], None]) -> int:
         """Web Connector updates until the server has nothing to do (each update works
-        until its queue is empty), then one more that reads the customer balances."""
+        until its queue is empty), then one more that runs the reads reconciliation asks for.
+        """
         processed = 0
 
         def tell(pulled: PulledItem, status: str) -> None:
@@ -156,15 +158,28 @@ class QbdDemoSandbox(DemoSandbox):
         self._tell = tell
         try:
             self._until_idle()
-            try:
-                # What an operator sees: reconcile asks for a fresh customer list when the
-                # one read is older than the last write; the next update reads it.
-                ledger.connector(company).customer_balances()
-            except ConnectorError:
+            if self._ask_for_reads(ledger, company):
                 self._until_idle()
         finally:
             self._tell = None
         return processed
+
+    @staticmethod
+    def _ask_for_reads(ledger: Ledger, company: str) -> bool:
+        """What an operator sees: `ledgersync reconcile` (and with --accounts) asks the next
+        update for QuickBooks' receivable transactions (every date; as of today for the
+        accounts) and trial balance as of today when the ones read are older than the last
+        write, and refuses until it has run. True when a read was asked for."""
+        connector = ledger.connector(company)
+        today = connector.context.utcnow().date()
+        asked = False
+        for read in (connector.books_transactions, lambda: connector.books_transactions(today),
+                     lambda: connector.account_activity(None, today)):
+            try:
+                read()
+            except ConnectorError:
+                asked = True
+        return asked
 
     def _until_idle(self) -> None:
         assert self._web_connector is not None, "prepare() first"

@@ -8,7 +8,7 @@ writes, so what it reads includes them); its answers, page by page, are gathered
 rows kept in ``qbwc:read:<key>`` with the time they were read. A read QuickBooks refuses is
 kept with its error and stays pending, so the next session tries again.
 
-Keys: ``transactions:<as of>`` and ``activity:<start or ->:<end>``.
+Keys: ``transactions:<as of or ->`` and ``activity:<start or ->:<end>``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from ..qbxml.lists import WRITTEN_AT
 PENDING = "qbwc:reads:pending"
 
 
-def transactions_key(as_of: dt.date) -> str:
-    return f"transactions:{as_of.isoformat()}"
+def transactions_key(as_of: dt.date | None) -> str:
+    """``transactions:-`` is every date (what the ledger counts when no date is given)."""
+    return f"transactions:{as_of.isoformat() if as_of else '-'}"
 
 
 def activity_key(start: dt.date | None, end: dt.date) -> str:
@@ -36,7 +37,7 @@ def spec(key: str) -> dict[str, Any]:
     """The read a key names."""
     kind, _sep, rest = key.partition(":")
     if kind == "transactions":
-        return {"kind": kind, "as_of": rest}
+        return {"kind": kind, "as_of": None if rest == "-" else rest}
     start, _sep, end = rest.partition(":")
     return {"kind": "activity", "start": None if start == "-" else start, "end": end}
 
@@ -125,6 +126,8 @@ def fresh_rows(state: StateStore, key: str) -> tuple[list[dict[str, Any]] | None
 def _describe(key: str) -> str:
     read = spec(key)
     if read["kind"] == "transactions":
+        if read["as_of"] is None:
+            return "QuickBooks' receivable transactions (all dates)"
         return f"QuickBooks' receivable transactions as of {read['as_of']}"
     if read["start"]:
         return f"QuickBooks' trial balance for {read['start']} to {read['end']}"

@@ -7,9 +7,10 @@ Two reads, each a few requests of one message set (see :mod:`ledgersync_qbd.qbwc
   ``CreditMemoQueryRq``, ``ReceivePaymentQueryRq``, ``ARRefundCreditCardQueryRq``,
   ``CheckQueryRq`` (a refund of an overpayment is a check against Accounts Receivable, see
   :mod:`.transactions`) and ``JournalEntryQueryRq``, each with ``TxnDateRangeFilter`` /
-  ``ToTxnDate`` and ``IncludeLineItems`` (credit memos also ``IncludeLinkedTxns``: the invoice
-  a credit was applied to), paged with iterators; plus ``AccountQueryRq`` (which accounts are
-  receivable) and ``ItemSalesTaxQueryRq`` (which lines are sales tax);
+  ``ToTxnDate`` (none when no date is given: every date) and ``IncludeLineItems`` (credit
+  memos also ``IncludeLinkedTxns``: the invoice a credit was applied to), paged with
+  iterators; plus ``AccountQueryRq`` (which accounts are receivable) and
+  ``ItemSalesTaxQueryRq`` (which lines are sales tax);
 * **account activity**: ``GeneralSummaryReportQueryRq`` of the ``TrialBalance`` for the period,
   and for a period with a start, a second one as of the day before it: the Trial Balance shows
   balance-sheet accounts as of its end date and income and expense accounts for its range, so a
@@ -75,8 +76,9 @@ def request(read: dict[str, Any], label: str, iterator_id: str | None = None) ->
     if label in TXN_QUERIES:
         rq = _paged(TXN_QUERIES[label][0], iterator_id)
         if iterator_id is None:
-            window = sub(rq, "TxnDateRangeFilter")
-            sub(window, "ToTxnDate", str(read["as_of"]))
+            if read.get("as_of"):
+                window = sub(rq, "TxnDateRangeFilter")
+                sub(window, "ToTxnDate", str(read["as_of"]))
             sub(rq, "IncludeLineItems", "true")
             if label == "credit_memos":
                 sub(rq, "IncludeLinkedTxns", "true")
