@@ -10,7 +10,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from ledgersync import AccountRole, BooksTransaction, ConnectorError, Ledger
+from ledgersync import AccountRole, BooksTransaction, ConnectorError, Invoice, Ledger, Payment
 from ledgersync_qbd.qbwc import reads
 from ledgersync_qbd.qbwc.service import QbwcService
 from ledgersync_qbd.qbxml import books
@@ -109,7 +109,9 @@ def test_the_read_runs_after_the_sessions_writes_so_it_includes_them(
 def test_a_read_older_than_the_last_write_is_refused_and_asked_again(
         ledger: Ledger, service: QbwcService, company_file: CompanyFile, month: None) -> None:
     _read_transactions(ledger, service, company_file)
-    ledger.record([attrs.evolve(month_records()[-1], txn_date=DAY)])
+    invoice = month_records()[-1]
+    assert isinstance(invoice, Invoice)
+    ledger.record([attrs.evolve(invoice, txn_date=DAY)])
     sync_until_idle(web_connector(service, company_file))  # writes the change; nothing asked
     with pytest.raises(ConnectorError, match="before the last update wrote to QuickBooks"):
         ledger.connector("club").books_transactions(AS_OF)
@@ -287,8 +289,8 @@ def test_activity_of_a_period_leaves_out_what_came_before_it(
 
 def test_a_payment_left_in_undeposited_funds_shows_there(
         ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
-    records = [attrs.evolve(r, deposit_account_id=None)
-               if r.kind == "payment" else r for r in month_records()]
+    records = [attrs.evolve(r, deposit_account_id=None) if isinstance(r, Payment) else r
+               for r in month_records()]
     ledger.record(records)
     sync_until_idle(web_connector(service, company_file))
     found = _activity(ledger, service, company_file, None, END)
