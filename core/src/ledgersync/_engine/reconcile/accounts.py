@@ -115,7 +115,9 @@ class _Trial:
                         self._add(books_id, causes.waiting_explanation(
                             self.company, document, -amount))
                 continue
-            if books is not None:
+            if books is not None and (receivable(document.record, self.side.ar_accounts)
+                                      or document.voided):
+                # Only what moves a receivable is among the books' transactions.
                 self._compare(document, posted, txns)
         for (kind, remote_id), txns in sorted(by_remote.items()):
             if (kind, remote_id) in linked:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from ..._books import BooksTransaction
@@ -43,6 +43,10 @@ def reconcile(ctx: EngineContext, company: str, as_of: dt.date | None = None
             raise
         books = None
     tally = _Tally(company, side, as_of)
+    if as_of is not None:
+        # Only asked when a linked transaction is missing as of the date: is it dated later
+        # in the books, or gone?
+        tally.everything = lambda: connector.books_transactions(None)
     if books is None:
         balances = {key: Decimal(value)
                     for key, value in connector.customer_balances(as_of).items()}
@@ -70,6 +74,8 @@ class _Tally:
         self.explanations: dict[Key, list[Explanation]] = defaultdict(list)
         self.not_exported = ZERO
         self.staged = ZERO
+        self.everything: Callable[[], Sequence[BooksTransaction]] | None = None
+        self._later: dict[tuple[str, str], BooksTransaction] | None = None
         ar = side.ar_accounts
         self.effects: dict[tuple[str, str], dict[Key, Decimal]] = {}
         for document in side.documents:
@@ -151,6 +157,11 @@ class _Tally:
             if not txn.voided:
                 books_effect[self.key(txn.customer_id)] += txn.receivable
         moved = self._moved(effect, books_effect)
+        if not txns:
+            later = self.dated_later(document)
+            if later is not None:
+                txns = [later]
+                moved = f"dated {document.date} in the MMS, {later.date} in the books"
         found = False
         for key in sorted(set(effect) | set(books_effect)):
             mms, books = effect.get(key, ZERO), books_effect.get(key, ZERO)
@@ -162,6 +173,15 @@ class _Tally:
         if not found and effect:
             self.explain(next(iter(effect)),
                          causes.applied_elsewhere(self.company, self.side, document, txns))
+
+    def dated_later(self, document: Document) -> BooksTransaction | None:
+        """The books' transaction of a linked document they did not list as of the date."""
+        if self.everything is None or document.remote_id is None:
+            return None
+        if self._later is None:
+            self._later = {(t.kind, t.remote_id): t for t in self.everything()
+                           if self.as_of is not None and t.date > self.as_of}
+        return self._later.get((document.kind, document.remote_id))
 
     def _moved(self, mms: dict[Key, Decimal], books: dict[Key, Decimal]) -> str | None:
         """"customer X in the MMS, Y in the books" when the books moved it to another one."""
