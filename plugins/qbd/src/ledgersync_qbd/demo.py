@@ -15,6 +15,7 @@ hash needs ``LEDGERSYNC_SECRET_KEY``, which a fresh machine does not have.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Callable
@@ -112,7 +113,7 @@ class QbdDemoSandbox(DemoSandbox):
             f"{MESSAGE_SET_SIZE} requests per message set (the connector's default is 25, "
             "kind to a real QuickBooks); each sync ends with the update that runs the reads "
             "`ledgersync reconcile` asks for (QuickBooks Desktop answers only during an "
-            "update): the receivable transactions and the trial balance",
+            "update): the receivable transactions and the year's trial balance",
         ]
 
     def prepare(self, ledger: Ledger, company: str) -> None:
@@ -166,15 +167,21 @@ class QbdDemoSandbox(DemoSandbox):
 
     @staticmethod
     def _ask_for_reads(ledger: Ledger, company: str) -> bool:
-        """What an operator sees: `ledgersync reconcile` (and with --accounts) asks the next
-        update for QuickBooks' receivable transactions (every date; as of today for the
-        accounts) and trial balance as of today when the ones read are older than the last
-        write, and refuses until it has run. True when a read was asked for."""
+        """What an operator sees: `ledgersync reconcile` asks the next update for QuickBooks'
+        receivable transactions (every date), and with --accounts for the trial balance of
+        the period and the transactions up to its end, when what was read is older than the
+        last write; it refuses until that update has run. The demo reconciles its accounts
+        over the calendar year of its documents. True when a read was asked for."""
         connector = ledger.connector(company)
-        today = connector.context.utcnow().date()
+        years = {item.document_date.year for item in ledger.items(
+            ItemFilter(company=company), limit=None) if item.document_date is not None}
+        reads: list[Callable[[], object]] = [connector.books_transactions]
+        if years:
+            first, last = dt.date(max(years), 1, 1), dt.date(max(years), 12, 31)
+            reads += [lambda: connector.account_activity(first, last),
+                      lambda: connector.books_transactions(last)]
         asked = False
-        for read in (connector.books_transactions, lambda: connector.books_transactions(today),
-                     lambda: connector.account_activity(None, today)):
+        for read in reads:
             try:
                 read()
             except ConnectorError:

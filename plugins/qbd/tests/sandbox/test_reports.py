@@ -177,3 +177,16 @@ def test_a_credit_memo_used_on_an_invoice_links_to_it_when_asked(qb: QB) -> None
                    "</IncludeLinkedTxns></CreditMemoQueryRq>")
     assert qb.text(linked, "CreditMemoRet/LinkedTxn/TxnID") == qb.text(invoice, "TxnID")
     assert qb.text(linked, "CreditMemoRet/LinkedTxn/TxnType") == "Invoice"
+
+
+def test_an_item_added_with_its_account_by_name_posts_to_that_account(qb: QB) -> None:
+    qb.ok("<AccountAddRq><AccountAdd><Name>Slip Rental Income</Name><AccountType>Income"
+          "</AccountType></AccountAdd></AccountAddRq>")
+    qb.ok("<ItemServiceAddRq><ItemServiceAdd><Name>Slip</Name><SalesOrPurchase><Price>0"
+          "</Price><AccountRef><FullName>Slip Rental Income</FullName></AccountRef>"
+          "</SalesOrPurchase></ItemServiceAdd></ItemServiceAddRq>")
+    qb.add_customer("Ann")
+    _invoice(qb, "Ann", "1", "2026-01-05", _line("Slip", "180.00"))
+    rows = _rows(_trial_balance(qb, _period(None, "2026-01-31")))
+    assert rows == {"Accounts Receivable": Decimal("180.00"),
+                    "Slip Rental Income": Decimal("-180.00")}

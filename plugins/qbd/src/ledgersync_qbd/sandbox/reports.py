@@ -57,9 +57,13 @@ def _item_account(store: Store, item_id: str | None) -> str | None:
         for block in item.fields.get(tag, []):
             for ref_tag in ("AccountRef", "IncomeAccountRef"):
                 found = block.find(ref_tag)
-                list_id = text_of(found, "ListID") if found is not None else None
-                if list_id:
-                    return list_id
+                if found is None:
+                    continue
+                # The item was added naming its account by ListID or by FullName.
+                account = store.find_list(("Account",), list_id=text_of(found, "ListID"),
+                                          full_name=text_of(found, "FullName"))
+                if account is not None:
+                    return account.list_id
     return None
 
 
