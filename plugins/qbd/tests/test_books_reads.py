@@ -134,6 +134,20 @@ def test_a_read_quickbooks_refuses_is_named_and_read_again_at_the_next_update(
     assert connector.books_transactions(AS_OF)
 
 
+def test_a_read_whose_answer_was_lost_is_recovered_by_the_next_update(
+        ledger: Ledger, service: QbwcService, company_file: CompanyFile, month: None) -> None:
+    connector = ledger.connector("club")
+    with pytest.raises(ConnectorError):
+        connector.books_transactions(AS_OF)
+    update = web_connector(service, company_file)
+    update.inject("drop_response", contains="InvoiceQueryRq")
+    assert update.run_update().outcome == "died"  # QuickBooks ran the queries; no answer
+    with pytest.raises(ConnectorError, match="has not read"):
+        connector.books_transactions(AS_OF)
+    sync_until_idle(update)  # the next update asks QuickBooks for the stored answer first
+    assert len(connector.books_transactions(AS_OF)) == 6  # 3 invoices, payment, credit, refund
+
+
 def test_long_lists_are_read_page_by_page_within_one_update(
         ledger: Ledger, service: QbwcService, company_file: CompanyFile, month: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
