@@ -66,10 +66,10 @@ def month(ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> No
 
 def test_a_read_is_refused_until_an_update_has_run_it(ledger: Ledger) -> None:
     with pytest.raises(ConnectorError, match="has not read QuickBooks' receivable "
-                                             "transactions as of 2026-04-01 yet") as refused:
+                                             "transactions yet") as refused:
         ledger.connector("club").books_transactions(AS_OF)
     assert "Update Selected" in (refused.value.remedy or "")
-    assert reads.pending_reads(ledger.state("club")) == ["transactions:2026-04-01"]
+    assert reads.pending_reads(ledger.state("club")) == ["transactions"]
 
 
 def test_a_pending_read_opens_a_web_connector_session(
@@ -84,7 +84,7 @@ def test_a_pending_read_opens_a_web_connector_session(
 
 
 def test_every_read_query_is_one_the_schema_takes(ledger: Ledger) -> None:
-    for key in ("transactions:2026-04-01", "activity:2026-03-01:2026-03-31",
+    for key in ("transactions", "activity:2026-03-01:2026-03-31",
                 "activity:-:2026-03-31"):
         read = reads.spec(key)
         for label in books.labels_of(read):
@@ -115,7 +115,7 @@ def test_a_read_older_than_the_last_write_is_refused_and_asked_again(
     sync_until_idle(web_connector(service, company_file))  # writes the change; nothing asked
     with pytest.raises(ConnectorError, match="before the last update wrote to QuickBooks"):
         ledger.connector("club").books_transactions(AS_OF)
-    assert reads.pending_reads(ledger.state("club")) == ["transactions:2026-04-01"]
+    assert reads.pending_reads(ledger.state("club")) == ["transactions"]
 
 
 def test_a_read_quickbooks_refuses_is_named_and_read_again_at_the_next_update(
@@ -129,7 +129,7 @@ def test_a_read_quickbooks_refuses_is_named_and_read_again_at_the_next_update(
     with pytest.raises(ConnectorError, match=r"QuickBooks refused the read .*1000 to "
                                              r"CreditMemoQueryRq"):
         connector.books_transactions(AS_OF)
-    assert reads.pending_reads(ledger.state("club")) == ["transactions:2026-04-01"]
+    assert reads.pending_reads(ledger.state("club")) == ["transactions"]
     assert update.run_update().outcome == "done"
     assert connector.books_transactions(AS_OF)
 
@@ -191,6 +191,17 @@ def test_as_of_a_past_date_only_what_was_dated_by_then(
     found = _read_transactions(ledger, service, company_file, as_of=DAY + dt.timedelta(days=5))
     assert sorted(t.kind for t in found) == ["invoice", "payment"]
     assert sum(t.receivable for t in found) == Decimal("341.25")
+
+
+def test_one_read_answers_every_date_without_another_update(
+        ledger: Ledger, service: QbwcService, company_file: CompanyFile, month: None) -> None:
+    everything = _read_transactions(ledger, service, company_file, as_of=AS_OF)
+    connector = ledger.connector("club")
+    assert list(connector.books_transactions(None)) == everything
+    earlier = connector.books_transactions(DAY + dt.timedelta(days=5))
+    assert {t.remote_id for t in earlier} == {t.remote_id for t in everything
+                                               if t.date <= DAY + dt.timedelta(days=5)}
+    assert reads.pending_reads(ledger.state("club")) == []
 
 
 def test_an_invoice_edited_in_quickbooks_shows_its_new_amount(

@@ -87,7 +87,7 @@ class QbdConnector(PullConnector[QbdSettings]):
         """Balance per customer ListID. Today's from the last customer-list read
         (``TotalBalance``: QuickBooks' open balance including jobs; jobs themselves are left
         out); as of a past date, the sum of the receivable transactions a Web Connector update
-        read for that date (see :meth:`books_transactions`).
+        read, dated up to then (see :meth:`books_transactions`).
 
         QuickBooks Desktop is read only during a Web Connector session, so when the read is
         missing or older than the last write to QuickBooks, a fresh read is asked of the next
@@ -96,8 +96,7 @@ class QbdConnector(PullConnector[QbdSettings]):
         engine falls back to balances only when the transactions cannot be listed, and here
         they can, after the next update.
         """
-        key = reads.transactions_key(as_of)
-        if as_of is not None or key in reads.pending_reads(self.context.state):
+        if as_of is not None or reads.TRANSACTIONS in reads.pending_reads(self.context.state):
             totals: dict[str, Decimal] = {}
             for txn in self.books_transactions(as_of):
                 if not txn.voided:
@@ -127,22 +126,23 @@ class QbdConnector(PullConnector[QbdSettings]):
 
     def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
         """Every receivable transaction in QuickBooks dated on or before ``as_of`` (None:
-        every date, as the ledger counts), from the transaction queries a Web Connector
-        update ran for that date (see :mod:`ledgersync_qbd.qbwc.reads`). ``remote_id`` is
+        every date), from the transaction queries a Web Connector update ran (see
+        :mod:`ledgersync_qbd.qbwc.reads`; one read of every date answers any date). ``remote_id`` is
         the TxnID ledgersync linked; a voided one (zero amounts, a ``VOID:`` memo) comes with
         ``voided=True``.
 
         When that read is missing, failed, or is older than the last write to QuickBooks, the
         next update is asked for it and reconciliation is refused until it has run.
         """
-        rows = self._read(reads.transactions_key(as_of))
-        return [BooksTransaction(
+        rows = self._read(reads.TRANSACTIONS)
+        found = [BooksTransaction(
             remote_id=str(r["remote_id"]), kind=str(r["kind"]),
             customer_id=str(r["customer_id"]), date=dt.date.fromisoformat(str(r["date"])),
             receivable=Decimal(str(r["receivable"])), tax=Decimal(str(r["tax"])),
             applied_to=tuple(str(t) for t in r.get("applied_to", ())),
             number=r.get("number"), voided=bool(r.get("voided")),
         ) for r in rows]
+        return [t for t in found if as_of is None or t.date <= as_of]
 
     def account_activity(self, start: dt.date | None, end: dt.date
                          ) -> Sequence[AccountActivity]:

@@ -8,7 +8,7 @@ writes, so what it reads includes them); its answers, page by page, are gathered
 rows kept in ``qbwc:read:<key>`` with the time they were read. A read QuickBooks refuses is
 kept with its error and stays pending, so the next session tries again.
 
-Keys: ``transactions:<as of or ->`` and ``activity:<start or ->:<end>``.
+Keys: ``transactions`` (every date) and ``activity:<start or ->:<end>``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ from ..qbxml import books
 from ..qbxml.lists import WRITTEN_AT
 
 PENDING = "qbwc:reads:pending"
+#: How long a read is kept: it is of use until the next write, and each date asked for is a
+#: read of its own, so old ones must not pile up in the company's state.
+KEEP_SECONDS = 30 * 86400.0
 
 
-def transactions_key(as_of: dt.date | None) -> str:
-    """``transactions:-`` is every date (what the ledger counts when no date is given)."""
-    return f"transactions:{as_of.isoformat() if as_of else '-'}"
+#: The receivable transactions of every date: one read answers any "as of" (see
+#: :meth:`ledgersync_qbd.connector.QbdConnector.books_transactions`).
+TRANSACTIONS = "transactions"
 
 
 def activity_key(start: dt.date | None, end: dt.date) -> str:
@@ -36,8 +39,8 @@ def activity_key(start: dt.date | None, end: dt.date) -> str:
 def spec(key: str) -> dict[str, Any]:
     """The read a key names."""
     kind, _sep, rest = key.partition(":")
-    if kind == "transactions":
-        return {"kind": kind, "as_of": None if rest == "-" else rest}
+    if kind == TRANSACTIONS:
+        return {"kind": kind}
     start, _sep, end = rest.partition(":")
     return {"kind": "activity", "start": None if start == "-" else start, "end": end}
 
@@ -79,12 +82,12 @@ def record_page(state: StateStore, key: str, label: str, rows: list[dict[str, An
     read = spec(key)
     if not all(isinstance(parts.get(lb), dict) and parts[lb]["done"]
                for lb in books.labels_of(read)):
-        state.put(_parts_key(key), parts)
+        state.put(_parts_key(key), parts, ttl=KEEP_SECONDS)
         return False
     answers = {label: part["rows"] for label, part in parts.items()}
     rows = (books.books_rows(answers) if read["kind"] == "transactions"
             else books.activity_rows(answers))
-    state.put(result_key(key), {"read_at": now, "rows": rows})
+    state.put(result_key(key), {"read_at": now, "rows": rows}, ttl=KEEP_SECONDS)
     state.delete(_parts_key(key))
     left = [k for k in pending_reads(state) if k != key]
     if left:
@@ -100,7 +103,7 @@ def record_failure(state: StateStore, key: str, error: str, now: str) -> None:
     state.delete(_parts_key(key))
     last = state.get(result_key(key))
     kept = dict(last) if isinstance(last, dict) else {}
-    state.put(result_key(key), {**kept, "error": error, "failed_at": now})
+    state.put(result_key(key), {**kept, "error": error, "failed_at": now}, ttl=KEEP_SECONDS)
 
 
 def fresh_rows(state: StateStore, key: str) -> tuple[list[dict[str, Any]] | None, str]:
@@ -125,10 +128,8 @@ def fresh_rows(state: StateStore, key: str) -> tuple[list[dict[str, Any]] | None
 
 def _describe(key: str) -> str:
     read = spec(key)
-    if read["kind"] == "transactions":
-        if read["as_of"] is None:
-            return "QuickBooks' receivable transactions (all dates)"
-        return f"QuickBooks' receivable transactions as of {read['as_of']}"
+    if read["kind"] == TRANSACTIONS:
+        return "QuickBooks' receivable transactions"
     if read["start"]:
         return f"QuickBooks' trial balance for {read['start']} to {read['end']}"
     return f"QuickBooks' trial balance as of {read['end']}"

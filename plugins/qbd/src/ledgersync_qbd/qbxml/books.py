@@ -3,14 +3,16 @@ turned into rows kept in the company's state (JSON-ready) until the connector an
 
 Two reads, each a few requests of one message set (see :mod:`ledgersync_qbd.qbwc.reads`):
 
-* **transactions as of a date**: the receivable queries ``InvoiceQueryRq``,
-  ``CreditMemoQueryRq``, ``ReceivePaymentQueryRq``, ``ARRefundCreditCardQueryRq``,
-  ``CheckQueryRq`` (a refund of an overpayment is a check against Accounts Receivable, see
-  :mod:`.transactions`) and ``JournalEntryQueryRq``, each with ``TxnDateRangeFilter`` /
-  ``ToTxnDate`` (none when no date is given: every date) and ``IncludeLineItems`` (credit
-  memos also ``IncludeLinkedTxns``: the invoice a credit was applied to), paged with
-  iterators; plus ``AccountQueryRq`` (which accounts are receivable) and
-  ``ItemSalesTaxQueryRq`` (which lines are sales tax);
+* **transactions**: the receivable queries ``InvoiceQueryRq``, ``CreditMemoQueryRq``,
+  ``ReceivePaymentQueryRq``, ``ARRefundCreditCardQueryRq``, ``CheckQueryRq`` (a refund of an
+  overpayment is a check against Accounts Receivable, see :mod:`.transactions`) and
+  ``JournalEntryQueryRq``, each with ``IncludeLineItems`` (credit memos also
+  ``IncludeLinkedTxns``: the invoice a credit was applied to), paged with iterators; plus
+  ``AccountQueryRq`` (which accounts are receivable) and ``ItemSalesTaxQueryRq`` (which lines
+  are sales tax). Every date is read, without a ``TxnDateRangeFilter``: a reconciliation as of
+  a date also asks for every date (is a transaction missing as of the date dated later in the
+  books, or gone?), and one read answers both in one Web Connector update; each transaction
+  carries its ``TxnDate``, so "as of" is applied to the rows;
 * **account activity**: ``GeneralSummaryReportQueryRq`` of the ``TrialBalance`` for the period,
   and for a period with a start, a second one as of the day before it: the Trial Balance shows
   balance-sheet accounts as of its end date and income and expense accounts for its range, so a
@@ -76,9 +78,6 @@ def request(read: dict[str, Any], label: str, iterator_id: str | None = None) ->
     if label in TXN_QUERIES:
         rq = _paged(TXN_QUERIES[label][0], iterator_id)
         if iterator_id is None:
-            if read.get("as_of"):
-                window = sub(rq, "TxnDateRangeFilter")
-                sub(window, "ToTxnDate", str(read["as_of"]))
             sub(rq, "IncludeLineItems", "true")
             if label == "credit_memos":
                 sub(rq, "IncludeLinkedTxns", "true")
