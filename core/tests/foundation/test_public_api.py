@@ -66,6 +66,7 @@ EXPECTED_ALL = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "LoginThrottle",
     "MappedValue",
     "MappingOverview",
     "Member",
@@ -111,6 +112,7 @@ EXPECTED_ALL = [
     "WorkSummary",
     "__version__",
     "connector_plugin",
+    "hash_password",
     "hookimpl",
     "hookspec",
     "load_config",
@@ -118,6 +120,7 @@ EXPECTED_ALL = [
     "parse_config",
     "record_from_json",
     "record_to_json",
+    "verify_password",
 ]
 
 #: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.
