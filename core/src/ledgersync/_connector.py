@@ -200,6 +200,10 @@ class Connector(abc.ABC, Generic[SettingsT]):
     #: Kinds whose staged records dependents may reference by intermediary id before the
     #: accounting system confirms them; other dependents wait for the confirmed id.
     staged_references: ClassVar[frozenset[str]] = frozenset()
+    #: True when the books have no items of their own and a mapped MMS item is the account
+    #: its lines post to (Sage Intacct): `ledgersync reconcile --accounts` then posts an item
+    #: line to the item's mapping instead of the item's MMS income account.
+    items_are_accounts: ClassVar[bool] = False
 
     def __init__(
         self, company: CompanyConfig, settings: SettingsT, context: ConnectorContext

@@ -109,7 +109,11 @@ def _income_account(db: sqlite3.Connection, item_remote_id: str | None) -> str:
     row = db.execute("SELECT body, refs FROM records WHERE kind = 'item' AND remote_id = ?",
                      (item_remote_id,)).fetchone() if item_remote_id else None
     if row is None:
-        return DEFAULT_INCOME
+        # An item mapped to an account (books whose items are accounts) posts to it.
+        account = db.execute("SELECT remote_id FROM records WHERE kind = 'gl_account' AND "
+                             "remote_id = ?", (item_remote_id,)).fetchone() \
+            if item_remote_id else None
+        return str(account[0]) if account else DEFAULT_INCOME
     income = json.loads(row[0]).get("income_account_id")
     return str(json.loads(row[1] or "{}").get(f"gl_account:{income}", DEFAULT_INCOME))
 

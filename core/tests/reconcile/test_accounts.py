@@ -88,3 +88,33 @@ def test_a_connector_without_account_activity_says_so(harbor: Ledger,
     monkeypatch.delattr(FakeConnector, "account_activity")
     with pytest.raises(ConnectorError, match="cannot report account activity"):
         harbor.reconcile_accounts("harbor", end=END)
+
+
+def _item_invoice(mms_id: str) -> Any:
+    import ledgersync
+
+    return ledgersync.Invoice(
+        mms_id=mms_id, member_id="M3", number=mms_id, txn_date=dt.date(2026, 3, 3),
+        currency="USD", lines=[ledgersync.InvoiceLine(item_id="SLIP", quantity=D(1),
+                                                      rate=D("60.00"), amount=D("60.00"))])
+
+
+def test_where_the_books_items_are_accounts_an_item_line_posts_to_the_items_mapping(
+    harbor: Ledger, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(FakeConnector, "items_are_accounts", True)
+    harbor.map("harbor", "item", "SLIP", world.books().find("gl_account", "4000").external_id)
+    harbor.record([_item_invoice("I8")])
+    harbor.sync("harbor")
+    report = harbor.reconcile_accounts("harbor", end=END)
+    assert report.ties_out
+    assert _by_account(report)["4000"].mms_credit == D("280.00")  # 220 + the slip's 60
+
+
+def test_an_item_with_no_income_account_is_unmapped_where_items_are_the_books_own(
+    harbor: Ledger, world: Any
+) -> None:
+    harbor.map("harbor", "item", "SLIP", world.books().find("gl_account", "4000").external_id)
+    harbor.record([_item_invoice("I8")])
+    harbor.sync("harbor")
+    assert harbor.reconcile_accounts("harbor", end=END).unmapped == (("item SLIP", D("60.00")),)

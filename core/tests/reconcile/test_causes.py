@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from ledgersync import Cause, ConnectorError, ItemFilter, Ledger
@@ -115,7 +116,7 @@ def test_an_item_left_in_error_is_not_synced_with_its_fix_and_requeue(harbor: Le
     item = _item_id(harbor, "invoice", "I5")
     assert (explanation.cause, explanation.status, explanation.amount) == (
         Cause.NOT_SYNCED, "error", D("-30.00"))
-    assert explanation.remedy.endswith(f"then `ledgersync requeue {item}`")
+    assert explanation.remedy.endswith(f"then requeue: `ledgersync requeue {item}`")
     assert "Reactivate it in the books" in explanation.remedy
 
 
@@ -165,3 +166,29 @@ def test_without_the_books_transactions_a_residue_is_shown_unexplained(
     (customer,) = report.mismatches
     assert (customer.member_id, customer.explanations, customer.unexplained) == (
         "M2", (), D("-80.00"))
+
+
+def test_a_note_that_does_not_accept_documents_the_difference_and_keeps_its_cause(
+    harbor: Ledger, world: Any
+) -> None:
+    world.books().edit("invoice", "I2", amount=D("70.00"))
+    item = _item_id(harbor, "invoice", "I2")
+    harbor.note_difference("harbor", str(item), "asked the member", actor="jane")
+    explanation = _only(harbor)
+    assert (explanation.cause, explanation.notes) == (Cause.EDITED_IN_BOOKS,
+                                                      ("jane: asked the member",))
+
+
+def test_a_payment_whose_applications_the_books_do_not_track_is_not_applied_elsewhere(
+    harbor: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = FakeConnector.books_transactions
+
+    def as_journal_postings(self: FakeConnector, as_of: dt.date | None = None) -> list[Any]:
+        return [attrs.evolve(t, applied_to=(), applications_tracked=False)
+                if t.kind == "payment" else t for t in listed(self, as_of)]
+
+    monkeypatch.setattr(FakeConnector, "books_transactions", as_journal_postings)
+    report = harbor.reconcile("harbor")
+    assert report.ties_out
+    assert report.open_items == ()

@@ -155,7 +155,9 @@ def _transaction(e: Explanation) -> str:
 
 def _what(e: Explanation) -> str:
     status = e.status.replace("_", " ") if e.status and e.cause.value == "not_synced" else ""
-    return ": ".join(part for part in (status, e.reason) if part)
+    noted = "; ".join(f"noted by {n}" for n in e.notes if e.cause.value != "accepted")
+    return "; ".join(part for part in (": ".join(p for p in (status, e.reason) if p), noted)
+                     if part)
 
 
 def _starts_from(signoff: SignOff | None) -> None:

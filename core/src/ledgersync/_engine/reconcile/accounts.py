@@ -46,7 +46,9 @@ def reconcile_accounts(ctx: EngineContext, company: str, start: dt.date | None,
         if exc.sent:
             raise
         books = None
-    trial = _Trial(company, side, start, end, activity)
+    items_are_accounts = bool(getattr(ctx.connector_class(ctx.company(company)),
+                                      "items_are_accounts", False))
+    trial = _Trial(company, side, start, end, activity, items_are_accounts)
     trial.post_mms()
     trial.explain(books)
     return AccountsReport(company=company, start=start, end=end,
@@ -57,8 +59,9 @@ def reconcile_accounts(ctx: EngineContext, company: str, start: dt.date | None,
 
 class _Trial:
     def __init__(self, company: str, side: LedgerSide, start: dt.date | None, end: dt.date,
-                 activity: Sequence[AccountActivity]) -> None:
+                 activity: Sequence[AccountActivity], items_are_accounts: bool) -> None:
         self.company, self.side, self.start, self.end = company, side, start, end
+        self.items_are_accounts = items_are_accounts
         self.role_ids = {a.role.value: a.account_id for a in activity if a.role is not None}
         self.income = {mms: getattr(rec, "income_account_id", None)
                        for (kind, mms), rec in side.reference_records.items() if kind == "item"}
@@ -72,12 +75,25 @@ class _Trial:
     def in_period(self, date: dt.date | None) -> bool:
         return date is None or ((self.start is None or date >= self.start) and date <= self.end)
 
-    def books_id(self, key: AccountKey) -> str | None:
+    def account(self, key: AccountKey) -> AccountKey:
+        """An item line's account: the item's mapping where the books' items are accounts,
+        else the item's MMS income account (unresolved when it names none)."""
         kind, value = key
+        if kind != "item":
+            return key
+        if self.items_are_accounts and ("item", value) in self.side.references:
+            return key
+        income = self.income.get(value)
+        return ("account", income) if income else key
+
+    def books_id(self, key: AccountKey) -> str | None:
+        kind, value = self.account(key)
         if kind == "role":
             return self.role_ids.get(value)
         if kind == "account":
             return self.side.references.get(("gl_account", value))
+        if self.items_are_accounts:
+            return self.side.references.get(("item", value))
         return None
 
     def post_mms(self) -> None:
@@ -85,13 +101,15 @@ class _Trial:
             if document.left_out or not self.in_period(document.date):
                 continue
             by_account: dict[str, Decimal] = defaultdict(lambda: ZERO)
-            for key, amount in postings(document.record, self.income).items():
+            for key, amount in postings(document.record).items():
+                key = self.account(key)
                 books_id = self.books_id(key)
                 if books_id is None:
                     self.unmapped[_label(key)] += abs(amount)
                     continue
                 if key[0] == "account" or books_id not in self.labels:
-                    self.labels[books_id] = (key[1], key[1] if key[0] == "role" else None)
+                    label = f"item {key[1]}" if key[0] == "item" else key[1]
+                    self.labels[books_id] = (label, key[1] if key[0] == "role" else None)
                 by_account[books_id] += amount
                 if amount > 0:
                     self.debit[books_id] += amount
@@ -173,7 +191,7 @@ class _Trial:
             self.explanations[books_id].append(explanation)
 
     def balances(self, activity: Sequence[AccountActivity],
-                 notes: dict[object, causes.Acceptance]) -> list[AccountBalance]:
+                 notes: dict[object, list[causes.Acceptance]]) -> list[AccountBalance]:
         books = {a.account_id: a for a in activity}
         shown = set(self.labels) | set(self.role_ids.values()) | set(self.explanations)
         rows = []

@@ -113,18 +113,17 @@ def applied_elsewhere(company: str, side: LedgerSide, document: Document,
     """A payment or credit memo the books apply to other invoices than the MMS does."""
     if document.kind not in ("payment", "credit_memo") or not txns or document.waiting():
         return None
+    if not all(t.applications_tracked for t in txns):
+        return None  # the books cannot say where it is applied
     mms = applications(side, document)
     if any(r.startswith("?") for r in mms):
         return None  # an invoice not in the books yet: NOT_SYNCED explains it
     books = tuple(sorted({r for t in txns for r in t.applied_to}))
     if mms == books:
         return None
-    by_remote = {d.remote_id: d.mms_id for d in side.documents
-                 if d.kind == "invoice" and d.remote_id}
-
     def names(ids: tuple[str, ...]) -> str:
-        return ", ".join(f"{by_remote[r]} ({r})" if r in by_remote else r for r in ids) \
-            or "nothing"
+        found = [(side.by_remote.get(("invoice", r)), r) for r in ids]
+        return ", ".join(f"{d.mms_id} ({r})" if d else r for d, r in found) or "nothing"
 
     return Explanation(
         item_id=document.item_id, kind=document.kind, mms_id=document.mms_id, amount=ZERO,
@@ -145,19 +144,26 @@ def posted_outside(company: str, txn: BooksTransaction, amount: Decimal) -> Expl
 
 @attrs.frozen(kw_only=True)
 class Acceptance:
+    """A person's note on a difference (`ledgersync note`), accepting it or not."""
+
     text: str
     noted_by: str
+    accepted: bool = True
 
 
-def accepted(explanation: Explanation, notes: dict[object, Acceptance]) -> Explanation:
-    """The explanation as a person accepted it, when one did (`ledgersync note --accept`)."""
-    if explanation.cause is Cause.ACCEPTED:
-        return explanation
+def accepted(explanation: Explanation, notes: dict[object, list[Acceptance]]) -> Explanation:
+    """The explanation with the notes people made on its transaction; accepted when one of
+    them accepts it (`ledgersync note --accept`)."""
     key: object = explanation.item_id if explanation.item_id is not None \
         else (explanation.kind, explanation.remote_id)
-    note = notes.get(key)
-    if note is None:
+    found = notes.get(key)
+    if not found:
         return explanation
+    texts = tuple(f"{n.noted_by}: {n.text}" for n in found)
+    accepting = [n for n in found if n.accepted]
+    if not accepting or explanation.cause is Cause.ACCEPTED:
+        return attrs.evolve(explanation, notes=texts)
+    note = accepting[-1]
     return attrs.evolve(
         explanation, cause=Cause.ACCEPTED, accepted_cause=explanation.cause, remedy=None,
-        reason=f"{explanation.reason}; accepted by {note.noted_by}: {note.text}")
+        notes=texts, reason=f"{explanation.reason}; accepted by {note.noted_by}: {note.text}")

@@ -199,7 +199,7 @@ class _Tally:
             return f"{value} ({external})" if external else value
         return f"{value} (no member linked)"
 
-    def customers(self, notes: dict[object, causes.Acceptance]) -> list[CustomerBalance]:
+    def customers(self, notes: dict[object, list[causes.Acceptance]]) -> list[CustomerBalance]:
         rows = []
         keys = set(self.mms) | {k for k, v in self.books.items() if v or k[0] == "member"} \
             | set(self.explanations)

@@ -132,12 +132,17 @@ class LedgerSide:
                 if kind == "gl_account" and str(getattr(rec, "account_type", "")) ==
                 "accounts_receivable"}
 
-    def document(self, kind: str, mms_id: str) -> Document | None:
-        return self._by_key.get((kind, mms_id))
+    #: The documents by (kind, MMS id) and by (kind, remote id), built once.
+    by_key: dict[tuple[str, str], Document] = attrs.field(init=False)
+    by_remote: dict[tuple[str, str], Document] = attrs.field(init=False)
 
-    @property
-    def _by_key(self) -> dict[tuple[str, str], Document]:
-        return {(d.kind, d.mms_id): d for d in self.documents}
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "by_key", {(d.kind, d.mms_id): d for d in self.documents})
+        object.__setattr__(self, "by_remote", {(d.kind, d.remote_id): d
+                                               for d in self.documents if d.remote_id})
+
+    def document(self, kind: str, mms_id: str) -> Document | None:
+        return self.by_key.get((kind, mms_id))
 
 
 _REFERENCE_KINDS = ("gl_account", "item", "tax_rate")

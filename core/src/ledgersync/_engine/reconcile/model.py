@@ -49,6 +49,8 @@ class Explanation:
     date: dt.date | None = None
     #: For an ACCEPTED explanation: the cause the person accepted.
     accepted_cause: Cause | None = None
+    #: The notes people made on the transaction (`ledgersync note`), "who: text", oldest first.
+    notes: tuple[str, ...] = ()
 
 
 def unexplained(difference: Decimal, explanations: tuple[Explanation, ...]) -> Decimal:

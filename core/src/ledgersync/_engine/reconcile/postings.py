@@ -17,7 +17,7 @@ from ..._records import CreditMemo, Invoice, JournalEntry, Payment, Record, Refu
 from .model import ZERO
 
 #: ("account", MMS GL account id), ("role", an AccountRole) for an account the MMS does not
-#: name, or ("item", item id) for an item line whose item names no income account.
+#: name, or ("item", item id) for an item line (the item's income account).
 AccountKey = tuple[str, str]
 
 RECEIVABLE: AccountKey = ("role", AccountRole.RECEIVABLE.value)
@@ -25,9 +25,10 @@ UNDEPOSITED: AccountKey = ("role", AccountRole.UNDEPOSITED_FUNDS.value)
 TAX: AccountKey = ("role", AccountRole.TAX_PAYABLE.value)
 
 
-def postings(record: Record, income_accounts: dict[str, str | None]) -> dict[AccountKey, Decimal]:
-    """Net debit per account of ``record`` (a voided record posts nothing).
-    ``income_accounts`` maps an item id to its income account id."""
+def postings(record: Record) -> dict[AccountKey, Decimal]:
+    """Net debit per account of ``record`` (a voided record posts nothing); an item line
+    without an account of its own posts to ("item", item id): the tie-out resolves it to the
+    item's income account (or, where the books' items are accounts, to the item's mapping)."""
     net: dict[AccountKey, Decimal] = defaultdict(lambda: ZERO)
     if getattr(record, "voided", False):
         return {}
@@ -35,8 +36,8 @@ def postings(record: Record, income_accounts: dict[str, str | None]) -> dict[Acc
         sign = Decimal(1) if isinstance(record, Invoice) else Decimal(-1)
         net[RECEIVABLE] += sign * record.total()
         for line in record.lines:
-            net[line_account(line.account_id, line.item_id, income_accounts)] -= \
-                sign * line.amount
+            key = ("account", line.account_id) if line.account_id else ("item", line.item_id or "")
+            net[key] -= sign * line.amount
             if line.tax_amount:
                 net[TAX] -= sign * line.tax_amount
     elif isinstance(record, Payment):
@@ -51,11 +52,3 @@ def postings(record: Record, income_accounts: dict[str, str | None]) -> dict[Acc
         for jline in record.lines:
             net[("account", jline.account_id)] += jline.debit - jline.credit
     return {key: amount for key, amount in net.items() if amount}
-
-
-def line_account(account_id: str | None, item_id: str | None,
-                 income_accounts: dict[str, str | None]) -> AccountKey:
-    if account_id:
-        return ("account", account_id)
-    income = income_accounts.get(item_id or "")
-    return ("account", income) if income else ("item", item_id or "")

@@ -40,7 +40,10 @@ def not_synced(company: str, item: Any) -> str:
                 f"{run})")
     fix = item.error_remedy or "fix the cause shown by `ledgersync history " \
         f"{item.id}`"
-    return f"{fix.rstrip('.')}; then `ledgersync requeue {item.id}`"
+    requeue = f"`ledgersync requeue {item.id}`"
+    if "requeue" in fix.lower():  # the connector's remedy already ends with "then requeue"
+        return f"{fix.rstrip('.')}: {requeue}"
+    return f"{fix.rstrip('.')}; then {requeue}"
 
 
 def edited(company: str, item_id: int) -> str:

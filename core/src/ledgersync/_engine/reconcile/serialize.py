@@ -31,6 +31,7 @@ def explanation(e: Explanation) -> dict[str, Any]:
         "remote_id": e.remote_id, "date": _value(e.date), "amount": str(e.amount),
         "status": e.status, "reason": e.reason, "remedy": e.remedy,
         "accepted_cause": e.accepted_cause.value if e.accepted_cause else None,
+        "notes": list(e.notes),
     }
 
 

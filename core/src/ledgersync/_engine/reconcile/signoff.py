@@ -96,12 +96,13 @@ def notes(ctx: EngineContext, company: str) -> list[DifferenceNote]:
                  noted_by=r.noted_by, noted_at=r.noted_at) for r in rows]
 
 
-def acceptances(conn: Connection, company: str, side: LedgerSide) -> dict[object, Acceptance]:
-    """Accepted differences, by every item id of the noted document (an explanation names
-    the item that is waiting, the note perhaps its create item) or by (kind, remote id)."""
+def acceptances(conn: Connection, company: str, side: LedgerSide
+                ) -> dict[object, list[Acceptance]]:
+    """The notes on differences, oldest first, by every item id of the noted document (an
+    explanation names the item that is waiting, the note perhaps its create item) or by
+    (kind, remote id) for a transaction in the books only."""
     rows = conn.execute(sa.select(reconcile_notes).where(
-        reconcile_notes.c.company == company, reconcile_notes.c.accepted.is_(True))
-        .order_by(reconcile_notes.c.id)).all()
+        reconcile_notes.c.company == company).order_by(reconcile_notes.c.id)).all()
     if not rows:
         return {}
     siblings: dict[int, list[int]] = {}
@@ -109,14 +110,13 @@ def acceptances(conn: Connection, company: str, side: LedgerSide) -> dict[object
         ids = [int(i.id) for i in document.items]
         for item_id in ids:
             siblings[item_id] = ids
-    found: dict[object, Acceptance] = {}
+    found: dict[object, list[Acceptance]] = {}
     for row in rows:
-        acceptance = Acceptance(text=row.text, noted_by=row.noted_by)
-        if row.item_id is not None:
-            for item_id in siblings.get(row.item_id, [row.item_id]):
-                found[item_id] = acceptance
-        else:
-            found[(row.remote_kind, row.remote_id)] = acceptance
+        note = Acceptance(text=row.text, noted_by=row.noted_by, accepted=bool(row.accepted))
+        keys: list[object] = list(siblings.get(row.item_id, [row.item_id])) \
+            if row.item_id is not None else [(row.remote_kind, row.remote_id)]
+        for key in keys:
+            found.setdefault(key, []).append(note)
     return found
 
 
