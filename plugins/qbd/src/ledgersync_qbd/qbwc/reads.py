@@ -14,14 +14,21 @@ Keys: ``transactions`` (every date) and ``activity:<start or ->:<end>``.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from ledgersync import StateStore
 
 from ..qbxml import books
+from ..qbxml.document import Rs
 from ..qbxml.lists import WRITTEN_AT
+from .sessions import Entry, Session
+
+log = logging.getLogger(__name__)
 
 PENDING = "qbwc:reads:pending"
+#: "No match" and "some named objects were not found": an answer, not a failure.
+_NOT_FOUND = (1, 500)
 #: How long a read is kept: it is of use until the next write, and each date asked for is a
 #: read of its own, so old ones must not pile up in the company's state.
 KEEP_SECONDS = 30 * 86400.0
@@ -95,6 +102,34 @@ def record_page(state: StateStore, key: str, label: str, rows: list[dict[str, An
     else:
         state.delete(PENDING)
     return True
+
+
+def record_answers(state: StateStore, session: Session,
+                   answered: list[tuple[Entry, Rs | None]], now: str) -> None:
+    """The answers to a set of read queries: pages kept (continuations queued in the
+    session); a query refused or unanswered fails its whole read, which stays pending so the
+    next session reads it again from the start."""
+    failed: set[str] = set()
+    for entry, rs in answered:
+        key = entry.detail or ""
+        if rs is None or (not rs.ok and rs.status not in _NOT_FOUND):
+            reason = ("QuickBooks gave no answer to it" if rs is None else
+                      f"QuickBooks answered {rs.status} to {rs.tag.removesuffix('Rs')}Rq: "
+                      f"{rs.message}")
+            if key not in failed:
+                record_failure(state, key, reason, now)
+                log.error("company %s: the read %s failed: %s", session.company, key, reason)
+            failed.add(key)
+    session.queue = [e for e in session.queue if not (e.stage == "read" and e.detail in failed)]
+    for entry, rs in answered:
+        key, label = entry.detail or "", entry.label or ""
+        if key in failed or rs is None:
+            continue
+        more = bool(rs.remaining > 0 and rs.iterator_id and label in books.ITERATED_LABELS)
+        if more:
+            session.queue.append(Entry(stage="read", label=label, detail=key,
+                                       iterator=rs.iterator_id))
+        record_page(state, key, label, books.answer_rows(label, rs.rets), more=more, now=now)
 
 
 def record_failure(state: StateStore, key: str, error: str, now: str) -> None:

@@ -31,7 +31,6 @@ from ..errors import (
     QbwcHresultError,
     QbxmlStatusError,
 )
-from ..qbxml import books
 from ..qbxml.document import ResponseSet, Rs, read_response
 from ..qbxml.lists import (
     ITERATED,
@@ -119,7 +118,8 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
         _drift_answers(work, session, checks, outstanding.sent_at)
     answered = [(e, by_rid.get(e.rid or "")) for e in outstanding.entries if e.stage == "read"]
     if answered:
-        _read_answers(work, session, answered)
+        reads.record_answers(work.sessions.state(work.name), session, answered,
+                             work.sessions.now().isoformat())
     for entry in outstanding.entries:
         rs = by_rid.get(entry.rid or "")
         if entry.stage in ("drift", "read"):
@@ -283,36 +283,6 @@ def _drift_answers(work: CompanyWork, session: Session, answers: dict[str, Rs | 
     elif found:
         session.last_error = (f"{len(found)} record(s) changed or deleted in QuickBooks after "
                               "sync: see `ledgersync status`")
-
-
-def _read_answers(work: CompanyWork, session: Session,
-                  answered: list[tuple[Entry, Rs | None]]) -> None:
-    """Pages of the reads `ledgersync reconcile` asked for; a query refused or unanswered fails
-    its whole read (kept pending: the next session reads it again from the start)."""
-    state = work.sessions.state(work.name)
-    now = work.sessions.now().isoformat()
-    failed: set[str] = set()
-    for entry, rs in answered:
-        key = entry.detail or ""
-        if rs is None or (not rs.ok and rs.status not in _NOT_FOUND):
-            reason = ("QuickBooks gave no answer to it" if rs is None else
-                      f"QuickBooks answered {rs.status} to {rs.tag.removesuffix('Rs')}Rq: "
-                      f"{rs.message}")
-            if key not in failed:
-                reads.record_failure(state, key, reason, now)
-                log.error("company %s: the read %s failed: %s", work.name, key, reason)
-            failed.add(key)
-    session.queue = [e for e in session.queue if not (e.stage == "read" and e.detail in failed)]
-    for entry, rs in answered:
-        key, label = entry.detail or "", entry.label or ""
-        if key in failed or rs is None:
-            continue
-        more = bool(rs.remaining > 0 and rs.iterator_id and label in books.ITERATED_LABELS)
-        if more:
-            session.queue.append(Entry(stage="read", label=label, detail=key,
-                                       iterator=rs.iterator_id))
-        reads.record_page(state, key, label, books.answer_rows(label, rs.rets), more=more,
-                          now=now)
 
 
 def _apply_answer(work: CompanyWork, session: Session, entry: Entry, pulled: PulledItem,
