@@ -320,3 +320,26 @@ def test_a_payment_left_in_undeposited_funds_shows_there(
     sync_until_idle(web_connector(service, company_file))
     found = _activity(ledger, service, company_file, None, END)
     assert found["Undeposited Funds"] == (Decimal("300.00"), AccountRole.UNDEPOSITED_FUNDS)
+
+
+def test_checks_and_journal_entries_count_only_their_receivable_lines() -> None:
+    def txn(kind: str, txn_id: str, lines: list[dict[str, object]]) -> dict[str, object]:
+        return {"txn_id": txn_id, "type": kind, "customer": None, "date": "2026-03-09",
+                "number": txn_id, "total": "80.00", "tax_total": "0", "memo": "",
+                "applied_to": [], "lines": lines}
+
+    def line(account: str, amount: str, customer: str | None = None,
+             credit: bool = False) -> dict[str, object]:
+        return {"item": None, "account": account, "customer": customer, "amount": amount,
+                "credit": credit}
+
+    rows = books.books_rows({
+        "accounts": [{"list_id": "AR", "account_type": "AccountsReceivable"},
+                     {"list_id": "BANK", "account_type": "Bank"}],
+        "checks": [txn("Check", "C1", [line("AR", "80.00", "ANN")]),  # an overpayment refund
+                   txn("Check", "C2", [line("BANK", "80.00")])],  # a vendor's: not receivable
+        "journal_entries": [txn("JournalEntry", "J1", [
+            line("AR", "30.00", "ANN", credit=True), line("BANK", "30.00")])],
+    })
+    assert [(r["remote_id"], r["kind"], r["customer_id"], r["receivable"]) for r in rows] == [
+        ("C1", "refund", "ANN", "80.00"), ("J1", "journal_entry", "ANN", "-30.00")]
