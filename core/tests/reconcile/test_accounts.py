@@ -118,3 +118,21 @@ def test_an_item_with_no_income_account_is_unmapped_where_items_are_the_books_ow
     harbor.record([_item_invoice("I8")])
     harbor.sync("harbor")
     assert harbor.reconcile_accounts("harbor", end=END).unmapped == (("item SLIP", D("60.00")),)
+
+
+def test_an_items_income_account_is_known_though_no_connector_exports_items(
+    harbor: Ledger, world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledgersync
+
+    monkeypatch.setattr(FakeConnector, "supported_kinds",
+                        FakeConnector.supported_kinds - {"item"})  # mapped, as QBD does
+    summary = harbor.record([ledgersync.Item(mms_id="SLIP", name="Slip",
+                                             income_account_id="4000")])
+    assert summary["unsupported"] == 1
+    harbor.map("harbor", "item", "SLIP", world.books().find("gl_account", "4000").external_id)
+    harbor.record([_item_invoice("I8")])
+    harbor.sync("harbor")
+    report = harbor.reconcile_accounts("harbor", end=END)
+    assert report.unmapped == ()
+    assert _by_account(report)["4000"].mms_credit == D("280.00")

@@ -321,3 +321,16 @@ reconcile_notes = Table(
     Column("noted_at", UTCDateTime, nullable=False),
     Index("ix_reconcile_notes_company", "company"),
 )
+
+#: The newest recorded version of each reference record (GL accounts, items, tax rates), kept
+#: whichever companies export them: reconciliation reads an item's income account or an
+#: account's type from here even where every connector maps them instead (QuickBooks Desktop).
+reference_records = Table(
+    "reference_records",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("mms_id", String(100), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

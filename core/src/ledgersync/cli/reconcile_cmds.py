@@ -56,13 +56,13 @@ def _parse_period(_ctx: click.Context, _param: click.Parameter, value: str | Non
 
 @click.command()
 @click.argument("company", callback=known_company)
-@click.option("--as-of", callback=_parse_date,
-              help="Only transactions dated on or before this day (YYYY-MM-DD).")
+@click.option("--as-of", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Only transactions dated on or before this day.")
 @click.option("--accounts", is_flag=True,
               help="Tie out per GL account (debits and credits) instead of per customer.")
-@click.option("--from", "date_from", callback=_parse_date,
+@click.option("--from", "date_from", callback=_parse_date, metavar="YYYY-MM-DD",
               help="With --accounts: the period's first day (default: since the beginning).")
-@click.option("--to", "date_to", callback=_parse_date,
+@click.option("--to", "date_to", callback=_parse_date, metavar="YYYY-MM-DD",
               help="With --accounts: the period's last day (default: --as-of, else today).")
 @click.option("--period", callback=_parse_period, metavar="YYYY-MM",
               help="One month: with --accounts its activity, else receivable at its end.")

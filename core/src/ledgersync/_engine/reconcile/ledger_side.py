@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from ..._books import RECEIVABLE_KINDS
 from ..._connector import Operation
 from ..._ledger.schema import links, mappings, sync_items
+from ..._ledger.schema import reference_records as kept
 from ..._records import JournalEntry, Record, record_from_json
 from ..statuses import Status
 from .model import ZERO
@@ -175,6 +176,10 @@ def read_ledger(conn: Connection, company: str) -> LedgerSide:
     for row in reference_rows:
         by_reference[(row.kind, row.mms_id)].append(row)
     reference_records = {key: _latest(group)[0] for key, group in by_reference.items()}
+    # Kept whichever company exports them (none does where every connector maps them).
+    for row in conn.execute(sa.select(kept.c.kind, kept.c.mms_id, kept.c.payload)):
+        reference_records[(row.kind, row.mms_id)] = record_from_json(
+            json.loads(row.payload, parse_float=Decimal))
     member_links = {mms: ext for (kind, mms), ext in company_mappings.items()
                     if kind == "member"}
     member_links.update({mms: ext for (kind, mms), ext in company_links.items()

@@ -1,4 +1,4 @@
-"""reconciliations a person signed, and notes on their differences
+"""reconciliations a person signed, notes on their differences, the reference records
 
 Revision ID: 0004
 Revises: 0003
@@ -49,9 +49,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("reconcile_notes", schema=None) as batch_op:
         batch_op.create_index("ix_reconcile_notes_company", ["company"], unique=False)
+    op.create_table(
+        "reference_records",
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("mms_id", sa.String(length=100), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("payload_hash", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("kind", "mms_id", name=op.f("pk_reference_records")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("reference_records")
     with op.batch_alter_table("reconcile_notes", schema=None) as batch_op:
         batch_op.drop_index("ix_reconcile_notes_company")
     op.drop_table("reconcile_notes")
