@@ -79,11 +79,6 @@ def test_closing_the_sandbox_restores_the_environment(tmp_path: Path,
     assert os.environ[PASSWORD_ENV] == "the user's own"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: with QuickBooks Desktop alone the ledger records no MMS items (the connector maps "
-    "them, never exports them), so the per-account tie-out cannot tell an invoice line's "
-    "income account and lists the items as unmapped; with the stand-in books beside it the "
-    "QBD accounts tie out (issue 17, reported)"))
 def test_a_small_demo_ties_out_for_qbd(tmp_path: Path) -> None:
     workdir = tmp_path / "demo"
     password_before = os.environ.get(PASSWORD_ENV)
