@@ -122,8 +122,8 @@ def _drift_entries(work: CompanyWork, session: Session) -> list[Entry]:
 
 
 def _read_continuations(session: Session) -> list[Entry]:
-    # A read under way is finished before anything else is written: its pages must all be
-    # of the same company file.
+    # A read under way is finished before anything else is written: no write may fall
+    # between its pages, so that they all show the company file as it was at one moment.
     continuing = [e for e in session.queue if e.stage == "read"]
     if continuing:
         session.queue = [e for e in session.queue if e.stage != "read"]
