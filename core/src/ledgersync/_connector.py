@@ -263,8 +263,9 @@ class Connector(abc.ABC, Generic[SettingsT]):
         )
 
     def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
-        """Every transaction in the books dated on or before ``as_of`` (None: today) that moves
-        a customer's receivable, voided ones included (``voided=True``), for `ledgersync
+        """Every transaction in the books dated on or before ``as_of`` (None: all of them,
+        future-dated ones too, as the ledger side counts every document) that moves a
+        customer's receivable, voided ones included (``voided=True``), for `ledgersync
         reconcile`. The engine sums them per customer and compares each with the ledger's
         item linked to its ``remote_id``, so it can say which were edited or deleted in the
         books, entered by hand, or applied to another invoice. Read only; retry reads.
