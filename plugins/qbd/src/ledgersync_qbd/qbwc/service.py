@@ -20,7 +20,7 @@ from ..connector import QbdConnector
 from ..errors import QbdInDoubt
 from ..qbxml.lists import labels_to_read
 from ..qbxml.versions import NoCommonVersion, negotiate
-from . import drift
+from . import drift, reads
 from .auth import Account, Directory
 from .planner import next_message_set
 from .recorder import record_answer
@@ -133,7 +133,9 @@ class QbwcService:
                     if self.sessions.seconds_since(old.seen) < work.settings.busy_seconds:
                         return [decoy, "busy"]
                     # The old session stopped answering: take its pending work over.
-                    adopted = old.queue
+                    # (Not a read's next pages: iterators die with their session, and the
+                    # read, still pending, starts again.)
+                    adopted = [e for e in old.queue if e.stage != "read"]
                     self.sessions.end(old)
                 state.delete(ACTIVE)
             if self._paused(work):
@@ -144,13 +146,15 @@ class QbwcService:
                 return [decoy, "none"]
             lists = self._lists_to_read(work)
             check = drift.due(state, work.settings, self.sessions.now())
+            wanted = reads.pending_reads(state)
             pull = work.queue("probe")
             records = (bool(adopted) or self.sessions.outstanding(work.name) is not None
                        or pull.due() > 0)
-            if not (records or lists or check):
+            if not (records or lists or check or wanted):
                 return [decoy, "none"]
             ticket, session = self.sessions.create(work.name)
             session.queue, session.lists, session.drift = adopted, lists, check
+            session.reads = wanted
             if records:
                 # A session that only reads lists leaves no empty run in the sync log.
                 work.queue(session.owner).open_run(trigger="web connector")

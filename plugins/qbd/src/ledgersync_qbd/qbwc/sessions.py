@@ -46,7 +46,8 @@ class Entry:
 
     ``stage``: ``write`` (the item's Add/Mod/Void), ``find`` (look the item up before writing:
     after a doubt or a name in use), ``reread`` (fetch the current EditSequence after 3200),
-    ``list`` (a page of a list read), ``remove`` (delete a reissued refund's old TxnID, see
+    ``list`` (a page of a list read), ``read`` (a page of a query `ledgersync reconcile` asked
+    for, see :mod:`.reads`), ``remove`` (delete a reissued refund's old TxnID, see
     :mod:`ledgersync_qbd.qbxml.reissue`) or ``noop`` (nothing to do).
     Items are in flight under ``owner`` (the lease owner of the session that claimed them).
     """
@@ -67,7 +68,8 @@ class Entry:
     new_id: str | None = None
     #: Where a drift query starts (stage ``drift``, see :mod:`.drift`).
     since: str | None = None
-    #: QuickBooks' 3140 message while the refused reference is looked up (stage ``why``).
+    #: QuickBooks' 3140 message while the refused reference is looked up (stage ``why``);
+    #: the key of the read a query belongs to (stage ``read``, see :mod:`.reads`).
     detail: str | None = None
 
 
@@ -99,6 +101,8 @@ class Session:
     drift: bool = False
     #: A run (sync log entry) was opened for this session's record work.
     run_opened: bool = False
+    #: Reads asked for by `ledgersync reconcile` this session runs after its writes.
+    reads: list[str] = attrs.field(factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
