@@ -134,7 +134,7 @@ def _read_continuations(session: Session) -> list[Entry]:
 
 def _read_entries(work: CompanyWork, session: Session) -> list[Entry]:
     keys, session.reads = session.reads, []
-    state = work.sessions.state(work.name)
+    state = work.sessions.view(work.name)
     entries = []
     for key in keys:
         reads.start(state, key)

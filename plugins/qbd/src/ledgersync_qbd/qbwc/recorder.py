@@ -118,7 +118,7 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
         _drift_answers(work, session, checks, outstanding.sent_at)
     answered = [(e, by_rid.get(e.rid or "")) for e in outstanding.entries if e.stage == "read"]
     if answered:
-        reads.record_answers(work.sessions.state(work.name), session, answered,
+        reads.record_answers(work.sessions.view(work.name), session, answered,
                              work.sessions.now().isoformat())
     for entry in outstanding.entries:
         rs = by_rid.get(entry.rid or "")
@@ -351,7 +351,7 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
     lists = [e for e in outstanding.entries if e.stage == "list"]
     if any(e.stage == "drift" for e in outstanding.entries):
         log.error("company %s: QuickBooks refused the drift check (%s)", work.name, error)
-    state = work.sessions.state(work.name)
+    state = work.sessions.view(work.name)
     for key in {e.detail for e in outstanding.entries if e.stage == "read" and e.detail}:
         # Reads are sets of their own; QuickBooks could not parse one of its queries: the
         # read stays pending and `ledgersync reconcile` names the error.
