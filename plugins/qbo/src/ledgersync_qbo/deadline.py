@@ -25,6 +25,8 @@ def send_within(client: httpx.Client, method: str, url: str, *, deadline_seconds
     deadline = time.monotonic() + deadline_seconds
     request = client.build_request(method, url, **kwargs)
     response = client.send(request, stream=True)
+    if response.is_stream_consumed:  # an in-process transport's answer, already read whole
+        return response
     try:
         raw = bytearray()
         if time.monotonic() <= deadline:
