@@ -29,12 +29,13 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The repository root, so that bench.killtrials imports when this runs as a script.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from killtrials.adapters import CONNECTORS  # noqa: E402 - after the path above
-from killtrials.http_trials import one_trial  # noqa: E402
-from killtrials.report import TrialResult, totals  # noqa: E402
-from killtrials.switch import AFTER_WRITE, ANY_REQUEST, BEFORE_WRITE, KillSwitch  # noqa: E402
+from bench.killtrials.adapters import CONNECTORS
+from bench.killtrials.http_trials import one_trial
+from bench.killtrials.report import TrialResult, totals
+from bench.killtrials.switch import AFTER_WRITE, ANY_REQUEST, BEFORE_WRITE, KillSwitch
 
 POINTS = (BEFORE_WRITE, AFTER_WRITE, ANY_REQUEST)
 
@@ -108,12 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix=f"kills-{args.connector}-") as tmp:
         workdir = args.workdir or Path(tmp)
         if args.connector == "qbd":
-            from killtrials.qbd_trials import qbd_campaign
+            from bench.killtrials.qbd_trials import qbd_campaign
 
             results = qbd_campaign(kills=args.kills, max_trials=args.max_trials, seed=args.seed,
                                    workdir=workdir, ledger_url=args.ledger_url)
         else:
-            results = http_campaign(args.connector, kills=args.kills, max_trials=args.max_trials, seed=args.seed,
+            results = http_campaign(args.connector, kills=args.kills,
+                                    max_trials=args.max_trials, seed=args.seed,
                                     workdir=workdir, ledger_url=args.ledger_url)
     summary: dict[str, Any] = {
         "connector": args.connector, **totals(results),

@@ -85,7 +85,7 @@ def test_a_signalled_run_finishes_or_releases_its_work(tmp_path: Path, signum: i
             assert time.monotonic() < deadline, "the run synced nothing"
             time.sleep(0.2)
         run.send_signal(signum)
-        out, err = run.communicate(timeout=30)
+        _, err = run.communicate(timeout=30)
     finally:
         if run.poll() is None:
             run.kill()

@@ -3,9 +3,10 @@
 A trial: a fresh sandbox behind the kill switch and a fresh ledger holding the sample records;
 then a `ledgersync run` process (the real command line) that the switch SIGKILLs at a chosen
 write, before the remote applied it or after (the answer lost), or at a chosen request of any
-kind (a lookup, a query, a token refresh); then a recovering worker whose clock is past the dead processes' leases works until nothing
-is left (the two-stage path: with the desktop's Sync Manager run between the stages). The
-sandbox is then counted: every record exactly once (more is a duplicate, none a loss).
+kind (a lookup, a query, a token refresh); then a recovering worker whose clock is past the
+dead process's lease works until nothing is left (the two-stage path: with the desktop's Sync
+Manager run between the stages). The sandbox is then counted: every record exactly once (more
+is a duplicate, none a loss).
 """
 
 from __future__ import annotations

@@ -25,11 +25,10 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import ledgersync as ls
 from ledgersync.demo.dataset import generate
-from ledgersync_qbd.sandbox import CompanyFile
+from ledgersync_qbd.sandbox import CompanyFile, ProcessResult
 from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
 from ledgersync_qbd.testing import CLUB_MAPPINGS, CompanyFileProbe, prepare_company_file
 
@@ -112,14 +111,16 @@ class Killer:
 
     def __init__(self, company: CompanyFile, serve: Serve) -> None:
         self.company, self.serve = company, serve
-        self.inner: Callable[[str], Any] = company.handle
+        self.inner: Callable[[str | bytes], ProcessResult] = company.handle
         self.kill_at, self.when, self.sets, self.fired = 0, BEFORE_WRITE, 0, False
         self.sent: list[str] = []
 
     def arm(self, kill_at: int, when: str) -> None:
         self.kill_at, self.when, self.sets, self.fired = kill_at, when, 0, False
 
-    def __call__(self, request_xml: str) -> Any:
+    def __call__(self, request_xml: str | bytes) -> ProcessResult:
+        if isinstance(request_xml, bytes):
+            request_xml = request_xml.decode("utf-8")
         self.sent.append(request_xml)
         counted = self.when == ANY_REQUEST or any(tag in request_xml for tag in WRITE_SETS)
         if counted:
@@ -189,7 +190,7 @@ def one_trial(number: int, workdir: Path, rng: random.Random, *, write_sets: int
     prepare_company_file(company)
     serve = Serve(config, workdir / "serve.log")
     killer = Killer(company, serve)
-    company.handle = killer  # type: ignore[method-assign]  # the kill switch in its path
+    company.handle = killer  # type: ignore[method-assign]  # the kill switch
     result = TrialResult(connector="qbd", number=number)
     try:
         serve.start()

@@ -22,6 +22,7 @@ from ledgersync import (
     CompanyConfig,
     Config,
     EngineSettings,
+    Invoice,
     ItemFilter,
     Ledger,
     Record,
@@ -201,7 +202,7 @@ def stale_version(w: World) -> None:
     w.ledger.record(w.records)
     w.sync_until_idle()
     injected = w.sandbox.inject("5010", entity="invoice")
-    invoice = next(r for r in w.records if r.kind == "invoice")
+    invoice = next(r for r in w.records if isinstance(r, Invoice))
     changed = attrs.evolve(invoice, memo="changed in the MMS")
     w.records[w.records.index(invoice)] = changed
     w.ledger.record([changed])
@@ -210,12 +211,13 @@ def stale_version(w: World) -> None:
 
 
 def closed_period(w: World) -> None:
-    day = min(r.txn_date for r in w.records if hasattr(r, "txn_date"))  # type: ignore[attr-defined]
+    day = min(r.txn_date for r in w.records if hasattr(r, "txn_date"))
     w.sandbox.close_books(day)
     w.ledger.record(w.records)
     w.sync_until_idle()
     failed = w.ledger.items(ItemFilter(company=COMPANY, status=[Status.ERROR]), limit=None)
-    assert failed and {i.error_code for i in failed} == {"6210"}
+    assert failed
+    assert {i.error_code for i in failed} == {"6210"}
     # The bookkeeper reopens the period; the operator requeues what needed a person.
     w.sandbox.close_books(None)
     assert w.ledger.requeue(ItemFilter(company=COMPANY, status=[Status.ERROR])) == len(failed)

@@ -20,8 +20,7 @@ from ledgersync.testing import sample_records
 from ledgersync_sage.connector import SageConnector
 from ledgersync_sage.sandbox import Sandbox
 
-from .conftest import COMPANY, Clock, make_ledger, rest_settings, sandbox_settings, \
-    sync_until_idle
+from .conftest import COMPANY, Clock, make_ledger, rest_settings, sandbox_settings, sync_until_idle
 
 #: Reference data the connector links without writing (as the contract test maps it).
 MAPPINGS = {("gl_account", "4000"): "4000", ("gl_account", "4100"): "4100",
@@ -42,8 +41,8 @@ class BeforeTimeouts:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-        if self.times and (b"<create>" in body or request.method in ("POST", "PATCH")
-                           and b"/objects/" in request.url.raw_path):
+        if self.times and (b"<create>" in body or (request.method in ("POST", "PATCH")
+                           and b"/objects/" in request.url.raw_path)):
             self.times, self.fired = self.times - 1, self.fired + 1
             raise httpx.ReadTimeout("injected: no answer", request=request)
         return self.inner.handle_request(request)
@@ -108,7 +107,7 @@ def timeout_before_the_write(w: World) -> None:
 
 
 def closed_period(w: World) -> None:
-    day = min(r.txn_date for r in w.records if hasattr(r, "txn_date"))  # type: ignore[attr-defined]
+    day = min(r.txn_date for r in w.records if hasattr(r, "txn_date"))
     w.sandbox.company().closed_through = day
     w.ledger.record(w.records)
     w.sync()
