@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-trials", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--ledger-url", help="a database URL (default: a SQLite file a trial)")
+    parser.add_argument("--ledger-url", help="a PostgreSQL server URL: each trial's ledger in "
+                        "a schema of its own (default: a SQLite file a trial)")
     parser.add_argument("--json", type=Path, help="also write the result here")
     args = parser.parse_args(argv)
     os.environ.setdefault("LEDGERSYNC_SECRET_KEY", Fernet.generate_key().decode())

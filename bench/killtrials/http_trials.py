@@ -23,6 +23,7 @@ from typing import Any
 import ledgersync as ls
 
 from .adapters import COMPANY, HttpConnector
+from .databases import trial_database
 from .report import TrialResult, recovery_paths
 from .switch import KillSwitch
 
@@ -86,11 +87,19 @@ def one_trial(number: int, connector: HttpConnector, switch: KillSwitch, base_ur
               workdir: Path, *, when: str, kill_at: int, ledger_url: str | None = None,
               hang_seconds: float = 120.0) -> TrialResult:
     """One process killed at the ``kill_at``-th write (or request, for ``any_request``);
-    ``kill_at`` 0 kills nothing (the calibration run: how many there are)."""
+    ``kill_at`` 0 kills nothing (the calibration run: how many there are). ``ledger_url``: a
+    PostgreSQL server (the trial gets a schema of its own), else SQLite."""
     workdir.mkdir(parents=True, exist_ok=True)
+    with trial_database(workdir, ledger_url, f"{connector.name}_{number}") as url:
+        return _trial(number, connector, switch, base_url, workdir, url, when=when,
+                      kill_at=kill_at, hang_seconds=hang_seconds)
+
+
+def _trial(number: int, connector: HttpConnector, switch: KillSwitch, base_url: str,
+           workdir: Path, url: str, *, when: str, kill_at: int, hang_seconds: float
+           ) -> TrialResult:
     sandbox = connector.new_sandbox()
     switch.target = connector.asgi(sandbox)
-    url = ledger_url or f"sqlite:///{workdir / 'ledger.db'}"
     config = write_config(workdir, connector, sandbox, base_url, url)
     records = connector.records()
     with ls.open(config) as ledger:

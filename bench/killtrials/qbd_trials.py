@@ -32,6 +32,7 @@ from ledgersync_qbd.sandbox import CompanyFile, ProcessResult
 from ledgersync_qbd.sandbox.webconnector import SimulatedWebConnector
 from ledgersync_qbd.testing import CLUB_MAPPINGS, CompanyFileProbe, prepare_company_file
 
+from .databases import trial_database
 from .report import PROBE, TrialResult, recovery_paths
 from .switch import AFTER_WRITE, ANY_REQUEST, BEFORE_WRITE
 
@@ -179,8 +180,15 @@ def _update(connector: SimulatedWebConnector) -> str:
 
 def one_trial(number: int, workdir: Path, rng: random.Random, *, write_sets: int,
               ledger_url: str | None) -> TrialResult:
+    """``ledger_url``: a PostgreSQL server (the trial gets a schema of its own), else SQLite;
+    ``write_sets`` 0 kills nothing (the calibration run)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    config = _config(workdir, ledger_url or f"sqlite:///{workdir / 'ledger.db'}")
+    with trial_database(workdir, ledger_url, f"qbd_{number}") as url:
+        return _trial(number, workdir, rng, _config(workdir, url), write_sets=write_sets)
+
+
+def _trial(number: int, workdir: Path, rng: random.Random, config: Path, *,
+           write_sets: int) -> TrialResult:
     records = generate(members=2, seed=number).records
     with ls.open(config) as ledger:
         for (kind, mms_id), remote in CLUB_MAPPINGS.items():
