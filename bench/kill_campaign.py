@@ -13,21 +13,19 @@ or ``--max-trials`` ran. Prints one JSON object; exits 1 when any trial failed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import resource
-import socket
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet
+
+from ledgersync.web.server import ServerThread
 
 # The repository root, so that bench.killtrials imports when this runs as a script.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,29 +38,6 @@ from bench.killtrials.switch import AFTER_WRITE, ANY_REQUEST, BEFORE_WRITE, Kill
 POINTS = (BEFORE_WRITE, AFTER_WRITE, ANY_REQUEST)
 
 
-@contextlib.contextmanager
-def serve(switch: KillSwitch) -> Iterator[str]:
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    # "critical": a request whose sender was killed ends without an answer, by design.
-    server = uvicorn.Server(uvicorn.Config(switch, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
 def http_campaign(name: str, *, kills: int, max_trials: int, seed: int, workdir: Path,
                   ledger_url: str | None) -> list[TrialResult]:
     """A clean run first counts the writes and requests a run makes; each trial then kills
@@ -71,7 +46,9 @@ def http_campaign(name: str, *, kills: int, max_trials: int, seed: int, workdir:
     switch = KillSwitch(connector.is_write)
     rng = random.Random(f"{seed}:{name}")
     results: list[TrialResult] = []
-    with serve(switch) as base_url:
+    # "critical": a request whose sender was killed ends without an answer, by design.
+    with ServerThread(switch, log_level="critical") as server:
+        base_url = server.url
         clean = one_trial(0, connector, switch, base_url, workdir / "clean", when=BEFORE_WRITE,
                           kill_at=0, ledger_url=ledger_url)
         if not clean.ok or not clean.writes:
