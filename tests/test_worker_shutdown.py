@@ -1,5 +1,6 @@
-"""`ledgersync worker` stops cleanly on SIGTERM and SIGINT: the item in flight finishes, the
-rest of its batch goes back to the queue without spending an attempt, nothing stays leased."""
+"""`ledgersync worker` and `ledgersync run` stop cleanly on SIGTERM and SIGINT: the item in
+flight finishes, the rest of its batch goes back to the queue without spending an attempt,
+nothing stays leased."""
 
 from __future__ import annotations
 
@@ -66,6 +67,34 @@ def test_a_signalled_worker_finishes_or_releases_its_work(tmp_path: Path, signum
     assert counts.get("in_flight", 0) == 0
     assert counts["synced"] + counts.get("pending", 0) == 400
     assert counts.get("pending", 0) > 0, "the test must stop the worker mid-way"
+    pending = CliRunner().invoke(cli, ["--config", str(config), "status", "--items",
+                                       "--status", "pending", "--json", "--limit", "1000"])
+    assert {item["attempts"] for item in json.loads(pending.output)} == {0}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signalled_run_finishes_or_releases_its_work(tmp_path: Path, signum: int) -> None:
+    config = _config(tmp_path)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "ledgersync.cli", "--config", str(config), "run", "--once"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 60
+        while _counts(config).get("synced", 0) < 20:
+            assert run.poll() is None, run.communicate()
+            assert time.monotonic() < deadline, "the run synced nothing"
+            time.sleep(0.2)
+        run.send_signal(signum)
+        _, err = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 0, err
+    assert f"received {signal.Signals(signum).name}: finishing in-flight work" in err
+    counts = _counts(config)
+    assert counts.get("in_flight", 0) == 0
+    assert counts["synced"] + counts.get("pending", 0) == 400
+    assert counts.get("pending", 0) > 0, "the test must stop the run mid-way"
     pending = CliRunner().invoke(cli, ["--config", str(config), "status", "--items",
                                        "--status", "pending", "--json", "--limit", "1000"])
     assert {item["attempts"] for item in json.loads(pending.output)} == {0}

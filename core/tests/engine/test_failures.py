@@ -22,6 +22,7 @@ from ledgersync import (
 from ledgersync._engine.backoff import backoff_seconds
 from ledgersync._engine.claims import claim
 from ledgersync._engine.export import ItemExporter
+from ledgersync.fakebooks import FakeConnector
 
 from ..conftest import SETTINGS
 
@@ -493,3 +494,35 @@ def test_an_outage_is_recorded_until_a_write_goes_through(world, rec, clock):
     ledger.sync("harbor")
     assert world.item(ledger, "member", "M1").status == "synced"
     assert ledger.state("harbor").get(STATE_KEY) is None
+
+
+@pytest.mark.parametrize("operation", ["update", "void"])
+def test_an_update_or_void_still_in_doubt_says_to_check_the_change_not_to_link_it(
+    world, rec, clock, operation, monkeypatch
+):
+    ledger = world.open()
+    ledger.record([rec.member(), rec.invoice()])
+    ledger.sync("harbor")
+    ledger.close()
+    ledger = world.open(plugins=(NeverAnswers(),))
+
+    def lookup_times_out(self, request):
+        raise TimeoutError("read timed out")
+
+    # The lookup before each new attempt gets no answer either: the doubt never clears.
+    monkeypatch.setattr(FakeConnector, "lookup", lookup_times_out)
+    ledger.record([rec.invoice(amount="120.00") if operation == "update"
+                   else rec.invoice(voided=True)])
+    for _ in range(ledger._context.settings.max_attempts):
+        ledger.sync("harbor")
+        clock.advance(ledger._context.settings.backoff_cap_seconds * 2)
+
+    item = world.item(ledger, "invoice", "I1", operation)
+    assert item.status == "error"
+    assert f"whether the accounting system applied the {operation}" in item.error_message
+    assert "ledgersync map`;" not in item.error_remedy
+    assert "is already linked" in item.error_remedy
+    expected = "is voided" if operation == "void" else "is changed as the MMS has it"
+    assert f"Check in the accounting system whether invoice 'I1' {expected}" in (
+        item.error_remedy)
+    assert "ledgersync requeue" in item.error_remedy

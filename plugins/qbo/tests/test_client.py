@@ -13,11 +13,13 @@ from decimal import Decimal
 import pytest
 
 from ledgersync import ExportRequest, Invoice, InvoiceLine, Member, Operation
+from ledgersync.testing import TricklingServer
 from ledgersync_qbo import querytext
 from ledgersync_qbo.client import READ_RETRY_DELAYS, QboClient
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.errors import QboError
 from ledgersync_qbo.sandbox import Sandbox
+from ledgersync_qbo.settings import QboSettings
 
 
 def create_request(record: Invoice | Member, key: str = "ls-" + "e" * 40) -> ExportRequest:
@@ -119,6 +121,42 @@ def test_every_call_has_a_timeout_and_a_silent_server_leaves_the_write_in_doubt(
     assert time.monotonic() - started < 5
     assert (raised.value.code, raised.value.sent) == ("timeout", True)
     client.close()
+
+
+def test_a_server_trickling_its_answer_is_cut_at_the_request_deadline(
+        connector: QboConnector) -> None:
+    # Each byte comes well within the read timeout; the whole answer would take 40 s.
+    answer = b'{"Invoice": {"Id": "1", "SyncToken": "0"}}' + b" " * 158
+    with TricklingServer(answer, interval=0.2) as server:
+        client = QboClient(base_url=server.url, realm_id="1", tokens=connector.tokens,
+                           timeout=2.0, deadline=1.0)
+        started = time.monotonic()
+        with pytest.raises(QboError) as raised:
+            client.create("Invoice", {"Line": []}, requestid="r-1")
+        elapsed = time.monotonic() - started
+        client.close()
+    assert elapsed < 5
+    assert (raised.value.code, raised.value.sent) == ("timeout", True)
+    assert "request deadline of 1 s" in str(raised.value)
+    assert server.requests == 1  # a write is not resent here: it is looked up first
+
+
+def test_an_answer_within_the_request_deadline_is_read_whole(connector: QboConnector) -> None:
+    answer = b'{"Invoice": {"Id": "1", "SyncToken": "0"}}'
+    with TricklingServer(answer, interval=0.01) as server:
+        client = QboClient(base_url=server.url, realm_id="1", tokens=connector.tokens,
+                           timeout=2.0, deadline=10.0)
+        assert client.create("Invoice", {"Line": []}, requestid="r-1") == {
+            "Id": "1", "SyncToken": "0"}
+        client.close()
+
+
+def test_the_request_deadline_is_a_setting_with_a_default() -> None:
+    assert QboSettings(realm_id="1", client_id="c", client_secret="s"
+                       ).request_deadline_seconds == 150.0
+    with pytest.raises(ValueError, match="request_deadline_seconds"):
+        QboSettings(realm_id="1", client_id="c", client_secret="s",
+                    request_deadline_seconds=0)
 
 
 def test_an_unreachable_host_is_known_not_to_have_been_sent(connector: QboConnector) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ledgersync import ItemFilter, Member
+import time
+import xml.etree.ElementTree as ET
+
+import httpx
+import pytest
+
+from ledgersync import Action, ExportRequest, ItemFilter, Member, Operation
+from ledgersync.testing import TricklingServer
 from ledgersync_quickbooks_legacy.connector import QuickBooksLegacyConnector
 from ledgersync_quickbooks_legacy.sandbox import LoopbackServer
 from ledgersync_quickbooks_legacy.testing import sandbox_settings
@@ -22,3 +29,23 @@ def test_both_stages_over_loopback(open_ledger, sandbox, monkeypatch):
     [item] = ledger.items(ItemFilter(company=COMPANY))
     assert item.status == "synced"
     assert ("POST", "/sb/customer/v2/688875295") in sandbox.requests
+
+
+def test_an_answer_trickled_past_the_request_deadline_is_a_timeout(open_ledger, sandbox,
+                                                                   monkeypatch):
+    monkeypatch.setattr(QuickBooksLegacyConnector, "transport", None)
+    # Each byte comes well within the read timeout; the whole answer would take 40 s.
+    with TricklingServer(b"<RestResponse/>" + b" " * 185, interval=0.2,
+                         content_type="application/xml") as server:
+        ledger = open_ledger(sandbox_settings(sandbox, f"{server.url}/sb", timeout_seconds=2.0,
+                                              request_deadline_seconds=1.0))
+        connector = ledger.connector(COMPANY)
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match="request deadline of 1 s") as raised:
+            connector.client.post("customer", ET.Element("Add"))
+        elapsed = time.monotonic() - started
+    assert elapsed < 5
+    request = ExportRequest(item_id=1, company=COMPANY, kind="member",
+                            operation=Operation.CREATE, idempotency_key="k-1", attempt=1,
+                            record=Member(mms_id="M1", display_name="Ann Sailor"))
+    assert connector.classify_error(raised.value, request).action is Action.IN_DOUBT

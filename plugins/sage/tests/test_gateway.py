@@ -3,19 +3,23 @@ signed in again when Intacct ends it; `connect` naming the credential at fault."
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, cast
 
 import httpx
 import pytest
 
 from ledgersync import ConnectorError
+from ledgersync.testing import TricklingServer
 from ledgersync_sage.connect import check
+from ledgersync_sage.errors import IntacctFailure
 from ledgersync_sage.functions import query
 from ledgersync_sage.gateway import XmlGateway
+from ledgersync_sage.rest import RestClient
 from ledgersync_sage.sandbox import Sandbox
 from ledgersync_sage.settings import SageSettings
 
-from .conftest import Clock, sandbox_settings
+from .conftest import Clock, rest_settings, sandbox_settings
 
 
 class Recorder:
@@ -108,3 +112,42 @@ def test_connect_describes_a_good_connection(sandbox: Sandbox, clock: Clock) -> 
     line = check(client, client.settings)
     assert "HARBORCLUB" in line
     assert "entity MARINA-EAST" in line
+
+
+# -- the request deadline ---------------------------------------------------------------------
+
+
+def test_an_answer_trickled_past_the_request_deadline_is_a_timeout(clock: Clock) -> None:
+    # Each byte comes well within the read timeout; the whole answer would take 40 s.
+    with TricklingServer(b"<response>" + b" " * 190, interval=0.2,
+                         content_type="application/xml") as server:
+        settings = SageSettings(**sandbox_settings(
+            endpoint_url=server.url, use_session=False, timeout_seconds=2.0,
+            request_deadline_seconds=1.0))
+        client = XmlGateway(settings, clock=clock)
+        started = time.monotonic()
+        with pytest.raises(IntacctFailure) as raised:
+            accounts(client)
+        elapsed = time.monotonic() - started
+    assert elapsed < 5
+    assert raised.value.level == "transport"
+    assert raised.value.sent  # in doubt: what was sent is looked up before a resend
+    assert "request deadline of 1 s" in str(raised.value)
+
+
+def test_a_rest_answer_trickled_past_the_request_deadline_is_a_timeout() -> None:
+    class Tokens:
+        def access_token(self) -> str:
+            return "token"
+
+    with TricklingServer(b"{}" + b" " * 198, interval=0.2) as server:
+        settings = SageSettings(**rest_settings(api_base_url=server.url, timeout_seconds=2.0,
+                                                request_deadline_seconds=1.0))
+        client = RestClient(settings, cast(Any, Tokens()), httpx.Client(timeout=2.0))
+        started = time.monotonic()
+        with pytest.raises(IntacctFailure) as raised:
+            client.call("POST", "/objects/general-ledger/journal-entry", {})
+        elapsed = time.monotonic() - started
+    assert elapsed < 5
+    assert (raised.value.level, raised.value.sent) == ("transport", True)
+    assert "request deadline of 1 s" in str(raised.value)

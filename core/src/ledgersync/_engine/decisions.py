@@ -10,7 +10,7 @@ import datetime as dt
 import attrs
 import sqlalchemy as sa
 
-from .._connector import ExportRequest, ExportResult
+from .._connector import ExportRequest, ExportResult, Operation
 from .._ledger.schema import companies
 from .._resolution import Action, Resolution
 from . import items
@@ -75,15 +75,14 @@ class Decisions:
             return self._outage(item, resolution, now)
         if action is Action.IN_DOUBT:
             if item.attempts >= self.ctx.settings.max_attempts:
-                described = request.describe() if request is not None else "the record"
                 # Still no answer: a person decides; the next attempt still looks it up first.
                 return self.error(item, attrs.evolve(
                     resolution, action=Action.NEEDS_PERSON,
                     message=f"{resolution.message}; still unknown after {item.attempts} "
-                    "attempts whether the accounting system has it",
-                    remedy=f"Check whether {described} exists in the accounting "
-                    "system. If it does, link it with `ledgersync map`; either way requeue it: "
-                    "ledgersync looks it up before sending it again",
+                    "attempts whether the accounting system "
+                    + ("has it" if item.operation == Operation.CREATE.value
+                       else f"applied the {item.operation}"),
+                    remedy=in_doubt_remedy(item, request),
                 ))
             delay = self._backoff(item.attempts)
             return finish(
@@ -164,3 +163,20 @@ class Decisions:
         return backoff_seconds(
             attempt, base=settings.backoff_base_seconds, cap=settings.backoff_cap_seconds
         )
+
+
+def in_doubt_remedy(item: ClaimedItem, request: ExportRequest | None) -> str:
+    """What a person does about a write whose outcome stayed unknown. Only a create can be
+    linked to what the accounting system holds (`ledgersync map`); an update or a void
+    already has its record there, so the question is whether the change landed."""
+    described = request.describe() if request is not None else (
+        f"{item.kind} {item.mms_id!r}")
+    if item.operation == Operation.CREATE.value:
+        return (f"Check whether {described} exists in the accounting system. If it does, "
+                "link it with `ledgersync map`; either way requeue it: ledgersync looks it up "
+                "before sending it again")
+    change = "voided" if item.operation == Operation.VOID.value else "changed as the MMS has it"
+    return (f"Check in the accounting system whether {described} is {change}; either way "
+            "requeue it (`ledgersync requeue`): ledgersync looks it up there and sends the "
+            f"{item.operation} again only if it did not land. Linking with `ledgersync map` "
+            "does not apply: the record is already linked")

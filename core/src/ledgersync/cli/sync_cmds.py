@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import click
@@ -84,7 +85,8 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
 
     Exit codes: 0 all well; 1 nothing ran (configuration or database error); 2 usage error;
     3 items need a person (status error); 4 a company is paused (e.g. its authorisation was
-    lost)."""
+    lost). On SIGTERM or Ctrl-C the item in flight finishes and the rest of the claimed batch
+    is released, as `ledgersync worker` does."""
     ledger = state.ledger()
     names = list(companies) or [c.name for c in ledger.config.enabled_companies()]
     for name in names:
@@ -117,6 +119,10 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
     else:
         ledger.tick()
     ends = time.monotonic() + deadline if deadline is not None else None
+    # As `worker` does: a SIGTERM (a cron job's or a container's stop) or Ctrl-C lets the
+    # item in flight finish and releases the rest of the claimed batch, so nothing waits in
+    # in_flight for its lease to run out.
+    stop = _stop_on_signals(err_console.print)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True,
                   disable=as_json) as progress:
@@ -129,11 +135,24 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
                             description=f"{item.company}: {item.kind} {item.mms_id} {outcome}")
 
         summary = ledger.run_pending(companies=names, max_items=max_items, deadline=ends,
-                                     on_item=advance)
+                                     stop=stop, on_item=advance)
     code, paused, errors = _outcome(ledger, names)
     _print_summary(summary, as_json, code, paused, errors)
     if code != EXIT_OK:
         sys.exit(code)
+
+
+def _stop_on_signals(say: Callable[[str], None]) -> threading.Event:
+    """An event set by SIGTERM or SIGINT (after saying so), for ``run_pending(stop=...)``."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        say(f"received {signal.Signals(signum).name}: finishing in-flight work")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
 
 
 @click.command()
@@ -141,14 +160,7 @@ def run(state: State, companies: tuple[str, ...], once: bool, max_items: int | N
 def worker(state: State) -> None:
     """Run schedules and sync until SIGTERM or Ctrl-C (in-flight items finish or are released)."""
     ledger = state.ledger()
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        console.print(f"received {signal.Signals(signum).name}: finishing in-flight work")
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    stop = _stop_on_signals(console.print)
     console.print(f"worker {ledger.worker_name} started; Ctrl-C to stop")
     ledger.run_forever(stop)
     console.print("worker stopped")

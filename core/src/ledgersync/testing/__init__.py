@@ -6,6 +6,8 @@
 - :func:`sample_records`: a small realistic set of records of every kind.
 - :func:`postgresql_test_url`, :func:`postgresql_suite_url`, :func:`empty_database`: a
   database of its own per test suite.
+- :class:`TricklingServer`: a loopback HTTP server answering one byte at a time (a client's
+  total request deadline).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..fakebooks import FakeBooks, FakeConnector, FakePlugin, FakeSettings
 from .contract import ConnectorContract, ErrorCase, RemoteProbe
 from .databases import empty_database, postgresql_suite_url, postgresql_test_url
 from .samples import sample_records
+from .trickle import TricklingServer
 
 __all__ = [
     "ConnectorContract",
@@ -23,6 +26,7 @@ __all__ = [
     "FakePlugin",
     "FakeSettings",
     "RemoteProbe",
+    "TricklingServer",
     "empty_database",
     "postgresql_suite_url",
     "postgresql_test_url",

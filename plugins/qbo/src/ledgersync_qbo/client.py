@@ -1,7 +1,8 @@
 """The QBO Accounting API over httpx: one place that sends every request the connector makes.
 
-Every call carries ``minorversion`` (QBO applies 75 to anything older) and a
-timeout; every write carries a ``requestid``. Faults are raised as
+Every call carries ``minorversion`` (QBO applies 75 to anything older), the connect and read
+timeouts and a total deadline (:mod:`ledgersync_qbo.deadline`); every write carries a
+``requestid``. Faults are raised as
 :class:`~ledgersync_qbo.errors.QboError` whatever shape they came in, HTTP 200 included. Two
 conditions are handled here because they are safe to handle at once and never need a person:
 an expired access token (refresh once, resend: nothing was processed) and HTTP 500 ("resubmit
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from . import jsonio
+from .deadline import DeadlineExceeded, send_within
 from .errors import QboError, from_fault, from_xml, retry_after_seconds
 from .oauth import TokenKeeper
 from .pacing import Pacer
@@ -35,8 +37,9 @@ class QboClient:
 
     def __init__(self, *, base_url: str, realm_id: str, tokens: TokenKeeper, timeout: float,
                  minor_version: int = 75, transport: httpx.BaseTransport | None = None,
-                 pacer: Pacer | None = None) -> None:
+                 pacer: Pacer | None = None, deadline: float = 150.0) -> None:
         self.realm_id = realm_id
+        self.deadline = deadline
         self.tokens = tokens
         self.pacer = pacer
         self.minor_version = str(minor_version)
@@ -105,13 +108,14 @@ class QboClient:
               headers: Mapping[str, str], content: bytes | None) -> httpx.Response:
         self.requests += 1
         try:
-            return self._http.request(method, path, params=query, headers=headers,
-                                      content=content)
+            return send_within(self._http, method, path, deadline_seconds=self.deadline,
+                               params=query, headers=headers, content=content)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise QboError(f"QuickBooks Online could not be reached: {exc}", code="network",
                            sent=False) from exc
         except httpx.TimeoutException as exc:
-            raise QboError(f"no answer from QuickBooks Online in time ({type(exc).__name__}); "
+            why = str(exc) if isinstance(exc, DeadlineExceeded) else type(exc).__name__
+            raise QboError(f"no answer from QuickBooks Online in time ({why}); "
                            "the request may have been processed", code="timeout",
                            sent=True) from exc
         except httpx.TransportError as exc:

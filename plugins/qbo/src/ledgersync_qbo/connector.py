@@ -89,7 +89,7 @@ class QboConnector(PushConnector[QboSettings]):
         return QboClient(base_url=self.settings.api_base, realm_id=self.settings.realm_id,
                          tokens=self.tokens, timeout=self.settings.timeout_seconds,
                          minor_version=self.settings.minor_version, transport=self.transport,
-                         pacer=pacer)
+                         pacer=pacer, deadline=self.settings.request_deadline_seconds)
 
     @functools.cached_property
     def finder(self) -> Finder:

@@ -66,6 +66,9 @@ class QboSettings:
     api_base_url: str | None = None
     #: Seconds before any HTTP call gives up (QBO itself stops at 120 s).
     timeout_seconds: float = attrs.field(default=30.0, validator=_positive)
+    #: Seconds a whole request may take, its answer read in full: a server trickling bytes
+    #: never trips ``timeout_seconds`` (per read). QBO stops processing at 120 s.
+    request_deadline_seconds: float = attrs.field(default=150.0, validator=_positive)
     minor_version: int = 75
     #: Operations per batch request (QBO: at most 30).
     batch_items: int = attrs.field(default=30, validator=_batch_items)

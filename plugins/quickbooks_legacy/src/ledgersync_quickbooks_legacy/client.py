@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import httpx
 
+from .deadline import send_within
 from .errors import LegacyError
 from .oauth import CredentialStore, OAuth1Signer
 from .settings import LegacySettings
@@ -35,7 +36,8 @@ class LegacyClient:
         """POST ``body`` to ``<base>/<resource>/v2/<realm>``; the parsed RestResponse."""
         url = f"{self.settings.base}/{resource}/v2/{self.settings.realm_id}"
         self.requests += 1
-        response = self._client().post(url, content=dumps(body))
+        response = send_within(self._client(), "POST", url, content=dumps(body),
+                               deadline_seconds=self.settings.request_deadline_seconds)
         try:
             root = parse(response.content)
         except XmlError as exc:

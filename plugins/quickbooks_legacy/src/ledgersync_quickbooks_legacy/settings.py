@@ -35,7 +35,11 @@ class LegacySettings:
     consumer_secret: str
     base_url: str = DEFAULT_BASE_URL
     reconnect_url: str = DEFAULT_RECONNECT_URL
+    #: Seconds to connect, and for each read of an answer.
     timeout_seconds: float = attrs.field(default=30.0, validator=_positive)
+    #: Seconds a whole request may take, its answer read in full: a server trickling bytes
+    #: never trips ``timeout_seconds`` (per read). Past it the request timed out (in doubt).
+    request_deadline_seconds: float = attrs.field(default=120.0, validator=_positive)
     #: A record in write-back (state 6) longer than this is flagged for a person.
     writeback_stall_minutes: float = attrs.field(default=240.0, validator=_positive)
     #: NG ids per status query.

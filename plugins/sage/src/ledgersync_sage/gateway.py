@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import httpx
 
+from .deadline import DeadlineExceeded, send_within
 from .envelope import (
     Function,
     FunctionResult,
@@ -140,10 +141,14 @@ class XmlGateway:
     def _post(self, url: str, body: bytes) -> Response:
         self.requests += 1
         try:
-            http = self._http.post(url, content=body)
+            http = send_within(self._http, "POST", url, content=body,
+                               deadline_seconds=self.settings.request_deadline_seconds)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise IntacctFailure(f"cannot reach Intacct at {url}: {exc}", level="transport",
                                  sent=False) from None
+        except DeadlineExceeded as exc:
+            raise IntacctFailure(f"no complete answer from Intacct: {exc}",
+                                 level="transport") from None
         except httpx.TimeoutException:
             raise IntacctFailure(
                 f"no answer from Intacct within {self.settings.timeout_seconds:g} s",

@@ -26,6 +26,7 @@ import httpx
 from ledgersync import BooksTransaction, ExportRequest, ExportResult, Member, Operation
 
 from .books import PostedBatch, PostedLine, transactions
+from .deadline import send_within
 from .errors import IntacctError, IntacctFailure, UnmappedError
 from .exporter import ReferenceLinks
 from .oauth import TokenKeeper
@@ -106,8 +107,9 @@ class RestClient:
                 headers["X-IA-API-Param-Entity"] = self.settings.entity_id
             self.requests += 1
             try:
-                response = self.http.request(method, f"{self.base}{path}", json=body,
-                                             headers=headers)
+                response = send_within(
+                    self.http, method, f"{self.base}{path}", json=body, headers=headers,
+                    deadline_seconds=self.settings.request_deadline_seconds)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 raise IntacctFailure(f"cannot reach Intacct at {self.base}: {exc}",
                                      level="transport", sent=False) from None

@@ -84,7 +84,11 @@ class SageSettings:
     use_session: bool = True
     #: Renew the session when less than this many seconds of it are left.
     session_renew_seconds: float = attrs.field(default=300.0, validator=_positive)
+    #: Seconds to connect, and for each read of an answer.
     timeout_seconds: float = attrs.field(default=60.0, validator=_positive)
+    #: Seconds a whole request may take, its answer read in full: a server trickling bytes
+    #: never trips ``timeout_seconds`` (per read). Past it the request timed out (in doubt).
+    request_deadline_seconds: float = attrs.field(default=150.0, validator=_positive)
     journal: str = "GJ"
     state: str = attrs.field(default="posted", validator=_one_of(STATES))
     #: Where payments without a deposit account go, and tax when a rate is not mapped.
