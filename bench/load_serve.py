@@ -46,6 +46,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
@@ -210,7 +211,12 @@ def main() -> int:
     from ledgersync_qbd.qbwc.auth import SECRET_NAME, hash_password
 
     started = time.monotonic()
-    with ls.open(ls.load_config(config_path)) as ledger:
+    config = ls.load_config(config_path)
+    if args.database_url:  # filling the ledger is set-up, not the load: no wait for the disk
+        config = attrs.evolve(config, ledger_url=sa.make_url(args.database_url).update_query_dict(
+            {"options": f"-csearch_path={args.schema} -csynchronous_commit=off"}
+        ).render_as_string(hide_password=False))
+    with ls.open(config) as ledger:
         for name in names:
             ledger.record(records_for(name, args.members, args.invoices), companies=[name])
             for (kind, mms_id), remote in MAPPINGS.items():
