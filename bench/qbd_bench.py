@@ -14,18 +14,27 @@ waiting for the GIL). ``direct`` calls the service without SOAP/HTTP.
 
     python bench/qbd_bench.py --invoices 10000 --set-size 25
     python bench/qbd_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    python bench/qbd_bench.py --invoices 2000 --members 100 --profile qbd.prof   # cProfile
+    python bench/qbd_bench.py --invoices 2000 --members 100 --statements  # SQL per round trip
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import statistics
+import sys
 import tempfile
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from ledgersync import (
     CompanyConfig,
@@ -69,20 +78,111 @@ def dataset(invoices: int, members: int) -> list[Record]:
     return records
 
 
-class Timed:
-    """Wraps the app's SOAP handler: time per call, by method."""
+#: (end of the file name, function) -> the part of the /qbwc handler it stands for. A statement
+#: is counted for the innermost function of this table on its call stack.
+PARTS: dict[tuple[str, str], str] = {
+    ("_engine/pull.py", "claim"): "engine: claim and prepare requests (PullQueue.claim)",
+    ("_engine/pull.py", "held"): "engine: items read again and rebuilt (PullQueue.held)",
+    ("_engine/pull.py", "succeed"): "engine: outcomes recorded (PullQueue.succeed/fail)",
+    ("_engine/pull.py", "fail"): "engine: outcomes recorded (PullQueue.succeed/fail)",
+    ("_engine/pull.py", "due"): "engine: items due, for progress (PullQueue.due)",
+    ("_engine/pull.py", "open_run"): "engine: runs",
+    ("_engine/pull.py", "finish_run"): "engine: runs",
+    ("qbwc/mutex.py", "_acquire"): "company mutex taken (and, after, the call's state read)",
+    ("qbwc/mutex.py", "company_mutex"): "company mutex released",
+    ("qbwc/callstate.py", "flush"): "call state written (with the mutex release)",
+    ("qbwc/sessions.py", "company_of"): "ticket -> company",
+    ("qbwc/sessions.py", "load_hash"): "connector state read",
+    ("qbwc/sessions.py", "outstanding"): "connector state read",
+    ("qbwc/sessions.py", "save"): "connector state written",
+    ("qbwc/sessions.py", "set_outstanding"): "connector state written",
+    ("qbwc/work.py", "keep"): "kept items stamped / checked (SentItems)",
+    ("qbwc/work.py", "take"): "kept items stamped / checked (SentItems)",
+}
 
-    def __init__(self, app: QbwcApp) -> None:
+
+class Statements:
+    """SQL statements, transactions begun and transactions committed after writing, by part of
+    the handler (only while ``active``: the handler, not the recording or the client)."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.statements: Counter[str] = Counter()
+        self.begins: Counter[str] = Counter()
+        self.writing: Counter[str] = Counter()
+        self._wrote: set[int] = set()
+        sa.event.listen(Engine, "after_cursor_execute", self._executed)
+        sa.event.listen(Engine, "begin", self._begun)
+        sa.event.listen(Engine, "commit", self._committed)
+
+    @staticmethod
+    def part() -> str:
+        frame: FrameType | None = sys._getframe(2)
+        while frame is not None:
+            code = frame.f_code
+            for (suffix, name), label in PARTS.items():
+                if code.co_name == name and code.co_filename.endswith(suffix):
+                    return label
+            frame = frame.f_back
+        return "other"
+
+    def _executed(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not self.active:
+            return
+        self.statements[self.part()] += 1
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self._wrote.add(id(conn))
+
+    def _begun(self, conn: Any) -> None:
+        if self.active:
+            self.begins[self.part()] += 1
+
+    def _committed(self, conn: Any) -> None:
+        if not self.active:
+            return
+        part = self.part()
+        if id(conn) in self._wrote:
+            self._wrote.discard(id(conn))
+            self.writing[part] += 1
+
+    def report(self, rounds: int) -> None:
+        print(f"per round trip (of {rounds}): SQL statements / transactions / transactions "
+              "that wrote")
+        for part in sorted(self.statements.keys() | self.begins.keys()):
+            print(f"  {part}: {self.statements[part] / rounds:.1f} / "
+                  f"{self.begins[part] / rounds:.1f} / {self.writing[part] / rounds:.1f}")
+        print(f"  all: {sum(self.statements.values()) / rounds:.1f} / "
+              f"{sum(self.begins.values()) / rounds:.1f} / "
+              f"{sum(self.writing.values()) / rounds:.1f}")
+
+
+class Timed:
+    """Wraps the app's SOAP handler: time per call, by method (and, with ``profile``, a
+    cProfile of the handler alone: the client and uvicorn stay out of it)."""
+
+    def __init__(self, app: QbwcApp, profile: cProfile.Profile | None = None,
+                 statements: Statements | None = None) -> None:
         self.app = app
+        self.profile = profile
+        self.statements = statements
         self.calls: list[tuple[str, float]] = []
         self._handle = app.handle
         app.handle = self.handle  # type: ignore[method-assign,assignment]  # a timing wrapper
 
-    def handle(self, body: bytes, content_type: str, action: str | None) -> tuple[int, bytes]:
+    def handle(self, body: bytes, content_type: str, action: str | None,
+               address: str | None = None) -> tuple[int, bytes]:
+        if self.profile is not None:
+            self.profile.enable()
+        if self.statements is not None:
+            self.statements.active = True
         start = time.perf_counter()
         try:
-            return self._handle(body, content_type, action)
+            return self._handle(body, content_type, action, address)
         finally:
+            if self.statements is not None:
+                self.statements.active = False
+            if self.profile is not None:
+                self.profile.disable()
             method = (action or "").strip('"').rsplit("/", 1)[-1]
             self.calls.append((method, time.perf_counter() - start))
 
@@ -112,6 +212,11 @@ def main() -> None:
     parser.add_argument("--set-size", type=int, default=25)
     parser.add_argument("--transport", choices=("http", "direct"), default="http")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument("--profile", type=Path,
+                        help="write a cProfile of the server's SOAP handler (http) to this file")
+    parser.add_argument("--statements", action="store_true",
+                        help="count SQL statements and transactions per round trip, by part "
+                        "of the handler (http; slows the handler down)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="qbd-bench-"))
@@ -145,7 +250,9 @@ def main() -> None:
     rounds = updates = 0
     started = time.perf_counter()
     if args.transport == "http":
-        timer: Timed | TimedDirect = Timed(app)
+        profile = cProfile.Profile() if args.profile is not None else None
+        counter = Statements() if args.statements else None
+        timer: Timed | TimedDirect = Timed(app, profile, counter)
         server = ServerThread(app).start()
         connector = SimulatedWebConnector(f"{server.url}/qbwc", USER, PASSWORD, company)
     else:
@@ -163,6 +270,8 @@ def main() -> None:
     finally:
         if server is not None:
             server.stop()
+    if isinstance(timer, Timed) and timer.profile is not None:
+        timer.profile.dump_stats(args.profile)
     total = time.perf_counter() - started
 
     statuses = ledger.status_counts("bench")
@@ -185,6 +294,8 @@ def main() -> None:
           f"{statistics.mean(receives) * 1000:.1f} ms)")
     print(f"total: {total:.1f} s for the updates ({total / max(rounds, 1) * 1000:.1f} ms per "
           f"round trip, of which simulated QuickBooks {qb_seconds:.1f} s in all)")
+    if isinstance(timer, Timed) and timer.statements is not None:
+        timer.statements.report(len(per_round))
     assert invoices == args.invoices, "every invoice exactly once"
 
 

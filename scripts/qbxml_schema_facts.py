@@ -40,6 +40,7 @@ MODELLED = (
     "CheckAddRq", "CheckQueryRq",
     "JournalEntryAddRq", "JournalEntryModRq", "JournalEntryQueryRq",
     "TxnVoidRq", "TxnDelRq", "TxnDeletedQueryRq", "ListDeletedQueryRq",
+    "GeneralSummaryReportQueryRq",
 )
 
 _SIMPLE_KINDS = {

@@ -44,7 +44,16 @@ from ._engine.queries import (
     RunView,
     SectionView,
 )
-from ._engine.reconcile import Cause, CustomerBalance, Explanation, ReconcileReport
+from ._engine.reconcile import (
+    AccountBalance,
+    AccountsReport,
+    Cause,
+    CustomerBalance,
+    DifferenceNote,
+    Explanation,
+    ReconcileReport,
+    SignOff,
+)
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
 from ._engine.statuses import Status
@@ -63,7 +72,9 @@ from ._errors import (
 )
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
+from ._login_throttle import LoginThrottle
 from ._operators import Operator, OperatorAccounts, OperatorSession
+from ._passwords import hash_password, verify_password
 from ._plugins import PluginInfo, connector_plugin
 from ._records import (
     AccountType,
@@ -96,8 +107,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccountActivity",
+    "AccountBalance",
     "AccountRole",
     "AccountType",
+    "AccountsReport",
     "Action",
     "Address",
     "BooksTransaction",
@@ -119,6 +132,7 @@ __all__ = [
     "CreditMemo",
     "CustomerBalance",
     "CustomerMatch",
+    "DifferenceNote",
     "EngineSettings",
     "EventView",
     "Explanation",
@@ -142,6 +156,7 @@ __all__ = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "LoginThrottle",
     "MappedValue",
     "MappingOverview",
     "Member",
@@ -170,6 +185,7 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "SignOff",
     "StagedItem",
     "StagedResult",
     "StateStore",
@@ -186,6 +202,7 @@ __all__ = [
     "WorkSummary",
     "__version__",
     "connector_plugin",
+    "hash_password",
     "hookimpl",
     "hookspec",
     "load_config",
@@ -193,4 +210,5 @@ __all__ = [
     "parse_config",
     "record_from_json",
     "record_to_json",
+    "verify_password",
 ]

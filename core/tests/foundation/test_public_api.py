@@ -17,8 +17,10 @@ from ledgersync import _hookspecs
 
 EXPECTED_ALL = [
     "AccountActivity",
+    "AccountBalance",
     "AccountRole",
     "AccountType",
+    "AccountsReport",
     "Action",
     "Address",
     "BooksTransaction",
@@ -40,6 +42,7 @@ EXPECTED_ALL = [
     "CreditMemo",
     "CustomerBalance",
     "CustomerMatch",
+    "DifferenceNote",
     "EngineSettings",
     "EventView",
     "Explanation",
@@ -63,6 +66,7 @@ EXPECTED_ALL = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "LoginThrottle",
     "MappedValue",
     "MappingOverview",
     "Member",
@@ -91,6 +95,7 @@ EXPECTED_ALL = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "SignOff",
     "StagedItem",
     "StagedResult",
     "StateStore",
@@ -107,6 +112,7 @@ EXPECTED_ALL = [
     "WorkSummary",
     "__version__",
     "connector_plugin",
+    "hash_password",
     "hookimpl",
     "hookspec",
     "load_config",
@@ -114,6 +120,7 @@ EXPECTED_ALL = [
     "parse_config",
     "record_from_json",
     "record_to_json",
+    "verify_password",
 ]
 
 #: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.

@@ -97,6 +97,21 @@ def test_a_small_demo_ties_out_for_qbd(tmp_path: Path) -> None:
     assert counts == {"synced"}
 
 
+@pytest.mark.slow
+def test_the_demo_ties_out_per_customer_and_per_account_for_qbd(tmp_path: Path) -> None:
+    # The stand-in books record the MMS items, which say which income account a line posts to.
+    result = CliRunner().invoke(
+        cli, ["demo", "--dir", str(tmp_path / "demo"), "--members", "20"],
+        env={"LEDGERSYNC_PLUGINS": "qbd,fake"})
+    text = _text(result.output)
+    assert result.exit_code == 0, result.output
+    qbd = [line for line in result.output.splitlines()
+           if line.strip().startswith("QuickBooks Desktop (sandbox):") and " vs " in line]
+    assert len(qbd) == 2  # the customers' line and the accounts' line
+    assert all("ties out to the cent" in line for line in qbd)
+    assert "not compared" not in text
+
+
 def test_an_inactive_item_fails_its_documents_until_it_is_reactivated(
         sandbox: QbdDemoSandbox, ledger: Ledger) -> None:
     dataset = generate(members=12, seed=2)  # one member rents a 40 ft slip

@@ -20,19 +20,32 @@ from .conftest import sync_until_idle, web_connector
 MEMBER_BALANCE = Decimal("341.25")  # as in test_sessions_work.py
 
 
-def test_balances_are_refused_until_read_after_the_last_write(
+def test_reconcile_is_refused_until_an_update_has_read_the_transactions(
+        ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
+    ledger.record(sample_records())
+    connector = web_connector(service, company_file)
+    sync_until_idle(connector)
+    with pytest.raises(ConnectorError, match="has not read QuickBooks' receivable "
+                                             "transactions yet") as refused:
+        ledger.reconcile("club")
+    assert "next Web Connector update" in (refused.value.remedy or "")
+    sync_until_idle(connector)  # the update runs the transaction queries
+    report = ledger.reconcile("club")
+    assert report.ties_out
+    assert report.source == "transactions"
+    assert report.total_remote == MEMBER_BALANCE
+
+
+def test_todays_balances_are_refused_until_read_after_the_last_write(
         ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
     ledger.record(sample_records())
     connector = web_connector(service, company_file)
     sync_until_idle(connector)  # read the lists first, then wrote
-    with pytest.raises(ConnectorError, match="before the last update wrote") as refused:
-        ledger.reconcile("club")
-    assert "next Web Connector update" in (refused.value.remedy or "")
+    with pytest.raises(ConnectorError, match="before the last update wrote"):
+        ledger.connector("club").customer_balances()
     assert service.sessions.state("club").get(LIST_REFRESH) == ["customers"]
     sync_until_idle(connector)  # the update reads the customer list again
-    report = ledger.reconcile("club")
-    assert report.ties_out
-    assert report.total_remote == MEMBER_BALANCE
+    assert sum(ledger.connector("club").customer_balances().values()) == MEMBER_BALANCE
 
 
 def test_balances_were_never_read_on_a_new_company(ledger: Ledger) -> None:
@@ -40,10 +53,18 @@ def test_balances_were_never_read_on_a_new_company(ledger: Ledger) -> None:
         ledger.connector("club").customer_balances()
 
 
-def test_balances_as_of_a_past_date_are_refused_with_a_remedy(ledger: Ledger) -> None:
-    with pytest.raises(ConnectorError, match="as of today only") as refused:
-        ledger.connector("club").customer_balances(dt.date(2025, 12, 31))
-    assert "A/R Aging" in (refused.value.remedy or "")
+def test_balances_as_of_a_past_date_come_from_the_transactions_read_for_it(
+        ledger: Ledger, service: QbwcService, company_file: CompanyFile) -> None:
+    ledger.record(sample_records())
+    sync_until_idle(web_connector(service, company_file))
+    day = dt.date(2026, 3, 7)  # the invoice and the part payment
+    with pytest.raises(ConnectorError, match="has not read QuickBooks' receivable "
+                                             "transactions yet") as refused:
+        ledger.connector("club").customer_balances(day)
+    assert "Update Selected" in (refused.value.remedy or "")
+    sync_until_idle(web_connector(service, company_file))
+    assert list(ledger.connector("club").customer_balances(day).values()) == \
+        [Decimal("341.25")]
 
 
 def test_jobs_are_in_their_customers_balance_only(

@@ -13,11 +13,14 @@ This module stays light: it is imported whenever `ledgersync` lists its plugins.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from ledgersync import (
+    AccountActivity,
+    AccountRole,
+    BooksTransaction,
     ConnectorError,
     ConnectorLimits,
     CustomerMatch,
@@ -28,6 +31,7 @@ from ledgersync import (
 )
 
 from .errors import QbdValidationError, classify
+from .qbwc import reads
 from .qbxml.customers import customer_name
 from .qbxml.lists import WRITTEN_AT, list_problems, request_refresh
 from .qbxml.writes import SUPPORTED_KINDS
@@ -80,19 +84,25 @@ class QbdConnector(PullConnector[QbdSettings]):
                              matched_by=key.replace("_", " "))
 
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
-        """Balance per customer ListID from the last customer-list read (``TotalBalance``:
-        QuickBooks' open balance including jobs; jobs themselves are left out).
+        """Balance per customer ListID. Today's from the last customer-list read
+        (``TotalBalance``: QuickBooks' open balance including jobs; jobs themselves are left
+        out); as of a past date, the sum of the receivable transactions a Web Connector update
+        read, dated up to then (see :meth:`books_transactions`).
 
-        QuickBooks Desktop is read only during a Web Connector session, so when that read is
+        QuickBooks Desktop is read only during a Web Connector session, so when the read is
         missing or older than the last write to QuickBooks, a fresh read is asked of the next
-        update and the reconciliation is refused until it has run.
+        update and the reconciliation is refused until it has run. While a transactions read
+        `ledgersync reconcile` asked for is pending, that read is what the refusal names: the
+        engine falls back to balances only when the transactions cannot be listed, and here
+        they can, after the next update.
         """
-        if as_of is not None:
-            raise ConnectorError(
-                "QuickBooks Desktop reports customer balances as of today only (the customer "
-                "list's TotalBalance)", sent=False,
-                remedy="Reconcile without --as-of, or compare with QuickBooks' A/R Aging "
-                "Summary report for that date")
+        if as_of is not None or reads.TRANSACTIONS in reads.pending_reads(self.context.state):
+            totals: dict[str, Decimal] = {}
+            for txn in self.books_transactions(as_of):
+                if not txn.voided:
+                    totals[txn.customer_id] = totals.get(txn.customer_id, Decimal(0)) \
+                        + txn.receivable
+            return totals
         state = self.context.state
         cached = state.get(CUSTOMER_LIST)
         rows: list[dict[str, Any]] = cached.get("rows", []) if isinstance(cached, dict) else []
@@ -113,6 +123,58 @@ class QbdConnector(PullConnector[QbdSettings]):
             except (KeyError, InvalidOperation):
                 continue  # _balance_problem made sure balances were read
         return balances
+
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """Every receivable transaction in QuickBooks dated on or before ``as_of`` (None:
+        every date), from the transaction queries a Web Connector update ran (see
+        :mod:`ledgersync_qbd.qbwc.reads`; one read of every date answers any date). ``remote_id`` is
+        the TxnID ledgersync linked; a voided one (zero amounts, a ``VOID:`` memo) comes with
+        ``voided=True``.
+
+        When that read is missing, failed, or is older than the last write to QuickBooks, the
+        next update is asked for it and reconciliation is refused until it has run.
+        """
+        rows = self._read(reads.TRANSACTIONS)
+        found = [BooksTransaction(
+            remote_id=str(r["remote_id"]), kind=str(r["kind"]),
+            customer_id=str(r["customer_id"]), date=dt.date.fromisoformat(str(r["date"])),
+            receivable=Decimal(str(r["receivable"])), tax=Decimal(str(r["tax"])),
+            applied_to=tuple(str(t) for t in r.get("applied_to", ())),
+            number=r.get("number"), voided=bool(r.get("voided")),
+        ) for r in rows]
+        return [t for t in found if as_of is None or t.date <= as_of]
+
+    def account_activity(self, start: dt.date | None, end: dt.date
+                         ) -> Sequence[AccountActivity]:
+        """Debit and credit per QuickBooks account for ``start``..``end`` from the Trial
+        Balance a Web Connector update read (two reports when there is a start: balance-sheet
+        accounts are the difference of the balances before and at the end). ``account_id`` is
+        the account's full name, which is how accounts are mapped (`ledgersync map
+        gl_account`); the role comes from the account's type (Accounts Receivable) or
+        QuickBooks' special account type (Undeposited Funds, Sales Tax Payable)."""
+        if start is not None and start > end:
+            raise ConnectorError(
+                f"company {self.company.name!r}: the period starts on {start} after it ends on "
+                f"{end}", sent=False, remedy="Give a start date on or before the end date")
+        rows = self._read(reads.activity_key(start, end))
+        return [AccountActivity(
+            account_id=str(r["account_id"]), name=str(r["name"]),
+            debit=Decimal(str(r["debit"])), credit=Decimal(str(r["credit"])),
+            role=AccountRole(r["role"]) if r.get("role") else None,
+        ) for r in rows]
+
+    def _read(self, key: str) -> list[dict[str, Any]]:
+        """The rows of a fresh read ``key``; otherwise ask the next update for it and refuse."""
+        state = self.context.state
+        rows, problem = reads.fresh_rows(state, key)
+        if rows is None:
+            reads.request(state, key)
+            raise ConnectorError(
+                f"company {self.company.name!r}: {problem}", sent=False,
+                remedy="The next Web Connector update reads it (ledgersync asked for it): "
+                "run it with Update Selected in the Web Connector, or wait for its schedule, "
+                "then reconcile again")
+        return rows
 
     @staticmethod
     def _balance_problem(cached: Any, rows: list[dict[str, Any]], written: Any) -> str | None:

@@ -15,6 +15,7 @@ hash needs ``LEDGERSYNC_SECRET_KEY``, which a fresh machine does not have.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from collections.abc import Callable
@@ -110,8 +111,9 @@ class QbdDemoSandbox(DemoSandbox):
             f"run only; to serve this folder later: export {PASSWORD_ENV}={self.password}). "
             "A real company keeps only a hash: `ledgersync qbd set-password COMPANY`",
             f"{MESSAGE_SET_SIZE} requests per message set (the connector's default is 25, "
-            "kind to a real QuickBooks); each sync ends by reading the customer list again, "
-            "where QuickBooks Desktop reports the balances `ledgersync reconcile` compares",
+            "kind to a real QuickBooks); each sync ends with the update that runs the reads "
+            "`ledgersync reconcile` asks for (QuickBooks Desktop answers only during an "
+            "update): the receivable transactions and the year's trial balance",
         ]
 
     def prepare(self, ledger: Ledger, company: str) -> None:
@@ -145,7 +147,8 @@ class QbdDemoSandbox(DemoSandbox):
     def sync(self, ledger: Ledger, company: str,
              on_item: Callable[[ItemRef, str], None]) -> int:
         """Web Connector updates until the server has nothing to do (each update works
-        until its queue is empty), then one more that reads the customer balances."""
+        until its queue is empty), then one more that runs the reads reconciliation asks for.
+        """
         processed = 0
 
         def tell(pulled: PulledItem, status: str) -> None:
@@ -156,15 +159,34 @@ class QbdDemoSandbox(DemoSandbox):
         self._tell = tell
         try:
             self._until_idle()
-            try:
-                # What an operator sees: reconcile asks for a fresh customer list when the
-                # one read is older than the last write; the next update reads it.
-                ledger.connector(company).customer_balances()
-            except ConnectorError:
+            if self._ask_for_reads(ledger, company):
                 self._until_idle()
         finally:
             self._tell = None
         return processed
+
+    @staticmethod
+    def _ask_for_reads(ledger: Ledger, company: str) -> bool:
+        """What an operator sees: `ledgersync reconcile` asks the next update for QuickBooks'
+        receivable transactions (every date), and with --accounts for the trial balance of
+        the period and the transactions up to its end, when what was read is older than the
+        last write; it refuses until that update has run. The demo reconciles its accounts
+        over the calendar year of its documents. True when a read was asked for."""
+        connector = ledger.connector(company)
+        years = {item.document_date.year for item in ledger.items(
+            ItemFilter(company=company), limit=None) if item.document_date is not None}
+        reads: list[Callable[[], object]] = [connector.books_transactions]
+        if years:
+            first, last = dt.date(max(years), 1, 1), dt.date(max(years), 12, 31)
+            reads += [lambda: connector.account_activity(first, last),
+                      lambda: connector.books_transactions(last)]
+        asked = False
+        for read in reads:
+            try:
+                read()
+            except ConnectorError:
+                asked = True
+        return asked
 
     def _until_idle(self) -> None:
         assert self._web_connector is not None, "prepare() first"

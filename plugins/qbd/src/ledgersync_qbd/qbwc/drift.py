@@ -32,7 +32,6 @@ from ledgersync import (
     Payment,
     Record,
     Refund,
-    StateStore,
     Status,
 )
 
@@ -40,6 +39,7 @@ from ..qbxml.customers import customer_name
 from ..qbxml.document import Rs
 from ..qbxml.refs import sub
 from ..settings import QbdSettings
+from ..state import State
 from ..xmlsafe import Element, text_of
 
 REQUESTED = "qbwc:drift:requested"
@@ -65,11 +65,11 @@ _WITH_TOTAL = (Invoice, CreditMemo, Payment, Refund, JournalEntry)
 _KINDS = ("member", "invoice", "credit_memo", "payment", "refund", "journal_entry")
 
 
-def request_check(state: StateStore) -> None:
+def request_check(state: State) -> None:
     state.put(REQUESTED, True)
 
 
-def due(state: StateStore, settings: QbdSettings, now: dt.datetime) -> bool:
+def due(state: State, settings: QbdSettings, now: dt.datetime) -> bool:
     """A check was asked for, or the schedule says one is due."""
     if state.get(REQUESTED):
         return True
@@ -81,7 +81,7 @@ def due(state: StateStore, settings: QbdSettings, now: dt.datetime) -> bool:
     return now - dt.datetime.fromisoformat(last) >= dt.timedelta(minutes=settings.drift_minutes)
 
 
-def since(state: StateStore) -> str:
+def since(state: State) -> str:
     """Where the next check starts (the last check, less the overlap; else the beginning)."""
     last = state.get(WATERMARK)
     start = (dt.datetime.fromisoformat(last) - OVERLAP if isinstance(last, str)
@@ -138,7 +138,7 @@ class Finding:
                 f"{self.kind} {self.mms_id}` (and correct the MMS to match)")
 
 
-def record(ledger: Ledger, company: str, settings: QbdSettings, state: StateStore,
+def record(ledger: Ledger, company: str, settings: QbdSettings, state: State,
            answers: dict[str, Rs | None], started: dt.datetime) -> list[Finding] | None:
     """Compare the answers of one check and keep the findings; None when the check is
     incomplete (an answer missing or refused: the next session checks again)."""
@@ -169,7 +169,7 @@ def record(ledger: Ledger, company: str, settings: QbdSettings, state: StateStor
     return new
 
 
-def _update_store(state: StateStore, company: str,
+def _update_store(state: State, company: str,
                   findings: dict[tuple[str, str], Finding | None]) -> None:
     stored = state.get(FINDINGS)
     kept: dict[str, Any] = dict(stored) if isinstance(stored, dict) else {}
@@ -182,7 +182,7 @@ def _update_store(state: StateStore, company: str,
     state.put(FINDINGS, kept)
 
 
-def accept(state: StateStore, kind: str, mms_id: str) -> bool:
+def accept(state: State, kind: str, mms_id: str) -> bool:
     """A person keeps the QuickBooks edit: the finding leaves `status`."""
     stored = state.get(FINDINGS)
     if not isinstance(stored, dict) or f"{kind}:{mms_id}" not in stored:
@@ -193,7 +193,7 @@ def accept(state: StateStore, kind: str, mms_id: str) -> bool:
     return True
 
 
-def problems(state: StateStore) -> list[tuple[str, str]]:
+def problems(state: State) -> list[tuple[str, str]]:
     stored = state.get(FINDINGS)
     if not isinstance(stored, dict):
         return []

@@ -9,7 +9,9 @@ In this order, and only one of them per set:
 3. work: what the session holds from earlier answers (re-reads after 3200, writes after a
    look-up found nothing, items to send one by one after QuickBooks refused a whole set), then
    newly claimed items, up to ``message_set_size`` requests;
-4. nothing to do: a harmless ``HostQueryRq`` (never ``""``, which makes the Web Connector call
+4. reads `ledgersync reconcile` asked for (:mod:`.reads`), then their iterator continuations:
+   after the writes, so that what they read includes them;
+5. nothing to do: a harmless ``HostQueryRq`` (never ``""``, which makes the Web Connector call
    ``getLastError`` and report an error), answered by 100 %.
 
 The set, its ID and which item each ``requestID`` stands for are stored (``qbwc:outstanding``)
@@ -23,6 +25,7 @@ import xml.etree.ElementTree as ET
 from ledgersync import Operation, PulledItem
 
 from ..errors import QbdValidationError
+from ..qbxml import books
 from ..qbxml.document import message_set, probe
 from ..qbxml.lists import LISTS, continue_request, start_request
 from ..qbxml.lookups import find_request, reference_of, reference_request, reread_request
@@ -30,7 +33,7 @@ from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import apply_credit_request
 from ..qbxml.writes import build_write
 from ..xmlsafe import Element
-from . import drift
+from . import drift, reads
 from .sessions import CLEAR, Entry, Outstanding, Session, new_set_id
 from .work import CompanyWork
 
@@ -50,7 +53,8 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
         return probe(session.version, outstanding.set_id)
     claimed: dict[int, PulledItem] = {}
     entries = (_list_entries(session) or _drift_entries(work, session)
-               or _work_entries(work, session, claimed))
+               or _read_continuations(session) or _work_entries(work, session, claimed)
+               or _read_entries(work, session))
     # Items claimed just now are at hand; only those held from earlier rounds are rebuilt.
     held = {**work.held(e for e in entries if e.item not in claimed), **claimed}
     requests: list[Element] = []
@@ -62,7 +66,7 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
             element.set("requestID", entry.rid)
             requests.append(element)
             sent.append(entry)
-    store = sessions.state(work.name)
+    store = sessions.view(work.name)
     previous = store.get(CLEAR)
     set_id = new_set_id()
     if not requests:
@@ -72,6 +76,8 @@ def next_message_set(work: CompanyWork, session: Session) -> str:
         store.put(CLEAR, set_id)
         return message_set(session.version, [ET.Element("HostQueryRq", {"requestID": "noop"})],
                            new_id=set_id, old_id=previous)
+    work.sent.keep(work.ledger, set_id, {e.item: held[e.item] for e in sent
+                                         if e.item is not None and e.item in held})
     sessions.set_outstanding(work.name, Outstanding(set_id=set_id,
                                                     ticket_hash=session.ticket_hash,
                                                     sent_at=sessions.now().isoformat(),
@@ -88,6 +94,8 @@ def _request_id(entry: Entry) -> str:
     # Unique within a set (one entry per item or list per set), at most 50 characters.
     if entry.stage in ("list", "drift"):
         return f"{entry.stage}:{entry.label}"
+    if entry.stage == "read":
+        return f"{entry.label}@{entry.detail}"
     return f"{entry.item}:{entry.stage}:{entry.tries}"
 
 
@@ -111,8 +119,28 @@ def _drift_entries(work: CompanyWork, session: Session) -> list[Entry]:
     if not session.drift:
         return []
     session.drift = False
-    start = drift.since(work.sessions.state(work.name))
+    start = drift.since(work.sessions.view(work.name))
     return [Entry(stage="drift", label=label, since=start) for label in drift.LABELS]
+
+
+def _read_continuations(session: Session) -> list[Entry]:
+    # A read under way is finished before anything else is written: no write may fall
+    # between its pages, so that they all show the company file as it was at one moment.
+    continuing = [e for e in session.queue if e.stage == "read"]
+    if continuing:
+        session.queue = [e for e in session.queue if e.stage != "read"]
+    return continuing
+
+
+def _read_entries(work: CompanyWork, session: Session) -> list[Entry]:
+    keys, session.reads = session.reads, []
+    state = work.sessions.state(work.name)
+    entries = []
+    for key in keys:
+        reads.start(state, key)
+        entries += [Entry(stage="read", label=label, detail=key)
+                    for label in books.labels_of(reads.spec(key))]
+    return entries
 
 
 def _work_entries(work: CompanyWork, session: Session,
@@ -165,6 +193,10 @@ def _element(work: CompanyWork, session: Session, entry: Entry,
         assert entry.label is not None
         assert entry.since is not None
         return drift.request(entry.label, entry.since)
+    if entry.stage == "read":
+        assert entry.label is not None
+        assert entry.detail is not None
+        return books.request(reads.spec(entry.detail), entry.label, entry.iterator)
     if entry.stage == "list":
         assert entry.label is not None
         if entry.iterator:

@@ -45,7 +45,7 @@ from ..qbxml.reissue import is_reissue
 from ..qbxml.transactions import needs_applying
 from ..qbxml.writes import build_write
 from ..xmlsafe import XmlRejected, text_of
-from . import drift
+from . import drift, reads
 from .sessions import CLEAR, Entry, Outstanding, Session
 from .work import CompanyWork
 
@@ -90,7 +90,7 @@ def record_answer(work: CompanyWork, session: Session, response: str, hresult: s
     else:
         synced = session.synced
         _record(work, session, outstanding, answer)
-        state = sessions.state(work.name)
+        state = sessions.view(work.name)
         state.put(CLEAR, outstanding.set_id)
         if session.synced > synced:
             state.put(WRITTEN_AT, sessions.now().isoformat())
@@ -101,7 +101,7 @@ def record_answer(work: CompanyWork, session: Session, response: str, hresult: s
 def progress(work: CompanyWork, session: Session) -> int:
     """A true percentage: items finished in this session against what is left now."""
     remaining = (work.queue(session.owner).due() + len(session.queue) + len(session.lists)
-                 + int(session.drift))
+                 + int(session.drift) + len(session.reads))
     if remaining == 0:
         return 100
     done = session.finished
@@ -111,14 +111,18 @@ def progress(work: CompanyWork, session: Session) -> int:
 def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
             answer: ResponseSet) -> None:
     by_rid = answer.by_request_id()
-    held = work.held(outstanding.entries)
+    held = work.held(outstanding.entries, set_id=outstanding.set_id)
     checks = {e.label or "": by_rid.get(e.rid or "") for e in outstanding.entries
               if e.stage == "drift"}
     if checks:
         _drift_answers(work, session, checks, outstanding.sent_at)
+    answered = [(e, by_rid.get(e.rid or "")) for e in outstanding.entries if e.stage == "read"]
+    if answered:
+        reads.record_answers(work.sessions.state(work.name), session, answered,
+                             work.sessions.now().isoformat())
     for entry in outstanding.entries:
         rs = by_rid.get(entry.rid or "")
-        if entry.stage == "drift":
+        if entry.stage in ("drift", "read"):
             continue
         if entry.stage == "list":
             _list_page(work, session, entry, rs)
@@ -269,7 +273,7 @@ def _reread_answer(work: CompanyWork, session: Session, entry: Entry, pulled: Pu
 
 def _drift_answers(work: CompanyWork, session: Session, answers: dict[str, Rs | None],
                    sent_at: str) -> None:
-    state = work.sessions.state(work.name)
+    state = work.sessions.view(work.name)
     found = drift.record(work.ledger, work.name, work.settings, state, answers,
                          dt.datetime.fromisoformat(sent_at))
     if found is None:
@@ -325,6 +329,10 @@ def _doubt_all(work: CompanyWork, session: Session, outstanding: Outstanding) ->
         if entry.stage == "drift":
             session.drift = True
             continue
+        if entry.stage == "read":
+            if entry.detail is not None and entry.detail not in session.reads:
+                session.reads.append(entry.detail)  # iterators die with the session
+            continue
         if entry.stage == "list":
             if entry.label is not None and entry.label not in session.lists:
                 session.lists.append(entry.label)  # iterators die with the session
@@ -343,6 +351,15 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
     lists = [e for e in outstanding.entries if e.stage == "list"]
     if any(e.stage == "drift" for e in outstanding.entries):
         log.error("company %s: QuickBooks refused the drift check (%s)", work.name, error)
+    state = work.sessions.state(work.name)
+    for key in {e.detail for e in outstanding.entries if e.stage == "read" and e.detail}:
+        # Reads are sets of their own; QuickBooks could not parse one of its queries: the
+        # read stays pending and `ledgersync reconcile` names the error.
+        reads.record_failure(state, key, f"QuickBooks refused the request ({error})",
+                             work.sessions.now().isoformat())
+        log.error("company %s: QuickBooks refused the read %s (%s)", work.name, key, error)
+    if all(e.stage == "read" for e in outstanding.entries):
+        return
     if len(outstanding.entries) == 1:
         for _entry, pulled in items:
             work.fail(session, pulled, error)
@@ -360,7 +377,7 @@ def _isolate(work: CompanyWork, session: Session, outstanding: Outstanding,
 
 def _list_refused(work: CompanyWork, entry: Entry, error: QbwcHresultError) -> None:
     label = entry.label or ""
-    store = work.sessions.state(work.name)
+    store = work.sessions.view(work.name)
     store.delete(f"qbwc:listbuf:{label}")
     record_failure(store, label, f"QuickBooks refused the request ({error})",
                    "ledgersync reads it again at every Web Connector update; if this stays, "
@@ -374,7 +391,7 @@ def _list_refused(work: CompanyWork, entry: Entry, error: QbwcHresultError) -> N
 
 def _list_page(work: CompanyWork, session: Session, entry: Entry, rs: Rs | None) -> None:
     label = entry.label or ""
-    store = work.sessions.state(work.name)
+    store = work.sessions.view(work.name)
     buffer_key = f"qbwc:listbuf:{label}"
     rows = (store.get(buffer_key) or []) if entry.iterator else []
     now = work.sessions.now().isoformat()

@@ -13,20 +13,28 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from ledgersync import Ledger, LedgerSyncError, PulledItem, __version__
+from ledgersync import Ledger, LedgerSyncError, LoginThrottle, PulledItem, __version__
 
 from .. import __version__ as qbd_version
 from ..connector import QbdConnector
 from ..errors import QbdInDoubt
 from ..qbxml.lists import labels_to_read
 from ..qbxml.versions import NoCommonVersion, negotiate
-from . import drift
+from . import drift, reads
 from .auth import Account, Directory
-from .mutex import company_mutex
 from .planner import next_message_set
 from .recorder import record_answer
-from .sessions import ACTIVE, HOST, LAST_ERROR, Session, Sessions
-from .throttle import LoginThrottle, loggable
+from .sessions import (
+    ACTIVE,
+    CLEAR,
+    HOST,
+    LAST_ERROR,
+    OUTSTANDING,
+    Session,
+    Sessions,
+    ticket_hash,
+)
+from .throttle import loggable, login_keys
 from .work import CompanyWork
 
 log = logging.getLogger(__name__)
@@ -35,6 +43,8 @@ FILE_ID = "qbwc:file_id"
 _UNKNOWN_TICKET = ("ledgersync: this Web Connector session has ended or expired. Run "
                    "'Update Selected' again.")
 CLIENT_POLICIES = {"warn": "W", "error": "E", "upgrade": "O"}
+#: What sendRequestXML and receiveResponseXML read, besides the session: read with the mutex.
+_SET_KEYS = (OUTSTANDING, CLEAR)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -100,21 +110,21 @@ class QbwcService:
                      address: str | None = None) -> list[str]:
         """``address`` is the client's IP address, for the failed-login throttle."""
         decoy = secrets.token_urlsafe(32)  # a ticket that opens nothing, for nvu/none/busy
-        if not self.login_throttle.allowed(username, address):
+        keys = login_keys(username, address)
+        if not self.login_throttle.allowed(*keys):
             log.warning("Web Connector login refused for user %s from %s: too many failed "
                         "logins; wait %d minutes", loggable(username), address or "?",
                         self.login_throttle.lockout_seconds // 60)
             return [decoy, "nvu"]
         account = self.directory.authenticate(username, password)
         if account is None:
-            self.login_throttle.failed(username, address)
+            self.login_throttle.failed(*keys)
             log.warning("Web Connector login refused for user %s from %s", loggable(username),
                         address or "?")
             return [decoy, "nvu"]
-        self.login_throttle.succeeded(username, address)
+        self.login_throttle.succeeded(*keys)
         work = self.companies[account.company.name]
-        state = self.sessions.state(work.name)
-        with company_mutex(state):
+        with self.sessions.call(work.name, load=(ACTIVE,)) as state:
             adopted = []
             active = state.get(ACTIVE)
             if isinstance(active, dict):
@@ -123,7 +133,9 @@ class QbwcService:
                     if self.sessions.seconds_since(old.seen) < work.settings.busy_seconds:
                         return [decoy, "busy"]
                     # The old session stopped answering: take its pending work over.
-                    adopted = old.queue
+                    # (Not a read's next pages: iterators die with their session, and the
+                    # read, still pending, starts again.)
+                    adopted = [e for e in old.queue if e.stage != "read"]
                     self.sessions.end(old)
                 state.delete(ACTIVE)
             if self._paused(work):
@@ -134,13 +146,15 @@ class QbwcService:
                 return [decoy, "none"]
             lists = self._lists_to_read(work)
             check = drift.due(state, work.settings, self.sessions.now())
+            wanted = reads.pending_reads(state)
             pull = work.queue("probe")
             records = (bool(adopted) or self.sessions.outstanding(work.name) is not None
                        or pull.due() > 0)
-            if not (records or lists or check):
+            if not (records or lists or check or wanted):
                 return [decoy, "none"]
             ticket, session = self.sessions.create(work.name)
             session.queue, session.lists, session.drift = adopted, lists, check
+            session.reads = wanted
             if records:
                 # A session that only reads lists leaves no empty run in the sync log.
                 work.queue(session.owner).open_run(trigger="web connector")
@@ -157,9 +171,14 @@ class QbwcService:
         # Asked-for reads stay pending until a session has them answered (the recorder
         # consumes them): a session refused later (wrong FileID, no common version) or cut
         # off must not use them up.
-        return labels_to_read(self.sessions.state(work.name))
+        return labels_to_read(self.sessions.view(work.name))
 
     # -- the work ------------------------------------------------------------------------------
+
+    def _work_of(self, ticket: str) -> CompanyWork | None:
+        """The company a ticket names (its session is read under the company's mutex)."""
+        company = self.sessions.company_of(ticket)
+        return self.companies.get(company) if company is not None else None
 
     def _session(self, ticket: str) -> tuple[CompanyWork, Session] | None:
         session = self.sessions.load(ticket)
@@ -169,12 +188,11 @@ class QbwcService:
 
     def send_request_xml(self, ticket: str, hcp: str, company_file: str, country: str,
                          major: int, minor: int) -> str:
-        found = self._session(ticket)
-        if found is None:
+        work = self._work_of(ticket)
+        if work is None:
             return ""
-        work, _ = found
-        with company_mutex(self.sessions.state(work.name)):
-            session = self.sessions.load(ticket)  # again, under the lock
+        with self.sessions.call(work.name, ticket=ticket, load=_SET_KEYS):
+            session = self.sessions.load_hash(work.name, ticket_hash(ticket))
             if session is None:
                 return ""
             try:
@@ -189,7 +207,7 @@ class QbwcService:
 
     def _negotiate(self, work: CompanyWork, session: Session, hcp: str, company_file: str,
                    country: str, major: int, minor: int) -> bool:
-        state = self.sessions.state(work.name)
+        state = self.sessions.view(work.name)
         try:
             host = negotiate(hcp, country=country, major=major, minor=minor,
                              maximum=work.settings.max_qbxml_version)
@@ -214,12 +232,11 @@ class QbwcService:
 
     def receive_response_xml(self, ticket: str, response: str, hresult: str,
                              message: str) -> int:
-        found = self._session(ticket)
-        if found is None:
+        work = self._work_of(ticket)
+        if work is None:
             return -1
-        work, _ = found
-        with company_mutex(self.sessions.state(work.name)):
-            session = self.sessions.load(ticket)
+        with self.sessions.call(work.name, ticket=ticket, load=_SET_KEYS):
+            session = self.sessions.load_hash(work.name, ticket_hash(ticket))
             if session is None:
                 return -1
             try:
@@ -245,19 +262,17 @@ class QbwcService:
                     "QuickBooks with the company file on the Web Connector's computer")
             session.last_error = text
             self.sessions.save(session)
-            self.sessions.state(work.name).put(
+            self.sessions.view(work.name).put(
                 LAST_ERROR, {"at": self.sessions.now().isoformat(), "error": text})
             log.warning("company %s: %s", work.name, text)
         return "done"  # retrying a file that did not open rarely helps
 
     def close_connection(self, ticket: str) -> str:
-        found = self._session(ticket)
-        if found is None:
+        work = self._work_of(ticket)
+        if work is None:
             return "ledgersync: session closed"
-        work, _ = found
-        state = self.sessions.state(work.name)
-        with company_mutex(state):
-            session = self.sessions.load(ticket)
+        with self.sessions.call(work.name, ticket=ticket, load=(ACTIVE,)) as state:
+            session = self.sessions.load_hash(work.name, ticket_hash(ticket))
             if session is None:
                 return "ledgersync: session closed"
             self._give_back(work, session)

@@ -16,14 +16,20 @@ Tickets are random (``secrets``), stored only as SHA-256 hashes, and expire.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
 
 from ledgersync import Ledger, StateStore
+
+from .callstate import State
+from .mutex import company_mutex
 
 INDEX = "~qbwc"
 OUTSTANDING = "qbwc:outstanding"
@@ -40,7 +46,8 @@ class Entry:
 
     ``stage``: ``write`` (the item's Add/Mod/Void), ``find`` (look the item up before writing:
     after a doubt or a name in use), ``reread`` (fetch the current EditSequence after 3200),
-    ``list`` (a page of a list read), ``remove`` (delete a reissued refund's old TxnID, see
+    ``list`` (a page of a list read), ``read`` (a page of a query `ledgersync reconcile` asked
+    for, see :mod:`.reads`), ``remove`` (delete a reissued refund's old TxnID, see
     :mod:`ledgersync_qbd.qbxml.reissue`) or ``noop`` (nothing to do).
     Items are in flight under ``owner`` (the lease owner of the session that claimed them).
     """
@@ -61,7 +68,8 @@ class Entry:
     new_id: str | None = None
     #: Where a drift query starts (stage ``drift``, see :mod:`.drift`).
     since: str | None = None
-    #: QuickBooks' 3140 message while the refused reference is looked up (stage ``why``).
+    #: QuickBooks' 3140 message while the refused reference is looked up (stage ``why``);
+    #: the key of the read a query belongs to (stage ``read``, see :mod:`.reads`).
     detail: str | None = None
 
 
@@ -93,6 +101,8 @@ class Session:
     drift: bool = False
     #: A run (sync log entry) was opened for this session's record work.
     run_opened: bool = False
+    #: Reads asked for by `ledgersync reconcile` this session runs after its writes.
+    reads: list[str] = attrs.field(factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
@@ -125,6 +135,10 @@ def ticket_hash(ticket: str) -> str:
     return hashlib.sha256(ticket.encode("utf-8", "replace")).hexdigest()
 
 
+def session_key(digest: str) -> str:
+    return f"qbwc:session:{digest}"
+
+
 def new_set_id() -> str:
     """At most 24 characters (QuickBooks answers 9004 beyond), unique per set."""
     return "ls" + secrets.token_hex(11)
@@ -139,12 +153,39 @@ class Sessions:
         self._ttl = ttl_seconds
         self._clock = clock
         self._index = self._store(INDEX)
+        #: The calls this thread is inside, by company (see :meth:`call`).
+        self._calls = threading.local()
 
     def _store(self, company: str) -> StateStore:
         return self._ledger.state(company, clock=self._clock)
 
     def state(self, company: str) -> StateStore:
+        """The company's state as stored (what a call wrote is there once the call ended)."""
         return self._store(company)
+
+    def view(self, company: str) -> State:
+        """The company's state as the Web Connector code reads and writes it: inside
+        :meth:`call`, that call's view (:mod:`.callstate`); outside, the store."""
+        calls: dict[str, State] | None = getattr(self._calls, "by_company", None)
+        if calls is not None and company in calls:
+            return calls[company]
+        return self._store(company)
+
+    @contextlib.contextmanager
+    def call(self, company: str, *, ticket: str | None = None,
+             load: Iterable[str] = ()) -> Iterator[State]:
+        """One Web Connector call of ``company`` under its mutex: its state is read once and
+        written when the call ends (:mod:`.callstate`). ``ticket`` and ``load``: what to read
+        in the transaction that takes the mutex."""
+        keys = [*load, *([session_key(ticket_hash(ticket))] if ticket is not None else [])]
+        with company_mutex(self._store(company), load=keys, clock=self._clock) as state:
+            calls: dict[str, State] = getattr(self._calls, "by_company", None) or {}
+            self._calls.by_company = calls
+            calls[company] = state
+            try:
+                yield state
+            finally:
+                del calls[company]
 
     def now(self) -> dt.datetime:
         return self._clock() if self._clock is not None else dt.datetime.now(dt.UTC)
@@ -172,7 +213,7 @@ class Sessions:
         return self.load_hash(company, ticket_hash(ticket))
 
     def load_hash(self, company: str, digest: str) -> Session | None:
-        data = self._store(company).get(f"qbwc:session:{digest}")
+        data = self.view(company).get(session_key(digest))
         if not isinstance(data, dict):
             return None
         session = Session.from_json(data)
@@ -182,21 +223,21 @@ class Sessions:
     def save(self, session: Session) -> None:
         session.seen = self.now().isoformat()
         ttl = self._ttl.get(session.company, 1800.0)
-        store = self._store(session.company)
-        store.put(f"qbwc:session:{session.ticket_hash}", session.to_json(), ttl=ttl)
+        store = self.view(session.company)
+        store.put(session_key(session.ticket_hash), session.to_json(), ttl=ttl)
 
     def end(self, session: Session) -> None:
-        self._store(session.company).delete(f"qbwc:session:{session.ticket_hash}")
+        self.view(session.company).delete(session_key(session.ticket_hash))
         self._index.delete(f"ticket:{session.ticket_hash}")
 
     # -- company-level records -------------------------------------------------------------
 
     def outstanding(self, company: str) -> Outstanding | None:
-        data = self._store(company).get(OUTSTANDING)
+        data = self.view(company).get(OUTSTANDING)
         return Outstanding.from_json(data) if isinstance(data, dict) else None
 
     def set_outstanding(self, company: str, outstanding: Outstanding | None) -> None:
-        store = self._store(company)
+        store = self.view(company)
         if outstanding is None:
             store.delete(OUTSTANDING)
         else:

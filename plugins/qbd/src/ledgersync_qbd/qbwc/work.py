@@ -3,14 +3,17 @@ and outcomes recorded with the session's counts kept right."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+import datetime as dt
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
 from ledgersync import (
     CompanyConfig,
     ExportResult,
+    ItemFilter,
     Ledger,
     PulledItem,
     PullQueue,
@@ -23,6 +26,50 @@ from .sessions import Entry, Session, Sessions
 
 
 @attrs.frozen
+class _Sent:
+    item: PulledItem
+    #: The item's ``updated_at`` once claimed: any later change of the row (its lease ran out,
+    #: another session claimed it) changes it.
+    stamp: dt.datetime
+
+
+class SentItems:
+    """The items of the message sets this process sent, kept for the answers to those sets.
+
+    Recording an answer needs each item of the set as it was claimed and sent. Read again
+    from the ledger, that is the item, its references and its own link, item by item; the
+    process that sent the set still has them. A set answered in another process (or after a
+    restart, or pushed out by newer sets) has its items read again, as before.
+    """
+
+    def __init__(self, max_sets: int = 64) -> None:
+        self.max_sets = max_sets
+        self._sets: OrderedDict[str, dict[int, _Sent]] = OrderedDict()
+        self._lock = threading.Lock()  # the server's worker threads share one service
+
+    def keep(self, ledger: Ledger, set_id: str, items: Mapping[int, PulledItem]) -> None:
+        if not items:
+            return
+        views = ledger.items(ItemFilter(ids=sorted(items)), limit=None)
+        sent = {v.id: _Sent(item=items[v.id], stamp=v.updated_at) for v in views}
+        with self._lock:
+            self._sets[set_id] = sent
+            while len(self._sets) > self.max_sets:
+                self._sets.popitem(last=False)
+
+    def take(self, ledger: Ledger, set_id: str) -> dict[int, PulledItem]:
+        """The items kept for ``set_id`` (then forgotten) that are still as they were sent:
+        in flight, the row unchanged since the claim (so under the same lease)."""
+        with self._lock:
+            sent = self._sets.pop(set_id, {})
+        if not sent:
+            return {}
+        views = ledger.items(ItemFilter(ids=sorted(sent), status=[Status.IN_FLIGHT]),
+                             limit=None)
+        return {v.id: sent[v.id].item for v in views if v.updated_at == sent[v.id].stamp}
+
+
+@attrs.frozen
 class CompanyWork:
     ledger: Ledger
     sessions: Sessions
@@ -31,6 +78,7 @@ class CompanyWork:
     #: Told of every item whose outcome a session records, with its new status (e.g. a
     #: progress bar of an embedding app); runs in the server's worker thread.
     on_item: Callable[[PulledItem, str], None] | None = None
+    sent: SentItems = attrs.field(factory=SentItems)
 
     @property
     def name(self) -> str:
@@ -42,14 +90,24 @@ class CompanyWork:
     def build_context(self, entry: Entry) -> BuildContext:
         return BuildContext(self.name, self.settings, entry.edit_sequence)
 
-    def held(self, entries: Iterable[Entry]) -> dict[int, PulledItem]:
-        """The entries' items still in flight under their owners, rebuilt (an item whose
-        lease ran out is missing: it comes back in doubt and is looked up then)."""
+    def held(self, entries: Iterable[Entry], *, set_id: str | None = None
+             ) -> dict[int, PulledItem]:
+        """The entries' items still in flight under their owners (an item whose lease ran out
+        is missing: it comes back in doubt and is looked up then). With ``set_id``, the items
+        this process sent in that set and still holds unchanged are taken as they were sent;
+        the others are read again and rebuilt."""
+        entries = list(entries)
+        kept = self.sent.take(self.ledger, set_id) if set_id is not None else {}
+        found: dict[int, PulledItem] = {}
         by_owner: dict[str, list[int]] = defaultdict(list)
         for entry in entries:
-            if entry.item is not None and entry.owner is not None:
+            if entry.item is None or entry.owner is None:
+                continue
+            same = kept.get(entry.item)
+            if same is not None and same.owner == entry.owner:
+                found[entry.item] = same
+            else:
                 by_owner[entry.owner].append(entry.item)
-        found: dict[int, PulledItem] = {}
         for owner, ids in by_owner.items():
             for pulled in self.queue(owner).held(ids):
                 found[pulled.id] = pulled

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgersync import StateStore
-
+from ..state import State
 from ..xmlsafe import Element, text_of
 from .refs import sub
 
@@ -88,7 +87,7 @@ def row(ret: Element) -> dict[str, Any]:
     return entry
 
 
-def request_refresh(state: StateStore, labels: list[str]) -> None:
+def request_refresh(state: State, labels: list[str]) -> None:
     """Ask the next Web Connector session of the company whose ``state`` this is to read
     ``labels`` (added to any read already asked for)."""
     pending = state.get(LIST_REFRESH)
@@ -101,7 +100,7 @@ def list_key(label: str) -> str:
     return f"qbwc:list:{label}"
 
 
-def labels_to_read(state: StateStore) -> list[str]:
+def labels_to_read(state: State) -> list[str]:
     """What the next session reads: lists asked for (``qbd lists --refresh``, reconcile), never
     read, or whose last read failed (a refused read is tried again at every session)."""
     pending = state.get(LIST_REFRESH)
@@ -113,7 +112,7 @@ def labels_to_read(state: StateStore) -> list[str]:
     return wanted
 
 
-def record_read(state: StateStore, label: str, rows: list[dict[str, Any]], now: str) -> None:
+def record_read(state: State, label: str, rows: list[dict[str, Any]], now: str) -> None:
     """A list read answered in full: keep it and consume the request for it."""
     state.put(list_key(label), {"read_at": now, "rows": rows})
     pending = state.get(LIST_REFRESH)
@@ -125,7 +124,7 @@ def record_read(state: StateStore, label: str, rows: list[dict[str, Any]], now: 
             state.delete(LIST_REFRESH)
 
 
-def record_failure(state: StateStore, label: str, error: str, remedy: str, now: str) -> None:
+def record_failure(state: State, label: str, error: str, remedy: str, now: str) -> None:
     """A list read QuickBooks refused: say so (keeping the rows of the last good read, which
     mapping still uses) and leave any request for it pending, so the next session reads it."""
     last = state.get(list_key(label))
@@ -134,7 +133,7 @@ def record_failure(state: StateStore, label: str, error: str, remedy: str, now: 
                                 "error": error, "remedy": remedy, "failed_at": now})
 
 
-def list_problems(state: StateStore) -> list[tuple[str, str]]:
+def list_problems(state: State) -> list[tuple[str, str]]:
     """(what happened, what to do) for each list whose last read failed."""
     found = []
     for label in LISTS:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from . import changes, deletions, host, journal, lists, payments, sales
+from . import changes, deletions, host, journal, lists, payments, reports, sales
 from .context import Context, Handler, Settings
 from .faults import FaultPlan
 from .iterators import IteratorRegistry
@@ -37,6 +37,7 @@ HANDLERS: dict[str, Handler] = {
     **host.HANDLERS,
     **changes.HANDLERS,
     **deletions.HANDLERS,
+    **reports.HANDLERS,
     "InvoiceAddRq": sales.invoice_add,
     "InvoiceModRq": sales.invoice_mod,
     "CreditMemoAddRq": sales.credit_memo_add,

@@ -9,6 +9,7 @@ unused credit) and answer ``TxnVoidRs``/``TxnDelRs`` with the type and ID (TxnDe
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from .context import (
@@ -21,11 +22,11 @@ from .context import (
     require_writable,
     resolve_ref,
 )
-from .queries import in_modified_range, include_set, name_matches, run_query
+from .queries import in_modified_range, include_set, name_matches, parse_stamp, run_query
 from .rets import stamp
 from .sales import build_line
 from .schema import parse_bool
-from .status import INVALID_FIELD_VALUE, OBJECT_NOT_FOUND, QbError
+from .status import INVALID_DATE_RANGE, INVALID_FIELD_VALUE, OBJECT_NOT_FOUND, QbError
 from .store import ZERO, ListRecord, TxnRecord
 from .txnviews import render_txn
 from .xml import Element, sub, text_of, texts_of
@@ -139,8 +140,10 @@ def _leaf(tag: str, text: str) -> Element:
 
 def txn_query(txn_type: str) -> Handler:
     def handle(ctx: Context, rq: Element) -> Outcome:
+        check_ranges(rq)
         include = include_set(rq)
         with_lines = parse_bool(text_of(rq, "IncludeLineItems"))
+        linked = parse_bool(text_of(rq, "IncludeLinkedTxns"))
         candidates = sorted(ctx.store.txns_of(txn_type), key=lambda t: t.txn_number)
         ids = texts_of(rq, "TxnID")
         refs = [r.casefold() for r in texts_of(rq, "RefNumber")]
@@ -164,11 +167,24 @@ def txn_query(txn_type: str) -> Handler:
             txn = ctx.store.txns.get(txn_id)
             if txn is None:
                 return None
-            return render_txn(ctx.store, txn, include_lines=with_lines, include=include)
+            return render_txn(ctx.store, txn, include_lines=with_lines, include=include,
+                              linked=linked)
 
         return run_query(ctx, rq, keys, render, missing=missing, named=bool(ids))
 
     return handle
+
+
+def check_ranges(rq: Element) -> None:
+    """A From date after its To date is 3030, as QuickBooks answers (nothing is run)."""
+    for container, low_tag, high_tag, parse in (
+            ("TxnDateRangeFilter", "FromTxnDate", "ToTxnDate", date.fromisoformat),
+            ("ModifiedDateRangeFilter", "FromModifiedDate", "ToModifiedDate", parse_stamp)):
+        scope = rq.find(container)
+        low = text_of(scope, low_tag) if scope is not None else None
+        high = text_of(scope, high_tag) if scope is not None else None
+        if low is not None and high is not None and parse(low) > parse(high):
+            raise QbError(INVALID_DATE_RANGE)
 
 
 def _matches(ctx: Context, txn: TxnRecord, rq: Element) -> bool:

@@ -14,6 +14,7 @@ as :class:`Violation` values instead of raising. The per-request content models 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -162,13 +163,22 @@ def _validate_element(child: Element, declared: El, path: str, walk: _Walk) -> N
         if value not in ("true", "false", "1", "0"):
             walk.violations.append(Violation(INVALID_BOOLEAN, declared.name, value))
     elif kind == "date":
-        if not _DATE.match(value):
+        if not _DATE.match(value) or not _real_day(value):
             walk.violations.append(Violation(INVALID_DATE, declared.name, value))
     elif kind == "datetime":
-        if not _DATETIME.match(value):
+        if not _DATETIME.match(value) or not _real_day(value):
             walk.violations.append(Violation(INVALID_DATE, declared.name, value))
     elif kind == "enum" and declared.enum and value not in declared.enum:
         raise QbParseError(f"{path}: {value!r} is not one of {declared.enum}")
+
+
+def _real_day(value: str) -> bool:
+    """The date part names a day of the calendar (QuickBooks refuses 2026-02-30 with 3020)."""
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _check_number(value: str, kind: str, path: str) -> None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 from .store import ListRecord, Store
 from .xml import Element, sub
 
+#: (name, AccountType, SpecialAccountType): QuickBooks creates the special accounts itself and
+#: marks them so (AccountRet ``SpecialAccountType``), whatever a person renames them to.
 ACCOUNTS = (
-    ("Accounts Receivable", "AccountsReceivable"),
-    ("Undeposited Funds", "OtherCurrentAsset"),
-    ("Checking", "Bank"),
-    ("Membership Income", "Income"),
-    ("Event Income", "Income"),
-    ("Sales Tax Payable", "OtherCurrentLiability"),
-    ("Opening Balance Equity", "Equity"),
+    ("Accounts Receivable", "AccountsReceivable", "AccountsReceivable"),
+    ("Undeposited Funds", "OtherCurrentAsset", "UndepositedFunds"),
+    ("Checking", "Bank", None),
+    ("Membership Income", "Income", None),
+    ("Event Income", "Income", None),
+    ("Sales Tax Payable", "OtherCurrentLiability", "SalesTaxPayable"),
+    ("Opening Balance Equity", "Equity", "OpeningBalanceEquity"),
 )
 SERVICE_ITEMS = (("Membership Dues", "Membership Income", "120.00"),
                  ("Event Fee", "Event Income", "45.00"))
@@ -41,9 +43,11 @@ def _ref(tag: str, record: ListRecord) -> Element:
 
 def seed_company(store: Store) -> None:
     accounts: dict[str, ListRecord] = {}
-    for name, account_type in ACCOUNTS:
+    for name, account_type, special in ACCOUNTS:
         record = store.add_list("Account", name)
         record.fields["AccountType"] = _leaf("AccountType", account_type)
+        if special is not None:
+            record.fields["SpecialAccountType"] = _leaf("SpecialAccountType", special)
         accounts[name] = record
     tax = store.add_list("SalesTaxCode", "Tax")
     tax.fields.update(IsTaxable=_leaf("IsTaxable", "true"), Desc=_leaf("Desc", "Taxable Sales"))

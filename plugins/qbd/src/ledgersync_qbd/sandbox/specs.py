@@ -298,7 +298,8 @@ REQUEST_SPECS: dict[str, tuple[Slot, ...]] = {
     "CompanyQueryRq": (INCLUDE_RET, OWNER_ID),
     **{name: from_facts(name) for name in ("CreditMemoModRq", "ReceivePaymentModRq",
                                            "JournalEntryModRq", "CheckAddRq", "CheckQueryRq",
-                                           "TxnDeletedQueryRq", "ListDeletedQueryRq")},
+                                           "TxnDeletedQueryRq", "ListDeletedQueryRq",
+                                           "GeneralSummaryReportQueryRq")},
 }
 
 QUERY_FILTER_NAMES = frozenset({

@@ -28,6 +28,7 @@ INVALID_REQUEST_ID = 1060
 INVALID_OBJECT_ID = 3000
 INVALID_BOOLEAN = 3010
 INVALID_DATE = 3020
+INVALID_DATE_RANGE = 3030
 STRING_TOO_LONG = 3070
 NAME_IN_USE = 3100
 OBJECT_NOT_FOUND = 3120
@@ -83,6 +84,7 @@ _MESSAGES: dict[int, str] = {
     INVALID_DATE: (
         'There was an error when converting the date value "{value}" in the field "{field}".'
     ),
+    INVALID_DATE_RANGE: "Invalid date range: From date is greater than To date.",
     STRING_TOO_LONG: 'The string "{value}" in the field "{field}" is too long.',
     NAME_IN_USE: 'The name "{value}" of the list element is already in use.',
     OBJECT_NOT_FOUND: 'Object "{value}" specified in the request cannot be found.',

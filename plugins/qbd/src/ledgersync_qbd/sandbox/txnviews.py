@@ -10,8 +10,10 @@ from .xml import Element, money, sub
 
 
 def render_txn(store: Store, txn: TxnRecord, *, include_lines: bool = True,
-               include: set[str] | None = None) -> Element:
+               include: set[str] | None = None, linked: bool = False) -> Element:
     computed: dict[str, list[Element]] = {}
+    if linked and txn.txn_type in ("Invoice", "CreditMemo"):
+        computed["LinkedTxn"] = _linked(store, txn)
     if txn.txn_type in ("Invoice", "CreditMemo"):
         computed["Subtotal"] = money_el("Subtotal", txn.total)
         computed["SalesTaxTotal"] = money_el("SalesTaxTotal", ZERO)
@@ -41,6 +43,33 @@ def render_txn(store: Store, txn: TxnRecord, *, include_lines: bool = True,
             for app in txn.applications
         ]
     return txn_ret(store, txn, include_lines=include_lines, include=include, computed=computed)
+
+
+def _linked(store: Store, txn: TxnRecord) -> list[Element]:
+    """``IncludeLinkedTxns``: an invoice's payments and credits, a credit memo's invoices."""
+    found: list[tuple[TxnRecord, Decimal]] = []
+    if txn.txn_type == "Invoice":
+        found += [(store.txns[app.target_id], app.amount) for app in txn.applications
+                  if app.target_id in store.txns]  # credit memos used on it
+        found += [(other, app.amount) for other in store.txns.values()
+                  for app in other.applications
+                  if app.target_id == txn.txn_id and other.txn_type == "ReceivePayment"]
+    else:
+        found += [(other, app.amount) for other in store.txns.values()
+                  for app in other.applications
+                  if app.target_id == txn.txn_id and other.txn_type == "Invoice"]
+    out = []
+    for other, amount in found:
+        element = Element("LinkedTxn")
+        sub(element, "TxnID", other.txn_id)
+        sub(element, "TxnType", other.txn_type)
+        sub(element, "TxnDate", other.txn_date.isoformat())
+        if other.ref_number:
+            sub(element, "RefNumber", other.ref_number)
+        sub(element, "LinkType", "AMTTYPE")
+        sub(element, "Amount", money(-amount))
+        out.append(element)
+    return out
 
 
 def _applied(store: Store, tag: str, target_id: str, amount: Decimal, remaining_tag: str,
