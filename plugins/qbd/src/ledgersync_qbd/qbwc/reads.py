@@ -17,11 +17,10 @@ import datetime as dt
 import logging
 from typing import Any
 
-from ledgersync import StateStore
-
 from ..qbxml import books
 from ..qbxml.document import Rs
 from ..qbxml.lists import WRITTEN_AT
+from ..state import State
 from .sessions import Entry, Session
 
 log = logging.getLogger(__name__)
@@ -52,14 +51,14 @@ def spec(key: str) -> dict[str, Any]:
     return {"kind": "activity", "start": None if start == "-" else start, "end": end}
 
 
-def request(state: StateStore, key: str) -> None:
+def request(state: State, key: str) -> None:
     """Ask the next Web Connector session for the read ``key`` (kept until it is answered)."""
     pending = pending_reads(state)
     if key not in pending:
         state.put(PENDING, [*pending, key])
 
 
-def pending_reads(state: StateStore) -> list[str]:
+def pending_reads(state: State) -> list[str]:
     found = state.get(PENDING)
     return [str(k) for k in found] if isinstance(found, list) else []
 
@@ -72,12 +71,12 @@ def _parts_key(key: str) -> str:
     return f"qbwc:readparts:{key}"
 
 
-def start(state: StateStore, key: str) -> None:
+def start(state: State, key: str) -> None:
     """A session sends the read's first pages: answers of an earlier attempt are dropped."""
     state.delete(_parts_key(key))
 
 
-def record_page(state: StateStore, key: str, label: str, rows: list[dict[str, Any]], *,
+def record_page(state: State, key: str, label: str, rows: list[dict[str, Any]], *,
                 more: bool, now: str) -> bool:
     """Keep one answered page; when every query of the read is answered in full, keep the
     read's rows and consume the request. True when the read is complete."""
@@ -104,7 +103,7 @@ def record_page(state: StateStore, key: str, label: str, rows: list[dict[str, An
     return True
 
 
-def record_answers(state: StateStore, session: Session,
+def record_answers(state: State, session: Session,
                    answered: list[tuple[Entry, Rs | None]], now: str) -> None:
     """The answers to a set of read queries: pages kept (continuations queued in the
     session); a query refused or unanswered fails its whole read, which stays pending so the
@@ -132,7 +131,7 @@ def record_answers(state: StateStore, session: Session,
         record_page(state, key, label, books.answer_rows(label, rs.rets), more=more, now=now)
 
 
-def record_failure(state: StateStore, key: str, error: str, now: str) -> None:
+def record_failure(state: State, key: str, error: str, now: str) -> None:
     """QuickBooks refused (or never answered) a query of the read: keep the error (and any
     earlier good rows) for the connector to name; the request stays pending."""
     state.delete(_parts_key(key))
@@ -141,7 +140,7 @@ def record_failure(state: StateStore, key: str, error: str, now: str) -> None:
     state.put(result_key(key), {**kept, "error": error, "failed_at": now}, ttl=KEEP_SECONDS)
 
 
-def fresh_rows(state: StateStore, key: str) -> tuple[list[dict[str, Any]] | None, str]:
+def fresh_rows(state: State, key: str) -> tuple[list[dict[str, Any]] | None, str]:
     """The read's rows when they can be trusted, else None and why not (in words)."""
     found = state.get(result_key(key))
     what = _describe(key)
