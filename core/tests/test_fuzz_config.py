@@ -12,7 +12,7 @@ from hypothesis import given
 from ledgersync import Config, ConfigError, load_config
 from ledgersync._config import check_config
 from ledgersync._plugins import PluginHost
-from ledgersync.testing.fuzzing import fuzz_settings, mutations
+from ledgersync.testing.fuzzing import counted, fuzz_settings, mutations
 
 SEEDS = [
     b'[ledger]\nurl = "sqlite:///ledgersync.db"\n\n[companies.club]\nconnector = "fake"\n'
@@ -29,6 +29,7 @@ CONNECTOR_SETTINGS = {name: cls.settings_type for name, cls in PluginHost().conn
 
 @fuzz_settings
 @given(text=mutations(SEEDS))
+@counted
 def test_fuzz_a_mutated_config_loads_or_names_its_problems(text: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "ledgersync.toml"

@@ -27,11 +27,24 @@ from ._errors import LedgerSyncError, RecordError
 from ._ledger_api import Ledger
 from ._records import Record, record_from_json
 
+MAX_REASON_CHARS = 300  # a reason quotes the line (a field name, a value): keep it readable
+
+
+def _one_short_line(text: str) -> str:
+    """``text`` on one line with nothing a terminal would act on (control characters, lone
+    surrogates escaped), and a long middle cut: a hostile line must not make a huge or
+    multi-line report."""
+    clean = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    if len(clean) <= MAX_REASON_CHARS:
+        return clean
+    cut = len(clean) - MAX_REASON_CHARS + 40
+    return f"{clean[:200]} ...({cut} characters cut)... {clean[-60:]}"
+
 
 @attrs.frozen
 class LineProblem:
     line: int
-    reason: str
+    reason: str = attrs.field(converter=_one_short_line)
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -93,6 +106,8 @@ def _parse_line(number: int, raw: str | bytes) -> Record | LineProblem | None:
         return LineProblem(number, "not a record: JSON nested too deeply")
     except ValueError as exc:  # e.g. an integer past Python's digit limit
         return LineProblem(number, f"not a record: {exc}")
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past Decimal's range
+        return LineProblem(number, "not a record: a number is out of range")
     if not isinstance(data, dict):
         return LineProblem(number, "expected a JSON object with a \"kind\"")
     unstorable = _unstorable_text(data)
@@ -103,7 +118,7 @@ def _parse_line(number: int, raw: str | bytes) -> Record | LineProblem | None:
     except RecordError as exc:
         return LineProblem(number, exc.message)
     except (RecursionError, ValueError, TypeError, ArithmeticError) as exc:
-        return LineProblem(number, f"not a record: {type(exc).__name__}: {exc}"[:300])
+        return LineProblem(number, f"not a record: {type(exc).__name__}: {exc}")
 
 
 def _unstorable_text(data: object, path: str = "") -> str | None:

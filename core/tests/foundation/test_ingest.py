@@ -14,6 +14,7 @@ import pytest
 from click.testing import Result
 
 import ledgersync
+from ledgersync._ingest import MAX_REASON_CHARS, LineProblem, parse_lines
 
 Invoke = Callable[..., Result]
 
@@ -279,3 +280,29 @@ def test_a_record_the_database_refuses_is_named_and_the_chunk_kept(
     assert [(p.line, p.reason) for p in report.problems] == [
         (2, "the ledger refused it (ValueError)")]
     assert set(_items(workdir)) == {("member", "M1", "create")}
+
+
+def test_a_reason_quoting_a_huge_field_name_is_cut_to_one_short_line() -> None:
+    name = "descrip" * 20_000
+    line = json.dumps({**MEMBER_1, name: "x"})
+    [(number, problem)] = list(parse_lines([line]))
+    assert isinstance(problem, LineProblem)
+    assert number == 1
+    assert len(problem.reason) <= MAX_REASON_CHARS
+    assert "characters cut" in problem.reason
+    assert problem.reason.startswith("member 'M1'")
+
+
+def test_a_reason_quoting_control_characters_is_escaped_onto_one_line() -> None:
+    line = json.dumps({**MEMBER_1, "evil\n\x1b[31mname": "x"})
+    [(_, problem)] = list(parse_lines([line]))
+    assert isinstance(problem, LineProblem)
+    assert "\n" not in problem.reason
+    assert "\x1b" not in problem.reason
+    assert "\\n" in problem.reason
+    assert "\\x1b" in problem.reason
+
+
+def test_a_number_past_decimals_range_is_a_bad_line() -> None:
+    [(_, problem)] = list(parse_lines(['{"kind": "member", "mms_id": 1e4444444444444444400}']))
+    assert problem == LineProblem(1, "not a record: a number is out of range")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from hypothesis import given
 
 from ledgersync import Ledger
-from ledgersync.testing.fuzzing import fuzz_settings, mutations
+from ledgersync.testing.fuzzing import counted, fuzz_settings, mutations
 from ledgersync_qbd.qbwc.app import QbwcApp
 from ledgersync_qbd.qbwc.soap import NS
 from ledgersync_qbd.qbxml.document import ResponseSet, read_response
@@ -58,6 +58,7 @@ RESPONSES = _responses()
 
 @fuzz_settings
 @given(body=mutations(ENVELOPES))
+@counted
 def test_fuzz_every_mutated_envelope_gets_a_soap_answer(ledger: Ledger, body: bytes) -> None:
     app = QbwcApp(ledger)
     status, answer = app.handle(body, "text/xml; charset=utf-8", None, "192.0.2.1")
@@ -68,6 +69,7 @@ def test_fuzz_every_mutated_envelope_gets_a_soap_answer(ledger: Ledger, body: by
 
 @fuzz_settings
 @given(text=mutations(RESPONSES))
+@counted
 def test_fuzz_a_mutated_qbxml_response_is_read_or_refused(text: bytes) -> None:
     try:
         result = read_response(text.decode("utf-8", "replace"))

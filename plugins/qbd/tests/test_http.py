@@ -254,3 +254,40 @@ def test_answers_do_not_wait_for_delayed_acks(server: ServerThread,
         client.serverVersion()
         times.append(time.perf_counter() - started)
     assert min(times) < 0.03, times
+
+
+def test_many_web_connectors_at_once_are_handled_a_few_at_a_time(ledger: Ledger) -> None:
+    """200 Web Connectors at once exhausted the ledger's connection pool (calls waited 30 s for
+    a connection, then failed): calls beyond MAX_CALLS_AT_ONCE wait before taking a thread."""
+    import threading
+
+    from ledgersync_qbd.qbwc.app import MAX_CALLS_AT_ONCE
+
+    app = QbwcApp(ledger)
+    handle = app.handle
+    lock = threading.Lock()
+    running = peak = 0
+
+    def counted(*args: object) -> tuple[int, bytes]:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        try:
+            return handle(*args)  # type: ignore[arg-type]  # the same arguments, passed on
+        finally:
+            with lock:
+                running -= 1
+
+    app.handle = counted  # type: ignore[method-assign,assignment]  # counts calls in progress
+    with ServerThread(app) as running_server:
+        answers: list[int] = []
+        callers = [threading.Thread(target=lambda: answers.append(
+            post(running_server, SERVER_VERSION.encode())[0])) for _ in range(30)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+    assert answers == [200] * 30
+    assert 1 < peak <= MAX_CALLS_AT_ONCE

@@ -8,7 +8,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledgersync.testing.fuzzing import fuzz_settings, mutations
+from ledgersync.testing.fuzzing import counted, fuzz_settings, mutations
 from ledgersync_qbo.client import QboClient
 from ledgersync_qbo.errors import QboError
 
@@ -33,6 +33,7 @@ STATUSES = st.sampled_from([200, 400, 401, 403, 404, 429, 500, 502, 503])
 @fuzz_settings
 @given(body=mutations(SEEDS), status=STATUSES, retry_after=st.one_of(
     st.none(), st.text(max_size=12)))
+@counted
 def test_fuzz_any_answer_is_an_object_or_a_qbo_error(body: bytes, status: int,
                                                      retry_after: str | None) -> None:
     headers = {"intuit_tid": "1-abc"}

@@ -25,6 +25,10 @@ def loads(data: bytes | str) -> Any:
         return json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise JSONError(str(exc)) from exc
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past Decimal's range
+        raise JSONError("a number is out of range") from None
+    except RecursionError:
+        raise JSONError("nested too deeply") from None
 
 
 def _encode(obj: Any, out: list[str]) -> None:

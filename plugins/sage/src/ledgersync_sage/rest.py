@@ -17,6 +17,7 @@ REST name is not confirmed either.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -71,24 +72,70 @@ def failure_from(response: httpx.Response) -> IntacctFailure:
     status = response.status_code
     try:
         error = response.json()["ia::result"]["ia::error"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         error = None
-    if error is None:
+    if not isinstance(error, dict):
         level = "http" if status >= 500 else "result"
         return IntacctFailure(f"Intacct REST answered HTTP {status} without an ia::error",
                               level=level, http_status=status)
+    details = error.get("details")
     errors = [IntacctError(errorno=str(d.get("errorId") or d.get("code") or ""),
                            description2=str(d.get("message") or ""))
-              for d in error.get("details") or []]
+              for d in (details if isinstance(details, list) else []) if isinstance(d, dict)]
+    support = error.get("supportId")
     errors.append(IntacctError(errorno=str(error.get("errorId") or error.get("code") or ""),
                                description2=str(error.get("message") or ""),
-                               support_id=error.get("supportId")))
+                               support_id=str(support) if support is not None else None))
     level = {401: "authentication", 403: "authentication", 429: "gateway"}.get(
         status, "http" if status >= 500 else "result")
     retry = response.headers.get("Retry-After")
     return IntacctFailure.of(level, errors, http_status=status,
-                             retry_after=float(retry) if retry and retry.isdigit() else None,
+                             retry_after=float(retry) if retry and retry.isdecimal()
+                             and retry.isascii() else None,
                              sent=status != 429)
+
+
+def _unreadable(response: httpx.Response, why: str) -> IntacctFailure:
+    """A success status whose body is not the JSON object Intacct sends (a proxy's page, a cut
+    body): the call may have run, so the item is looked up before anything is sent again."""
+    return IntacctFailure(f"Intacct REST answered HTTP {response.status_code} with {why}",
+                          level="http", http_status=response.status_code)
+
+
+def _object(response: httpx.Response) -> dict[str, Any]:
+    if not response.content:
+        return {}
+    try:
+        data = json.loads(response.content, parse_float=Decimal)
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, deep nesting
+        raise _unreadable(response, "a body that is not JSON") from None
+    if not isinstance(data, dict):
+        raise _unreadable(response, f"a JSON {type(data).__name__}, not an object")
+    return data
+
+
+def _part(data: dict[str, Any], name: str, kind: type) -> Any:
+    """``data[name]`` if it is a ``kind`` (absent or null: an empty one); else a failure."""
+    value = data.get(name)
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise IntacctFailure(f"Intacct REST answered with {name} as a JSON "
+                             f"{type(value).__name__}, expected a JSON "
+                             f"{'object' if kind is dict else 'array'}", level="result")
+    return value
+
+
+def _whole(value: Any, name: str) -> int:
+    """A count or position Intacct sends as a number (a digit string is taken too)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise IntacctFailure(f"Intacct REST answered with {name} = {value!r:.40}, not a "
+                             "whole number", level="result")
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        raise IntacctFailure(f"Intacct REST answered with {name} = {text!r:.40}, not a "
+                             "whole number", level="result")
+    return int(text)
 
 
 class RestClient:
@@ -99,7 +146,8 @@ class RestClient:
         self.base = settings.api_base_url.rstrip("/")
         self.requests = 0
 
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
         for attempt in (1, 2):
             token = self.tokens.access_token()
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -121,14 +169,14 @@ class RestClient:
                 continue
             if response.status_code >= 300:
                 raise failure_from(response)
-            return response.json() if response.content else {}
+            return _object(response)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def count(self, obj: str) -> int:
         """How many records of ``obj`` the company has (the query's ``totalCount``)."""
         data = self.call("POST", QUERY, {"object": obj, "fields": ["key"], "filters": [],
                                          "start": 1, "size": 1})
-        return int((data.get("ia::meta") or {}).get("totalCount") or 0)
+        return _whole(_part(data, "ia::meta", dict).get("totalCount") or 0, "totalCount")
 
     def query(self, obj: str, fields: Sequence[str], filters: list[dict[str, Any]],
               *, size: int = 2000) -> Iterator[dict[str, Any]]:
@@ -137,12 +185,19 @@ class RestClient:
             body = {"object": obj, "fields": list(fields), "filters": filters,
                     "start": start, "size": size}
             data = self.call("POST", QUERY, body)
-            rows = data.get("ia::result") or []
+            rows = _part(data, "ia::result", list)
+            if not all(isinstance(row, dict) for row in rows):
+                raise IntacctFailure("Intacct REST answered a query with rows that are not "
+                                     "JSON objects", level="result")
             yield from rows
-            meta = data.get("ia::meta") or {}
+            meta = _part(data, "ia::meta", dict)
             if not rows or meta.get("next") in (None, 0, ""):
                 return
-            start = int(meta["next"])
+            following = _whole(meta["next"], "ia::meta.next")
+            if following <= start:  # a page that points back would page forever
+                raise IntacctFailure(f"Intacct REST answered page {start} of a query with "
+                                     f"next = {following}", level="result")
+            start = following
 
 
 class RestExporter(ReferenceLinks):
@@ -175,7 +230,7 @@ class RestExporter(ReferenceLinks):
             self.client.call("PATCH", f"{JOURNAL_ENTRY}/{request.external_id}", body)
             return ExportResult(external_id=request.external_id)
         data = self.client.call("POST", JOURNAL_ENTRY, body)
-        key = (data.get("ia::result") or {}).get("key")
+        key = _part(data, "ia::result", dict).get("key")
         if not key:
             raise IntacctFailure("Intacct accepted the journal entry but returned no key",
                                  level="result")
@@ -208,7 +263,13 @@ class RestExporter(ReferenceLinks):
             "general-ledger/journal-entry", ["key", "referenceNumber", "glJournal.id"],
             [{"$eq": {"referenceNumber": reference}},
              {"$eq": {"glJournal.id": self.settings.journal}}], size=10))
-        return ExportResult(external_id=str(rows[0]["key"])) if rows else None
+        if not rows:
+            return None
+        key = rows[0].get("key")
+        if key in (None, ""):
+            raise IntacctFailure(f"{request.describe()}: Intacct found the journal entry "
+                                 f"{reference} but returned no key", level="result")
+        return ExportResult(external_id=str(key))
 
 
 class RestReports:
@@ -228,7 +289,15 @@ class RestReports:
 
     @staticmethod
     def _signed(row: dict[str, Any]) -> Decimal:
-        amount = Decimal(str(row.get("baseAmount") or "0"))
+        value = row.get("baseAmount") or "0"
+        try:
+            amount = (Decimal(value) if isinstance(value, str | int | Decimal)
+                      and not isinstance(value, bool) else Decimal("NaN"))
+        except ArithmeticError:  # decimal.InvalidOperation
+            amount = Decimal("NaN")
+        if not amount.is_finite():
+            raise IntacctFailure(f"Intacct REST answered a journal entry line with baseAmount "
+                                 f"{value!r:.40}, not an amount", level="result")
         return amount if row.get("txnType") == "debit" else -amount
 
     def account_balances(self) -> dict[str, Decimal]:

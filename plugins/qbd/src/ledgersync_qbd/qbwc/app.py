@@ -41,6 +41,11 @@ Send = Callable[[Message], Awaitable[None]]
 # of qbXML and 0.53 MB escaped in the envelope; an unpaged chart of 3,000 accounts is about
 # 3.6 MB. 8 MiB leaves room for both; docs/operations.md says how to change it.
 MAX_BODY_BYTES = 8 * 1024 * 1024
+# Calls handled at once; the rest wait their turn before taking a thread or a database
+# connection. The ledger's connection pool holds 5 (SQLAlchemy's default pool_size, with 10
+# overflow) and a call may hold two: with anyio's 40 threads, 200 Web Connectors at once made
+# calls wait 30 s for a connection and fail (bench/load_serve.py, bench/RESULTS.md).
+MAX_CALLS_AT_ONCE = 5
 _HOST = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
 
 
@@ -54,7 +59,7 @@ class QbwcApp:
     def __init__(self, ledger: Ledger | None = None, *, service: QbwcService | None = None,
                  path: str = "/qbwc", public_url: str | None = None,
                  max_body_bytes: int = MAX_BODY_BYTES, read_timeout: float = 60.0,
-                 **service_options: Any) -> None:
+                 max_calls: int = MAX_CALLS_AT_ONCE, **service_options: Any) -> None:
         if service is None:
             if ledger is None:
                 raise ValueError("give a ledger or a service")
@@ -64,6 +69,8 @@ class QbwcApp:
         self.public_url = public_url
         self.max_body_bytes = max_body_bytes
         self.read_timeout = read_timeout
+        self.max_calls = max_calls
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the server's event loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -130,9 +137,11 @@ class QbwcApp:
             await _reply(send, 413, fault("Client", "the request body is too large"))
             return
         client = scope.get("client")
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.max_calls)
         status, payload = await anyio.to_thread.run_sync(
             self.handle, body, headers.get("content-type", ""), headers.get("soapaction"),
-            str(client[0]) if client else None)
+            str(client[0]) if client else None, limiter=self._limiter)
         await _reply(send, status, payload)
 
     async def _read(self, receive: Receive) -> bytes:

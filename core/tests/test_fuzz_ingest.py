@@ -1,0 +1,69 @@
+"""Fuzz: `ledgersync ingest` of a file where good lines and mutated lines alternate.
+
+Whatever a mutated line holds (broken JSON, NULs, invalid UTF-8, lone surrogates, huge
+numbers, deep nesting, a valid record after all), ``ingest`` returns: every good line is
+recorded, every line it refused is named with a one-line reason, and nothing raises. Bounded
+here; the long run is in bench/campaign.md.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ledgersync import ItemFilter, Ledger, record_to_json
+from ledgersync._ingest import ingest
+from ledgersync.testing import sample_records
+from ledgersync.testing.fuzzing import counted, fuzz_settings, mutations
+
+SEEDS = [json.dumps(record_to_json(r)).encode() for r in sample_records()]
+#: Lines that took whole chunks down before (issue 15), mutated further by the fuzzer.
+SEEDS += [b"[" * 5000 + b"]" * 5000, b'{"kind": "member", "mms_id": "a\\ud800b"}',
+          b'{"kind": "member", "mms_id": "M", "display_name": "a\\u0000b"}',
+          b'{"kind": "member", "mms_id": ' + b"9" * 5000 + b"}"]
+_examples = itertools.count()
+
+
+def good_line(example: int, number: int) -> tuple[str, bytes]:
+    mms_id = f"FZ{example}-{number}"
+    line = json.dumps({"kind": "member", "mms_id": mms_id, "display_name": f"Good {number}"})
+    return mms_id, line.encode()
+
+
+@fuzz_settings
+@given(bad=st.lists(mutations(SEEDS), min_size=1, max_size=4),
+       separator=st.sampled_from([b"\n", b"\r\n"]))
+@counted
+def test_fuzz_bad_lines_are_named_and_skipped_and_good_lines_kept(
+        ledger: Ledger, bad: list[bytes], separator: bytes) -> None:
+    example = next(_examples)
+    lines: list[bytes] = []
+    good: dict[int, str] = {}
+    mutated: set[int] = set()
+    for index, line in enumerate(bad):
+        mms_id, text = good_line(example, index)
+        lines.append(text)
+        good[len(lines)] = mms_id
+        # A mutation may hold line breaks: each piece is a line of the file.
+        for piece in line.replace(b"\r", b"\n").split(b"\n"):
+            lines.append(piece)
+            mutated.add(len(lines))
+    mms_id, text = good_line(example, len(bad))
+    lines.append(text)
+    good[len(lines)] = mms_id
+
+    report = ingest(ledger, io.BytesIO(separator.join(lines) + separator),
+                    companies=["harbor"], chunk_size=3)
+
+    for problem in report.problems:
+        assert problem.line in mutated, f"a good line was refused: {problem}"
+        assert problem.reason
+        assert "\n" not in problem.reason
+        assert len(problem.reason) < 400
+    for mms_id in good.values():
+        assert ledger.items(ItemFilter(company="harbor", kind="member", mms_id=mms_id)), (
+            f"good line {mms_id} was lost")
