@@ -14,6 +14,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .._connector import ConnectorLimits
 from .._ledger.schema import claimable, companies, sync_items
 from . import items
 from .context import KIND_PRIORITY, EngineContext
@@ -71,11 +72,15 @@ def claim(
     """Claim up to ``limit`` due items of ``company`` within its limits, across all workers."""
     now = ctx.now()
     postgres = ctx.engine.dialect.name == "postgresql"
+    limits = ctx.limits(ctx.company(company))
     with ctx.engine.begin() as conn:
-        lock = sa.select(companies).where(companies.c.name == company)
+        # The company's row serialises its claims across workers (its in-flight count and
+        # request window are read and spent under it); its in-flight count comes with it.
+        lock = sa.select(companies, _IN_FLIGHT.label("in_flight")).where(
+            companies.c.name == company)
         if postgres:
             # Another worker claiming for this company right now: go and serve another one.
-            lock = lock.with_for_update(skip_locked=True)
+            lock = lock.with_for_update(skip_locked=True, of=companies)
         state = conn.execute(lock).first()
         if state is None:
             return []
@@ -83,8 +88,8 @@ def claim(
             return []
         if state.throttled_until is not None and state.throttled_until > now:
             return []
-        expire_leases(ctx, conn, company)
-        capacity = _capacity(ctx, conn, company, state, now)
+        expired = expire_leases(ctx, conn, company)
+        capacity = _capacity(ctx, limits, company, state, now, state.in_flight - expired)
         count = min(limit, capacity)
         if count <= 0:
             return []
@@ -110,7 +115,8 @@ def claim(
         lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)
         items.claim_rows(conn, rows, owner=owner, company=company, lease_until=lease_until,
                          run_id=run_id, at=now)
-        _spend_requests(conn, company, state, now, len(rows))
+        if limits.requests_per_minute is not None:
+            _spend_requests(conn, company, state, now, len(rows))
     claimed = [
         ClaimedItem(
             id=r.id, company=r.company, kind=r.kind, mms_id=r.mms_id, operation=r.operation,
@@ -124,15 +130,18 @@ def claim(
     return sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id))
 
 
-def _capacity(
-    ctx: EngineContext, conn: Connection, company: str, state: Any, now: dt.datetime
-) -> int:
-    limits = ctx.limits(ctx.company(company))
-    in_flight = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(sync_items)
-        .where(sync_items.c.company == company, sync_items.c.status == Status.IN_FLIGHT.value)
-    ).scalar_one()
+#: Items of the company in flight (claimed under a lease, by any worker).
+_IN_FLIGHT = (
+    sa.select(sa.func.count())
+    .select_from(sync_items)
+    .where(sync_items.c.company == companies.c.name,
+           sync_items.c.status == Status.IN_FLIGHT.value)
+    .scalar_subquery()
+)
+
+
+def _capacity(ctx: EngineContext, limits: ConnectorLimits, company: str, state: Any,
+              now: dt.datetime, in_flight: int) -> int:
     # A batching connector sends up to batch_size items per request: max_in_flight counts
     # requests at once, so as many batches of items may be in flight.
     capacity = limits.max_in_flight * ctx.batch_size(company) - in_flight
@@ -155,11 +164,12 @@ def _spend_requests(conn: Connection, company: str, state: Any, now: dt.datetime
     conn.execute(sa.update(companies).where(companies.c.name == company).values(**values))
 
 
-def add_requests(conn: Connection, company: str, n: int) -> None:
+def add_requests(ctx: EngineContext, conn: Connection, company: str, n: int) -> None:
     """Correct the window by what an export cost beyond the one request its claim counted:
     extra requests (lookups, token refreshes) add; an item that needed none, or rode in a
-    batch request another item counted, gives its request back. Never below zero."""
-    if n != 0:
+    batch request another item counted, gives its request back. Never below zero. Only a
+    company with a request-rate limit keeps a window (no shared row to write otherwise)."""
+    if n != 0 and ctx.limits(ctx.company(company)).requests_per_minute is not None:
         count = companies.c.window_count + n
         conn.execute(
             sa.update(companies)
