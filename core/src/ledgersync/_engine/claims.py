@@ -60,6 +60,15 @@ def expire_leases(ctx: EngineContext, conn: Connection, company: str) -> int:
     return items.expire_leases(conn, company, ctx.now())
 
 
+@attrs.frozen
+class Claim:
+    """What a claim got: its items, and whether another worker was claiming for the company
+    at that moment (PostgreSQL; an empty claim then says nothing about the company's work)."""
+
+    items: list[ClaimedItem]
+    contended: bool = False
+
+
 def claim(
     ctx: EngineContext,
     company: str,
@@ -70,6 +79,20 @@ def claim(
     lease_seconds: float | None = None,
 ) -> list[ClaimedItem]:
     """Claim up to ``limit`` due items of ``company`` within its limits, across all workers."""
+    return claim_batch(ctx, company, owner=owner, limit=limit, run_id=run_id,
+                       lease_seconds=lease_seconds).items
+
+
+def claim_batch(
+    ctx: EngineContext,
+    company: str,
+    *,
+    owner: str,
+    limit: int,
+    run_id: int | None,
+    lease_seconds: float | None = None,
+) -> Claim:
+    """:func:`claim`, saying also whether the company was being claimed by another worker."""
     now = ctx.now()
     postgres = ctx.engine.dialect.name == "postgresql"
     limits = ctx.limits(ctx.company(company))
@@ -83,16 +106,18 @@ def claim(
             lock = lock.with_for_update(skip_locked=True, of=companies)
         state = conn.execute(lock).first()
         if state is None:
-            return []
+            # PostgreSQL's SKIP LOCKED: another worker holds the row (every company has one
+            # from its first record or run on).
+            return Claim([], contended=postgres)
         if state.paused_reason is not None:
-            return []
+            return Claim([])
         if state.throttled_until is not None and state.throttled_until > now:
-            return []
+            return Claim([])
         expired = expire_leases(ctx, conn, company)
         capacity = _capacity(ctx, limits, company, state, now, state.in_flight - expired)
         count = min(limit, capacity)
         if count <= 0:
-            return []
+            return Claim([])
         select_ids = (
             sa.select(sync_items.c.id)
             .where(
@@ -111,7 +136,7 @@ def claim(
             )
         ).all()
         if not rows:
-            return []
+            return Claim([])
         lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)
         items.claim_rows(conn, rows, owner=owner, company=company, lease_until=lease_until,
                          run_id=run_id, at=now)
@@ -127,7 +152,7 @@ def claim(
         for r in rows
     ]
     # RETURNING/IN order is not guaranteed: keep the dependency order explicitly.
-    return sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id))
+    return Claim(sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id)))
 
 
 #: Items of the company in flight (claimed under a lease, by any worker).
