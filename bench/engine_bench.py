@@ -4,10 +4,18 @@
     PYTHONPATH=core/src python bench/engine_bench.py overhead --backend postgresql \
         --items 100000 --workers 2
     PYTHONPATH=core/src python bench/engine_bench.py history --backend sqlite --reps 5
+    PYTHONPATH=core/src python bench/engine_bench.py recording --backend postgresql
 
 ``overhead``: record N members across 4 companies (timed apart), open a run per company, then
 W worker processes run ``run_pending`` until idle. Reported: recording ms/item, wall time of the
 work, and ms per item per worker (= wall x W / N), the figure the targets are stated in.
+
+``recording``: ``Ledger.record`` calls of 1 and of 1,000 new records, each its own transaction;
+the median ms per record and the statements per call.
+
+``--sample-waits`` (``overhead``, PostgreSQL): what the database's backends were doing while
+the workers worked, sampled from pg_stat_activity and pg_locks every 10 ms.
+Every worker also reports its statements (counted with SQLAlchemy's cursor events) and its CPU.
 
 ``history``: two ledgers side by side, one empty, one holding 1,000,000 synced items (members
 and invoices, with their links, dependencies and 3 events each) and 100 old errors, inserted
@@ -244,6 +252,34 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
+# -- recording -------------------------------------------------------------------------------
+
+
+def recording(args: argparse.Namespace) -> dict[str, Any]:
+    """Time ``Ledger.record`` calls of ``size`` new members (one company), ``reps`` times per
+    size; each call is its own transaction, as an MMS would make it."""
+    url = fresh_url(args.backend, "lsbench_recording", args.url)
+    ledger = open_ledger(url)
+    counter = StatementCounter(ledger._database)
+    ledger.record(members("warm-", 10), companies=["c1"])
+    result: dict[str, Any] = {"bench": "recording", "backend": args.backend}
+    for size in args.sizes:
+        times, statements = [], []
+        for rep in range(args.reps):
+            batch = members(f"s{size}-r{rep}-", size)
+            before = counter.count
+            start = time.perf_counter()
+            ledger.record(batch, companies=["c1"])
+            times.append((time.perf_counter() - start) * 1000 / size)
+            statements.append(counter.count - before)
+        result[f"records_{size}"] = {
+            "ms_per_record": [round(t, 3) for t in times],
+            "median_ms_per_record": round(statistics.median(times), 3),
+            "statements_per_call": statistics.median(statements)}
+    ledger.close()
+    return result
+
+
 # -- history ---------------------------------------------------------------------------------
 
 
@@ -357,7 +393,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     worker = sub.add_parser("worker")
     worker.add_argument("--url", required=True)
-    for name in ("overhead", "history"):
+    for name in ("overhead", "history", "recording"):
         p = sub.add_parser(name)
         p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
         p.add_argument("--url", default=os.environ.get("LEDGERSYNC_BENCH_DATABASE_URL",
@@ -367,6 +403,9 @@ def main() -> None:
     over.add_argument("--workers", type=int, default=1)
     over.add_argument("--sample-waits", action="store_true",
                       help="PostgreSQL: sample pg_stat_activity and pg_locks while working")
+    rec = sub.choices["recording"]
+    rec.add_argument("--sizes", type=int, nargs="+", default=[1, 1000])
+    rec.add_argument("--reps", type=int, default=21)
     hist = sub.choices["history"]
     hist.add_argument("--history-items", type=int, default=1_000_000)
     hist.add_argument("--errors", type=int, default=100)
@@ -378,7 +417,8 @@ def main() -> None:
     if args.command == "worker":
         worker_main(args.url)
         return
-    result = overhead(args) if args.command == "overhead" else history(args)
+    commands = {"overhead": overhead, "history": history, "recording": recording}
+    result = commands[args.command](args)
     print(json.dumps(result), flush=True)
 
 
