@@ -50,6 +50,7 @@ from ledgersync._ledger import schema
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COMPANIES = ("c1", "c2", "c3", "c4")
+APPLICATION = "ledgersync-bench"
 
 
 # -- a connector that does nothing -----------------------------------------------------------------
@@ -94,7 +95,9 @@ def fresh_url(backend: str, name: str, pg_url: str) -> str:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
         conn.exec_driver_sql(f"CREATE SCHEMA {name}")
     admin.dispose()
-    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={name}"})
+    # The application name lets --sample-waits tell the benchmark's sessions from others.
+    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={name}",
+                                                 "application_name": APPLICATION})
     return url.render_as_string(hide_password=False)
 
 
@@ -165,14 +168,17 @@ class WaitSampler(threading.Thread):
                 for state, wtype, event in conn.exec_driver_sql(
                         "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                        "AND backend_type = 'client backend'"):
+                        "AND application_name = %(app)s", {"app": APPLICATION}):
                     if state == "active":
                         self.states[f"{wtype}:{event}" if wtype else "active (on CPU)"] += 1
                     else:
                         self.states[str(state)] += 1
                 for locktype, mode, relation in conn.exec_driver_sql(
                         "SELECT l.locktype, l.mode, coalesce(c.relname, '') FROM pg_locks l "
-                        "LEFT JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted"):
+                        "JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "LEFT JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE NOT l.granted AND a.application_name = %(app)s",
+                        {"app": APPLICATION}):
                     self.locks[f"{locktype} {mode} {relation}".strip()] += 1
                 time.sleep(self.interval)
         self.engine.dispose()
