@@ -28,10 +28,9 @@ from ledgersync import LedgerError, SchemaOutdatedError
 from ledgersync._ledger import database, schema
 from ledgersync._ledger.types import UTCDateTime
 from ledgersync.cli import cli
-from ledgersync.testing import postgresql_test_url
+from ledgersync.testing import postgresql_suite_url
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
-OWN_DATABASE = "ledgersync_migrations"
 
 #: A revision after the shipped head, as a newer ledgersync would bring it.
 NEXT_REVISION = '''
@@ -54,7 +53,7 @@ def downgrade() -> None:
 
 
 def _own_postgresql_url() -> str | None:
-    return postgresql_test_url(OWN_DATABASE)
+    return postgresql_suite_url("migrations")
 
 
 def _empty(engine: sa.Engine) -> None:

@@ -63,7 +63,9 @@ from ._errors import (
 )
 from ._hookspecs import hookimpl, hookspec
 from ._ledger_api import Ledger, open
+from ._login_throttle import LoginThrottle
 from ._operators import Operator, OperatorAccounts, OperatorSession
+from ._passwords import hash_password, verify_password
 from ._plugins import PluginInfo, connector_plugin
 from ._records import (
     AccountType,
@@ -142,6 +144,7 @@ __all__ = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "LoginThrottle",
     "MappedValue",
     "MappingOverview",
     "Member",
@@ -186,6 +189,7 @@ __all__ = [
     "WorkSummary",
     "__version__",
     "connector_plugin",
+    "hash_password",
     "hookimpl",
     "hookspec",
     "load_config",
@@ -193,4 +197,5 @@ __all__ = [
     "parse_config",
     "record_from_json",
     "record_to_json",
+    "verify_password",
 ]

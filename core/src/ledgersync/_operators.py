@@ -1,7 +1,7 @@
 """Operator accounts and page sessions, kept in the ledger.
 
 A person who uses the Accounting Sync page has a name, a role and a password hashed with scrypt
-(memory-hard; hashlib, no extra dependency). Roles, weakest first: ``viewer`` reads every page,
+(``_passwords.py``). Roles, weakest first: ``viewer`` reads every page,
 ``operator`` also acts on items (requeue, approve, map, run now...), ``admin`` also sets a
 connector's credentials. Sessions live in the ledger too, so every server process shares them
 and a sign-out or a removed account ends them everywhere.
@@ -9,11 +9,9 @@ and a sign-out or a removed account ends them everywhere.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 
@@ -24,38 +22,11 @@ from sqlalchemy.engine import Engine
 from ._errors import OperatorError
 from ._ledger.database import read_connection
 from ._ledger.schema import operators, web_sessions
+from ._passwords import hash_password, verify_password
 
 ROLES = ("viewer", "operator", "admin")
 MIN_PASSWORD_LENGTH = 10
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@-")
-
-# scrypt parameters: 2**15 x 8 x 128 bytes = 32 MiB per hash, about 0.1 s on a server core.
-_N, _R, _P = 2**15, 8, 1
-_MAXMEM = 64 * 1024 * 1024
-
-
-def hash_password(password: str, *, n: int = _N) -> str:
-    """A self-describing scrypt hash: ``scrypt$n$r$p$salt$digest`` (base64)."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, maxmem=_MAXMEM,
-                            dklen=32)
-    return "$".join(["scrypt", str(n), str(_R), str(_P), base64.b64encode(salt).decode(),
-                     base64.b64encode(digest).decode()])
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches ``stored`` (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n),
-                                r=int(r), p=int(p), maxmem=_MAXMEM, dklen=len(expected))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
-
 
 @functools.cache
 def _dummy_hash() -> str:

@@ -1,8 +1,8 @@
 """Fixtures of the foundation tests: a clean environment, databases, and a CLI working directory.
 
 PostgreSQL tests run when ``LEDGERSYNC_TEST_DATABASE_URL`` names a PostgreSQL server; they use a
-database of their own on that server (``ledgersync_foundation``, created when missing), so they
-never disturb the tests that share the database named in the variable.
+database of their own on that server (the configured name + ``_foundation``, created when
+missing), so they never disturb the tests that share the database named in the variable.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ledgersync.cli import cli
-from ledgersync.testing import empty_database, postgresql_test_url
+from ledgersync.testing import empty_database, postgresql_suite_url
 
 DATABASE_URL_ENV = "LEDGERSYNC_TEST_DATABASE_URL"
-OWN_DATABASE = "ledgersync_foundation"
 
 #: Variables that change what ledgersync does; no test may inherit them from the shell.
 LEDGERSYNC_ENV = (
@@ -34,9 +33,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def own_postgresql_url(database: str = OWN_DATABASE) -> str | None:
+def own_postgresql_url() -> str | None:
     """This suite's own database on the test server (other suites run at the same time)."""
-    return postgresql_test_url(database)
+    return postgresql_suite_url("foundation")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -63,6 +63,7 @@ EXPECTED_ALL = [
     "LedgerError",
     "LedgerSyncError",
     "Limits",
+    "LoginThrottle",
     "MappedValue",
     "MappingOverview",
     "Member",
@@ -107,6 +108,7 @@ EXPECTED_ALL = [
     "WorkSummary",
     "__version__",
     "connector_plugin",
+    "hash_password",
     "hookimpl",
     "hookspec",
     "load_config",
@@ -114,6 +116,7 @@ EXPECTED_ALL = [
     "parse_config",
     "record_from_json",
     "record_to_json",
+    "verify_password",
 ]
 
 #: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from ledgersync import CompanyConfig, Config, Ledger, connector_plugin
-from ledgersync.testing import empty_database, postgresql_test_url
+from ledgersync.testing import empty_database, postgresql_suite_url
 from ledgersync_qbd.connector import QbdConnector
 from ledgersync_qbd.qbwc.direct import DirectService
 from ledgersync_qbd.qbwc.service import QbwcService
@@ -39,9 +38,8 @@ MAPPINGS: dict[tuple[str, str], str] = {
 USER, PASSWORD = "clubwc", "harbour-secret"
 
 
-def _postgres_url(base: str) -> str:
-    name = f"{sa.make_url(base).database or 'test'}_qbd"
-    ours = postgresql_test_url(name)
+def _postgres_url() -> str:
+    ours = postgresql_suite_url("qbd")
     assert ours is not None
     empty_database(ours)
     return ours
@@ -49,10 +47,9 @@ def _postgres_url(base: str) -> str:
 
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
-    base = os.environ.get(DATABASE_URL_ENV)
-    if not base:
+    if not os.environ.get(DATABASE_URL_ENV):
         return f"sqlite:///{tmp_path / 'ledger.db'}"
-    return _postgres_url(base)
+    return _postgres_url()
 
 
 def company_settings(username: str = USER, **extra: Any) -> dict[str, Any]:

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from ledgersync import Ledger, LedgerSyncError, Member, Status
+from ledgersync import Ledger, LedgerSyncError, Member, Status, verify_password
 from ledgersync.testing import sample_records
-from ledgersync_qbd.qbwc.auth import SECRET_NAME, hash_password, verify_password
+from ledgersync_qbd.qbwc.auth import SECRET_NAME, hash_password
 from ledgersync_qbd.qbwc.service import QbwcService
 from ledgersync_qbd.qbwc.sessions import INDEX, ticket_hash
 from ledgersync_qbd.sandbox import CompanyFile

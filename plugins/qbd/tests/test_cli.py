@@ -8,11 +8,11 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from ledgersync import Member, open
+from ledgersync import Member, open, verify_password
 from ledgersync.cli import cli, sandbox
 from ledgersync_qbd.cli import qbd, sandbox_qbd
 from ledgersync_qbd.qbwc.app import QbwcApp
-from ledgersync_qbd.qbwc.auth import SECRET_NAME, verify_password
+from ledgersync_qbd.qbwc.auth import SECRET_NAME
 from ledgersync_qbd.server import ServerThread
 from ledgersync_qbd.xmlsafe import parse
 

@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from ledgersync import Ledger
+from ledgersync import Ledger, LoginThrottle
 from ledgersync.testing import sample_records
 from ledgersync_qbd.qbwc.service import QbwcService
-from ledgersync_qbd.qbwc.throttle import LoginThrottle, loggable
+from ledgersync_qbd.qbwc.throttle import loggable
 
 from .conftest import PASSWORD, USER
 
@@ -82,8 +82,8 @@ def test_a_success_clears_the_count(ledger: Ledger, throttled: QbwcService) -> N
 def test_the_throttle_tracks_a_bounded_number_of_names(clock: FakeClock) -> None:
     throttle = LoginThrottle(max_keys=100, clock=clock)
     for n in range(1000):
-        throttle.failed(f"user{n}", None)
-    assert len(throttle._failures) == 100
+        throttle.failed(f"user:user{n}")
+    assert throttle.tracked() == 100
 
 
 def test_a_huge_user_name_is_logged_by_its_prefix(

@@ -13,9 +13,9 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 import ledgersync_qbd.plugin
-from ledgersync import CompanyConfig, Config, Ledger
+from ledgersync import CompanyConfig, Config, Ledger, verify_password
 from ledgersync.web import WebSettings, create_app
-from ledgersync_qbd.qbwc.auth import SECRET_NAME, verify_password
+from ledgersync_qbd.qbwc.auth import SECRET_NAME
 
 from .conftest import company_settings
 

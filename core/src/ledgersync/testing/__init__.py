@@ -4,14 +4,15 @@
 - :class:`FakeBooks` / :class:`FakeConnector` / :class:`FakePlugin`: a fake accounting system
   that counts writes, for testing an MMS integration or the engine without a remote system.
 - :func:`sample_records`: a small realistic set of records of every kind.
-- :func:`postgresql_test_url`, :func:`empty_database`: a database of its own per test suite.
+- :func:`postgresql_test_url`, :func:`postgresql_suite_url`, :func:`empty_database`: a
+  database of its own per test suite.
 """
 
 from __future__ import annotations
 
 from ..fakebooks import FakeBooks, FakeConnector, FakePlugin, FakeSettings
 from .contract import ConnectorContract, ErrorCase, RemoteProbe
-from .databases import empty_database, postgresql_test_url
+from .databases import empty_database, postgresql_suite_url, postgresql_test_url
 from .samples import sample_records
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "FakeSettings",
     "RemoteProbe",
     "empty_database",
+    "postgresql_suite_url",
     "postgresql_test_url",
     "sample_records",
 ]

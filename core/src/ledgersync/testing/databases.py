@@ -34,6 +34,16 @@ def postgresql_test_url(database: str) -> str | None:
     return sa.make_url(raw).set(database=database).render_as_string(hide_password=False)
 
 
+def postgresql_suite_url(suite: str) -> str | None:
+    """A database for one test suite, named after the configured one (``test`` gives
+    ``test_<suite>``), so that two checkouts testing against one server with different
+    databases never share a suite's database either; None when not on PostgreSQL."""
+    raw = os.environ.get(DATABASE_URL_ENV)
+    if not raw or not raw.startswith("postgresql"):
+        return None
+    return postgresql_test_url(f"{sa.make_url(raw).database or 'test'}_{suite}")
+
+
 def empty_database(url: str) -> None:
     """Drop every table: the ledger's, anyone else's, and ``alembic_version``."""
     engine = create_ledger_engine(url)

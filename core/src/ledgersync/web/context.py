@@ -16,9 +16,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from .._ledger_api import Ledger
+from .._login_throttle import LoginThrottle
 from .._operators import OperatorSession
 from .runner import RunLauncher
-from .security import LoginLimiter, safe_next, tokens_match
+from .security import safe_next, tokens_match
 
 SESSION_COOKIE = "ledgersync_session"
 LOGIN_COOKIE = "ledgersync_login"
@@ -69,7 +70,9 @@ class WebContext:
         # person, and is text, never markup.
         self.templates = Jinja2Templates(env=jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True))
-        self.limiter = LoginLimiter(settings.login_attempts, settings.login_window_seconds)
+        self.limiter = LoginThrottle(max_failures=settings.login_attempts,
+                                     window_seconds=settings.login_window_seconds,
+                                     lockout_seconds=settings.login_window_seconds)
         self.runner = RunLauncher(ledger, enabled=settings.work_runs)
         self.mounts: list[tuple[str, str]] = []  # (path, title), for the plugins page
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import collections
 import hmac
-import threading
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -60,45 +57,6 @@ class SecurityHeaders:
 def tokens_match(given: str | None, expected: str) -> bool:
     """Constant-time comparison of a submitted CSRF token with the session's."""
     return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
-
-
-class LoginLimiter:
-    """Failed sign-ins per client address and per name in a sliding window. After ``limit``
-    failures either key is refused until the oldest failure leaves the window. In process
-    memory: each server process counts its own (several processes allow ``limit`` each)."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._failures: dict[str, collections.deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> collections.deque[float]:
-        failures = self._failures.setdefault(key, collections.deque())
-        while failures and failures[0] <= now - self.window:
-            failures.popleft()
-        return failures
-
-    def retry_after(self, *keys: str) -> float | None:
-        """Seconds until these keys may try again, or None when they may now."""
-        with self._lock:
-            now = self._clock()
-            waits = [failures[0] + self.window - now for key in keys
-                     if len(failures := self._recent(key, now)) >= self.limit]
-        return max(waits) if waits else None
-
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            now = self._clock()
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
 
 
 def safe_next(target: str | None, root: str, default: str) -> str:

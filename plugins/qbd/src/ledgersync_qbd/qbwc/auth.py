@@ -9,45 +9,28 @@ reveal which user names exist.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import logging
 import secrets
 
 import attrs
 
-from ledgersync import CompanyConfig, LedgerSyncError, SecretStore
+from ledgersync import CompanyConfig, LedgerSyncError, SecretStore, verify_password
+from ledgersync import hash_password as _scrypt_hash
 
 from ..settings import QbdSettings
 
 log = logging.getLogger(__name__)
 
 SECRET_NAME = "qbwc_password_hash"
-_N, _R, _P = 2**14, 8, 1
+_COST = 2**14
 _DUMMY = None  # computed lazily: a valid hash for an impossible password
 
 
 def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$salt$hash`` (base64) of ``password``."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "$".join(["scrypt", str(_N), str(_R), str(_P),
-                     base64.b64encode(salt).decode(), base64.b64encode(digest).decode()])
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt),
-                                n=int(n), r=int(r), p=int(p), dklen=len(expected),
-                                maxmem=64 * 1024 * 1024)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
+    """The stored form of a Web Connector password (the core's scrypt hash, at a cost a
+    Web Connector login every few minutes affords)."""
+    return _scrypt_hash(password, cost=_COST)
 
 
 def _dummy_hash() -> str:

@@ -13,7 +13,7 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from ledgersync import Ledger, LedgerSyncError, PulledItem, __version__
+from ledgersync import Ledger, LedgerSyncError, LoginThrottle, PulledItem, __version__
 
 from .. import __version__ as qbd_version
 from ..connector import QbdConnector
@@ -26,7 +26,7 @@ from .mutex import company_mutex
 from .planner import next_message_set
 from .recorder import record_answer
 from .sessions import ACTIVE, HOST, LAST_ERROR, Session, Sessions
-from .throttle import LoginThrottle, loggable
+from .throttle import loggable, login_keys
 from .work import CompanyWork
 
 log = logging.getLogger(__name__)
@@ -100,18 +100,19 @@ class QbwcService:
                      address: str | None = None) -> list[str]:
         """``address`` is the client's IP address, for the failed-login throttle."""
         decoy = secrets.token_urlsafe(32)  # a ticket that opens nothing, for nvu/none/busy
-        if not self.login_throttle.allowed(username, address):
+        keys = login_keys(username, address)
+        if not self.login_throttle.allowed(*keys):
             log.warning("Web Connector login refused for user %s from %s: too many failed "
                         "logins; wait %d minutes", loggable(username), address or "?",
                         self.login_throttle.lockout_seconds // 60)
             return [decoy, "nvu"]
         account = self.directory.authenticate(username, password)
         if account is None:
-            self.login_throttle.failed(username, address)
+            self.login_throttle.failed(*keys)
             log.warning("Web Connector login refused for user %s from %s", loggable(username),
                         address or "?")
             return [decoy, "nvu"]
-        self.login_throttle.succeeded(username, address)
+        self.login_throttle.succeeded(*keys)
         work = self.companies[account.company.name]
         state = self.sessions.state(work.name)
         with company_mutex(state):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-import threading
 from collections.abc import Iterator
 
 import uvicorn
@@ -14,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from ledgersync.web.server import ServerThread
 
 from .rest import PREFIX
 from .sandbox import XML_PATH, Sandbox
@@ -52,24 +52,5 @@ def serve(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8766) -> None:
 @contextlib.contextmanager
 def run_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve on ``host:port`` (0 = any free port) in a thread; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Without it each answer waits for the client's delayed ACK (Nagle): ~40 ms a request.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    bound = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(sandbox), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                              name="sage-sandbox-server", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the sandbox server failed to start")
-            threading.Event().wait(0.01)
-        yield f"http://{host}:{bound}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with ServerThread(create_app(sandbox), host=host, port=port) as server:
+        yield server.url
