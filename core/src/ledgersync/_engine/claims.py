@@ -95,7 +95,6 @@ def claim_batch(
     """:func:`claim`, saying also whether the company was being claimed by another worker."""
     now = ctx.now()
     postgres = ctx.engine.dialect.name == "postgresql"
-    limits = ctx.limits(ctx.company(company))
     with ctx.engine.begin() as conn:
         # The company's row serialises its claims across workers (its in-flight count and
         # request window are read and spent under it); its in-flight count comes with it.
@@ -113,6 +112,7 @@ def claim_batch(
             return Claim([])
         if state.throttled_until is not None and state.throttled_until > now:
             return Claim([])
+        limits = ctx.limits(ctx.company(company))
         expired = expire_leases(ctx, conn, company)
         capacity = _capacity(ctx, limits, company, state, now, state.in_flight - expired)
         count = min(limit, capacity)

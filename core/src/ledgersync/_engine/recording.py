@@ -74,9 +74,17 @@ class _Call:
 
     conn: Connection
     actor: str
-    supported: dict[str, frozenset[str]]
+    ctx: EngineContext
     in_sync: dict[str, dt.date | None]
     pending: list[items.NewItem] = attrs.field(factory=list)
+    _supported: dict[str, frozenset[str]] = attrs.field(factory=dict)
+
+    def supports(self, company: CompanyConfig, kind: str) -> bool:
+        """Whether the company's connector exports ``kind`` (its class looked up once)."""
+        if company.name not in self._supported:
+            self._supported[company.name] = frozenset(
+                self.ctx.connector_class(company).supported_kinds)
+        return kind in self._supported[company.name]
 
     def flush(self) -> None:
         """Insert the new items waiting, before any other write (the rows, ids and history
@@ -111,8 +119,7 @@ class Recorder:
             self.ctx.ensure_company_row(conn, company.name)
         call = _Call(
             conn=conn, actor=actor,
-            supported={c.name: frozenset(self.ctx.connector_class(c).supported_kinds)
-                       for c in targets},
+            ctx=self.ctx,
             in_sync={c.name: self.ctx.in_sync_date(conn, c) for c in targets},
         )
         chunk: list[Record] = []
@@ -130,13 +137,13 @@ class Recorder:
 
     def _record_chunk(self, call: _Call, targets: Sequence[CompanyConfig],
                       chunk: Sequence[Record], summary: RecordSummary) -> None:
-        existing = {company.name: self._existing(call, company.name, chunk)
+        existing = {company.name: self._existing(call, company, chunk)
                     for company in targets}
         for record in chunk:
             digest = record.content_hash()
             payload = payload_json(record)
             for company in targets:
-                if record.kind not in call.supported[company.name]:
+                if not call.supports(company, record.kind):
                     summary.counts["unsupported"] += 1
                     continue
                 rows = existing[company.name].get((record.kind, record.mms_id), {})
@@ -150,17 +157,17 @@ class Recorder:
                 summary.counts[outcome] += 1
         call.flush()
 
-    def _existing(self, call: _Call, company: str, chunk: Sequence[Record]
+    def _existing(self, call: _Call, company: CompanyConfig, chunk: Sequence[Record]
                   ) -> dict[tuple[str, str], dict[str, Row[Any]]]:
         """The items of the chunk's records in ``company``, by (kind, MMS id) and operation.
         Plain IN lists on the key's columns (see statements.OWN_LINKS_MANY); the exact pairs
         are kept here."""
-        wanted = {(r.kind, r.mms_id) for r in chunk if r.kind in call.supported[company]}
+        wanted = {(r.kind, r.mms_id) for r in chunk if call.supports(company, r.kind)}
         found: dict[tuple[str, str], dict[str, Row[Any]]] = {}
         if not wanted:
             return found
         for row in call.conn.execute(_EXISTING[call.conn.dialect.name], {
-                "b_company": company, "b_kinds": sorted({k for k, _ in wanted}),
+                "b_company": company.name, "b_kinds": sorted({k for k, _ in wanted}),
                 "b_ids": sorted({m for _, m in wanted})}):
             if (row.kind, row.mms_id) in wanted:
                 found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
