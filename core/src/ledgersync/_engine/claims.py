@@ -96,13 +96,12 @@ def claim_batch(
     now = ctx.now()
     postgres = ctx.engine.dialect.name == "postgresql"
     with ctx.engine.begin() as conn:
-        # The company's row serialises its claims across workers (its in-flight count and
-        # request window are read and spent under it); its in-flight count comes with it.
-        lock = sa.select(companies, _IN_FLIGHT.label("in_flight")).where(
-            companies.c.name == company)
+        # The company's row serialises its claims across workers: its in-flight count and
+        # request window are read and spent under it.
+        lock = sa.select(companies).where(companies.c.name == company)
         if postgres:
             # Another worker claiming for this company right now: go and serve another one.
-            lock = lock.with_for_update(skip_locked=True, of=companies)
+            lock = lock.with_for_update(skip_locked=True)
         state = conn.execute(lock).first()
         if state is None:
             # PostgreSQL's SKIP LOCKED: another worker holds the row (every company has one
@@ -113,8 +112,13 @@ def claim_batch(
         if state.throttled_until is not None and state.throttled_until > now:
             return Claim([])
         limits = ctx.limits(ctx.company(company))
-        expired = expire_leases(ctx, conn, company)
-        capacity = _capacity(ctx, limits, company, state, now, state.in_flight - expired)
+        expire_leases(ctx, conn, company)
+        # Counted by a statement of its own, after the lock was granted: in READ COMMITTED a
+        # statement sees what was committed when it started, and the lock statement may have
+        # started before the previous holder's claim committed (it only locked the row, so
+        # PostgreSQL does not re-read it), which would undercount what that claim took.
+        in_flight = conn.execute(_IN_FLIGHT, {"b_company": company}).scalar_one()
+        capacity = _capacity(ctx, limits, company, state, now, in_flight)
         count = min(limit, capacity)
         if count <= 0:
             return Claim([])
@@ -159,9 +163,8 @@ def claim_batch(
 _IN_FLIGHT = (
     sa.select(sa.func.count())
     .select_from(sync_items)
-    .where(sync_items.c.company == companies.c.name,
+    .where(sync_items.c.company == sa.bindparam("b_company"),
            sync_items.c.status == Status.IN_FLIGHT.value)
-    .scalar_subquery()
 )
 
 
