@@ -71,13 +71,17 @@ def test_an_unsynced_transaction_is_named_as_the_explanation(
     assert [(e.mms_id, e.status) for e in mismatch.explanations] == [("I3", "pending")]
 
 
-def test_a_record_deleted_in_the_accounting_system_shows_as_a_difference(
+def test_a_record_deleted_in_the_accounting_system_is_explained_as_deleted_there(
     ledger: ledgersync.Ledger, tmp_path: Path
 ) -> None:
     FakeBooks(str(tmp_path / "books.db")).delete("invoice", "I2")
     (mismatch,) = ledger.reconcile("harbor").mismatches
     assert (mismatch.member_id, mismatch.mms, mismatch.remote) == ("M2", D("80.00"), D("0"))
-    assert mismatch.explanations == ()
+    (explanation,) = mismatch.explanations
+    assert (explanation.mms_id, explanation.cause, explanation.amount) == (
+        "I2", ledgersync.Cause.DELETED_IN_BOOKS, D("-80.00"))
+    assert f"`ledgersync unlink {explanation.item_id}`" in (explanation.remedy or "")
+    assert mismatch.unexplained == 0
 
 
 def test_as_of_leaves_out_later_transactions(ledger: ledgersync.Ledger) -> None:

@@ -44,7 +44,16 @@ from ._engine.queries import (
     RunView,
     SectionView,
 )
-from ._engine.reconcile import Cause, CustomerBalance, Explanation, ReconcileReport
+from ._engine.reconcile import (
+    AccountBalance,
+    AccountsReport,
+    Cause,
+    CustomerBalance,
+    DifferenceNote,
+    Explanation,
+    ReconcileReport,
+    SignOff,
+)
 from ._engine.recording import RecordSummary
 from ._engine.runs import WorkSummary
 from ._engine.statuses import Status
@@ -98,8 +107,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccountActivity",
+    "AccountBalance",
     "AccountRole",
     "AccountType",
+    "AccountsReport",
     "Action",
     "Address",
     "BooksTransaction",
@@ -121,6 +132,7 @@ __all__ = [
     "CreditMemo",
     "CustomerBalance",
     "CustomerMatch",
+    "DifferenceNote",
     "EngineSettings",
     "EventView",
     "Explanation",
@@ -173,6 +185,7 @@ __all__ = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "SignOff",
     "StagedItem",
     "StagedResult",
     "StateStore",

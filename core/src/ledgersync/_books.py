@@ -52,6 +52,9 @@ class BooksTransaction:
     #: The document number people see (invoice number), for the report.
     number: str | None = None
     voided: bool = False
+    #: False when the books do not record which invoices it is applied to (a payment posted
+    #: as a journal entry): its ``applied_to`` is then not compared with the MMS's.
+    applications_tracked: bool = True
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in RECEIVABLE_KINDS:

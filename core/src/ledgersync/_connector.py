@@ -200,6 +200,10 @@ class Connector(abc.ABC, Generic[SettingsT]):
     #: Kinds whose staged records dependents may reference by intermediary id before the
     #: accounting system confirms them; other dependents wait for the confirmed id.
     staged_references: ClassVar[frozenset[str]] = frozenset()
+    #: True when the books have no items of their own and a mapped MMS item is the account
+    #: its lines post to (Sage Intacct): `ledgersync reconcile --accounts` then posts an item
+    #: line to the item's mapping instead of the item's MMS income account.
+    items_are_accounts: ClassVar[bool] = False
 
     def __init__(
         self, company: CompanyConfig, settings: SettingsT, context: ConnectorContext
@@ -259,8 +263,9 @@ class Connector(abc.ABC, Generic[SettingsT]):
         )
 
     def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
-        """Every transaction in the books dated on or before ``as_of`` (None: today) that moves
-        a customer's receivable, voided ones included (``voided=True``), for `ledgersync
+        """Every transaction in the books dated on or before ``as_of`` (None: all of them,
+        future-dated ones too, as the ledger side counts every document) that moves a
+        customer's receivable, voided ones included (``voided=True``), for `ledgersync
         reconcile`. The engine sums them per customer and compares each with the ledger's
         item linked to its ``remote_id``, so it can say which were edited or deleted in the
         books, entered by hand, or applied to another invoice. Read only; retry reads.

@@ -15,6 +15,7 @@ from ._config import Config, load_config
 from ._connector import Connector, CustomerMatch
 from ._engine import browse as browsing
 from ._engine import items, queries
+from ._engine import reconcile as reconciling
 from ._engine.claims import ClaimedItem
 from ._engine.confirm import ConfirmSummary
 from ._engine.context import Clock, EngineContext, EngineSettings, as_clock
@@ -22,7 +23,7 @@ from ._engine.filters import ItemFilter
 from ._engine.operations import Operations
 from ._engine.pull import PullQueue
 from ._engine.queries import CompanyView, EventView, ItemRef, ItemView, RunView
-from ._engine.reconcile import ReconcileReport, reconcile
+from ._engine.reconcile import AccountsReport, DifferenceNote, ReconcileReport, SignOff
 from ._engine.recording import Recorder, RecordSummary
 from ._engine.runs import Scheduler, WorkSummary
 from ._engine.statuses import Status
@@ -233,8 +234,40 @@ class Ledger:
         return self._operations.set_in_sync_date(company, date, actor=actor)
 
     def reconcile(self, company: str, *, as_of: dt.date | None = None) -> ReconcileReport:
-        """Receivable per customer in the MMS ledger against the accounting system."""
-        return reconcile(self._context, company, as_of)
+        """Receivable per customer in the MMS ledger against the accounting system, as of a
+        date (None: today), every difference explained with its cause and remedy."""
+        return reconciling.reconcile(self._context, company, as_of)
+
+    def reconcile_accounts(self, company: str, *, start: dt.date | None = None,
+                           end: dt.date | None = None) -> AccountsReport:
+        """Debits and credits per GL account the MMS posts to, from ``start`` (None: since the
+        beginning) to ``end`` (None: today), against the accounting system's activity."""
+        end = end if end is not None else self._context.now().date()
+        return reconciling.reconcile_accounts(self._context, company, start, end)
+
+    def sign_reconciliation(self, report: ReconcileReport | AccountsReport, *,
+                            signed_by: str) -> SignOff:
+        """Store a reconciliation as signed by ``signed_by`` now: its totals, differences and
+        explanations. The next reports of the company start from it."""
+        return reconciling.sign(self._context, report, signed_by)
+
+    def reconciliations(self, company: str, *, kind: str | None = None) -> list[SignOff]:
+        """The signed reconciliations of a company (``kind``: "customers" or "accounts"),
+        the newest month first."""
+        return reconciling.history(self._context, company, kind)
+
+    def note_difference(self, company: str, target: str, text: str, *, accept: bool = False,
+                        actor: str = "operator") -> DifferenceNote:
+        """A note on a reconciliation difference: ``target`` is an item id ("42") or a books
+        transaction no item links to ("invoice:1017"). ``accept`` makes the difference an
+        accepted one (cause ACCEPTED) in later reports; a note on an item is also in its
+        history."""
+        return reconciling.add_note(self._context, company, target, text, accept=accept,
+                                    actor=actor)
+
+    def reconcile_notes(self, company: str) -> list[DifferenceNote]:
+        """Every note on the company's reconciliation differences, oldest first."""
+        return reconciling.notes(self._context, company)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from ._books import AccountActivity, BooksTransaction
 from ._connector import Connector, ExportRequest, ExportResult, Operation, PushConnector
 from ._errors import ConnectorError
+from ._fakeledger import BooksLedger, posting, upgrade
 from ._hookspecs import hookimpl
-from ._records import Record, record_to_json
+from ._records import record_to_json
 from ._resolution import Action, Resolution
 
 if TYPE_CHECKING:
@@ -54,8 +56,9 @@ CREATE TABLE IF NOT EXISTS states (remote_id TEXT PRIMARY KEY, state TEXT NOT NU
 """
 
 
-class FakeBooks:
-    """The remote side: records, a write log, and replay of idempotency keys."""
+class FakeBooks(BooksLedger):
+    """The remote side: records, a write log, and replay of idempotency keys; what the books
+    post and answer for reconciliation, and a bookkeeper's edits (``_fakeledger.py``)."""
 
     def __init__(self, path: str, *, replay_keys: bool = True) -> None:
         self.path = path
@@ -65,6 +68,7 @@ class FakeBooks:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            upgrade(db)
         finally:
             db.close()
 
@@ -109,21 +113,27 @@ class FakeBooks:
                 if request.version_token != str(existing[1]):
                     raise ConnectorError(f"{request.describe()}: stale version", code="stale")
             body = json.dumps(record_to_json(record), sort_keys=True)
-            customer = record.customer_mms_id()
-            amount = str(_receivable(record))
+            posted = posting(db, request)
+            amount = str(sum((Decimal(v) for v in json.loads(posted["receivables"]).values()),
+                             Decimal(0)))
+            columns = ", ".join(f"{name} = :{name}" for name in posted)
+            values = {**posted, "body": body, "amount": amount}
             if existing is None:
                 cursor = db.execute(
-                    "INSERT INTO records (kind, mms_id, version, customer, amount, body) "
-                    "VALUES (?, ?, 0, ?, ?, ?)", (record.kind, record.mms_id, customer, amount,
-                                                  body))
+                    "INSERT INTO records (kind, mms_id, version, customer, amount, body, "
+                    f"{', '.join(posted)}) VALUES (:kind, :mms_id, 0, :customer, :amount, "
+                    f":body, {', '.join(':' + name for name in posted)})",
+                    {**values, "kind": record.kind, "mms_id": record.mms_id,
+                     "customer": record.customer_mms_id()})
                 remote_id, version = str(cursor.lastrowid), "0"
                 # Made inactive before it arrived: now its remote id carries the state.
                 db.execute("UPDATE states SET remote_id = ? WHERE remote_id = ?",
                            (remote_id, f"{record.kind}:{record.mms_id}"))
             else:
                 voided = 1 if request.operation is Operation.VOID else 0
-                db.execute("UPDATE records SET version = version + 1, body = ?, amount = ?, "
-                           "voided = ? WHERE remote_id = ?", (body, amount, voided, existing[0]))
+                db.execute("UPDATE records SET version = version + 1, body = :body, amount = "
+                           f":amount, voided = :voided, {columns} WHERE remote_id = :remote",
+                           {**values, "voided": voided, "remote": existing[0]})
                 remote_id, version = str(existing[0]), str(existing[1] + 1)
             db.execute("INSERT INTO writes (kind, mms_id, operation, key) VALUES (?, ?, ?, ?)",
                        (record.kind, record.mms_id, request.operation.value,
@@ -204,20 +214,11 @@ class FakeBooks:
                                   (kind,)).fetchone()[0])
 
     def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
-        """Receivable per remote customer id (the member's record here): invoices and refunds
-        add, payments and credit memos subtract; voided records count nothing."""
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT m.remote_id, r.amount, r.body FROM records r JOIN records m "
-                "ON m.kind = 'member' AND m.mms_id = r.customer "
-                "WHERE r.voided = 0 AND r.kind != 'member'").fetchall()
+        """Receivable per remote customer id: the sum of :meth:`books_transactions`."""
         balances: dict[str, Decimal] = {}
-        for remote_id, amount, body in rows:
-            date = json.loads(body).get("txn_date")
-            if as_of is not None and date is not None and dt.date.fromisoformat(date) > as_of:
-                continue
-            key = str(remote_id)
-            balances[key] = balances.get(key, Decimal(0)) + Decimal(amount)
+        for txn in self.books_transactions(as_of):
+            balances[txn.customer_id] = balances.get(txn.customer_id, Decimal(0)) \
+                + txn.receivable
         return balances
 
 
@@ -236,14 +237,6 @@ def _check_references(db: sqlite3.Connection, request: ExportRequest) -> None:
                                  code="inactive_ref", sent=False)
         raise ConnectorError(f"{name} {mms_id!r} was deleted in the books (id {remote_id})",
                              code="missing_ref", sent=False)
-
-
-def _receivable(record: Record) -> Decimal:
-    if record.kind == "invoice" or record.kind == "refund":
-        return Decimal(record.total())  # type: ignore[attr-defined]
-    if record.kind in ("payment", "credit_memo"):
-        return -Decimal(record.total())  # type: ignore[attr-defined]
-    return Decimal(0)
 
 
 @attrs.frozen(kw_only=True)
@@ -355,7 +348,7 @@ class FakeConnector(PushConnector[FakeSettings]):
                                     replay_keys=self.settings.replay_keys)
         return self._books
 
-    def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+    def _existing_books(self) -> FakeBooks:
         if self._books is None and not Path(self.settings.books_path).exists():
             # An empty company would "tie out" at 0.00 against a mistyped path.
             raise ConnectorError(
@@ -364,7 +357,16 @@ class FakeConnector(PushConnector[FakeSettings]):
                 remedy="Check books_path in the config (a relative path is relative to the "
                 "config file); the books are created by the first `ledgersync run`",
             )
-        return self.books.customer_balances(as_of)
+        return self.books
+
+    def customer_balances(self, as_of: dt.date | None = None) -> dict[str, Decimal]:
+        return self._existing_books().customer_balances(as_of)
+
+    def books_transactions(self, as_of: dt.date | None = None) -> list[BooksTransaction]:
+        return self._existing_books().books_transactions(as_of)
+
+    def account_activity(self, start: dt.date | None, end: dt.date) -> list[AccountActivity]:
+        return self._existing_books().account_activity(start, end)
 
     def check(self) -> str:
         """The books file and how many records it holds (reading it proves it is there)."""

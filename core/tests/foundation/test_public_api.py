@@ -17,8 +17,10 @@ from ledgersync import _hookspecs
 
 EXPECTED_ALL = [
     "AccountActivity",
+    "AccountBalance",
     "AccountRole",
     "AccountType",
+    "AccountsReport",
     "Action",
     "Address",
     "BooksTransaction",
@@ -40,6 +42,7 @@ EXPECTED_ALL = [
     "CreditMemo",
     "CustomerBalance",
     "CustomerMatch",
+    "DifferenceNote",
     "EngineSettings",
     "EventView",
     "Explanation",
@@ -92,6 +95,7 @@ EXPECTED_ALL = [
     "SchemaOutdatedError",
     "SecretStore",
     "SectionView",
+    "SignOff",
     "StagedItem",
     "StagedResult",
     "StateStore",

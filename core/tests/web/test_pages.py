@@ -204,7 +204,7 @@ def test_reconciliation_drills_down_to_the_items_behind_a_difference(otto, faile
     invoice = failed_invoice.items(ItemFilter(kind="invoice"))[0]
     html = otto.get("/reconcile/harbor").text
     assert "Does not tie out" in html
-    assert f'<a href="/items/{invoice.id}">invoice I1</a> (100.00) is error' in html
+    assert f'<a href="/items/{invoice.id}">invoice I1</a> (-100.00) not synced: error' in html
 
 
 def test_the_plugins_page_lists_connectors_and_load_errors(otto, web_ledger,

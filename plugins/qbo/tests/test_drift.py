@@ -208,17 +208,15 @@ def test_a_tax_difference_and_an_edit_are_both_named() -> None:
 
 
 def test_reconcile_explains_a_tax_difference_instead_of_blaming_edits(ledger: Ledger) -> None:
-    from types import SimpleNamespace
-
-    from ledgersync.cli.reconcile_cmds import _warned
+    """The books' transactions carry QuickBooks' tax, so reconcile names the cause itself
+    (the export warning the command line fell back on is for balance-only connectors)."""
+    from ledgersync import Cause
 
     sync_taxed(ledger, "3")
     report = ledger.reconcile(COMPANY)
     [customer] = [c for c in report.customers if c.member_id == "M-T"]
     assert customer.difference != 0
-    explained = _warned(ledger, COMPANY, customer)
-    assert explained is not None
-    assert explained.startswith("invoice INV-T: tax computed differently (MMS 6.25 %, "
-                                "QuickBooks 8 %)")
-    tied = SimpleNamespace(ties_out=True, explanations=(), member_id="M-T")
-    assert _warned(ledger, COMPANY, tied) is None
+    [explanation] = customer.explanations
+    assert explanation.cause is Cause.TAX_DIFFERS
+    assert explanation.mms_id == "INV-T"
+    assert customer.unexplained == 0

@@ -55,11 +55,16 @@ def settings(sandbox: Sandbox) -> dict[str, Any]:
 
 
 @pytest.fixture
-def open_ledger(tmp_path: Path, clock: Clock, sandbox: Sandbox) -> Iterator[Any]:
+def ledger_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'ledger.db'}"
+
+
+@pytest.fixture
+def open_ledger(ledger_url: str, clock: Clock, sandbox: Sandbox) -> Iterator[Any]:
     opened: list[Ledger] = []
 
     def make(settings: dict[str, Any], **company: Any) -> Ledger:
-        config = Config(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", companies={
+        config = Config(ledger_url=ledger_url, companies={
             COMPANY: CompanyConfig(name=COMPANY, connector="quickbooks_legacy",
                                    settings=dict(settings), **company)})
         ledger = Ledger(config, plugins=[LegacyPlugin()], load_entrypoints=False,

@@ -112,8 +112,8 @@ def sync_until_idle(ledger: Ledger, clock: Clock, *, rounds: int = 30) -> None:
 
 
 def make_ledger(tmp_path: Path, settings: Mapping[str, Any], *, clock: Clock | None = None,
-                **company: Any) -> Ledger:
-    config = Config(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", companies={
+                ledger_url: str | None = None, **company: Any) -> Ledger:
+    config = Config(ledger_url=ledger_url or f"sqlite:///{tmp_path / 'ledger.db'}", companies={
         COMPANY: CompanyConfig(name=COMPANY, connector="sage", settings=dict(settings),
                                **company)})
     ledger = Ledger(config, plugins=[SagePlugin()], load_entrypoints=False,

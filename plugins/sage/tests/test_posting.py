@@ -81,6 +81,22 @@ def test_a_payment_without_deposit_account_goes_to_undeposited_funds() -> None:
         ("1200", "Cr", D("100.00")), ("1499", "Dr", D("100.00"))]
 
 
+def test_a_payment_splits_its_receivable_line_per_invoice_with_the_invoice_entry() -> None:
+    from ledgersync import PaymentApplication
+
+    payment = Payment(mms_id="PAY-1", member_id="M-1", txn_date=DAY, currency="USD",
+                      amount=D("100.00"), applications=(
+                          PaymentApplication(invoice_id="INV-1", amount=D("60.00")),))
+    built = ExportRequest(item_id=1, company="harbor", kind="payment",
+                          operation=Operation.CREATE, record=payment, idempotency_key="k",
+                          attempt=1, references={**REFS, ("invoice", "INV-1"): "6679"})
+    entry = build_entry(built, settings())
+    receivable = sorted((line.amount, line.document) for line in entry.lines
+                        if line.account == "1200")
+    assert receivable == [(D("40.00"), None), (D("60.00"), "6679")]
+    assert entry.debits() == entry.credits() == D("100.00")
+
+
 def test_a_payment_with_no_deposit_account_anywhere_names_the_setting() -> None:
     payment = Payment(mms_id="PAY-1", member_id="M-1", txn_date=DAY, currency="USD",
                       amount=D("100.00"))

@@ -15,17 +15,20 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from .._config import CompanyConfig
 from .._connector import Operation
-from .._ledger.schema import sync_items
+from .._ledger.schema import reference_records, sync_items
 from .._records import Record, record_to_json
 from .._resolution import Vote
 from . import items
 from .context import KIND_PRIORITY, EngineContext, idempotency_key
 from .statuses import Status, needs_approval
+
+#: Kinds whose newest version is kept apart for reconciliation (``reference_records``).
+REFERENCE_KINDS = frozenset({"gl_account", "item", "tax_rate"})
 
 #: Statuses whose content may be replaced in place: nothing of the current version can have
 #: reached the remote (never sent, or refused outright, or found absent after a doubt).
@@ -140,6 +143,8 @@ class Recorder:
         existing = {company.name: self._existing(call, company, chunk)
                     for company in targets}
         for record in chunk:
+            if record.kind in REFERENCE_KINDS:
+                self._keep_reference(call.conn, record)
             digest = record.content_hash()
             payload = payload_json(record)
             for company in targets:
@@ -172,6 +177,22 @@ class Recorder:
             if (row.kind, row.mms_id) in wanted:
                 found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
         return found
+
+    def _keep_reference(self, conn: Connection, record: Record) -> None:
+        """The newest version of a reference record, for reconciliation (see the table)."""
+        digest = record.content_hash()
+        key = (reference_records.c.kind == record.kind,
+               reference_records.c.mms_id == record.mms_id)
+        known = conn.execute(sa.select(reference_records.c.payload_hash).where(*key)).first()
+        if known is not None and known.payload_hash == digest:
+            return
+        values = {"payload": payload_json(record), "payload_hash": digest,
+                  "updated_at": self.ctx.now()}
+        # An upsert: another process may record the same account at the same moment.
+        insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
+        conn.execute(insert(reference_records).values(
+            kind=record.kind, mms_id=record.mms_id, **values).on_conflict_do_update(
+            index_elements=["kind", "mms_id"], set_=values))
 
     # -- one record, one company, with items already ---------------------------------------------
 

@@ -283,3 +283,54 @@ web_sessions = Table(
     Column("expires_at", UTCDateTime, nullable=False),
     Index("ix_web_sessions_operator", "operator"),
 )
+
+#: Reconciliations a person signed: the report as it stood (JSON), who signed it, when (UTC).
+#: The next month's report starts from the last one; `ledgersync reconcile --history` lists them.
+reconciliations = Table(
+    "reconciliations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("period_start", Date),
+    Column("as_of", Date, nullable=False),
+    # Money as its exact decimal text: the same on SQLite and PostgreSQL.
+    Column("total_mms", String(40), nullable=False),
+    Column("total_books", String(40), nullable=False),
+    Column("differences", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("signed_by", String(100), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+    Index("ix_reconciliations_company", "company", "kind", "as_of"),
+)
+
+#: Notes on reconciliation differences (`ledgersync note`): on a sync item, or on a books
+#: transaction no item links to (``remote_kind``/``remote_id``); ``accepted`` makes the
+#: difference it explains an accepted one.
+reconcile_notes = Table(
+    "reconcile_notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company", String(64), nullable=False),
+    Column("item_id", Integer),
+    Column("remote_kind", String(32)),
+    Column("remote_id", String(100)),
+    Column("text", Text, nullable=False),
+    Column("accepted", Boolean, nullable=False, server_default=text("false")),
+    Column("noted_by", String(100), nullable=False),
+    Column("noted_at", UTCDateTime, nullable=False),
+    Index("ix_reconcile_notes_company", "company"),
+)
+
+#: The newest recorded version of each reference record (GL accounts, items, tax rates), kept
+#: whichever companies export them: reconciliation reads an item's income account or an
+#: account's type from here even where every connector maps them instead (QuickBooks Desktop).
+reference_records = Table(
+    "reference_records",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("mms_id", String(100), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -26,7 +27,7 @@ from .._config import load_config
 from .._engine.filters import ItemFilter
 from .._engine.queries import ItemRef
 from .._engine.statuses import Status
-from .._errors import LedgerSyncError
+from .._errors import ConnectorError, LedgerSyncError
 from .._files import write_private
 from .._ledger_api import Ledger
 from .._plugins import PluginHost
@@ -217,6 +218,40 @@ class Story:
                 f"[red]{len(report.mismatches)} customer(s) differ[/]"
             self.say(f"  {sandbox.title}: MMS {report.total_mms} vs accounting "
                      f"{report.total_remote} over {len(report.customers)} customers: {verdict}")
+            for customer in report.mismatches:
+                for explanation in customer.explanations:
+                    self.say(f"    {escape(customer.member_id or str(customer.external_id))}: "
+                             f"{explanation.cause.value.replace('_', ' ')}: "
+                             f"{escape(explanation.reason or '')}")
+        first, last = dt.date(dataset.year, 1, 1), dt.date(dataset.year, 12, 31)
+        self.say(f"\n[bold]Per GL account[/], {first} to {last} (`ledgersync reconcile COMPANY "
+                 f"--accounts --from {first} --to {last}`)")
+        for sandbox in sandboxes:
+            self._accounts(ledger, sandbox, first, last, result)
+
+    def _accounts(self, ledger: Ledger, sandbox: DemoSandbox, start: dt.date, end: dt.date,
+                  result: DemoResult) -> None:
+        try:
+            accounts = ledger.reconcile_accounts(sandbox.connector, start=start, end=end)
+        except ConnectorError as exc:
+            if exc.sent:
+                raise
+            self.say(f"  {sandbox.title}: not compared: {escape(exc.message)} (the connector "
+                     "does not implement account_activity yet)")
+            return
+        result.tied_out[f"{sandbox.connector} accounts"] = accounts.ties_out
+        verdict = "[green]ties out to the cent[/]" if accounts.ties_out else \
+            f"[red]{len(accounts.mismatches) + len(accounts.unmapped)} account(s) differ[/]"
+        posted = sum((a.mms_debit for a in accounts.accounts), Decimal("0.00"))
+        self.say(f"  {sandbox.title}: {len(accounts.accounts)} accounts, MMS debits {posted} "
+                 f"vs accounting {sum((a.books_debit for a in accounts.accounts), Decimal(0))}:"
+                 f" {verdict}")
+        for account in accounts.mismatches:
+            self.say(f"    {escape(account.account_id)} ({escape(account.name)}): MMS "
+                     f"{account.mms}, accounting {account.books}, unexplained "
+                     f"{account.unexplained}")
+        for account_id, amount in accounts.unmapped:
+            self.say(f"    {escape(account_id)}: {amount} posted, not mapped to the books")
 
     def _sync_all(self, ledger: Ledger, sandboxes: Sequence[DemoSandbox], label: str) -> None:
         with self._progress() as progress:

@@ -485,6 +485,31 @@ class ConnectorContract:
         finally:
             ledger.close()
 
+    # -- reconciliation (connectors that answer the books' side) --------------------------------
+
+    def test_books_transactions_list_every_synced_transaction_and_tie_out(
+        self, ledger: Ledger, records: list[Record]
+    ) -> None:
+        if self.connector_class.books_transactions is Connector.books_transactions:
+            pytest.skip("the connector does not list the books' transactions "
+                        "(Connector.books_transactions is not overridden)")
+        ledger.record(records)
+        self.sync(ledger)
+        try:
+            listed = ledger.connector(COMPANY).books_transactions(None)
+        except ConnectorError as exc:
+            pytest.skip(f"the books' transactions are not readable here: {exc.message}")
+        found = {(t.kind, t.remote_id) for t in listed}
+        receivable = {"invoice", "payment", "credit_memo", "refund"}
+        synced = {(i.kind, i.external_id) for i in ledger.items(limit=None)
+                  if i.kind in receivable and i.external_id}
+        assert synced, "the sample records hold receivable transactions"
+        assert synced <= found, f"not listed: {sorted(synced - found)}"
+        report = ledger.reconcile(COMPANY)
+        assert report.source == "transactions"
+        assert report.ties_out, [(c.member_id, c.difference, c.explanations)
+                                 for c in report.mismatches]
+
     # -- two-phase completion (two-stage connectors only) ---------------------------------------
 
     def test_staged_records_wait_for_the_confirmation(

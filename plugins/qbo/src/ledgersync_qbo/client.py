@@ -215,6 +215,15 @@ class QboClient:
                            code="http-200", status=200)
         return [r for r in responses if isinstance(r, dict)]
 
+    def report(self, name: str, params: Mapping[str, str]) -> Obj:
+        """One report of the Reports API (a GET, so retried as every read is): the report
+        object with its ``Header``, ``Columns`` and ``Rows``."""
+        answer = self.call("GET", f"reports/{name}", params=params)
+        if not isinstance(answer.get("Header"), dict):
+            raise QboError(f"QuickBooks answered the {name} report without a Header",
+                           code="http-200", status=200)
+        return answer
+
     def cdc(self, entities: Sequence[str], changed_since: str) -> Obj:
         return self.call("GET", "cdc", params={"entities": ",".join(entities),
                                                "changedSince": changed_since})

@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledgersync import (
+    AccountActivity,
+    BooksTransaction,
     ConnectorError,
     ConnectorLimits,
     CustomerMatch,
@@ -154,14 +156,34 @@ class QboConnector(PushConnector[QboSettings]):
                 f"(realm {self.settings.realm_id}, {where})")
 
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
-        """Open A/R per customer id, as QuickBooks shows it today."""
-        if as_of is not None and as_of < self.context.utcnow().date():
+        """Open A/R per customer id: QBO's own ``Balance`` for today; for a past date, the sum
+        of the receivable transactions dated on or before it (see :mod:`.books`)."""
+        if as_of is None or as_of >= self.context.utcnow().date():
+            return {str(row["Id"]): Decimal(str(row.get("Balance", "0")))
+                    for row in self.client.query_all("Customer", include_inactive=True)}
+        from .books import balances
+
+        return balances(list(self.books_transactions(as_of)))
+
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """Invoices, payments, credit memos, refund receipts and journal entries dated on or
+        before ``as_of`` (None: all of them, as the customers' ``Balance`` counts them, dated
+        later than today included), as :mod:`.books` reads them from the query API."""
+        from .books import books_transactions
+
+        return books_transactions(self.client, as_of)
+
+    def account_activity(self, start: dt.date | None, end: dt.date
+                         ) -> Sequence[AccountActivity]:
+        """Debits and credits per account from QBO's GeneralLedger report (see
+        :mod:`.books`)."""
+        from .books import account_activity
+
+        if start is not None and start > end:
             raise ConnectorError(
-                "QuickBooks Online reports customer balances as of today only",
-                remedy="Reconcile without --as-of, or compare QuickBooks' A/R Aging report "
-                       "for that date by hand", sent=False)
-        return {str(row["Id"]): Decimal(str(row.get("Balance", "0")))
-                for row in self.client.query_all("Customer", include_inactive=True)}
+                f"the period starts on {start} after it ends on {end}", sent=False,
+                remedy="Give a start date on or before the end date")
+        return account_activity(self.client, start, end)
 
     def close(self) -> None:
         if "client" in self.__dict__:

@@ -1,11 +1,13 @@
 """Helpers for testing against the QBO sandbox: settings that point a company at a sandbox,
 tokens without the browser, the sample records' reference data, and a probe that counts what
-the sandbox holds for an MMS record (the contract kit's ``remote``).
+the sandbox holds for an MMS record (the contract kit's ``remote``), and a :class:`Bookkeeper`
+who changes the books by hand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from ledgersync import Ledger, Member, Record
@@ -85,3 +87,100 @@ class SandboxProbe:
 
 
 _DEFAULTS = QboSettings(realm_id="0", client_id="-", client_secret="-")
+
+
+class Bookkeeper:
+    """What a bookkeeper does in QuickBooks by hand, sent through the sandbox's API (so every
+    QBO rule applies): the causes `ledgersync reconcile` must explain, made on purpose."""
+
+    def __init__(self, sandbox: Sandbox, realm_id: str | None = None) -> None:
+        self.sandbox = sandbox
+        self.realm_id = realm_id or sandbox.default_realm_id
+
+    def _post(self, entity: str, body: dict[str, Any], **params: str) -> dict[str, Any]:
+        import httpx
+
+        from .sandbox import SandboxTransport, jsonio
+
+        with httpx.Client(transport=SandboxTransport(self.sandbox), base_url="http://qbo",
+                          headers=self.sandbox.auth_headers(self.realm_id)) as client:
+            response = client.post(f"/v3/company/{self.realm_id}/{entity.lower()}",
+                                   params=params, content=jsonio.dumps(body),
+                                   headers={"Content-Type": "application/json"})
+        answer: dict[str, Any] = jsonio.loads(response.content)
+        if response.status_code != 200 or "Fault" in answer:
+            raise AssertionError(f"QuickBooks refused the {entity} write: {response.text}")
+        result: dict[str, Any] = answer[entity]
+        return result
+
+    def _current(self, entity: str, id_: str) -> dict[str, Any]:
+        current = self.sandbox.get(entity, id_, self.realm_id)
+        if current is None:
+            raise AssertionError(f"{entity} {id_} is not in the sandbox")
+        return current
+
+    def _sparse(self, entity: str, id_: str, **fields: Any) -> dict[str, Any]:
+        current = self._current(entity, id_)
+        return self._post(entity, {"Id": id_, "SyncToken": current["SyncToken"],
+                                   "sparse": True, **fields})
+
+    def edit_invoice_amount(self, invoice_id: str, amount: Decimal) -> dict[str, Any]:
+        """Rewrite the invoice as one line of its first item for ``amount`` (tax code kept)."""
+        first = next(line for line in self._current("Invoice", invoice_id)["Line"]
+                     if line.get("DetailType") == "SalesItemLineDetail")
+        detail = first["SalesItemLineDetail"]
+        return self._sparse("Invoice", invoice_id, Line=[{
+            "DetailType": "SalesItemLineDetail", "Amount": amount,
+            "SalesItemLineDetail": {"ItemRef": detail["ItemRef"], "Qty": 1,
+                                    "UnitPrice": amount, "TaxCodeRef": detail["TaxCodeRef"]}}])
+
+    def delete(self, entity: str, id_: str) -> None:
+        current = self._current(entity, id_)
+        self._post(entity, {"Id": id_, "SyncToken": current["SyncToken"]},
+                   operation="delete")
+
+    def void_invoice(self, invoice_id: str) -> dict[str, Any]:
+        current = self._current("Invoice", invoice_id)
+        return self._post("Invoice", {"Id": invoice_id, "SyncToken": current["SyncToken"]},
+                          operation="void")
+
+    def delete_customer(self, customer_id: str) -> list[tuple[str, str]]:
+        """QBO deletes a customer by making it inactive, which it refuses while the customer
+        has an open balance: so its payments, invoices and credit memos go first. Returns the
+        transactions deleted."""
+        deleted: list[tuple[str, str]] = []
+        for entity in ("Payment", "CreditMemo", "Invoice"):
+            for obj in self.sandbox.objects(entity, self.realm_id):
+                if (obj.get("CustomerRef") or {}).get("value") == customer_id:
+                    self.delete(entity, str(obj["Id"]))
+                    deleted.append((entity, str(obj["Id"])))
+        self._sparse("Customer", customer_id, Active=False)
+        return deleted
+
+    def enter_invoice(self, customer_id: str, amount: Decimal, *, txn_date: str,
+                      item_id: str = "21", tax_code: str | None = None,
+                      doc_number: str | None = None) -> dict[str, Any]:
+        """An invoice typed into QuickBooks: no ledgersync note, no ledger link."""
+        body: dict[str, Any] = {
+            "CustomerRef": {"value": customer_id}, "TxnDate": txn_date,
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": amount,
+                      "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "Qty": 1,
+                                              "UnitPrice": amount,
+                                              "TaxCodeRef": {"value": "TAX" if tax_code
+                                                             else "NON"}}}]}
+        if tax_code:
+            body["TxnTaxDetail"] = {"TxnTaxCodeRef": {"value": tax_code}}
+        if doc_number:
+            body["DocNumber"] = doc_number
+        return self._post("Invoice", body)
+
+    def apply_payment_to(self, payment_id: str, invoice_id: str) -> dict[str, Any]:
+        """Re-apply the whole payment to another invoice of the same customer."""
+        total = Decimal(str(self._current("Payment", payment_id)["TotalAmt"]))
+        return self._sparse("Payment", payment_id, Line=[{
+            "Amount": total, "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}])
+
+    def change_tax_code(self, invoice_id: str, tax_code: str) -> dict[str, Any]:
+        """Pick another sales tax code on the invoice: QBO recomputes the tax at its rate."""
+        return self._sparse("Invoice", invoice_id,
+                            TxnTaxDetail={"TxnTaxCodeRef": {"value": tax_code}})

@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledgersync import (
+    BooksTransaction,
     CompanyConfig,
     Confirmation,
     ConnectorContext,
-    ConnectorError,
     ConnectorLimits,
     ExportRequest,
     ExportResult,
@@ -111,15 +111,26 @@ class QuickBooksLegacyConnector(PushConnector[LegacySettings]):
 
     def customer_balances(self, as_of: dt.date | None = None) -> Mapping[str, Decimal]:
         """Open balance per QuickBooks customer id, from a customer query with the financial
-        indicator (the cloud copy's balances are the desktop's as of its last sync)."""
+        indicator (the cloud copy's balances are the desktop's as of its last sync); for a
+        past day, the sum of the confirmed transactions dated up to it."""
         if as_of is not None and as_of < self.context.utcnow().date():
-            raise ConnectorError(
-                "the intermediary reports customer balances as of today only", sent=False,
-                remedy="Reconcile without --as-of, or compare QuickBooks Desktop's A/R Aging "
-                       "Summary for that date by hand")
+            balances: dict[str, Decimal] = {}
+            for txn in self.books_transactions(as_of):
+                if not txn.voided:
+                    balances[txn.customer_id] = balances.get(
+                        txn.customer_id, Decimal("0.00")) + txn.receivable
+            return balances
         from .actions import open_balances
 
         return open_balances(self.client)
+
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """The transactions the desktop confirmed, dated up to ``as_of`` (see
+        :mod:`~ledgersync_quickbooks_legacy.books`). Account activity is left unimplemented:
+        the intermediary offers no trial balance or account balances."""
+        from .books import books_transactions
+
+        return books_transactions(self.client, self.settings, as_of)
 
     def close(self) -> None:
         if "client" in self.__dict__:

@@ -34,6 +34,10 @@ OBJECT_TYPES = {"member": "Customer", "item": "Item", "invoice": "Invoice",
                 "journal_entry": "JournalEntry", "refund": "JournalEntry"}
 
 
+#: The description of both lines of a refund's journal entry (how the books tell it apart).
+REFUND = "Refund"
+
+
 def money(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.01'))}"
 
@@ -110,9 +114,9 @@ def build_object(request: ExportRequest, settings: LegacySettings, *, draft: boo
                 remedy="Set ar_account_id (the QB id of Accounts Receivable) in "
                        "[companies.NAME.quickbooks_legacy], then requeue the refund")
         _journal_header(obj, record)
-        _journal_line(obj, request, "Refund", record.amount, True, settings.ar_account_id,
+        _journal_line(obj, request, REFUND, record.amount, True, settings.ar_account_id,
                       record.member_id, mapped=False)
-        _journal_line(obj, request, "Refund", record.amount, False, record.from_account_id,
+        _journal_line(obj, request, REFUND, record.amount, False, record.from_account_id,
                       None, mapped=True)
     else:
         raise ConnectorError(f"{request.kind} records cannot go through the two-stage path",

@@ -19,6 +19,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 
 from ledgersync import (
+    AccountActivity,
+    BooksTransaction,
+    ConnectorError,
     ConnectorLimits,
     ExportRequest,
     ExportResult,
@@ -50,6 +53,8 @@ class SageConnector(PushConnector[SageSettings]):
     default_limits: ClassVar[ConnectorLimits] = ConnectorLimits(
         max_in_flight=2, requests_per_minute=None)
     batch_size: ClassVar[int] = 20
+    # Intacct has no items: a mapped MMS item is the GL account its lines post to.
+    items_are_accounts: ClassVar[bool] = True
 
     #: Tests and the benchmark hand an in-process transport to every new instance.
     transport: ClassVar[httpx.BaseTransport | None] = None
@@ -147,12 +152,35 @@ class SageConnector(PushConnector[SageSettings]):
         """Debits minus credits per Intacct account number, from the posted entries."""
         return self._reports(as_of).account_balances()
 
+    def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
+        """The posted journal entries on the A/R account per customer (see
+        :mod:`~ledgersync_sage.books`), dated up to ``as_of``."""
+        return self._reports(as_of).books_transactions()
+
+    def account_activity(self, start: dt.date | None, end: dt.date
+                         ) -> Sequence[AccountActivity]:
+        """Intacct's trial balance for the period, over the XML API."""
+        if self.settings.api == "rest":
+            raise self._xml_only("account activity (the trial balance) is",
+                                 "or compare Intacct's trial balance by hand")
+        from .reports import Reports
+
+        reports = self.reports
+        assert isinstance(reports, Reports)
+        return reports.account_activity(start, end)
+
+    def _xml_only(self, what: str, alternative: str = "or reconcile without --as-of"
+                  ) -> ConnectorError:
+        return ConnectorError(
+            f"{what} read over Intacct's XML API only; company {self.company.name!r} uses "
+            "api = \"rest\"",
+            remedy=f"Set api = \"xml\" (with the sender and user credentials) in "
+                   f"[companies.{self.company.name}.sage], {alternative}",
+            sent=False)
+
     def _reports(self, as_of: dt.date | None) -> Reports | RestReports:
         if as_of is not None and self.settings.api == "rest":
-            from ledgersync import ConnectorError
-
-            raise ConnectorError("balances as of a day are read over the XML API only",
-                                 remedy="Reconcile without --as-of", sent=False)
+            raise self._xml_only("balances as of a day are")
         reports = self.reports
         if as_of is not None:
             from .reports import Reports

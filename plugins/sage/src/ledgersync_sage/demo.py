@@ -2,10 +2,11 @@
 
 The connector talks HTTP to :mod:`ledgersync_sage.sandbox` (uvicorn, in a thread, on a free
 loopback port) over the XML gateway, sessions and all. The demo company is the sandbox's
-marina club with one more income account, 4140, to which the 40 ft slip item is mapped, so
-that the bookkeeper's moves are the ones Intacct has: an income account made inactive, and a
-customer deleted (Intacct allows that while no transaction names it). Entries post to the
-journal of the club's year; the reconciliation compares receivables per customer.
+marina club, whose accounts are the MMS's (items post to their own income accounts), so the
+bookkeeper's moves are the ones Intacct has: the slips' income account made inactive (an
+Intacct item is its account), and a customer deleted (Intacct allows that while no
+transaction names it). Entries post to the journal of the club's year; the reconciliation
+compares receivables per customer and the trial balance per account.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ SENDER_ENV = "LEDGERSYNC_DEMO_SAGE_SENDER_PASSWORD"
 USER_ENV = "LEDGERSYNC_DEMO_SAGE_USER_PASSWORD"
 #: The MMS accounts of the demo year and their Intacct numbers (the same).
 ACCOUNTS = ("1000", "1200", "1499", "2200", "4000", "4100", "4200")
-#: The 40 ft slips get their own income account in Intacct.
-SLIP_40_ACCOUNT = "4140"
+#: The slips' income account, the one the bookkeeper makes inactive.
+SLIP_ACCOUNT = "4100"
 
 
 class SageDemoSandbox(DemoSandbox):
@@ -49,7 +50,6 @@ class SageDemoSandbox(DemoSandbox):
         from .sandbox.server import run_in_thread
 
         self.sandbox = Sandbox()
-        self.sandbox.company().add_account(SLIP_40_ACCOUNT, "Slip rental income, 40 ft")
         self.base_url = self._stack.enter_context(run_in_thread(self.sandbox))
         config = self.sandbox.config.gateway
         self._set_env(SENDER_ENV, next(iter(config.senders.values())))
@@ -81,8 +81,6 @@ class SageDemoSandbox(DemoSandbox):
     def prepare(self, ledger: Ledger, company: str) -> None:
         for account in ACCOUNTS:
             ledger.map(company, "gl_account", account, account, actor="demo")
-        ledger.map(company, "item", "SLIP-40", SLIP_40_ACCOUNT,
-                   external_name="Slip rental income, 40 ft", actor="demo")
 
     def close(self) -> None:
         self._stack.close()
@@ -97,14 +95,14 @@ class SageDemoSandbox(DemoSandbox):
     # -- the bookkeeper in Intacct ----------------------------------------------------------
 
     def deactivate_item(self, ledger: Ledger, company: str, item_id: str) -> str:
-        self._require().company().accounts[SLIP_40_ACCOUNT].active = False
-        return (f"{self.title}: the bookkeeper made account {SLIP_40_ACCOUNT} (the income "
-                f"account of MMS item {item_id}) inactive (General Ledger > Accounts > "
-                "Status: Inactive)")
+        self._require().company().accounts[SLIP_ACCOUNT].active = False
+        return (f"{self.title}: the bookkeeper made account {SLIP_ACCOUNT} (the income "
+                f"account of MMS item {item_id} and the other slips) inactive (General Ledger "
+                "> Accounts > Status: Inactive)")
 
     def reactivate_item(self, ledger: Ledger, company: str, item_id: str) -> str:
-        self._require().company().accounts[SLIP_40_ACCOUNT].active = True
-        return (f"{self.title}: account {SLIP_40_ACCOUNT} made active again; the alternative "
+        self._require().company().accounts[SLIP_ACCOUNT].active = True
+        return (f"{self.title}: account {SLIP_ACCOUNT} made active again; the alternative "
                 f"the remedy names is `ledgersync map item {company} {item_id} ACCOUNTNO`")
 
     def delete_customer(self, ledger: Ledger, company: str, member_id: str) -> str:

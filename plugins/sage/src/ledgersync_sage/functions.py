@@ -1,8 +1,9 @@
 """The XML functions ledgersync sends: create/update GLBATCH, create CUSTOMER, query,
-getAPISession. Field names and formats follow tests/data/03, 13 and 16."""
+get_trialbalance, getAPISession. Field names and formats follow tests/data/03, 13 and 16."""
 
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from decimal import Decimal
@@ -22,10 +23,11 @@ def _amount(value: Decimal) -> str:
 
 
 def glentry(account: str, debit: bool, amount: Decimal, description: str,
-            dimensions: Sequence[tuple[str, str]]) -> ET.Element:
+            dimensions: Sequence[tuple[str, str]], document: str | None = None) -> ET.Element:
     return fields("GLENTRY", [
         ("ACCOUNTNO", account), ("TR_TYPE", "1" if debit else "-1"),
-        ("TRX_AMOUNT", _amount(amount)), *dimensions, ("DESCRIPTION", description[:1000]),
+        ("TRX_AMOUNT", _amount(amount)), ("DOCUMENT", document), *dimensions,
+        ("DESCRIPTION", description[:1000]),
     ])
 
 
@@ -37,7 +39,8 @@ def glbatch(entry: Entry, *, journal: str, state: str, record_no: str | None = N
         ("REFERENCENO", entry.reference_no), ("STATE", state.capitalize()),
     ])
     header.append(element("ENTRIES", None, *(
-        glentry(line.account, line.debit, line.amount, line.description, line.dimensions)
+        glentry(line.account, line.debit, line.amount, line.description, line.dimensions,
+                line.document)
         for line in entry.lines)))
     return header
 
@@ -91,3 +94,19 @@ def query(controlid: str, obj: str, select: Sequence[str], where: Filter | None 
 
 def get_api_session(controlid: str) -> Function:
     return Function(controlid, element("getAPISession"))
+
+
+def _date(tag: str, day: dt.date) -> ET.Element:
+    return element(tag, None, element("year", f"{day.year:04d}"),
+                   element("month", f"{day.month:02d}"), element("day", f"{day.day:02d}"))
+
+
+def get_trialbalance(controlid: str, start: dt.date, end: dt.date) -> Function:
+    """The legacy ``get_trialbalance`` for a date range: per account the balance before
+    ``start``, the period's debits and credits, and the balance at ``end``. Zero-balance
+    accounts are asked for too, so that an account whose activity nets to zero still shows
+    its debits and credits."""
+    return Function(controlid, element(
+        "get_trialbalance", None, _date("startdate", start), _date("enddate", end),
+        element("showzerobalances", "true"), element("showdeptdetail", "false"),
+        element("showlocdetail", "false")))

@@ -4,9 +4,12 @@ The posting map, per company: an invoice debits A/R (the member as CUSTOMERID) a
 line's income account (its item's, or the line's own GL account) and tax payable (the tax
 rate's mapped account, else ``tax_payable_account``); a credit memo is the mirror image; a
 payment debits its deposit account (else undeposited funds) and credits A/R; a refund debits
-A/R and credits the account it was paid from; a journal entry keeps its lines. A void is the
-reversing entry. Every entry gets a deterministic REFERENCENO, so an uncertain post can be
-found again before anything is sent twice.
+A/R and credits the account it was paid from; a journal entry keeps its lines. The A/R line of
+a payment applied to invoices is split per invoice, each part carrying the invoice's entry
+(RECORDNO) in the line's DOCUMENT, as does a credit memo applied to an invoice, so the books
+record what each settles (reconciliation reads it back). A void is the reversing entry. Every
+entry gets a deterministic REFERENCENO, so an uncertain post can be found again before
+anything is sent twice.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class EntryLine:
     amount: Decimal
     description: str
     dimensions: tuple[tuple[str, str], ...] = ()
+    #: GLENTRY DOCUMENT: the invoice entry an A/R line settles (XML only, see rest.py).
+    document: str | None = None
 
     def signed(self) -> Decimal:
         return self.amount if self.debit else -self.amount
@@ -83,17 +88,25 @@ class _Lines:
     def __init__(self, request: ExportRequest, settings: SageSettings) -> None:
         self.request = request
         self.settings = settings
-        self.amounts: dict[tuple[str, str, tuple[tuple[str, str], ...]], Decimal] = {}
+        self.amounts: dict[tuple[str, str, tuple[tuple[str, str], ...], str | None],
+                           Decimal] = {}
 
     def add(self, account: str, signed: Decimal, description: str,
-            dimensions: Iterable[tuple[str, str]] = (), *, member: str | None = None) -> None:
+            dimensions: Iterable[tuple[str, str]] = (), *, member: str | None = None,
+            document: str | None = None) -> None:
         if signed == 0:
             return
         dims = dict(self._dimensions(dimensions))
         if member is not None and self.settings.create_customers:
             dims.setdefault("CUSTOMERID", self.request.ref("member", member))
-        key = (account, description, tuple(sorted(dims.items())))
+        key = (account, description, tuple(sorted(dims.items())), document)
         self.amounts[key] = self.amounts.get(key, ZERO) + signed
+
+    def invoice_entry(self, invoice_id: str | None) -> str | None:
+        """The RECORDNO of an invoice's entry, when the engine resolved it."""
+        if invoice_id is None:
+            return None
+        return self.request.references.get(("invoice", invoice_id))
 
     def _dimensions(self, dimensions: Iterable[tuple[str, str]]
                     ) -> Iterable[tuple[str, str]]:
@@ -123,8 +136,9 @@ class _Lines:
     def entry(self, title: str, date: dt.date) -> Entry:
         lines = tuple(
             EntryLine(account=account, debit=amount > 0, amount=abs(amount),
-                      description=description, dimensions=dims)
-            for (account, description, dims), amount in self.amounts.items() if amount != 0)
+                      description=description, dimensions=dims, document=document)
+            for (account, description, dims, document), amount in self.amounts.items()
+            if amount != 0)
         request = self.request
         if len(lines) < 2:
             raise UnmappedError(
@@ -177,7 +191,9 @@ def build_entry(request: ExportRequest, settings: SageSettings) -> Entry:
         sign = 1 if isinstance(record, Invoice) else -1
         title = f"{title}, member {record.member_id}"
         total = _sales_lines(lines, request, record.lines, sign, title)
-        lines.add(settings.ar_account, sign * total, title, member=record.member_id)
+        applied = lines.invoice_entry(getattr(record, "applied_to_invoice_id", None))
+        lines.add(settings.ar_account, sign * total, title, member=record.member_id,
+                  document=applied)
     elif isinstance(record, Payment):
         title = f"{title}, member {record.member_id}"
         if record.deposit_account_id is not None:
@@ -191,7 +207,14 @@ def build_entry(request: ExportRequest, settings: SageSettings) -> Entry:
                 remedy=f"Set undeposited_funds_account in [companies.{request.company}.sage] "
                 "(an Intacct account number), then requeue")
         lines.add(deposit, record.amount, title)
-        lines.add(settings.ar_account, -record.amount, title, member=record.member_id)
+        unapplied = record.amount
+        for application in record.applications:
+            entry = lines.invoice_entry(application.invoice_id)
+            if entry is not None:
+                lines.add(settings.ar_account, -application.amount, title,
+                          member=record.member_id, document=entry)
+                unapplied -= application.amount
+        lines.add(settings.ar_account, -unapplied, title, member=record.member_id)
     elif isinstance(record, Refund):
         title = f"{title}, member {record.member_id}"
         lines.add(settings.ar_account, record.amount, title, member=record.member_id)

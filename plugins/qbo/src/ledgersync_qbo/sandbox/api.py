@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,10 +11,11 @@ from . import faults
 from .company import Company, Operation
 from .entities import spec_for_name, spec_for_path
 from .query import execute, parse, resolve_entity
+from .reports import run_report
 from .sandbox import Sandbox, WriteRecord
 from .store import iso_s
 
-__all__ = ["Outcome", "batch", "cdc", "query", "read", "write"]
+__all__ = ["Outcome", "batch", "cdc", "query", "read", "report", "write"]
 
 Obj = dict[str, Any]
 _OPERATIONS = {"create", "update", "delete", "void"}
@@ -25,6 +27,8 @@ class Outcome:
 
     body: Obj
     wrote: bool = False
+    #: Entity answers carry a top-level ``time``; a report carries its own ``Header.Time``.
+    timed: bool = True
 
 
 def _operation(value: str | None) -> Operation | None:
@@ -72,6 +76,10 @@ def query_response(sandbox: Sandbox, company: Company, text: str) -> Obj:
 
 def query(sandbox: Sandbox, company: Company, text: str) -> Outcome:
     return Outcome({"QueryResponse": query_response(sandbox, company, text)})
+
+
+def report(company: Company, name: str, params: Mapping[str, str]) -> Outcome:
+    return Outcome(run_report(company, name, params), timed=False)
 
 
 def batch(sandbox: Sandbox, company: Company, body: Any, request_id: str | None) -> Outcome:

@@ -179,7 +179,9 @@ class _ApiEndpoint:
                     f"The request has more than {sandbox.config.requestid_max_length} "
                     "characters in the request_id field.")
             outcome = self._run(request, company, segments, path, body, request_id)
-            status, payload = 200, {**outcome.body, "time": self._time(company)}
+            status, payload = 200, outcome.body
+            if outcome.timed:
+                payload = {**payload, "time": self._time(company)}
         except faults.QBOFault as fault:
             status, payload = fault.status, fault.body(self._time(company))
         content = jsonio.dumps(payload)
@@ -203,6 +205,8 @@ class _ApiEndpoint:
             return api.query(sandbox, company, text or "")
         if path == "batch" and len(segments) == 1 and method == "POST":
             return api.batch(sandbox, company, _json_body(body), request_id)
+        if path == "reports" and len(segments) == 2 and method == "GET":
+            return api.report(company, segments[1], params)
         if path == "cdc" and len(segments) == 1 and method == "GET":
             return api.cdc(sandbox, company, params.get("entities"), params.get("changedSince"))
         spec = spec_for_path(path)

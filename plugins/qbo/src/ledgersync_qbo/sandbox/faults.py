@@ -144,6 +144,21 @@ def amount_mismatch(supplied: Any, element: str = "Line.Amount") -> FaultError:
                       element)
 
 
+def invalid_enumeration(element: str, value: str) -> QBOFault:
+    """2170, as in Intuit's list of frequent errors ("Invalid Enumeration: HAS_BEEN_BILLED")."""
+    return QBOFault(FaultError("2170", "Invalid Enumeration",
+                               f"Invalid Enumeration : {value}", element))
+
+
+def invalid_report_date(element: str, value: str, detail: str | None = None) -> QBOFault:
+    """A report date that is not ``YYYY-MM-DD`` (or a start after the end): QBO's invalid
+    property fault (the 2010-2140 validation range), naming the parameter."""
+    return QBOFault(FaultError(
+        "2010", "Request has invalid or unsupported property",
+        f"Property Name:{element}; {detail or f'{value!r} is not a date in YYYY-MM-DD form'}",
+        element))
+
+
 def unbalanced_journal() -> QBOFault:
     return QBOFault(FaultError(
         "2300", "Invalid Journal Entry",
@@ -155,10 +170,11 @@ def invalid_account_type(detail: str, element: str = "") -> QBOFault:
 
 
 def entity_with_balance(kind: str) -> QBOFault:
+    """Wording as quickbooks-ruby #390 quotes QBO's answer to deactivating such a customer."""
     return QBOFault(FaultError(
-        "6220", "Entity with balance cannot be made inactive or deleted",
-        f"You can't make this {kind.lower()} inactive or delete it while it has an open "
-        "balance."))
+        "6220", "Delete List Has Balance Error",
+        "The entity you are trying to delete has an open balance. : This "
+        f"{kind.lower()} cannot be deleted because it has a non-zero balance"))
 
 
 def period_closed() -> QBOFault:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -35,6 +35,8 @@ _TOKEN = re.compile(r"""
 _KEYWORDS = {"select", "from", "where", "and", "or", "in", "like", "orderby", "order", "by",
              "asc", "desc", "startposition", "maxresults", "count", "true", "false"}
 _NOT_QUERYABLE = frozenset({"privatenote", "description", "line"})
+# Date fields compare as dates: their values must be quoted ``YYYY-MM-DD`` strings.
+_DATE_FIELDS = frozenset({"txndate", "duedate"})
 _NAME_LISTS_WITH_ACTIVE = ("name", "ref")
 
 
@@ -326,6 +328,9 @@ def execute(query: Query, rows: Iterable[Obj], spec: EntitySpec, *, default_max:
     for cond in query.where:
         if cond.field.lower() in _NOT_QUERYABLE:
             raise faults.query_validation_error(f"property '{cond.field}' is not queryable")
+        if cond.field.lower() in _DATE_FIELDS:
+            for value in cond.values:
+                _check_date(cond.field, value)
     conditions = list(query.where)
     if spec.kind in _NAME_LISTS_WITH_ACTIVE and not any(
             c.field.lower() == "active" for c in conditions):
@@ -342,6 +347,17 @@ def execute(query: Query, rows: Iterable[Obj], spec: EntitySpec, *, default_max:
     if not page:
         return {}
     return {spec.name: page, "startPosition": query.start, "maxResults": len(page)}
+
+
+def _check_date(name: str, value: Literal_) -> None:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            date.fromisoformat(value)
+            return
+        except ValueError:
+            pass
+    raise faults.query_validation_error(
+        f"invalid date {value!r} for property '{name}': use a quoted 'YYYY-MM-DD'")
 
 
 def resolve_entity(query: Query) -> EntitySpec:

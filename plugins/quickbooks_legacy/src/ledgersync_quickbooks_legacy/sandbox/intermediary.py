@@ -167,12 +167,42 @@ class Intermediary:
             obj.set_state(4, 60, obj.updated,
                           "ERR: p_validate_txn - any QB transaction must have at least one line!")
 
+    def upload(self, kind: str, body: ET.Element, qb_id: str, *, ng_id: str | None = None
+               ) -> CloudObject:
+        """Sync Manager's other direction: a record added (``ng_id`` None) or changed in
+        QuickBooks reaches the cloud copy, synchronized (state 1, message 110 or 120)."""
+        now = self.now()
+        found = self.objects.get(ng_id) if ng_id is not None else None
+        if found is None:
+            self._next_id += 1
+            found = CloudObject(ng_id=str(self._next_id), kind=kind, body=body,
+                                request_id="0" * 32, created=now, updated=now,
+                                state_since=now, synced_once=True, qb_id=qb_id)
+            self.objects[found.ng_id] = found
+            found.set_state(1, 110, now)
+        else:
+            found.body = body
+            found.sync_token += 1
+            found.set_state(1, 120, now)
+        found.last_synced = copy.deepcopy(body)
+        return found
+
     # -- reads -----------------------------------------------------------------------------------
 
     def query(self, kind: str, root: ET.Element) -> bytes:
         """``<CustomerQuery>`` and its siblings: SynchronizedFilter, ErroredObjectsOnly and an
         id set (``<CustomerIdSet><Id idDomain="NG">``) narrow the answer."""
+        allowed = {q("SynchronizedFilter"), q(f"{kind}IdSet")} | (
+            {q("IncludeFinancialIndicator")} if kind == "Customer" else set())
+        for child in root:
+            if child.tag not in allowed:
+                raise Refusal(SCHEMA_ERROR, "cvc-complex-type.2.4.a: Invalid content was found "
+                              f"starting with element '{child.tag.removeprefix(f'{{{NS}}}')}'"
+                              f" in {kind}Query.", f"{kind}Query")
         wanted_sync = root.findtext(q("SynchronizedFilter"))
+        if wanted_sync not in (None, "Synchronized", "NotSynchronized"):
+            raise Refusal(SCHEMA_ERROR, f"cvc-enumeration-valid: Value '{wanted_sync}' is not "
+                          "facet-valid: Synchronized or NotSynchronized.", f"{kind}Query")
         errored = root.get("ErroredObjectsOnly") == "true"
         ids = {(i.get("idDomain"), (i.text or "").strip())
                for i in root.iter(q("Id"))}

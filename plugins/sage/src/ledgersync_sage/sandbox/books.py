@@ -36,7 +36,7 @@ QUERY_FIELDS = {
     "GLBATCH": ("RECORDNO", "BATCHNO", "BATCH_DATE", "BATCH_TITLE", "STATE", "REFERENCENO",
                 "JOURNAL", "JOURNAL.SYMBOL"),
     "GLENTRY": ("RECORDNO", "BATCHNO", "LINE_NO", "ENTRY_DATE", "STATE", "ACCOUNTNO",
-                "TR_TYPE", "AMOUNT", "TRX_AMOUNT", "DESCRIPTION", *DIMENSION_FIELDS),
+                "TR_TYPE", "AMOUNT", "TRX_AMOUNT", "DESCRIPTION", "DOCUMENT", *DIMENSION_FIELDS),
     "GLACCOUNT": ("RECORDNO", "ACCOUNTNO", "TITLE", "STATUS"),
     **{obj: ("RECORDNO", "CLASSID" if obj == "CLASS" else f"{obj}ID", "NAME", "STATUS")
        for obj in ("LOCATION", "DEPARTMENT", "CLASS", "PROJECT", "CUSTOMER")},
@@ -200,6 +200,11 @@ class Books:
             values["LOCATION"] = entity
         for field, obj in DIMENSION_FIELDS.items():
             value = values.get(field)
+            if obj == "CUSTOMER" and value in self.dimensions[obj] and (
+                    self.dimensions[obj][value].get("STATUS") == "inactive"):
+                raise refuse(f"Customer '{value}' specified is not valid.",
+                             correction="The customer is inactive: make it active or use "
+                             "another customer")
             if value and value not in self.dimensions[obj]:
                 word = _DIMENSION_WORDS[obj]
                 if obj == "PROJECT":
@@ -249,6 +254,7 @@ class Books:
                         "ACCOUNTNO": line["ACCOUNTNO"], "TR_TYPE": line["TR_TYPE"],
                         "AMOUNT": line["TRX_AMOUNT"], "TRX_AMOUNT": line["TRX_AMOUNT"],
                         "DESCRIPTION": line.get("DESCRIPTION", ""),
+                        "DOCUMENT": line.get("DOCUMENT", ""),
                         **{f: line.get(f, "") for f in DIMENSION_FIELDS}})
             return rows
         if obj == "GLACCOUNT":
@@ -258,7 +264,7 @@ class Books:
         if obj in self.dimensions:
             key = f"{obj}ID" if obj != "CLASS" else "CLASSID"
             return [{"RECORDNO": d.get("RECORDNO", str(n)), key: d["ID"], "NAME": d["NAME"],
-                     "STATUS": "active"}
+                     "STATUS": d.get("STATUS", "active")}
                     for n, d in enumerate(self.dimensions[obj].values(), start=1)]
         raise refuse(f"Object {obj} is not available in this sandbox", obj=obj)
 

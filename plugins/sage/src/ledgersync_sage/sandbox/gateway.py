@@ -30,6 +30,7 @@ from defusedxml import ElementTree as SafeET
 
 from .books import BL, Books, Refusal
 from .query import run_query
+from .trialbalance import trial_balance
 
 Clock = Callable[[], dt.datetime]
 
@@ -234,6 +235,8 @@ class Gateway:
                            ""))
         if name == "query":
             return run_query(body, books)
+        if name == "get_trialbalance":
+            return trial_balance(body, books)
         raise Refusal(("XL03000003", f"function <{name}> is not supported by the sandbox", ""))
 
     def expire_sessions(self) -> None:

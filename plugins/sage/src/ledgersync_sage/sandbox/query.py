@@ -12,6 +12,8 @@ from typing import Any
 from .books import BL, QUERY_FIELDS, Books, Refusal
 
 MAX_PAGE = 2000
+#: Fields holding a day: a filter on them takes mm/dd/yyyy and nothing else.
+DATE_FIELDS = frozenset({"BATCH_DATE", "ENTRY_DATE"})
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "equalto": lambda a, b: a == b, "notequalto": lambda a, b: a != b,
     "lessthan": lambda a, b: a < b, "lessthanorequalto": lambda a, b: a <= b,
@@ -30,23 +32,40 @@ def _comparable(value: str) -> Any:
         return value
 
 
-def _matches(node: ET.Element, row: dict[str, Any], known: tuple[str, ...]) -> bool:
+def _check(node: ET.Element, known: tuple[str, ...]) -> None:
+    """Refuse a malformed filter whether or not any row would be compared with it."""
     if node.tag in ("and", "or"):
-        parts = [_matches(child, row, known) for child in node]
-        if len(parts) < 2:
+        if len(node) < 2:
             raise Refusal((BL, f"<{node.tag}> needs at least two conditions", ""))
-        return all(parts) if node.tag == "and" else any(parts)
-    compare = _COMPARE.get(node.tag)
-    if compare is None:
+        for child in node:
+            _check(child, known)
+        return
+    if node.tag not in _COMPARE:
         raise Refusal((BL, f"Unsupported filter operator <{node.tag}>", ""))
     field = node.findtext("field") or ""
     if field not in known:
         raise Refusal((BL, f"Invalid field '{field}' in the filter", ""))
-    left, right = _comparable(str(row[field])), _comparable(node.findtext("value") or "")
+    value = node.findtext("value") or ""
+    if field in DATE_FIELDS:
+        try:
+            dt.datetime.strptime(value, "%m/%d/%Y")  # noqa: DTZ007 - a date only
+        except ValueError:
+            raise Refusal((BL, f"Invalid date '{value}' for {field}: use mm/dd/yyyy",
+                           "")) from None
+
+
+def _matches(node: ET.Element, row: dict[str, Any]) -> bool:
+    if node.tag in ("and", "or"):
+        parts = [_matches(child, row) for child in node]
+        return all(parts) if node.tag == "and" else any(parts)
+    compare = _COMPARE[node.tag]
+    field = node.findtext("field") or ""
+    value = node.findtext("value") or ""
+    left, right = _comparable(str(row[field])), _comparable(value)
     try:
         return compare(left, right)
     except TypeError:
-        return compare(str(row[field]), node.findtext("value") or "")
+        return compare(str(row[field]), value)
 
 
 def run_query(body: ET.Element, books: Books) -> ET.Element:
@@ -67,7 +86,8 @@ def run_query(body: ET.Element, books: Books) -> ET.Element:
     if condition is not None:
         if len(condition) != 1:
             raise Refusal((BL, "<filter> takes exactly one condition", ""))
-        rows = [row for row in rows if _matches(condition[0], row, known)]
+        _check(condition[0], known)
+        rows = [row for row in rows if _matches(condition[0], row)]
     order = body.findtext("orderby/order/field")
     if order:
         if order not in known:

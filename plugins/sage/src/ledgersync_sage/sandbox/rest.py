@@ -173,6 +173,13 @@ class RestApi:
         if rows is None:
             return ia_error(400, f"Unknown object {obj!r}", code="invalidRequest")
         fields = list(data.get("fields") or [])
+        known = set(rows[0]) if rows else set(_FIELDS.get(str(obj), ()))
+        named = fields + [field for condition in data.get("filters") or []
+                          for pair in condition.values() for field in pair]
+        unknown = sorted({f for f in named if f not in known}) if known else []
+        if unknown:
+            return ia_error(400, f"Unknown field(s) {', '.join(unknown)} for {obj}",
+                            code="invalidRequest")
         size = int(data.get("size") or 100)
         start = int(data.get("start") or 1)
         if not 1 <= size <= 4000 or start < 1:
@@ -239,6 +246,16 @@ def _glbatch(data: dict[str, Any]) -> ET.Element:
     return node
 
 
+#: The fields of objects that may have no rows yet (so an empty answer is still checked).
+_FIELDS = {
+    "general-ledger/journal-entry": ("key", "referenceNumber", "glJournal.id", "postingDate",
+                                     "state"),
+    "general-ledger/journal-entry-line": ("glAccount.id", "txnType", "baseAmount",
+                                          "dimensions.customer.id", "journalEntry.key",
+                                          "state"),
+}
+
+
 def _rows(books: Books, obj: str) -> list[dict[str, Any]] | None:
     if obj == "general-ledger/journal-entry":
         return [{"key": str(b.record_no), "referenceNumber": b.reference_no,
@@ -250,6 +267,7 @@ def _rows(books: Books, obj: str) -> list[dict[str, Any]] | None:
                  "txnType": "debit" if line["TR_TYPE"] == "1" else "credit",
                  "baseAmount": str(Decimal(line["TRX_AMOUNT"])),
                  "dimensions.customer.id": line.get("CUSTOMERID") or None,
+                 "journalEntry.key": str(b.record_no),
                  "state": "posted" if b.state == "P" else "draft"}
                 for b in books.batches.values() for line in b.lines]
     if obj == "accounts-receivable/customer":
