@@ -104,9 +104,11 @@ def claim_batch(
             lock = lock.with_for_update(skip_locked=True)
         state = conn.execute(lock).first()
         if state is None:
-            # PostgreSQL's SKIP LOCKED: another worker holds the row (every company has one
-            # from its first record or run on).
-            return Claim([], contended=postgres)
+            # No row yet (a run opened by a tick before anything was recorded), or, with
+            # PostgreSQL's SKIP LOCKED, another worker holds it: only the latter is contended.
+            exists = postgres and conn.execute(
+                sa.select(companies.c.name).where(companies.c.name == company)).first()
+            return Claim([], contended=bool(exists))
         if state.paused_reason is not None:
             return Claim([])
         if state.throttled_until is not None and state.throttled_until > now:
