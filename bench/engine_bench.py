@@ -4,10 +4,18 @@
     PYTHONPATH=core/src python bench/engine_bench.py overhead --backend postgresql \
         --items 100000 --workers 2
     PYTHONPATH=core/src python bench/engine_bench.py history --backend sqlite --reps 5
+    PYTHONPATH=core/src python bench/engine_bench.py recording --backend postgresql
 
 ``overhead``: record N members across 4 companies (timed apart), open a run per company, then
 W worker processes run ``run_pending`` until idle. Reported: recording ms/item, wall time of the
 work, and ms per item per worker (= wall x W / N), the figure the targets are stated in.
+
+``recording``: ``Ledger.record`` calls of 1 and of 1,000 new records, each its own transaction;
+the median ms per record and the statements per call.
+
+``--sample-waits`` (``overhead``, PostgreSQL): what the database's backends were doing while
+the workers worked, sampled from pg_stat_activity and pg_locks every 10 ms.
+Every worker also reports its statements (counted with SQLAlchemy's cursor events) and its CPU.
 
 ``history``: two ledgers side by side, one empty, one holding 1,000,000 synced items (members
 and invoices, with their links, dependencies and 3 events each) and 100 old errors, inserted
@@ -28,7 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,6 +50,7 @@ from ledgersync._ledger import schema
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 COMPANIES = ("c1", "c2", "c3", "c4")
+APPLICATION = "ledgersync-bench"
 
 
 # -- a connector that does nothing -----------------------------------------------------------------
@@ -84,7 +95,9 @@ def fresh_url(backend: str, name: str, pg_url: str) -> str:
         conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
         conn.exec_driver_sql(f"CREATE SCHEMA {name}")
     admin.dispose()
-    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={name}"})
+    # The application name lets --sample-waits tell the benchmark's sessions from others.
+    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={name}",
+                                                 "application_name": APPLICATION})
     return url.render_as_string(hide_password=False)
 
 
@@ -96,20 +109,92 @@ def members(prefix: str, n: int) -> list[ls.Record]:
 # -- overhead --------------------------------------------------------------------------------
 
 
+class StatementCounter:
+    """Counts the statements a ledger sends (an executemany counts once) and the time spent
+    in them, with SQLAlchemy's cursor events (what pg_stat_statements would say, without
+    needing it preloaded)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self.shapes: Counter[str] = Counter()
+        self._started: list[float] = []
+        sa.event.listen(engine, "before_cursor_execute", self._before)
+        sa.event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.count += 1
+        self.shapes[" ".join(statement.split())[:70]] += 1
+        self._started.append(time.perf_counter())
+
+    def _after(self, *_: Any) -> None:
+        self.seconds += time.perf_counter() - self._started.pop()
+
+
 def worker_main(url: str) -> None:
     """A worker process: import, open, wait for "go", work until idle, report."""
     ledger = open_ledger(url)
+    counter = StatementCounter(ledger._database)
     sys.stdin.readline()
     start = time.time()
+    cpu = time.process_time()
     summary = ledger.run_pending()
     end = time.time()
-    print(json.dumps({"start": start, "end": end, "processed": summary.processed}), flush=True)
+    print(json.dumps({"start": start, "end": end, "processed": summary.processed,
+                      "statements": counter.count, "statement_seconds": counter.seconds,
+                      "cpu_seconds": time.process_time() - cpu,
+                      "shapes": dict(counter.shapes)}), flush=True)
     ledger.close()
+
+
+class WaitSampler(threading.Thread):
+    """Samples pg_stat_activity (what the database's other backends are doing or waiting
+    for) and pg_locks (lock requests not granted) every ``interval`` seconds."""
+
+    def __init__(self, url: str, interval: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url)
+        self.interval = interval
+        self.stop = threading.Event()
+        self.samples = 0
+        self.states: Counter[str] = Counter()
+        self.locks: Counter[str] = Counter()
+
+    def run(self) -> None:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            while not self.stop.is_set():
+                self.samples += 1
+                for state, wtype, event in conn.exec_driver_sql(
+                        "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND application_name = %(app)s", {"app": APPLICATION}):
+                    if state == "active":
+                        self.states[f"{wtype}:{event}" if wtype else "active (on CPU)"] += 1
+                    else:
+                        self.states[str(state)] += 1
+                for locktype, mode, relation in conn.exec_driver_sql(
+                        "SELECT l.locktype, l.mode, coalesce(c.relname, '') FROM pg_locks l "
+                        "JOIN pg_stat_activity a ON a.pid = l.pid "
+                        "LEFT JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE NOT l.granted AND a.application_name = %(app)s",
+                        {"app": APPLICATION}):
+                    self.locks[f"{locktype} {mode} {relation}".strip()] += 1
+                time.sleep(self.interval)
+        self.engine.dispose()
+
+    def report(self) -> dict[str, Any]:
+        return {"samples": self.samples,
+                "backends_per_sample": {k: round(v / max(1, self.samples), 3)
+                                        for k, v in self.states.most_common()},
+                "lock_waits_per_sample": {k: round(v / max(1, self.samples), 3)
+                                          for k, v in self.locks.most_common()}}
 
 
 def overhead(args: argparse.Namespace) -> dict[str, Any]:
     url = fresh_url(args.backend, "lsbench_overhead", args.url)
     ledger = open_ledger(url)
+    counter = StatementCounter(ledger._database)
     per_company = args.items // len(COMPANIES)
     start = time.perf_counter()
     for name in COMPANIES:
@@ -117,6 +202,7 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
             count = min(5000, per_company - chunk)
             ledger.record(members(f"{name}-{chunk}-", count), companies=[name])
     recording = time.perf_counter() - start
+    recording_statements = counter.count
     for name in COMPANIES:
         ledger.run_now(name)
     ledger.close()
@@ -127,11 +213,18 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
              for _ in range(args.workers)]
     time.sleep(3)  # let them import and open
+    sampler = WaitSampler(args.url) if args.sample_waits and args.backend == "postgresql" \
+        else None
+    if sampler is not None:
+        sampler.start()
     for proc in procs:
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
     reports = [json.loads(proc.communicate()[0]) for proc in procs]
+    if sampler is not None:
+        sampler.stop.set()
+        sampler.join()
     wall = max(r["end"] for r in reports) - min(r["start"] for r in reports)
     processed = sum(r["processed"] for r in reports)
     check = open_ledger(url)
@@ -139,7 +232,8 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
     check.close()
     assert processed == per_company * len(COMPANIES), (processed, counts)
     assert set(k[1] for k in counts) == {"synced"}, counts
-    return {
+    statements = sum(r["statements"] for r in reports)
+    result = {
         "bench": "overhead", "backend": args.backend, "items": processed,
         "workers": args.workers,
         "recording_ms_per_item": round(recording / processed * 1000, 3),
@@ -147,7 +241,49 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
         "items_per_second": round(processed / wall, 1),
         "ms_per_item_per_worker": round(wall * args.workers / processed * 1000, 3),
         "per_worker": [r["processed"] for r in reports],
+        "recording_statements_per_record": round(recording_statements / processed, 3),
+        "statements_per_item": round(statements / processed, 3),
+        "statement_ms_per_item": round(
+            sum(r["statement_seconds"] for r in reports) / processed * 1000, 3),
+        "worker_cpu_ms_per_item": round(
+            sum(r["cpu_seconds"] for r in reports) / processed * 1000, 3),
     }
+    shapes: Counter[str] = Counter()
+    for r in reports:
+        shapes.update(r["shapes"])
+    result["statements_per_1000_items"] = {
+        shape: round(n * 1000 / processed, 1) for shape, n in shapes.most_common(20)}
+    if sampler is not None:
+        result["waits"] = sampler.report()
+    return result
+
+
+# -- recording -------------------------------------------------------------------------------
+
+
+def recording(args: argparse.Namespace) -> dict[str, Any]:
+    """Time ``Ledger.record`` calls of ``size`` new members (one company), ``reps`` times per
+    size; each call is its own transaction, as an MMS would make it."""
+    url = fresh_url(args.backend, "lsbench_recording", args.url)
+    ledger = open_ledger(url)
+    counter = StatementCounter(ledger._database)
+    ledger.record(members("warm-", 10), companies=["c1"])
+    result: dict[str, Any] = {"bench": "recording", "backend": args.backend}
+    for size in args.sizes:
+        times, statements = [], []
+        for rep in range(args.reps):
+            batch = members(f"s{size}-r{rep}-", size)
+            before = counter.count
+            start = time.perf_counter()
+            ledger.record(batch, companies=["c1"])
+            times.append((time.perf_counter() - start) * 1000 / size)
+            statements.append(counter.count - before)
+        result[f"records_{size}"] = {
+            "ms_per_record": [round(t, 3) for t in times],
+            "median_ms_per_record": round(statistics.median(times), 3),
+            "statements_per_call": statistics.median(statements)}
+    ledger.close()
+    return result
 
 
 # -- history ---------------------------------------------------------------------------------
@@ -263,7 +399,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     worker = sub.add_parser("worker")
     worker.add_argument("--url", required=True)
-    for name in ("overhead", "history"):
+    for name in ("overhead", "history", "recording"):
         p = sub.add_parser(name)
         p.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
         p.add_argument("--url", default=os.environ.get("LEDGERSYNC_BENCH_DATABASE_URL",
@@ -271,6 +407,11 @@ def main() -> None:
     over = sub.choices["overhead"]
     over.add_argument("--items", type=int, default=100_000)
     over.add_argument("--workers", type=int, default=1)
+    over.add_argument("--sample-waits", action="store_true",
+                      help="PostgreSQL: sample pg_stat_activity and pg_locks while working")
+    rec = sub.choices["recording"]
+    rec.add_argument("--sizes", type=int, nargs="+", default=[1, 1000])
+    rec.add_argument("--reps", type=int, default=21)
     hist = sub.choices["history"]
     hist.add_argument("--history-items", type=int, default=1_000_000)
     hist.add_argument("--errors", type=int, default=100)
@@ -282,7 +423,8 @@ def main() -> None:
     if args.command == "worker":
         worker_main(args.url)
         return
-    result = overhead(args) if args.command == "overhead" else history(args)
+    commands = {"overhead": overhead, "history": history, "recording": recording}
+    result = commands[args.command](args)
     print(json.dumps(result), flush=True)
 
 

@@ -14,6 +14,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .._connector import ConnectorLimits
 from .._ledger.schema import claimable, companies, sync_items
 from . import items
 from .context import KIND_PRIORITY, EngineContext
@@ -59,6 +60,15 @@ def expire_leases(ctx: EngineContext, conn: Connection, company: str) -> int:
     return items.expire_leases(conn, company, ctx.now())
 
 
+@attrs.frozen
+class Claim:
+    """What a claim got: its items, and whether another worker was claiming for the company
+    at that moment (PostgreSQL; an empty claim then says nothing about the company's work)."""
+
+    items: list[ClaimedItem]
+    contended: bool = False
+
+
 def claim(
     ctx: EngineContext,
     company: str,
@@ -69,25 +79,51 @@ def claim(
     lease_seconds: float | None = None,
 ) -> list[ClaimedItem]:
     """Claim up to ``limit`` due items of ``company`` within its limits, across all workers."""
+    return claim_batch(ctx, company, owner=owner, limit=limit, run_id=run_id,
+                       lease_seconds=lease_seconds).items
+
+
+def claim_batch(
+    ctx: EngineContext,
+    company: str,
+    *,
+    owner: str,
+    limit: int,
+    run_id: int | None,
+    lease_seconds: float | None = None,
+) -> Claim:
+    """:func:`claim`, saying also whether the company was being claimed by another worker."""
     now = ctx.now()
     postgres = ctx.engine.dialect.name == "postgresql"
     with ctx.engine.begin() as conn:
+        # The company's row serialises its claims across workers: its in-flight count and
+        # request window are read and spent under it.
         lock = sa.select(companies).where(companies.c.name == company)
         if postgres:
             # Another worker claiming for this company right now: go and serve another one.
             lock = lock.with_for_update(skip_locked=True)
         state = conn.execute(lock).first()
         if state is None:
-            return []
+            # No row yet (a run opened by a tick before anything was recorded), or, with
+            # PostgreSQL's SKIP LOCKED, another worker holds it: only the latter is contended.
+            exists = postgres and conn.execute(
+                sa.select(companies.c.name).where(companies.c.name == company)).first()
+            return Claim([], contended=bool(exists))
         if state.paused_reason is not None:
-            return []
+            return Claim([])
         if state.throttled_until is not None and state.throttled_until > now:
-            return []
+            return Claim([])
+        limits = ctx.limits(ctx.company(company))
         expire_leases(ctx, conn, company)
-        capacity = _capacity(ctx, conn, company, state, now)
+        # Counted by a statement of its own, after the lock was granted: in READ COMMITTED a
+        # statement sees what was committed when it started, and the lock statement may have
+        # started before the previous holder's claim committed (it only locked the row, so
+        # PostgreSQL does not re-read it), which would undercount what that claim took.
+        in_flight = conn.execute(_IN_FLIGHT, {"b_company": company}).scalar_one()
+        capacity = _capacity(ctx, limits, company, state, now, in_flight)
         count = min(limit, capacity)
         if count <= 0:
-            return []
+            return Claim([])
         select_ids = (
             sa.select(sync_items.c.id)
             .where(
@@ -106,11 +142,12 @@ def claim(
             )
         ).all()
         if not rows:
-            return []
+            return Claim([])
         lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)
         items.claim_rows(conn, rows, owner=owner, company=company, lease_until=lease_until,
                          run_id=run_id, at=now)
-        _spend_requests(conn, company, state, now, len(rows))
+        if limits.requests_per_minute is not None:
+            _spend_requests(conn, company, state, now, len(rows))
     claimed = [
         ClaimedItem(
             id=r.id, company=r.company, kind=r.kind, mms_id=r.mms_id, operation=r.operation,
@@ -121,18 +158,20 @@ def claim(
         for r in rows
     ]
     # RETURNING/IN order is not guaranteed: keep the dependency order explicitly.
-    return sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id))
+    return Claim(sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id)))
 
 
-def _capacity(
-    ctx: EngineContext, conn: Connection, company: str, state: Any, now: dt.datetime
-) -> int:
-    limits = ctx.limits(ctx.company(company))
-    in_flight = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(sync_items)
-        .where(sync_items.c.company == company, sync_items.c.status == Status.IN_FLIGHT.value)
-    ).scalar_one()
+#: Items of the company in flight (claimed under a lease, by any worker).
+_IN_FLIGHT = (
+    sa.select(sa.func.count())
+    .select_from(sync_items)
+    .where(sync_items.c.company == sa.bindparam("b_company"),
+           sync_items.c.status == Status.IN_FLIGHT.value)
+)
+
+
+def _capacity(ctx: EngineContext, limits: ConnectorLimits, company: str, state: Any,
+              now: dt.datetime, in_flight: int) -> int:
     # A batching connector sends up to batch_size items per request: max_in_flight counts
     # requests at once, so as many batches of items may be in flight.
     capacity = limits.max_in_flight * ctx.batch_size(company) - in_flight
@@ -155,11 +194,12 @@ def _spend_requests(conn: Connection, company: str, state: Any, now: dt.datetime
     conn.execute(sa.update(companies).where(companies.c.name == company).values(**values))
 
 
-def add_requests(conn: Connection, company: str, n: int) -> None:
+def add_requests(ctx: EngineContext, conn: Connection, company: str, n: int) -> None:
     """Correct the window by what an export cost beyond the one request its claim counted:
     extra requests (lookups, token refreshes) add; an item that needed none, or rode in a
-    batch request another item counted, gives its request back. Never below zero."""
-    if n != 0:
+    batch request another item counted, gives its request back. Never below zero. Only a
+    company with a request-rate limit keeps a window (no shared row to write otherwise)."""
+    if n != 0 and ctx.limits(ctx.company(company)).requests_per_minute is not None:
         count = companies.c.window_count + n
         conn.execute(
             sa.update(companies)

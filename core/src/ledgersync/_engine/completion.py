@@ -98,7 +98,7 @@ class Completion:
                                       level="warning" if warnings else "info", at=now,
                                       release_dependents=item.kind in cls.staged_references):
                 return Outcome(None, "warning")
-            add_requests(conn, item.company, result.requests_made - 1 + extra_requests)
+            add_requests(self.ctx, conn, item.company, result.requests_made - 1 + extra_requests)
             self._heartbeat(conn, item.lease_owner, item.company, now)
         return Outcome(Status.STAGED, "info")
 
@@ -146,7 +146,7 @@ class Completion:
                     company = done.write.item.company
                     extra[company] = extra.get(company, 0) + cost
             for company, cost in extra.items():
-                add_requests(conn, company, cost)
+                add_requests(self.ctx, conn, company, cost)
             if written:
                 last = written[-1].item
                 self._heartbeat(conn, last.lease_owner, last.company, now)

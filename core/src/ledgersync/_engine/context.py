@@ -48,9 +48,11 @@ class EngineSettings:
     backoff_base_seconds: float = 30.0
     backoff_cap_seconds: float = 3600.0
     max_attempts: int = 10
-    claim_batch: int = 25
-    # Successes written together (fewer commits), at most this many and this old.
-    completion_group: int = 25
+    # Items claimed per statement, and successes written together (fewer statements and
+    # commits per item), at most this many and this old. A claim never exceeds the company's
+    # max_in_flight (times its connector's batch size), whatever this says.
+    claim_batch: int = 50
+    completion_group: int = 50
     completion_group_seconds: float = 0.5
     # A run stays open while work falls due within this many seconds (a throttle's wait).
     linger_seconds: float = 90.0

@@ -7,6 +7,7 @@ been sent, and otherwise becomes an ``update`` item sent after the version in fl
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -65,6 +66,37 @@ def payload_json(record: Record) -> str:
     return json.dumps(record_to_json(record), sort_keys=True, separators=(",", ":"))
 
 
+#: Records read and written together: one read of their existing items per company, one
+#: multi-row insert of the new ones (with their dependencies and first events).
+CHUNK = 500
+
+
+@attrs.define
+class _Call:
+    """What one ``record`` call reads once and the new items it has not inserted yet."""
+
+    conn: Connection
+    actor: str
+    ctx: EngineContext
+    in_sync: dict[str, dt.date | None]
+    pending: list[items.NewItem] = attrs.field(factory=list)
+    _supported: dict[str, frozenset[str]] = attrs.field(factory=dict)
+
+    def supports(self, company: CompanyConfig, kind: str) -> bool:
+        """Whether the company's connector exports ``kind`` (its class looked up once)."""
+        if company.name not in self._supported:
+            self._supported[company.name] = frozenset(
+                self.ctx.connector_class(company).supported_kinds)
+        return kind in self._supported[company.name]
+
+    def flush(self) -> None:
+        """Insert the new items waiting, before any other write (the rows, ids and history
+        come out exactly as if each record had been recorded on its own)."""
+        if self.pending:
+            pending, self.pending = self.pending, []
+            items.insert_items(self.conn, pending, actor=self.actor)
+
+
 class Recorder:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
@@ -77,17 +109,74 @@ class Recorder:
         companies: Sequence[str] | None = None,
         actor: str = "mms",
     ) -> RecordSummary:
-        """Queue ``records`` for each company (all configured companies by default)."""
+        """Queue ``records`` for each company (all configured companies by default).
+
+        Records are handled in chunks whose (kind, MMS id) pairs are distinct: a chunk's
+        existing items are read in one query per company and its new items inserted in a few
+        multi-row statements; a record repeated within the call starts a new chunk, so it sees
+        what its first occurrence wrote.
+        """
         targets = [self.ctx.company(name) for name in (companies or self.ctx.config.companies)]
         summary = RecordSummary()
         for company in targets:
             self.ctx.ensure_company_row(conn, company.name)
+        call = _Call(
+            conn=conn, actor=actor,
+            ctx=self.ctx,
+            in_sync={c.name: self.ctx.in_sync_date(conn, c) for c in targets},
+        )
+        chunk: list[Record] = []
+        keys: set[tuple[str, str]] = set()
         for record in records:
-            if record.kind in REFERENCE_KINDS:
-                self._keep_reference(conn, record)
-            for company in targets:
-                summary.counts[self._record_one(conn, company, record, actor)] += 1
+            key = (record.kind, record.mms_id)
+            if key in keys or len(chunk) >= CHUNK:
+                self._record_chunk(call, targets, chunk, summary)
+                chunk, keys = [], set()
+            chunk.append(record)
+            keys.add(key)
+        if chunk:
+            self._record_chunk(call, targets, chunk, summary)
         return summary
+
+    def _record_chunk(self, call: _Call, targets: Sequence[CompanyConfig],
+                      chunk: Sequence[Record], summary: RecordSummary) -> None:
+        existing = {company.name: self._existing(call, company, chunk)
+                    for company in targets}
+        for record in chunk:
+            if record.kind in REFERENCE_KINDS:
+                self._keep_reference(call.conn, record)
+            digest = record.content_hash()
+            payload = payload_json(record)
+            for company in targets:
+                if not call.supports(company, record.kind):
+                    summary.counts["unsupported"] += 1
+                    continue
+                rows = existing[company.name].get((record.kind, record.mms_id), {})
+                outcome = _without_writing(record, rows, digest)
+                if outcome == "new":
+                    call.pending.append(self._new_item(
+                        call, company, record, Operation.CREATE, payload, digest))
+                elif outcome is None:
+                    call.flush()
+                    outcome = self._record_one(call, company, record, rows, payload, digest)
+                summary.counts[outcome] += 1
+        call.flush()
+
+    def _existing(self, call: _Call, company: CompanyConfig, chunk: Sequence[Record]
+                  ) -> dict[tuple[str, str], dict[str, Row[Any]]]:
+        """The items of the chunk's records in ``company``, by (kind, MMS id) and operation.
+        Plain IN lists on the key's columns (see statements.OWN_LINKS_MANY); the exact pairs
+        are kept here."""
+        wanted = {(r.kind, r.mms_id) for r in chunk if call.supports(company, r.kind)}
+        found: dict[tuple[str, str], dict[str, Row[Any]]] = {}
+        if not wanted:
+            return found
+        for row in call.conn.execute(_EXISTING[call.conn.dialect.name], {
+                "b_company": company.name, "b_kinds": sorted({k for k, _ in wanted}),
+                "b_ids": sorted({m for _, m in wanted})}):
+            if (row.kind, row.mms_id) in wanted:
+                found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
+        return found
 
     def _keep_reference(self, conn: Connection, record: Record) -> None:
         """The newest version of a reference record, for reconciliation (see the table)."""
@@ -105,81 +194,57 @@ class Recorder:
             kind=record.kind, mms_id=record.mms_id, **values).on_conflict_do_update(
             index_elements=["kind", "mms_id"], set_=values))
 
-    # -- one record, one company ---------------------------------------------------------------
+    # -- one record, one company, with items already ---------------------------------------------
 
     def _record_one(
-        self, conn: Connection, company: CompanyConfig, record: Record, actor: str
+        self, call: _Call, company: CompanyConfig, record: Record, rows: dict[str, Row[Any]],
+        payload: str, digest: str,
     ) -> str:
-        if record.kind not in self.ctx.connector_class(company).supported_kinds:
-            return "unsupported"
-        rows = {
-            row.operation: row
-            for row in conn.execute(
-                sa.select(sync_items).where(
-                    sync_items.c.company == company.name,
-                    sync_items.c.kind == record.kind,
-                    sync_items.c.mms_id == record.mms_id,
-                )
-            )
-        }
-        digest = record.content_hash()
-        payload = payload_json(record)
         create = rows.get(Operation.CREATE.value)
         if getattr(record, "voided", False):
-            return self._record_void(conn, company, record, payload, digest, create, rows, actor)
-        if create is None:
-            self._insert(conn, company, record, Operation.CREATE, payload, digest, actor)
-            return "new"
+            return self._record_void(call, company, record, payload, digest, create, rows)
+        assert create is not None  # a new record is inserted in bulk (_without_writing)
         update = rows.get(Operation.UPDATE.value)
-        latest = update if update is not None else create
-        if digest in (latest.payload_hash, latest.deferred_hash) and latest.deferred_hash in (
-            None,
-            digest,
-        ):
-            return "unchanged"
         if update is None and _replaceable(create):
-            self._replace(conn, company, record, create, payload, digest, actor)
+            self._replace(call, company, record, create, payload, digest)
             return "updated"
         if update is None:
-            self._insert(conn, company, record, Operation.UPDATE, payload, digest, actor)
+            call.pending.append(self._new_item(call, company, record, Operation.UPDATE,
+                                               payload, digest))
+            call.flush()
         elif _replaceable(update) or update.status == Status.SYNCED:
-            self._replace(conn, company, record, update, payload, digest, actor)
+            self._replace(call, company, record, update, payload, digest)
         else:
-            self._defer(conn, company, update, payload, digest, actor)
+            self._defer(call, company, update, payload, digest)
         return "updated"
 
     def _record_void(
         self,
-        conn: Connection,
+        call: _Call,
         company: CompanyConfig,
         record: Record,
         payload: str,
         digest: str,
         create: Row[Any] | None,
         rows: dict[str, Row[Any]],
-        actor: str,
     ) -> str:
-        if create is None:
-            return "unchanged"  # voided before it was ever queued: nothing to undo remotely
-        if create.status == Status.CLEARED and create.payload_hash == digest:
-            return "unchanged"  # the same void recorded again
+        assert create is not None  # voided before it was ever queued: _without_writing
         if _replaceable(create) and rows.get(Operation.UPDATE.value) is None:
             self._set_status(
-                conn, company, create, Status.CLEARED, actor,
+                call, company, create, Status.CLEARED,
                 "voided in the MMS before it was exported", payload=payload, digest=digest,
             )
             return "voided"
-        void = rows.get(Operation.VOID.value)
-        if void is not None:
-            return "unchanged"
-        self._insert(conn, company, record, Operation.VOID, payload, digest, actor)
+        call.pending.append(self._new_item(call, company, record, Operation.VOID, payload,
+                                           digest))
+        call.flush()
         return "voided"
 
     # -- writes ----------------------------------------------------------------------------------
 
     def _initial_status(
         self,
-        conn: Connection,
+        call: _Call,
         company: CompanyConfig,
         record: Record,
         mark: str | None = None,
@@ -190,7 +255,7 @@ class Recorder:
         if mark != "go":
             reasons: list[str] = []
             date = record.document_date()
-            in_sync = self.ctx.in_sync_date(conn, company)
+            in_sync = call.in_sync[company.name]
             if date is not None and in_sync is not None and date < in_sync:
                 reasons.append(
                     f"dated {date.isoformat()}, before the in-sync date {in_sync.isoformat()}"
@@ -203,20 +268,18 @@ class Recorder:
             return Status.AWAITING_APPROVAL, "waits for review"
         return Status.PENDING, None
 
-    def _insert(
+    def _new_item(
         self,
-        conn: Connection,
+        call: _Call,
         company: CompanyConfig,
         record: Record,
         operation: Operation,
         payload: str,
         digest: str,
-        actor: str,
-    ) -> None:
+    ) -> items.NewItem:
         now = self.ctx.now()
-        status, reason = self._initial_status(conn, company, record)
-        items.insert_item(
-            conn,
+        status, reason = self._initial_status(call, company, record)
+        return items.NewItem(
             values={
                 "company": company.name,
                 "kind": record.kind,
@@ -238,35 +301,33 @@ class Recorder:
                 "updated_at": now,
             },
             dependencies=dependencies_of(record, operation),
-            actor=actor,
             reason=reason or f"recorded ({operation.value})",
             at=now,
         )
 
     def _replace(
         self,
-        conn: Connection,
+        call: _Call,
         company: CompanyConfig,
         record: Record,
         row: Row[Any],
         payload: str,
         digest: str,
-        actor: str,
     ) -> None:
-        status, reason = self._initial_status(conn, company, record, row.mark, row.mark_reason)
+        status, reason = self._initial_status(call, company, record, row.mark, row.mark_reason)
         self._set_status(
-            conn, company, row, status, actor, reason or "changed in the MMS",
+            call, company, row, status, reason or "changed in the MMS",
             payload=payload, digest=digest, record=record,
         )
-        items.replace_dependencies(conn, row, dependencies_of(record, Operation(row.operation)))
+        items.replace_dependencies(call.conn, row,
+                                   dependencies_of(record, Operation(row.operation)))
 
     def _set_status(
         self,
-        conn: Connection,
+        call: _Call,
         company: CompanyConfig,
         row: Row[Any],
         status: Status,
-        actor: str,
         reason: str | None,
         *,
         payload: str,
@@ -291,26 +352,69 @@ class Recorder:
         if record is not None:
             values["document_date"] = record.document_date()
             values["member_id"] = record.customer_mms_id()
-        if not items.move(conn, row, row.status, status, actor=actor, reason=reason, at=now,
-                          values=values):
+        if not items.move(call.conn, row, row.status, status, actor=call.actor, reason=reason,
+                          at=now, values=values):
             # A worker claimed it since it was read: the new content follows the one in flight.
-            self._defer(conn, company, row, payload, digest, actor)
+            self._defer(call, company, row, payload, digest)
 
     def _defer(
         self,
-        conn: Connection,
+        call: _Call,
         company: CompanyConfig,
         row: Row[Any],
         payload: str,
         digest: str,
-        actor: str,
     ) -> None:
         now = self.ctx.now()
-        items.set_fields(conn, row, {"deferred_payload": payload, "deferred_hash": digest,
-                                     "updated_at": now})
-        items.note(conn, row, company=company.name, at=now, actor=actor,
+        items.set_fields(call.conn, row, {"deferred_payload": payload, "deferred_hash": digest,
+                                          "updated_at": now})
+        items.note(call.conn, row, company=company.name, at=now, actor=call.actor,
                    reason="changed in the MMS while the previous version is being sent; "
                    "the new version follows it")
+
+
+def _existing_statement(dialect: str) -> Any:
+    """Items of a chunk's records in one company. Plain lists on the key's columns (see
+    statements.OWN_LINKS_MANY; the caller keeps the exact pairs): PostgreSQL takes them as
+    two array parameters (a short statement its driver parses once), SQLite as IN lists."""
+    if dialect == "postgresql":
+        kinds: Any = sa.any_(sa.bindparam("b_kinds", type_=postgresql.ARRAY(sa.String)))
+        ids: Any = sa.any_(sa.bindparam("b_ids", type_=postgresql.ARRAY(sa.String)))
+        return sa.select(sync_items).where(sync_items.c.company == sa.bindparam("b_company"),
+                                           sync_items.c.kind == kinds,
+                                           sync_items.c.mms_id == ids)
+    return sa.select(sync_items).where(
+        sync_items.c.company == sa.bindparam("b_company"),
+        sync_items.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
+        sync_items.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)),
+    )
+
+
+_EXISTING = {name: _existing_statement(name) for name in ("postgresql", "sqlite")}
+
+
+def _without_writing(record: Record, rows: dict[str, Row[Any]], digest: str) -> str | None:
+    """The outcome when it needs no write but a new create (``new``, ``unchanged``), None when
+    the item's existing rows must change."""
+    create = rows.get(Operation.CREATE.value)
+    if getattr(record, "voided", False):
+        if create is None:
+            return "unchanged"  # voided before it was ever queued: nothing to undo remotely
+        if create.status == Status.CLEARED and create.payload_hash == digest:
+            return "unchanged"  # the same void recorded again
+        if _replaceable(create) and rows.get(Operation.UPDATE.value) is None:
+            return None
+        return "unchanged" if rows.get(Operation.VOID.value) is not None else None
+    if create is None:
+        return "new"
+    update = rows.get(Operation.UPDATE.value)
+    latest = update if update is not None else create
+    if digest in (latest.payload_hash, latest.deferred_hash) and latest.deferred_hash in (
+        None,
+        digest,
+    ):
+        return "unchanged"
+    return None
 
 
 def _replaceable(row: Row[Any]) -> bool:

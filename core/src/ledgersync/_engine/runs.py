@@ -40,7 +40,7 @@ from .._ledger.schema import (
     sync_items,
 )
 from . import items
-from .claims import ClaimedItem, claim
+from .claims import ClaimedItem, claim_batch
 from .confirm import Confirmer, ConfirmSummary
 from .context import EngineContext, inserted_id
 from .export import ItemExporter, Outcome
@@ -261,9 +261,12 @@ class Scheduler:
                 limit = max(self.ctx.settings.claim_batch, self._batch_size(company))
                 if max_items is not None:
                     limit = min(limit, max_items - summary.processed)
-                batch = claim(self.ctx, company, owner=self.owner, limit=limit, run_id=run_id)
+                claimed = claim_batch(self.ctx, company, owner=self.owner, limit=limit,
+                                      run_id=run_id)
+                batch = claimed.items
                 if not batch:
-                    if self.finish_if_idle(company, run_id):
+                    # Another worker claiming for the company right now: it is not idle.
+                    if not claimed.contended and self.finish_if_idle(company, run_id):
                         summary.runs_finished.append(run_id)
                     continue
                 progressed = True

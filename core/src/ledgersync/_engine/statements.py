@@ -87,6 +87,29 @@ SYNCED = (
             updated_at=sa.bindparam("b_now"))
 )
 
+#: The items of a group of successes, locked in ascending id order (the order in which
+#: blocking dependents lock them, see items.lifecycle.block) with what fences their success.
+SYNCED_CANDIDATES = (
+    sa.select(_items.c.id, _items.c.status, _items.c.lease_owner, _items.c.deferred_hash)
+    .where(_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+    .order_by(_items.c.id)
+    .with_for_update()
+)
+
+#: PostgreSQL: the successes of a group in one statement, the columns as arrays. The fence
+#: stays in the WHERE clause (the rows are locked already, so it holds by construction).
+SYNCED_MANY_POSTGRESQL = (
+    "UPDATE sync_items AS s SET status = 'synced', status_reason = v.reason, "
+    "external_id = v.external_id, version_token = v.version_token, needs_lookup = false, "
+    "lease_owner = NULL, lease_expires_at = NULL, error_code = NULL, error_message = NULL, "
+    "error_remedy = NULL, synced_at = v.at, updated_at = v.at "
+    "FROM unnest(%(ids)b::integer[], %(owners)b::varchar[], %(reasons)b::text[], "
+    "%(external_ids)b::varchar[], %(tokens)b::varchar[], %(ats)b::timestamptz[]) "
+    "AS v(id, owner, reason, external_id, version_token, at) "
+    "WHERE s.id = v.id AND s.status = 'in_flight' AND s.lease_owner = v.owner "
+    "AND s.deferred_hash IS NULL"
+)
+
 #: Items blocked on the record that just synced go back to pending; their ids come back for
 #: the history (RETURNING on PostgreSQL and SQLite >= 3.35).
 _WAITING = sa.select(_deps.c.item_id).where(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -73,8 +74,11 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
         engine = _create(parsed.difference_update_query(["synchronous"]), kwargs)
         _configure_sqlite(engine, synchronous)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return _create(parsed, kwargs)
+    if "pool_pre_ping" in kwargs:
+        return _create(parsed, kwargs)
+    engine = _create(parsed, kwargs)
+    _ping_when_idle(engine)
+    return engine
 
 
 def _create(url: sa.URL, kwargs: dict[str, Any]) -> Engine:
@@ -87,6 +91,35 @@ def _create(url: sa.URL, kwargs: dict[str, Any]) -> Engine:
             remedy="Use postgresql+psycopg://user@host/db (psycopg is installed with "
             "ledgersync) or sqlite:///ledgersync.db",
         ) from None
+
+
+#: A pooled PostgreSQL connection unused for longer than this is pinged before it is handed
+#: out (the server may have restarted or dropped it meanwhile).
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping``, but only for connections that sat in the pool a while.
+
+    SQLAlchemy's pre-ping costs a round trip on every checkout, and a worker checks out a
+    connection several times per claimed batch; a connection returned a moment ago was
+    working then. A failed ping discards the connection and the pool connects afresh, as
+    with ``pool_pre_ping``; a connection that breaks mid-use fails that transaction either way.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["ledgersync_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("ledgersync_idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new (just connected) or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise sa.exc.DisconnectionError(f"ledger connection lost while idle: {exc}") from exc
 
 
 def _create_private_sqlite_file(database: str | None) -> None:

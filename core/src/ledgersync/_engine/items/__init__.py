@@ -16,12 +16,14 @@ loudly instead of silently writing around the table.
 
 from .history import ItemKey, LeasedItem, event_row, note, note_company
 from .lifecycle import (
+    NewItem,
     block,
     claim_rows,
     expire_leases,
     extend_leases,
     finish,
     insert_item,
+    insert_items,
     lease_lost,
     move,
     replace_dependencies,
@@ -34,6 +36,7 @@ __all__ = [
     "ConfirmedItem",
     "ItemKey",
     "LeasedItem",
+    "NewItem",
     "SyncedWrite",
     "apply_confirmation",
     "block",
@@ -43,6 +46,7 @@ __all__ = [
     "extend_leases",
     "finish",
     "insert_item",
+    "insert_items",
     "lease_lost",
     "move",
     "note",

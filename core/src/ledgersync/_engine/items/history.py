@@ -7,6 +7,8 @@ from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
+from ..._ledger.bulk import insert_rows
+from ..._ledger.schema import sync_events
 from .. import statements
 
 
@@ -59,7 +61,9 @@ def event_row(
 
 
 def insert_events(conn: Connection, rows: list[dict[str, object]]) -> None:
-    if rows:
+    if len(rows) > 1:
+        insert_rows(conn, sync_events, rows)
+    elif rows:
         conn.execute(statements.INSERT_EVENT, rows)
 
 

@@ -7,9 +7,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..._ledger.bulk import insert_rows
 from ..._ledger.schema import sync_item_dependencies, sync_items
 from .. import statements
 from ..statuses import INITIAL, TRANSITIONS, Status, check_transition
@@ -33,6 +35,40 @@ for _pair in ((S.IN_FLIGHT, S.SYNCED), (S.BLOCKED, S.PENDING), (S.IN_FLIGHT, S.I
 # -- new items and their content -------------------------------------------------------------
 
 
+@attrs.frozen(kw_only=True)
+class NewItem:
+    """An item to insert: its ``sync_items`` columns (every new item of one call names the
+    same columns), the (kind, mms_id, field) rows of what it waits for, and why it starts."""
+
+    values: Mapping[str, Any]
+    dependencies: Sequence[Mapping[str, str]]
+    reason: str
+    at: dt.datetime
+
+
+#: PostgreSQL: ids for new items, taken from the table's own sequence.
+_NEXT_IDS = sa.text("SELECT nextval(pg_get_serial_sequence('sync_items', 'id')) "
+                    "FROM generate_series(1, :n)")
+
+
+def _allocate_ids(conn: Connection, n: int) -> list[int]:
+    """Ids for ``n`` new items, ascending, so they can be inserted with one executemany (an
+    INSERT ... RETURNING of many rows is rendered as one long statement per page, which costs
+    more to build and parse than the rows cost to write).
+
+    PostgreSQL takes them from the sequence (safe under concurrent writers). SQLite gives a
+    new row max(id) + 1 (an INTEGER PRIMARY KEY without AUTOINCREMENT), and every writing
+    transaction holds the database's one write lock, so the same ids follow the largest; a
+    deferred transaction that another writer overtook fails on its first write (WAL), never
+    writes a duplicate.
+    """
+    if conn.dialect.name == "postgresql":
+        return sorted(int(i) for i in conn.execute(_NEXT_IDS, {"n": n}).scalars())
+    last = conn.execute(sa.select(sa.func.coalesce(sa.func.max(sync_items.c.id), 0)))
+    start = int(last.scalar_one())
+    return list(range(start + 1, start + n + 1))
+
+
 def insert_item(
     conn: Connection,
     *,
@@ -47,18 +83,43 @@ def insert_item(
     ``values`` are the ``sync_items`` columns; ``dependencies`` the (kind, mms_id, field) rows
     of what it waits for.
     """
-    status = Status(values["status"])
-    if status not in INITIAL:
-        raise AssertionError(f"a new item cannot start as {status.value}")
-    result = conn.execute(sa.insert(sync_items).values(**values))
-    key = result.inserted_primary_key
-    assert key is not None
-    item_id = int(key[0])
-    _insert_dependencies(conn, item_id, str(values["company"]), dependencies)
-    insert_events(conn, [event_row(
-        item_id=item_id, company=str(values["company"]), kind=str(values["kind"]), at=at,
-        actor=actor, to_status=status.value, reason=reason)])
+    [item_id] = insert_items(conn, [NewItem(values=values, dependencies=dependencies,
+                                            reason=reason, at=at)], actor=actor)
     return item_id
+
+
+def insert_items(conn: Connection, new: Sequence[NewItem], *, actor: str) -> list[int]:
+    """Insert new items, their dependencies and their first events: three statements however
+    many items (executemany, ids taken first), the same rows as one :func:`insert_item` per
+    item.
+    Returns the new ids in the order given."""
+    if not new:
+        return []
+    for item in new:
+        status = Status(item.values["status"])
+        if status not in INITIAL:
+            raise AssertionError(f"a new item cannot start as {status.value}")
+    if len(new) == 1:
+        # One row: a plain INSERT ... RETURNING (the multi-row form costs more to set up).
+        result = conn.execute(sa.insert(sync_items).values(**new[0].values))
+        key = result.inserted_primary_key
+        assert key is not None
+        ids = [int(key[0])]
+    else:
+        ids = _allocate_ids(conn, len(new))
+        insert_rows(conn, sync_items, [{**item.values, "id": item_id}
+                                       for item_id, item in zip(ids, new, strict=True)])
+    dependencies = [
+        {"item_id": item_id, "company": item.values["company"], "kind": dep["kind"],
+         "mms_id": dep["mms_id"], "field": dep["field"]}
+        for item_id, item in zip(ids, new, strict=True) for dep in item.dependencies]
+    if dependencies:
+        insert_rows(conn, sync_item_dependencies, dependencies)
+    insert_events(conn, [event_row(
+        item_id=item_id, company=str(item.values["company"]), kind=str(item.values["kind"]),
+        at=item.at, actor=actor, to_status=str(item.values["status"]), reason=item.reason)
+        for item_id, item in zip(ids, new, strict=True)])
+    return ids
 
 
 def _insert_dependencies(conn: Connection, item_id: int, company: str,

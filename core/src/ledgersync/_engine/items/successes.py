@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..._connector import ExportResult, Operation
+from ..._ledger.bulk import execute_many
 from ..._ledger.schema import links, sync_items
 from .. import statements
 from ..context import idempotency_key
@@ -37,41 +38,75 @@ class SyncedWrite:
 def write_synced(conn: Connection, group: Sequence[SyncedWrite],
                  now: dt.datetime) -> list[SyncedWrite]:
     """Record the successes of ``group`` in one transaction: fenced status, history, links,
-    and the release of items that waited for them. Returns those whose lease still held."""
-    written: list[SyncedWrite] = []
-    # Ascending item ids: the order in which blocking dependents lock these rows (lifecycle.block).
-    for done in sorted(group, key=lambda d: d.item.id):
+    and the release of items that waited for them. Returns those whose lease still held.
+
+    A few statements per group, whatever its size: the group's rows are locked and read
+    together, every success whose lease holds (and behind which no newer MMS version waits)
+    is written by one update, and their events by one insert. The rest take the slow path,
+    one by one.
+    """
+    ordered = sorted(group, key=lambda d: d.item.id)
+    fast = _fenced(conn, ordered)
+    _write_fast(conn, [done for done in ordered if done.item.id in fast])
+    insert_events(conn, [_synced_event(done) for done in ordered if done.item.id in fast])
+    written = [done for done in ordered if done.item.id in fast]
+    for done in ordered:
+        if done.item.id in fast:
+            continue
         item, result = done.item, done.result
-        fenced = conn.execute(statements.SYNCED, {
-            "b_id": item.id, "b_owner": item.lease_owner, "b_reason": done.warnings,
-            "b_external_id": result.external_id, "b_version_token": result.version_token,
-            "b_now": done.at,
-        }).rowcount == 1
-        follows = False
-        if not fenced:
-            # Either the lease is gone, or a newer MMS version waits: the slow path.
-            fenced = fenced_update(conn, item, {
-                "status": S.SYNCED.value, "status_reason": done.warnings,
-                "external_id": result.external_id, "version_token": result.version_token,
-                "needs_lookup": False, "lease_owner": None, "lease_expires_at": None,
-                "error_code": None, "error_message": None, "error_remedy": None,
-                "synced_at": done.at, "updated_at": done.at,
-            })
-            if not fenced:
-                lease_lost(conn, item, f"synced as {result.external_id}", now)
-                continue
-            follows = True
+        # Either the lease is gone, or a newer MMS version waits: the slow path.
+        if not fenced_update(conn, item, {
+            "status": S.SYNCED.value, "status_reason": done.warnings,
+            "external_id": result.external_id, "version_token": result.version_token,
+            "needs_lookup": False, "lease_owner": None, "lease_expires_at": None,
+            "error_code": None, "error_message": None, "error_remedy": None,
+            "synced_at": done.at, "updated_at": done.at,
+        }):
+            lease_lost(conn, item, f"synced as {result.external_id}", now)
+            continue
         # The sync itself goes into the history first: what it sets off comes after.
-        conn.execute(statements.INSERT_EVENT, [event_row(
-            item_id=item.id, company=item.company, kind=item.kind, at=done.at,
-            actor=item.lease_owner, from_status=S.IN_FLIGHT.value, to_status=S.SYNCED.value,
-            reason=done.message, level=done.level, run_id=item.run_id)])
-        if follows:
-            _follow_deferred(conn, item, now)
+        insert_events(conn, [_synced_event(done)])
+        _follow_deferred(conn, item, now)
         written.append(done)
     _link_all(conn, written)
     _unblock_all(conn, written, now)
     return written
+
+
+def _fenced(conn: Connection, ordered: Sequence[SyncedWrite]) -> set[int]:
+    """Lock the group's rows (ascending ids) and return the ids whose success the fast
+    statement may write: still in flight under this lease, no newer version waiting."""
+    owners = {done.item.id: done.item.lease_owner for done in ordered}
+    return {row.id for row in conn.execute(statements.SYNCED_CANDIDATES,
+                                           {"b_ids": list(owners)})
+            if row.status == S.IN_FLIGHT.value and row.lease_owner == owners[row.id]
+            and row.deferred_hash is None}
+
+
+def _write_fast(conn: Connection, fast: Sequence[SyncedWrite]) -> None:
+    if not fast:
+        return
+    if conn.dialect.name == "postgresql" and len(fast) > 1:
+        conn.exec_driver_sql(statements.SYNCED_MANY_POSTGRESQL, {
+            "ids": [d.item.id for d in fast], "owners": [d.item.lease_owner for d in fast],
+            "reasons": [d.warnings for d in fast],
+            "external_ids": [d.result.external_id for d in fast],
+            "tokens": [d.result.version_token for d in fast],
+            "ats": [d.at.astimezone(dt.UTC) for d in fast]})
+        return
+    # SQLite: an executemany of the one-row statement runs in-process, without round trips.
+    execute_many(conn, statements.SYNCED, [{
+        "b_id": d.item.id, "b_owner": d.item.lease_owner, "b_reason": d.warnings,
+        "b_external_id": d.result.external_id, "b_version_token": d.result.version_token,
+        "b_now": d.at} for d in fast])
+
+
+def _synced_event(done: SyncedWrite) -> dict[str, object]:
+    item = done.item
+    return event_row(item_id=item.id, company=item.company, kind=item.kind, at=done.at,
+                     actor=item.lease_owner, from_status=S.IN_FLIGHT.value,
+                     to_status=S.SYNCED.value, reason=done.message, level=done.level,
+                     run_id=item.run_id)
 
 
 def unlink(conn: Connection, item: ItemKey) -> None:
@@ -98,7 +133,7 @@ def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
             "b_version_token": done.result.version_token, "b_now": done.at,
         })
     if upserts:
-        conn.execute(statements.LINK_UPSERT[conn.dialect.name], upserts)
+        execute_many(conn, statements.LINK_UPSERT[conn.dialect.name], upserts)
 
 
 def _unblock_all(conn: Connection, group: list[SyncedWrite], now: dt.datetime) -> None:
