@@ -40,7 +40,8 @@ def test_the_demo_ties_out_per_gl_account_for_qbo(demo_run: tuple[Path, Result])
     postings the ledger computes from the MMS records, per account, over the year."""
     _, result = demo_run
     text = _text(result).split("Per GL account", 1)[1]
-    accounts = text.split("QuickBooks Online (sandbox):", 1)[1].split(" accounts, MMS debits ", 1)
+    accounts = text.split("QuickBooks Online (sandbox):", 1)[1].split(
+        " accounts, MMS net debits ", 1)
     mms, rest = accounts[1].split(" vs accounting ", 1)
     books, verdict = rest.split(":", 1)
     assert int(accounts[0]) >= 7  # receivable, undeposited, tax, bank, three income accounts

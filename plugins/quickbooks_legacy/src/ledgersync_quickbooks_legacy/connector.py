@@ -17,10 +17,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ledgersync import (
+    AccountActivity,
     BooksTransaction,
     CompanyConfig,
     Confirmation,
     ConnectorContext,
+    ConnectorError,
     ConnectorLimits,
     ExportRequest,
     ExportResult,
@@ -126,11 +128,18 @@ class QuickBooksLegacyConnector(PushConnector[LegacySettings]):
 
     def books_transactions(self, as_of: dt.date | None = None) -> Sequence[BooksTransaction]:
         """The transactions the desktop confirmed, dated up to ``as_of`` (see
-        :mod:`~ledgersync_quickbooks_legacy.books`). Account activity is left unimplemented:
-        the intermediary offers no trial balance or account balances."""
+        :mod:`~ledgersync_quickbooks_legacy.books`)."""
         from .books import books_transactions
 
         return books_transactions(self.client, self.settings, as_of)
+
+    def account_activity(self, start: dt.date | None, end: dt.date) -> Sequence[AccountActivity]:
+        """Refused, saying why: the intermediary offers no trial balance or account balances."""
+        raise ConnectorError(
+            "the intermediary offers no trial balance or account balances, so the two-stage "
+            "path cannot compare GL accounts", sent=False,
+            remedy="Compare QuickBooks Desktop's Trial Balance report for the period by hand; "
+                   "`ledgersync reconcile COMPANY` still ties out each customer")
 
     def close(self) -> None:
         if "client" in self.__dict__:
