@@ -84,6 +84,7 @@ PARTS: dict[tuple[str, str], str] = {
     ("_engine/pull.py", "claim"): "engine: claim and prepare requests (PullQueue.claim)",
     ("_engine/pull.py", "held"): "engine: items read again and rebuilt (PullQueue.held)",
     ("_engine/pull.py", "succeed"): "engine: outcomes recorded (PullQueue.succeed/fail)",
+    ("_engine/pull.py", "succeed_many"): "engine: outcomes recorded (PullQueue.succeed/fail)",
     ("_engine/pull.py", "fail"): "engine: outcomes recorded (PullQueue.succeed/fail)",
     ("_engine/pull.py", "due"): "engine: items due, for progress (PullQueue.due)",
     ("_engine/pull.py", "open_run"): "engine: runs",
