@@ -113,8 +113,8 @@ def test_a_stale_lease_in_an_answer_is_refused_and_kept_in_history_while_the_res
             "in_flight", "next-session", None)
         last = ledger.history(p.id)[-1]
         assert last.actor == "wc-session"
-        assert "after the lease was lost and was not applied" in last.reason
-        assert f"remote-{p.id}" in last.reason
+        assert "after the lease was lost and was not applied" in (last.reason or "")
+        assert f"remote-{p.id}" in (last.reason or "")
 
 
 def test_an_empty_answer_writes_nothing(world: World) -> None:

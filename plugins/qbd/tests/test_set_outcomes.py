@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ledgersync import Invoice, InvoiceLine, ItemFilter, Ledger, Member, Record, Status
-from ledgersync._engine import items as engine_items
 from ledgersync.testing import sample_records
 from ledgersync_qbd.qbwc.service import QbwcService
 from ledgersync_qbd.sandbox import CompanyFile
@@ -96,33 +95,48 @@ def test_the_successes_of_a_message_set_are_written_in_one_transaction(
     assert {t for t, _ in answers_with_successes} == {1}, item_writes.calls
 
 
+class KilledBeforeCommit:
+    """Kills the server (raises) when it is about to commit the first invoices it links: the
+    answer came back from QuickBooks, its outcomes are not committed."""
+
+    def __init__(self) -> None:
+        self.armed = True
+        self._linking: set[int] = set()
+
+    def executed(self, conn: Any, _cursor: Any, statement: str, parameters: Any,
+                 *_args: Any) -> None:
+        text = statement.lstrip().upper()
+        if self.armed and text.startswith("INSERT INTO LINKS") and "invoice" in str(parameters):
+            self._linking.add(id(conn))
+
+    def committing(self, conn: Any) -> None:
+        if id(conn) in self._linking:
+            self._linking.clear()
+            self.armed = False
+            raise RuntimeError("the server process was killed")
+
+
 def test_a_server_killed_before_the_outcomes_commit_leaves_every_record_exactly_once(
-        make_ledger: LedgerFactory, company_file: CompanyFile,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        make_ledger: LedgerFactory, company_file: CompanyFile) -> None:
     now = [T0]
     ledger = make_ledger(clock=lambda: now[0])
-    records = sample_records()
+    records = [*sample_records(), *many_invoices()]
     ledger.record(records)
-    real = engine_items.write_synced
-    killed: list[list[int]] = []
-
-    def dies_writing_invoices(conn: Any, group: Any, at: Any) -> Any:
-        if not killed and any(done.item.kind == "invoice" for done in group):
-            killed.append([done.item.id for done in group])
-            raise RuntimeError("the server process was killed")
-        return real(conn, group, at)
-
-    monkeypatch.setattr(engine_items, "write_synced", dies_writing_invoices)
-    with pytest.raises(RuntimeError, match="killed"):
-        sync_until_idle(web_connector(QbwcService(ledger), company_file))
-    (group,) = killed
+    kill = KilledBeforeCommit()
+    sa.event.listen(Engine, "after_cursor_execute", kill.executed)
+    sa.event.listen(Engine, "commit", kill.committing)
+    try:
+        with pytest.raises(RuntimeError, match="killed"):
+            sync_until_idle(web_connector(QbwcService(ledger), company_file))
+    finally:
+        sa.event.remove(Engine, "after_cursor_execute", kill.executed)
+        sa.event.remove(Engine, "commit", kill.committing)
     # QuickBooks ran the set; nothing of its answer was recorded.
-    lost = ledger.items(ItemFilter(ids=group), limit=None)
-    assert {i.status for i in lost} == {Status.IN_FLIGHT.value}
+    lost = ledger.items(ItemFilter(status=[Status.IN_FLIGHT]), limit=None)
+    assert any(i.kind == "invoice" for i in lost)
     probe = CompanyFileProbe(company_file, "club")
     assert all(probe.count(i.kind, i.mms_id) == 1 for i in lost)
 
-    monkeypatch.setattr(engine_items, "write_synced", real)
     now[0] += dt.timedelta(minutes=20)  # past the dead session's leases
     sync_until_idle(web_connector(QbwcService(ledger), company_file))  # a restarted server
 

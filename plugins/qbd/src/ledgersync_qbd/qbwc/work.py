@@ -127,7 +127,8 @@ class CompanyWork:
         one transaction (``PullQueue.succeed_many``) instead of one per item. Failures are
         still written at once, so they come before the set's successes in the history."""
         outer = self._successes.pending
-        self._successes.pending = pending = []
+        pending: list[tuple[Session, PulledItem, ExportResult]] = []
+        self._successes.pending = pending
         try:
             yield
         finally:
