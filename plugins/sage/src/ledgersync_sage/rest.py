@@ -27,7 +27,7 @@ import httpx
 from ledgersync import BooksTransaction, ExportRequest, ExportResult, Member, Operation
 
 from .books import PostedBatch, PostedLine, transactions
-from .deadline import send_within
+from ledgersync.http import send_within
 from .errors import IntacctError, IntacctFailure, UnmappedError
 from .exporter import ReferenceLinks
 from .oauth import TokenKeeper
