@@ -22,6 +22,7 @@ request was sent, so its outcome is unknown, as after any read timeout.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -185,7 +186,5 @@ def _shut(sock: socket.socket) -> None:
     """End the socket's traffic both ways: a read blocked on it in another thread returns at
     once (closing the descriptor would not wake it). The base method is called on purpose:
     ``SSLSocket.shutdown`` would also drop the TLS state under the reading thread."""
-    try:
+    with contextlib.suppress(OSError):  # closed already, or never connected
         socket.socket.shutdown(sock, socket.SHUT_RDWR)
-    except OSError:  # closed already, or never connected
-        pass

@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from . import jsonio
 from ledgersync.http import DeadlineExceeded, send_within
+
+from . import jsonio
 from .errors import QboError, from_fault, from_xml, retry_after_seconds
 from .oauth import TokenKeeper
 from .pacing import Pacer

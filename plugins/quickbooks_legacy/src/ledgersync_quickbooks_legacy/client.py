@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import httpx
 
 from ledgersync.http import send_within
+
 from .errors import LegacyError
 from .oauth import CredentialStore, OAuth1Signer
 from .settings import LegacySettings

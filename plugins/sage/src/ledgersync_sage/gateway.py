@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 import httpx
 
 from ledgersync.http import DeadlineExceeded, send_within
+
 from .envelope import (
     Function,
     FunctionResult,
