@@ -3,10 +3,18 @@ status line and headers included, on a new connection and on a reused keep-alive
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
+import ssl
 import time
+from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from ledgersync.http import DeadlineExceeded, send_within
 from ledgersync.testing import TricklingServer
@@ -65,3 +73,48 @@ def test_an_in_process_transport_gets_its_answer_without_a_watchdog() -> None:
     with httpx.Client(transport=transport) as client:
         response = send_within(client, "GET", "http://books.test/", deadline_seconds=1.0)
     assert response.json() == {"ok": True}
+
+
+def test_headers_trickled_over_https_on_a_reused_connection_are_cut(
+        tmp_path: Path) -> None:
+    # The watchdog shuts a TLS socket under the thread reading it; the client's pool then
+    # opens a new connection, as over plain HTTP.
+    server_context, client_context = _tls_pair(tmp_path)
+    with TricklingServer(ANSWER, interval=0.5, trickle_headers=True, keep_alive=True,
+                         trickled={1}, ssl_context=server_context) as server, \
+            httpx.Client(timeout=5.0, verify=client_context) as client:
+        assert server.url.startswith("https://")
+        assert send_within(client, "GET", server.url, deadline_seconds=30.0).json() == {
+            "ok": True}
+        with pytest.raises(DeadlineExceeded):
+            send_within(client, "GET", server.url, deadline_seconds=2.0)
+        assert (server.connections, server.heads_sent) == (1, 1)
+        assert send_within(client, "GET", server.url, deadline_seconds=30.0).json() == {
+            "ok": True}
+        assert (server.connections, server.requests) == (2, 3)
+
+
+def _tls_pair(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1: the server's context and a client's that
+    trusts it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cafile=str(cert_file))
+    return server, client

@@ -5,6 +5,7 @@ every few seconds never trips a read timeout), its headers as well as its body."
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Container
 from types import TracebackType
@@ -16,6 +17,7 @@ class TricklingServer:
 
     - ``trickle_headers``: the status line and headers go out a byte at a time as well (a
       client that waits for the headers under its per-read timeout only never gives up).
+    - ``ssl_context``: a server-side context, for HTTPS (the client must trust its certificate).
     - ``keep_alive``: the connection stays open for further requests (a client's pool reuses
       it); ``trickled``: which requests (numbered from 0 in arrival order) trickle, the others
       being answered at once, whole (default: every one).
@@ -26,13 +28,15 @@ class TricklingServer:
 
     def __init__(self, body: bytes, *, interval: float = 0.2,
                  content_type: str = "application/json", trickle_headers: bool = False,
-                 keep_alive: bool = False, trickled: Container[int] | None = None) -> None:
+                 keep_alive: bool = False, trickled: Container[int] | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.body = body
         self.interval = interval
         self.content_type = content_type
         self.trickle_headers = trickle_headers
         self.keep_alive = keep_alive
         self.trickled = trickled
+        self.ssl_context = ssl_context
         self.requests = 0
         self.connections = 0
         self.heads_sent = 0
@@ -48,7 +52,8 @@ class TricklingServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._sock.getsockname()[1]}"
 
     def __enter__(self) -> TricklingServer:
         thread = threading.Thread(target=self._accept, daemon=True, name="trickling-server")
@@ -77,8 +82,11 @@ class TricklingServer:
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
-            conn.settimeout(0.1)  # to notice the server stopping while a connection idles
             try:
+                if self.ssl_context is not None:
+                    conn.settimeout(5)
+                    conn = self.ssl_context.wrap_socket(conn, server_side=True)
+                conn.settimeout(0.1)  # to notice the server stopping while a connection idles
                 while not self._stop.is_set():
                     if not self._read_request(conn):
                         return  # the client closed an idle connection
@@ -93,6 +101,8 @@ class TricklingServer:
             except OSError:  # the client gave up and closed the connection
                 with self._count:
                     self.abandoned += 1
+            finally:
+                conn.close()
 
     def _answer(self, conn: socket.socket, prompt: bool) -> bool:
         """Send one answer; False when the server is stopping."""
