@@ -210,25 +210,33 @@ def stale_version(w: World) -> None:
     assert injected.remaining == 0
 
 
-def closed_period(w: World) -> None:
+def closed_period(w: World, code: str = "6210") -> None:
     day = min(r.txn_date for r in w.records if hasattr(r, "txn_date"))
-    w.sandbox.close_books(day)
+    w.sandbox.close_books(day, code=code)
     w.ledger.record(w.records)
     w.sync_until_idle()
     failed = w.ledger.items(ItemFilter(company=COMPANY, status=[Status.ERROR]), limit=None)
     assert failed
-    assert {i.error_code for i in failed} == {"6210"}
+    assert {i.error_code for i in failed} == {code}
+    assert all("closing date" in (i.error_remedy or "") for i in failed), failed[0].error_remedy
     # The bookkeeper reopens the period; the operator requeues what needed a person.
     w.sandbox.close_books(None)
     assert w.ledger.requeue(ItemFilter(company=COMPANY, status=[Status.ERROR])) == len(failed)
     w.sync_until_idle()
 
 
+def closed_period_answered_5010(w: World) -> None:
+    """QBO's other answer to closed books shares the stale-SyncToken code: it must not be
+    re-read and sent again, but wait for the bookkeeper like 6210."""
+    closed_period(w, code="5010")
+
+
 Cell = Callable[[World], None]
 FAST: list[Cell] = [throttled, server_error_after_the_write, timeout_after_the_write,
                     stale_version]
 SLOW: list[Cell] = [server_error_before_the_write, timeout_before_the_write,
-                    access_token_expired, refresh_rotation_lost, closed_period]
+                    access_token_expired, refresh_rotation_lost, closed_period,
+                    closed_period_answered_5010]
 CELLS = [pytest.param(c, id=c.__name__) for c in FAST] + [
     pytest.param(c, id=c.__name__, marks=pytest.mark.slow) for c in SLOW]
 
