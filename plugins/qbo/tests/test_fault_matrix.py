@@ -29,7 +29,7 @@ from ledgersync import (
     Status,
     connector_plugin,
 )
-from ledgersync.testing import sample_records
+from ledgersync.testing import empty_database, postgresql_suite_url, sample_records
 from ledgersync_qbo.connector import QboConnector
 from ledgersync_qbo.sandbox import Sandbox, SandboxConfig
 from ledgersync_qbo.testing import SAMPLE_MAPPINGS, SandboxProbe, connect_sandbox, sample_seed
@@ -100,7 +100,11 @@ def world(qbo_settings: dict[str, Any], sandbox: Sandbox, tmp_path: Path,
     timeouts = TimeoutTransport()
     monkeypatch.setattr(QboConnector, "transport", timeouts)
     clock = Clock()
-    config = Config(ledger_url=f"sqlite:///{tmp_path / 'ledger.db'}", companies={
+    # On PostgreSQL too when the suite runs there (a database of the suite's own, emptied).
+    url = postgresql_suite_url("qbo_matrix")
+    if url is not None:
+        empty_database(url)
+    config = Config(ledger_url=url or f"sqlite:///{tmp_path / 'ledger.db'}", companies={
         COMPANY: CompanyConfig(name=COMPANY, connector="qbo", settings=qbo_settings)})
     ledger = Ledger(config, plugins=[connector_plugin(QboConnector)], load_entrypoints=False,
                     clock=clock, settings=EngineSettings(linger_seconds=0, poll_seconds=0.05))

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ledgersync import ItemFilter, Ledger, Record, Status
-from ledgersync.testing import sample_records
+from ledgersync.testing import empty_database, postgresql_suite_url, sample_records
 from ledgersync_sage.connector import SageConnector
 from ledgersync_sage.sandbox import Sandbox, SandboxConfig
 from ledgersync_sage.sandbox.rest import RestConfig
@@ -83,7 +83,11 @@ def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, rest: bool,
     monkeypatch.setattr(SageConnector, "transport", httpx.MockTransport(timeouts))
     clock = Clock()
     settings = rest_settings(oauth_grant=grant) if rest else sandbox_settings()
-    ledger = make_ledger(tmp_path, settings, clock=clock)
+    # On PostgreSQL too when the suite runs there (a database of the suite's own, emptied).
+    url = postgresql_suite_url("sage_matrix")
+    if url is not None:
+        empty_database(url)
+    ledger = make_ledger(tmp_path, settings, clock=clock, ledger_url=url)
     if grant == "authorization_code":  # `ledgersync sage authorize harbor --code ...`
         connector(ledger).tokens.exchange_code(sandbox.rest.issue_code("ls-client"), CALLBACK)
     for (kind, mms_id), external in MAPPINGS.items():
