@@ -62,11 +62,12 @@ def test_a_reused_connection_trickling_its_headers_is_cut_and_not_pooled_again()
 
 
 def test_a_body_trickled_past_the_deadline_is_cut() -> None:
-    with TricklingServer(ANSWER + b" " * 100, interval=0.5) as server, \
-            httpx.Client(timeout=5.0) as client:
+    body = ANSWER + b" " * 100
+    with TricklingServer(body, interval=0.5) as server, httpx.Client(timeout=5.0) as client:
         with pytest.raises(DeadlineExceeded):
             send_within(client, "GET", server.url, deadline_seconds=1.0)
         assert server.heads_sent == 1
+        assert server.body_bytes_sent < len(body)  # cut before the answer ended
 
 
 def test_a_connection_still_opening_at_the_deadline_ends_then_as_a_connect_timeout() -> None:
