@@ -158,15 +158,12 @@ class RestClient:
                 response = send_within(
                     self.http, method, f"{self.base}{path}", json=body, headers=headers,
                     deadline_seconds=self.settings.request_deadline_seconds)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 raise IntacctFailure(f"cannot reach Intacct at {self.base}: {exc}",
-                                     level="transport", code="network", sent=False) from None
-            except httpx.TimeoutException as exc:
-                raise IntacctFailure(f"no complete answer from Intacct in time: {exc}",
-                                     level="transport", code="timeout") from None
+                                     level="transport", sent=False) from None
             except httpx.HTTPError as exc:
                 raise IntacctFailure(f"the connection to Intacct failed: {exc}",
-                                     level="transport", code="network") from None
+                                     level="transport") from None
             if response.status_code == 401 and attempt == 1:
                 self.tokens.refresh(failed=token)  # nothing ran: repeat with the new token
                 continue
