@@ -132,8 +132,18 @@ def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
             "b_external_id": done.result.external_id,
             "b_version_token": done.result.version_token, "b_now": done.at,
         })
-    if upserts:
-        execute_many(conn, statements.LINK_UPSERT[conn.dialect.name], upserts)
+    # One item per record and group, but keep the last should a record come twice.
+    distinct = list({(u["b_company"], u["b_kind"], u["b_mms_id"]): u for u in upserts}.values())
+    if conn.dialect.name == "postgresql" and len(distinct) > 1:
+        conn.exec_driver_sql(statements.LINK_UPSERT_MANY_POSTGRESQL, {
+            "companies": [u["b_company"] for u in distinct],
+            "kinds": [u["b_kind"] for u in distinct],
+            "mms_ids": [u["b_mms_id"] for u in distinct],
+            "external_ids": [u["b_external_id"] for u in distinct],
+            "tokens": [u["b_version_token"] for u in distinct],
+            "ats": [u["b_now"].astimezone(dt.UTC) for u in distinct]})
+    elif distinct:
+        execute_many(conn, statements.LINK_UPSERT[conn.dialect.name], distinct)
 
 
 def _unblock_all(conn: Connection, group: list[SyncedWrite], now: dt.datetime) -> None:
