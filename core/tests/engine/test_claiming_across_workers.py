@@ -23,7 +23,7 @@ def test_a_worker_waiting_on_another_workers_items_looks_again_within_moments(
         waits.append(seconds)
         sleep(seconds)
 
-    clock.sleep = record_sleep  # type: ignore[method-assign]
+    clock.sleep = record_sleep
     second = world.open(worker_name="worker-2", map_accounts=False)
 
     # Nothing for worker-2 to claim until worker-1's batch ends, which is a matter of moments
@@ -73,7 +73,8 @@ def test_a_claim_while_another_worker_claims_for_the_company_is_contended(world,
                 sa.literal(_lock_key("harbor")["b_key"]))))
             contended = claim_batch(ledger._context, "harbor", owner="worker-1", limit=10,
                                     run_id=run_id)
-        assert contended.contended and contended.items == []
+        assert contended.contended
+        assert contended.items == []
         after = claim_batch(ledger._context, "harbor", owner="worker-1", limit=10,
                             run_id=run_id)
         assert [item.mms_id for item in after.items] == ["M1"]

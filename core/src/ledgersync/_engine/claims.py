@@ -56,11 +56,6 @@ _CLAIM_COLUMNS = (
 )
 
 
-def expire_leases(ctx: EngineContext, conn: Connection, company: str) -> int:
-    """Turn in-flight items whose lease ran out into ``in_doubt`` (see items.expire_leases)."""
-    return items.expire_leases(conn, company, ctx.now())
-
-
 @attrs.frozen
 class Claim:
     """What a claim got: its items, and whether another worker was claiming for the company
@@ -116,7 +111,11 @@ def claim_batch(
             return Claim([])
         limits = ctx.limits(ctx.company(company))
         # Expired leases no longer count as in flight (they turn in_doubt here).
-        in_flight = state.in_flight - expire_leases(ctx, conn, company)
+        reap_at = ctx.now()
+        if state.first_lease_end is not None and state.first_lease_end < reap_at:
+            in_flight = state.in_flight - items.expire_leases(conn, company, reap_at)
+        else:
+            in_flight = state.in_flight
         capacity = _capacity(ctx, limits, company, state, now, in_flight)
         count = min(limit, capacity)
         if count <= 0:
@@ -183,6 +182,12 @@ _STATE = sa.select(
            sync_items.c.status == Status.IN_FLIGHT.value)
     .scalar_subquery()
     .label("in_flight"),
+    # Whether a lease ran out (only then is there anything to expire).
+    sa.select(sa.func.min(sync_items.c.lease_expires_at))
+    .where(sync_items.c.company == companies.c.name,
+           sync_items.c.status == Status.IN_FLIGHT.value)
+    .scalar_subquery()
+    .label("first_lease_end"),
 ).where(companies.c.name == sa.bindparam("b_company"))
 
 
