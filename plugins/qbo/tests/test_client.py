@@ -141,6 +141,22 @@ def test_a_server_trickling_its_answer_is_cut_at_the_request_deadline(
     assert server.requests == 1  # a write is not resent here: it is looked up first
 
 
+def test_a_server_trickling_its_headers_is_cut_at_the_request_deadline(
+        connector: QboConnector) -> None:
+    # The status line and headers a byte every 0.2 s, each within the read timeout: httpx
+    # waits for them before any body, so a deadline read between body chunks never starts.
+    with TricklingServer(b'{"Invoice": {"Id": "1"}}', interval=0.2,
+                         trickle_headers=True) as server:
+        client = QboClient(base_url=server.url, realm_id="1", tokens=connector.tokens,
+                           timeout=2.0, deadline=1.0)
+        with pytest.raises(QboError) as raised:
+            client.create("Invoice", {"Line": []}, requestid="r-1")
+        client.close()
+        assert server.heads_sent == 0  # cut while the headers were still coming
+    assert (raised.value.code, raised.value.sent) == ("timeout", True)
+    assert "request deadline of 1 s" in str(raised.value)
+
+
 def test_an_answer_within_the_request_deadline_is_read_whole(connector: QboConnector) -> None:
     answer = b'{"Invoice": {"Id": "1", "SyncToken": "0"}}'
     with TricklingServer(answer, interval=0.01) as server:

@@ -49,3 +49,17 @@ def test_an_answer_trickled_past_the_request_deadline_is_a_timeout(open_ledger, 
                             operation=Operation.CREATE, idempotency_key="k-1", attempt=1,
                             record=Member(mms_id="M1", display_name="Ann Sailor"))
     assert connector.classify_error(raised.value, request).action is Action.IN_DOUBT
+
+
+def test_headers_trickled_past_the_request_deadline_are_a_timeout(open_ledger, sandbox,
+                                                                  monkeypatch):
+    monkeypatch.setattr(QuickBooksLegacyConnector, "transport", None)
+    # The status line and headers a byte every 0.2 s, each within the read timeout.
+    with TricklingServer(b"<RestResponse/>", interval=0.2, content_type="application/xml",
+                         trickle_headers=True) as server:
+        ledger = open_ledger(sandbox_settings(sandbox, f"{server.url}/sb", timeout_seconds=2.0,
+                                              request_deadline_seconds=1.0))
+        connector = ledger.connector(COMPANY)
+        with pytest.raises(httpx.ReadTimeout, match="request deadline of 1 s"):
+            connector.client.post("customer", ET.Element("Add"))
+        assert server.heads_sent == 0  # cut while the headers were still coming

@@ -135,6 +135,21 @@ def test_an_answer_trickled_past_the_request_deadline_is_a_timeout(clock: Clock)
     assert "request deadline of 1 s" in str(raised.value)
 
 
+def test_headers_trickled_past_the_request_deadline_are_a_timeout(clock: Clock) -> None:
+    # The status line and headers a byte every 0.2 s, each within the read timeout.
+    with TricklingServer(b"<response/>", interval=0.2, content_type="application/xml",
+                         trickle_headers=True) as server:
+        settings = SageSettings(**sandbox_settings(
+            endpoint_url=server.url, use_session=False, timeout_seconds=2.0,
+            request_deadline_seconds=1.0))
+        client = XmlGateway(settings, clock=clock)
+        with pytest.raises(IntacctFailure) as raised:
+            accounts(client)
+        assert server.heads_sent == 0  # cut while the headers were still coming
+    assert (raised.value.level, raised.value.sent) == ("transport", True)
+    assert "request deadline of 1 s" in str(raised.value)
+
+
 def test_a_rest_answer_trickled_past_the_request_deadline_is_a_timeout() -> None:
     class Tokens:
         def access_token(self) -> str:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import httpx
 
-from .deadline import DeadlineExceeded, send_within
+from ledgersync.http import DeadlineExceeded, send_within
+
 from .envelope import (
     Function,
     FunctionResult,

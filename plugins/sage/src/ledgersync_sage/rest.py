@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 
 from ledgersync import BooksTransaction, ExportRequest, ExportResult, Member, Operation
+from ledgersync.http import send_within
 
 from .books import PostedBatch, PostedLine, transactions
-from .deadline import send_within
 from .errors import IntacctError, IntacctFailure, UnmappedError
 from .exporter import ReferenceLinks
 from .oauth import TokenKeeper

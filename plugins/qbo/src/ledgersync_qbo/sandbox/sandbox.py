@@ -159,11 +159,15 @@ class Sandbox:
         return self.injector.add(fault, entity=entity, times=times, http200=http200,
                                  after_write=after_write, realm_id=realm_id, in_batch=in_batch)
 
-    def close_books(self, closing_date: date | None, realm_id: str | None = None) -> None:
-        """Set (or clear) the company's closing date: writes dated on/before it get 6210."""
+    def close_books(self, closing_date: date | None, realm_id: str | None = None, *,
+                    code: str | None = None) -> None:
+        """Set (or clear) the company's closing date: writes dated on/before it get 6210, or
+        ``code="5010"`` "Account Period Closed" (see ``SandboxConfig.closed_period_code``)."""
         company = self.company(realm_id)
         with company.lock:
             company.closing_date = closing_date
+            if code is not None:
+                company.closed_period_code = code
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is now expired (refresh tokens still work)."""
