@@ -407,14 +407,15 @@ class Scheduler:
             results = [RuntimeError(f"connector {connector.name!r} answered {len(results)} "
                                     f"results for {len(chunk)} batched requests")] * len(chunk)
         stop_company = False
-        for (item, request), result in zip(chunk, results, strict=True):
-            if stop_company:
-                self.exporter.release(item, "company throttled or paused")
-                continue
-            # Each item's answer passes the export hook's wrappers, as a single export does.
-            outcome = self.exporter.deliver(item, request, result)
-            count(item, outcome)
-            stop_company = outcome.stop_company
+        with self.exporter.one_call():
+            for (item, request), result in zip(chunk, results, strict=True):
+                if stop_company:
+                    self.exporter.release(item, "company throttled or paused")
+                    continue
+                # Each item's answer passes the export hook's wrappers, as a single export does.
+                outcome = self.exporter.deliver(item, request, result)
+                count(item, outcome)
+                stop_company = outcome.stop_company
         return stop_company
 
     def _seconds_until_due(self, company_names: list[str]) -> _Due | None:
