@@ -3,10 +3,13 @@ status line and headers included, on a new connection and on a reused keep-alive
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
+import socket
 import ssl
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,10 +29,8 @@ def test_headers_trickled_past_the_deadline_end_the_request_before_they_end() ->
     # One header byte a second, each within the 5 s read timeout: about 90 s of headers.
     with TricklingServer(ANSWER, interval=1.0, trickle_headers=True) as server, \
             httpx.Client(timeout=5.0) as client:
-        started = time.monotonic()
         with pytest.raises(DeadlineExceeded, match="request deadline of 3 s"):
             send_within(client, "GET", server.url, deadline_seconds=3.0)
-        print(f"header trickle cut after {time.monotonic() - started:.2f} s")
         assert server.heads_sent == 0  # cut while the headers were still coming
 
 
@@ -61,11 +62,35 @@ def test_a_reused_connection_trickling_its_headers_is_cut_and_not_pooled_again()
 
 
 def test_a_body_trickled_past_the_deadline_is_cut() -> None:
-    with TricklingServer(ANSWER + b" " * 100, interval=0.5) as server, \
-            httpx.Client(timeout=5.0) as client:
+    body = ANSWER + b" " * 100
+    with TricklingServer(body, interval=0.5) as server, httpx.Client(timeout=5.0) as client:
         with pytest.raises(DeadlineExceeded):
             send_within(client, "GET", server.url, deadline_seconds=1.0)
         assert server.heads_sent == 1
+        assert server.body_bytes_sent < len(body)  # cut before the answer ended
+
+
+def test_a_connection_still_opening_at_the_deadline_ends_then_as_a_connect_timeout() -> None:
+    # The client's connect timeout is unbounded and the listener's accept queue is full (the
+    # kernel drops further SYNs): only the deadline ends this connect. Nothing but time tells
+    # it from the kernel giving up (also a ConnectTimeout, after tcp_syn_retries, about two
+    # minutes), so the bound is generous: 60 times the deadline.
+    with _full_listener() as url, \
+            httpx.Client(timeout=httpx.Timeout(5.0, connect=None)) as client:
+        started = time.monotonic()
+        with pytest.raises(httpx.ConnectTimeout):
+            send_within(client, "GET", url, deadline_seconds=1.0)
+        assert time.monotonic() - started < 60
+
+
+@contextlib.contextmanager
+def _full_listener() -> Iterator[str]:
+    """The URL of a listener that never accepts, its queue already filled by one connection."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler.connect(listener.getsockname())
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
 def test_an_in_process_transport_gets_its_answer_without_a_watchdog() -> None:

@@ -18,6 +18,12 @@ threads sending at once would have its other requests cut as well.
 
 Running past the deadline raises :class:`DeadlineExceeded`, an ``httpx.ReadTimeout``: the
 request was sent, so its outcome is unknown, as after any read timeout.
+
+Before the request is sent nothing needs cutting: the connect timeout (TCP and TLS handshake)
+and the wait for a pooled connection are lowered to the deadline for this request, so a
+connection still being opened when the deadline passes ends as ``httpx.ConnectTimeout`` (or
+``PoolTimeout``), which says truly that nothing was sent. Name resolution is not bounded by
+httpx (``getaddrinfo`` takes no timeout): the system resolver's own attempts bound it.
 """
 
 from __future__ import annotations
@@ -43,8 +49,13 @@ def send_within(client: httpx.Client, method: str, url: str, *, deadline_seconds
                 **kwargs: Any) -> httpx.Response:
     """``client.request(method, url, **kwargs)``, answered in full (status line, headers and
     body) within ``deadline_seconds``, or :class:`DeadlineExceeded`. The connect and per-read
-    timeouts of the client still apply inside it. The response is read whole and closed."""
+    timeouts of the client still apply inside it, the connect and pool waits capped at the
+    deadline. The response is read whole and closed."""
     deadline = time.monotonic() + deadline_seconds
+    timeout = kwargs.get("timeout", httpx.USE_CLIENT_DEFAULT)
+    if isinstance(timeout, type(httpx.USE_CLIENT_DEFAULT)):
+        timeout = client.timeout
+    kwargs["timeout"] = _within(timeout, deadline_seconds)
     request = client.build_request(method, url, **kwargs)
     watchdog = _Watchdog(client, deadline_seconds, request.extensions.get("trace"))
     request.extensions["trace"] = watchdog.trace
@@ -57,6 +68,8 @@ def send_within(client: httpx.Client, method: str, url: str, *, deadline_seconds
     try:
         try:
             response = client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            raise  # nothing was sent, whenever the deadline passed
         except httpx.TransportError as exc:
             if watchdog.fired:
                 raise exceeded() from exc
@@ -86,6 +99,17 @@ def send_within(client: httpx.Client, method: str, url: str, *, deadline_seconds
     # A complete response (decoded as its headers say) for the callers' usual reading.
     return httpx.Response(response.status_code, headers=response.headers, content=bytes(raw),
                           request=request, extensions=response.extensions)
+
+
+def _within(timeout: Any, deadline_seconds: float) -> httpx.Timeout:
+    """``timeout`` with its connect and pool waits no longer than the deadline."""
+    steps = httpx.Timeout(timeout)
+
+    def capped(seconds: float | None) -> float:
+        return deadline_seconds if seconds is None else min(seconds, deadline_seconds)
+
+    return httpx.Timeout(connect=capped(steps.connect), read=steps.read, write=steps.write,
+                         pool=capped(steps.pool))
 
 
 # -- the watchdog ----------------------------------------------------------------------------

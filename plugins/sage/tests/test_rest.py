@@ -27,6 +27,7 @@ from ledgersync import (
     Resolution,
 )
 from ledgersync.demo.dataset import generate
+from ledgersync.testing import TricklingServer
 from ledgersync_sage.classify import classify
 from ledgersync_sage.connector import SageConnector
 from ledgersync_sage.errors import IntacctFailure
@@ -287,3 +288,29 @@ def test_a_wrong_client_secret_names_the_client_credentials(
     assert resolution.code == "invalid_client"
     assert "client_secret" in (resolution.remedy or "")
     ledger.close()
+
+
+def test_a_token_answer_trickled_past_the_request_deadline_is_a_timeout(
+        tmp_path: Path, clock: Clock) -> None:
+    # The token endpoint's status line and headers a byte every 0.2 s (about 20 s), each
+    # within the read timeout: only the request deadline ends the refresh.
+    with TricklingServer(b'{"access_token": "t", "expires_in": 3600}', interval=0.2,
+                         trickle_headers=True) as server:
+        ledger = make_ledger(tmp_path, rest_settings(
+            api_base_url=server.url, timeout_seconds=2.0, request_deadline_seconds=1.0),
+            clock=clock)
+        connector = ledger.connector(COMPANY)
+        assert isinstance(connector, SageConnector)
+        with pytest.raises(IntacctFailure, match="request deadline of 1 s") as raised:
+            connector.tokens.access_token()
+        assert server.heads_sent == 0  # cut while the headers were still coming
+        ledger.close()
+    # The item's own request never left: retried, and counted towards an outage of Intacct.
+    assert (raised.value.level, raised.value.code, raised.value.sent) == (
+        "transport", "timeout", False)
+    request = ExportRequest(item_id=1, company=COMPANY, kind="member",
+                            operation=Operation.CREATE, idempotency_key="k-1", attempt=1,
+                            record=Member(mms_id="M-1", display_name="Member 1"))
+    resolution = connector.classify_error(raised.value, request)
+    # "timeout": the code the engine counts towards an outage (ledgersync._engine.outage).
+    assert (resolution.action, resolution.code) == (Action.RETRY, "timeout")

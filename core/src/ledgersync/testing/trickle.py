@@ -24,7 +24,9 @@ class TricklingServer:
 
     ``server.requests`` counts the requests it read, ``server.connections`` the connections
     it accepted, ``server.heads_sent`` the answers whose status line and headers went out
-    whole, ``server.abandoned`` the answers the client closed before their end."""
+    whole, ``server.body_bytes_sent`` the bytes of answers' bodies that went out (a client
+    that gave up before an answer ended has seen fewer than the body's length),
+    ``server.abandoned`` the answers the client closed before their end."""
 
     def __init__(self, body: bytes, *, interval: float = 0.2,
                  content_type: str = "application/json", trickle_headers: bool = False,
@@ -40,6 +42,7 @@ class TricklingServer:
         self.requests = 0
         self.connections = 0
         self.heads_sent = 0
+        self.body_bytes_sent = 0
         self.abandoned = 0
         self._count = threading.Lock()
         self._stop = threading.Event()
@@ -118,14 +121,19 @@ class TricklingServer:
             self.heads_sent += 1
         if prompt:
             conn.sendall(self.body)
+            with self._count:
+                self.body_bytes_sent += len(self.body)
             return True
-        return self._trickle(conn, self.body)
+        return self._trickle(conn, self.body, body=True)
 
-    def _trickle(self, conn: socket.socket, data: bytes) -> bool:
+    def _trickle(self, conn: socket.socket, data: bytes, *, body: bool = False) -> bool:
         for byte in data:
             if self._stop.wait(self.interval):
                 return False
             conn.sendall(bytes([byte]))
+            if body:
+                with self._count:
+                    self.body_bytes_sent += 1
         return True
 
     def _read_request(self, conn: socket.socket) -> bool:

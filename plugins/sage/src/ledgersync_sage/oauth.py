@@ -19,6 +19,7 @@ import attrs
 import httpx
 
 from ledgersync import ConnectorContext
+from ledgersync.http import DeadlineExceeded, send_within
 
 from .errors import IntacctError, IntacctFailure
 from .settings import SageSettings
@@ -121,11 +122,22 @@ class TokenKeeper:
         return self._post(form, current)
 
     def _post(self, form: dict[str, Any], current: Token | None) -> Token:
+        # sent=False in every case: the item's own request has not left. A refresh whose
+        # answer is lost may still have rotated the refresh token (the lost-rotation case).
         try:
-            response = self.http.post(self.token_url, data=form)
-        except httpx.HTTPError as exc:
+            response = send_within(self.http, "POST", self.token_url, data=form,
+                                   deadline_seconds=self.settings.request_deadline_seconds)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise IntacctFailure(f"cannot reach Intacct's token endpoint: {exc}",
-                                 level="transport", sent=False) from None
+                                 level="transport", code="network", sent=False) from None
+        except httpx.TimeoutException as exc:
+            why = (str(exc) if isinstance(exc, DeadlineExceeded)
+                   else f"no answer within {self.settings.timeout_seconds:g} s")
+            raise IntacctFailure(f"Intacct's token endpoint did not answer in time: {why}",
+                                 level="transport", code="timeout", sent=False) from None
+        except httpx.HTTPError as exc:
+            raise IntacctFailure(f"the connection to Intacct's token endpoint failed: {exc}",
+                                 level="transport", code="network", sent=False) from None
         if response.status_code != 200:
             error, description = _oauth_error(response)
             raise IntacctFailure(
