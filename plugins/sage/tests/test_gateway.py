@@ -127,7 +127,7 @@ def test_an_answer_trickled_past_the_request_deadline_is_a_timeout(clock: Clock)
         with pytest.raises(IntacctFailure) as raised:
             accounts(client)
         assert server.body_bytes_sent < len(answer)  # cut before the answer ended
-    assert raised.value.level == "transport"
+    assert (raised.value.level, raised.value.code) == ("transport", "timeout")
     assert raised.value.sent  # in doubt: what was sent is looked up before a resend
     assert "request deadline of 1 s" in str(raised.value)
 
@@ -160,5 +160,6 @@ def test_a_rest_answer_trickled_past_the_request_deadline_is_a_timeout() -> None
         with pytest.raises(IntacctFailure) as raised:
             client.call("POST", "/objects/general-ledger/journal-entry", {})
         assert server.body_bytes_sent < len(answer)  # cut before the answer ended
-    assert (raised.value.level, raised.value.sent) == ("transport", True)
+    assert (raised.value.level, raised.value.code, raised.value.sent) == (
+        "transport", "timeout", True)
     assert "request deadline of 1 s" in str(raised.value)

@@ -30,8 +30,8 @@ class IntacctError:
 
 class IntacctFailure(ConnectorError):
     """A request or one function failed at ``level`` (see :data:`LEVELS`). ``code``, when no
-    Intacct error gives one: ``timeout`` or ``network`` for a transport failure of a token
-    call (the codes the engine counts towards an outage of the whole company)."""
+    Intacct error gives one: ``timeout`` or ``network`` for a transport failure (the codes the
+    engine counts towards an outage of the whole company)."""
 
     def __init__(self, message: str, *, level: str, errors: Sequence[IntacctError] = (),
                  http_status: int | None = None, status: str | None = None,
