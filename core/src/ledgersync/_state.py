@@ -10,14 +10,20 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from ._ledger.database import read_connection
 from ._ledger.schema import connector_state
 from ._ledger.types import utcnow
+
+#: ``StateStore.delete``'s "whatever the value".
+_ANY: Any = object()
 
 
 class StateStore:
@@ -35,49 +41,72 @@ class StateStore:
 
     def get(self, key: str, *, connection: Connection | None = None) -> Any:
         """The value stored under ``key``, or None if absent or expired."""
-        query = sa.select(connector_state.c.value, connector_state.c.expires_at).where(
-            self._key(key))
+        return self.get_many([key], connection=connection).get(key)
+
+    def get_many(self, keys: Iterable[str], *, connection: Connection | None = None
+                 ) -> dict[str, Any]:
+        """The live values of ``keys``, read in one statement (absent and expired keys are
+        left out). Without ``connection``, a read-only transaction: on SQLite it does not
+        take the database's write lock."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        query = sa.select(connector_state.c.key, connector_state.c.value,
+                          connector_state.c.expires_at).where(
+            connector_state.c.company == self.company, connector_state.c.key.in_(wanted))
         if connection is not None:
-            row = connection.execute(query).first()
+            rows = connection.execute(query).all()
         else:
-            with self._engine.connect() as conn:
-                row = conn.execute(query).first()
-        if row is None or (row.expires_at is not None and row.expires_at <= self._clock()):
-            return None
-        return json.loads(row.value)
+            with read_connection(self._engine) as conn:
+                rows = conn.execute(query).all()
+        now = self._clock()
+        return {row.key: json.loads(row.value) for row in rows
+                if row.expires_at is None or row.expires_at > now}
 
     def put(self, key: str, value: Any, *, ttl: float | None = None,
             connection: Connection | None = None) -> None:
         """Store ``value`` (JSON-serialisable) under ``key``, replacing what was there."""
+        self.put_many([(key, value, ttl)], connection=connection)
+
+    def put_many(self, values: Iterable[tuple[str, Any, float | None]], *,
+                 connection: Connection | None = None) -> None:
+        """Store each ``(key, value, ttl)``, replacing what was there: one upsert statement
+        on SQLite and PostgreSQL."""
         now = self._clock()
-        expires = now + dt.timedelta(seconds=ttl) if ttl is not None else None
-        text = json.dumps(value, sort_keys=True)
-
-        def write(conn: Connection) -> None:
-            updated = conn.execute(sa.update(connector_state).where(self._key(key)).values(
-                value=text, expires_at=expires, updated_at=now))
-            if updated.rowcount == 0:
-                conn.execute(sa.insert(connector_state).values(
-                    company=self.company, key=key, value=text, expires_at=expires,
-                    updated_at=now))
-
+        rows = [{"company": self.company, "key": key,
+                 "value": json.dumps(value, sort_keys=True),
+                 "expires_at": now + dt.timedelta(seconds=ttl) if ttl is not None else None,
+                 "updated_at": now} for key, value, ttl in values]
+        if not rows:
+            return
         if connection is not None:
-            write(connection)
+            _upsert(connection, rows)
         else:
             with self._engine.begin() as conn:
-                write(conn)
+                _upsert(conn, rows)
 
-    def delete(self, key: str, *, connection: Connection | None = None) -> None:
+    def delete(self, key: str, *, only_if: Any = _ANY,
+               connection: Connection | None = None) -> None:
+        """Remove ``key``; with ``only_if``, only while its value is still that one."""
+        query = sa.delete(connector_state).where(self._key(key))
+        if only_if is not _ANY:
+            query = query.where(connector_state.c.value == json.dumps(only_if, sort_keys=True))
         if connection is not None:
-            connection.execute(sa.delete(connector_state).where(self._key(key)))
+            connection.execute(query)
             return
         with self._engine.begin() as conn:
-            conn.execute(sa.delete(connector_state).where(self._key(key)))
+            conn.execute(query)
+
+    def delete_many(self, keys: Iterable[str], *, connection: Connection) -> None:
+        wanted = sorted(set(keys))
+        if wanted:
+            connection.execute(sa.delete(connector_state).where(
+                connector_state.c.company == self.company, connector_state.c.key.in_(wanted)))
 
     def keys(self, prefix: str = "") -> list[str]:
         """Live keys starting with ``prefix``."""
         now = self._clock()
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(sa.select(connector_state.c.key).where(
                 connector_state.c.company == self.company,
                 connector_state.c.key.startswith(prefix, autoescape=True),
@@ -87,24 +116,82 @@ class StateStore:
         return [row.key for row in rows]
 
     @contextlib.contextmanager
-    def exclusive(self, name: str) -> Iterator[Connection]:
+    def exclusive(self, name: str, *, durable: bool = True) -> Iterator[Connection]:
         """Hold a lock named ``name`` for this company across every worker and process.
 
         Use it for work that must happen once at a time, such as refreshing an OAuth token
         (the refresh token rotates: two concurrent refreshes would lock the company out). The
         yielded connection is inside the locking transaction; write what the work produced
         through it so it commits atomically with the release of the lock.
+
+        ``durable=False``: the transaction's commit does not wait for the disk (SQLite:
+        ``synchronous=NORMAL`` for it; PostgreSQL: ``synchronous_commit = off``). It is
+        visible to every other connection at once and survives a crash of the process; a
+        power loss may lose it, but only together with every commit after it (both logs are
+        written in order, and the next durable commit flushes everything before it). For
+        writes that need not outlive the machine, such as a lease that expires anyway.
         """
         key = f"lock:{name}"
-        with self._engine.begin() as conn:
-            # Make sure the row exists, then lock it (SQLite's BEGIN IMMEDIATE already holds
-            # the database's write lock for the whole transaction).
-            exists = conn.execute(sa.select(connector_state.c.key).where(self._key(key)))
-            if exists.first() is None:
-                conn.execute(sa.insert(connector_state).values(
-                    company=self.company, key=key, value="null", updated_at=self._clock()))
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.select(connector_state.c.key).where(self._key(key))
-                             .with_for_update())
-            yield conn
+        with self._engine.connect() as conn:
+            relaxed = None if durable else _relax_sqlite(conn)
+            try:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql" and not durable:
+                        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                    # SQLite's BEGIN IMMEDIATE already holds the database's write lock for the
+                    # whole transaction; elsewhere, lock the lock's row (made on first use).
+                    if conn.dialect.name != "sqlite":
+                        self._lock_row(conn, key)
+                    yield conn
+            finally:
+                if relaxed is not None:
+                    _raw(conn).execute(f"PRAGMA synchronous = {relaxed}")
 
+    def _lock_row(self, conn: Connection, key: str) -> None:
+        lock = sa.select(connector_state.c.key).where(self._key(key)).with_for_update()
+        if conn.execute(lock).first() is not None:
+            return
+        exists = conn.execute(sa.select(connector_state.c.key).where(self._key(key)))
+        if exists.first() is None:
+            conn.execute(sa.insert(connector_state).values(
+                company=self.company, key=key, value="null", updated_at=self._clock()))
+        conn.execute(lock)
+
+
+def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(connector_state)
+        conn.execute(insert.on_conflict_do_update(
+            index_elements=[connector_state.c.company, connector_state.c.key],
+            set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
+                  "updated_at": insert.excluded.updated_at}), rows)
+        return
+    for row in rows:
+        where = sa.and_(connector_state.c.company == row["company"],
+                        connector_state.c.key == row["key"])
+        updated = conn.execute(sa.update(connector_state).where(where).values(
+            value=row["value"], expires_at=row["expires_at"], updated_at=row["updated_at"]))
+        if updated.rowcount == 0:
+            conn.execute(sa.insert(connector_state).values(**row))
+
+
+def _raw(conn: Connection) -> Any:
+    return conn.connection.driver_connection
+
+
+def _relax_sqlite(conn: Connection) -> int | None:
+    """Set SQLite's ``synchronous`` to NORMAL on ``conn`` for its next transaction; the level
+    to restore after it, or None if nothing changed. SQLite takes the setting only outside a
+    transaction, so it goes to the driver's connection before SQLAlchemy begins one."""
+    if conn.dialect.name != "sqlite":
+        return None
+    info = conn.connection.info
+    level = info.get("ledgersync_synchronous")
+    if level is None:
+        level = int(_raw(conn).execute("PRAGMA synchronous").fetchone()[0])
+        info["ledgersync_synchronous"] = level
+    if level <= 1:  # already NORMAL (1) or OFF (0)
+        return None
+    _raw(conn).execute("PRAGMA synchronous = NORMAL")
+    return int(level)

@@ -52,11 +52,13 @@ class CallState:
     def _now(self) -> dt.datetime:
         return self._clock() if self._clock is not None else dt.datetime.now(dt.UTC)
 
-    def load(self, keys: Iterable[str], connection: Connection) -> None:
-        """Read ``keys`` now, in ``connection``'s transaction (the one that took the mutex)."""
+    def loaded(self, keys: Iterable[str], values: dict[str, Any]) -> None:
+        """Keep ``values`` (read by the caller in the transaction that took the mutex, with
+        :meth:`StateStore.get_many`) as the call's reads of ``keys``; a key missing from
+        ``values`` is absent."""
         for key in keys:
             if key not in self._written:
-                self._read[key] = json.dumps(self.store.get(key, connection=connection))
+                self._read[key] = json.dumps(values.get(key))
 
     def get(self, key: str) -> Any:
         if key in self._written:
@@ -84,13 +86,13 @@ class CallState:
         return len(self._written)
 
     def flush(self, connection: Connection) -> None:
-        """Write what the call wrote, in ``connection``'s transaction."""
+        """Write what the call wrote, in ``connection``'s transaction (two statements at most:
+        the puts in one upsert, the deletes in one)."""
         written, self._written = self._written, {}
+        puts = [(key, json.loads(change[0]), change[1])
+                for key, change in written.items() if change is not None]
+        deletes = [key for key, change in written.items() if change is None]
+        self.store.put_many(puts, connection=connection)
+        self.store.delete_many(deletes, connection=connection)
         for key, change in written.items():
-            if change is None:
-                self.store.delete(key, connection=connection)
-                self._read[key] = "null"
-                continue
-            text, ttl, _expires = change
-            self.store.put(key, json.loads(text), ttl=ttl, connection=connection)
-            self._read[key] = text
+            self._read[key] = "null" if change is None else change[0]

@@ -38,7 +38,8 @@ def company_mutex(state: StateStore, *, load: Iterable[str] = (), clock: Any = N
     holder = secrets.token_hex(8)
     deadline = time.monotonic() + wait_seconds
     delay = 0.005
-    while not _acquire(state, holder, hold_seconds, call, load):
+    load = list(load)
+    while (lease := _acquire(state, holder, hold_seconds, call, load)) is None:
         if time.monotonic() > deadline:
             raise CompanyBusy(f"company {state.company!r} is busy with another Web Connector "
                               "call", remedy="Run the update again in a minute")
@@ -47,24 +48,27 @@ def company_mutex(state: StateStore, *, load: Iterable[str] = (), clock: Any = N
     try:
         yield call
     finally:
-        with state.exclusive("qbwc") as conn:
+        # The call's writes are durable before its answer leaves (:mod:`.callstate`); a call
+        # that wrote nothing only drops its lease, which need not reach the disk.
+        with state.exclusive("qbwc", durable=call.pending > 0) as conn:
             call.flush(conn)
-            current = state.get(KEY, connection=conn)
-            if isinstance(current, dict) and current.get("holder") == holder:
-                state.delete(KEY, connection=conn)
+            state.delete(KEY, only_if=lease, connection=conn)
 
 
 def _acquire(state: StateStore, holder: str, hold_seconds: float, call: CallState,
-             load: Iterable[str]) -> bool:
+             keys: list[str]) -> dict[str, str] | None:
+    """Test-and-set of the lease row, with the call's keys read in the same statement as the
+    lease. The transaction writes only the lease, so its commit does not wait for the disk:
+    a lease lost to a power loss is a lease nobody holds after the restart. The lease taken,
+    or None if another call holds it."""
     now = dt.datetime.now(dt.UTC)
-    with state.exclusive("qbwc") as conn:
-        current = state.get(KEY, connection=conn)
-        if isinstance(current, dict):
-            until = dt.datetime.fromisoformat(current["until"])
-            if until > now:
-                return False
-        state.put(KEY, {"holder": holder,
-                        "until": (now + dt.timedelta(seconds=hold_seconds)).isoformat()},
-                  connection=conn)
-        call.load(load, conn)
-    return True
+    with state.exclusive("qbwc", durable=False) as conn:
+        values = state.get_many([KEY, *keys], connection=conn)
+        current = values.get(KEY)
+        if isinstance(current, dict) and dt.datetime.fromisoformat(current["until"]) > now:
+            return None
+        lease = {"holder": holder,
+                 "until": (now + dt.timedelta(seconds=hold_seconds)).isoformat()}
+        state.put(KEY, lease, connection=conn)
+        call.loaded(keys, values)
+    return lease
