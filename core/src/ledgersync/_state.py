@@ -151,10 +151,12 @@ class StateStore:
         lock = sa.select(connector_state.c.key).where(self._key(key)).with_for_update()
         if conn.execute(lock).first() is not None:
             return
-        exists = conn.execute(sa.select(connector_state.c.key).where(self._key(key)))
-        if exists.first() is None:
-            conn.execute(sa.insert(connector_state).values(
-                company=self.company, key=key, value="null", updated_at=self._clock()))
+        row = {"company": self.company, "key": key, "value": "null",
+               "updated_at": self._clock()}
+        if conn.dialect.name == "postgresql":  # two first uses at once: one row
+            conn.execute(pg_insert(connector_state).values(**row).on_conflict_do_nothing())
+        else:
+            conn.execute(sa.insert(connector_state).values(**row))
         conn.execute(lock)
 
 
