@@ -102,15 +102,27 @@ PARTS: dict[tuple[str, str], str] = {
 }
 
 
+def _waits_for_disk(conn: Any) -> bool:
+    """Whether the transaction about to commit on ``conn`` waits for the disk (SQLite:
+    ``synchronous`` FULL or above; PostgreSQL: ``synchronous_commit`` not off). Asked on the
+    driver's connection, so not counted as a statement."""
+    raw = conn.connection.driver_connection
+    if conn.dialect.name == "sqlite":
+        return int(raw.execute("PRAGMA synchronous").fetchone()[0]) >= 2
+    return str(raw.execute("SHOW synchronous_commit").fetchone()[0]) != "off"
+
+
 class Statements:
-    """SQL statements, transactions begun and transactions committed after writing, by part of
-    the handler (only while ``active``: the handler, not the recording or the client)."""
+    """SQL statements, transactions begun, transactions committed after writing and those of
+    them whose commit waited for the disk, by part of the handler (only while ``active``: the
+    handler, not the recording or the client)."""
 
     def __init__(self) -> None:
         self.active = False
         self.statements: Counter[str] = Counter()
         self.begins: Counter[str] = Counter()
         self.writing: Counter[str] = Counter()
+        self.durable: Counter[str] = Counter()
         self._wrote: set[int] = set()
         sa.event.listen(Engine, "after_cursor_execute", self._executed)
         sa.event.listen(Engine, "begin", self._begun)
@@ -145,16 +157,20 @@ class Statements:
         if id(conn) in self._wrote:
             self._wrote.discard(id(conn))
             self.writing[part] += 1
+            if _waits_for_disk(conn):
+                self.durable[part] += 1
 
     def report(self, rounds: int) -> None:
         print(f"per round trip (of {rounds}): SQL statements / transactions / transactions "
-              "that wrote")
+              "that wrote / of which the commit waited for the disk")
         for part in sorted(self.statements.keys() | self.begins.keys()):
             print(f"  {part}: {self.statements[part] / rounds:.1f} / "
-                  f"{self.begins[part] / rounds:.1f} / {self.writing[part] / rounds:.1f}")
+                  f"{self.begins[part] / rounds:.1f} / {self.writing[part] / rounds:.1f} / "
+                  f"{self.durable[part] / rounds:.1f}")
         print(f"  all: {sum(self.statements.values()) / rounds:.1f} / "
               f"{sum(self.begins.values()) / rounds:.1f} / "
-              f"{sum(self.writing.values()) / rounds:.1f}")
+              f"{sum(self.writing.values()) / rounds:.1f} / "
+              f"{sum(self.durable.values()) / rounds:.1f}")
 
 
 class Timed:

@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 
 from ledgersync import Ledger
 from ledgersync_qbd.qbwc.mutex import KEY, company_mutex
+from ledgersync_qbd.qbwc.service import QbwcService
+
+from .conftest import PASSWORD, USER
 
 KEYS = [f"key:{n}" for n in range(5)]
 
@@ -127,3 +130,27 @@ def test_reading_state_outside_a_transaction_does_not_take_the_sqlite_write_lock
     finally:
         sa.event.remove(ledger._database, "after_cursor_execute", executed)
     assert begins == ["BEGIN", "BEGIN"]
+
+
+def test_a_tickets_company_is_read_from_the_index_once_per_process(
+        ledger: Ledger, service: QbwcService) -> None:
+    ticket, _ = service.authenticate(USER, PASSWORD)
+    statements: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(ledger._database, "after_cursor_execute", executed)
+    try:
+        assert service.sessions.company_of(ticket) == "club"
+        read_once = len(statements)
+        assert service.sessions.company_of(ticket) == "club"
+    finally:
+        sa.event.remove(ledger._database, "after_cursor_execute", executed)
+    assert read_once > 0
+    assert len(statements) == read_once
+    # An ended session is gone however its company is found.
+    session = service.sessions.load(ticket)
+    assert session is not None
+    service.sessions.end(session)
+    assert service.sessions.load(ticket) is None
