@@ -144,7 +144,8 @@ class StateStore:
                         self._lock_row(conn, key)
                     yield conn
             finally:
-                if relaxed is not None:
+                # An invalidated connection is discarded with its setting.
+                if relaxed is not None and not conn.invalidated:
                     _raw(conn).execute(f"PRAGMA synchronous = {relaxed}")
 
     def _lock_row(self, conn: Connection, key: str) -> None:

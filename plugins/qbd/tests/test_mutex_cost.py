@@ -154,3 +154,20 @@ def test_a_tickets_company_is_read_from_the_index_once_per_process(
     assert session is not None
     service.sessions.end(session)
     assert service.sessions.load(ticket) is None
+
+
+def test_a_failed_non_durable_transaction_leaves_the_connection_durable(
+        ledger: Ledger) -> None:
+    store = ledger.state("club")
+    relaxed: list[bool] = []
+
+    def work() -> None:
+        with store.exclusive("work", durable=False) as conn:
+            relaxed.append(not _durable(conn))
+            raise LookupError("the work failed")
+
+    with pytest.raises(LookupError, match="the work failed"):
+        work()
+    assert relaxed == [True]
+    with ledger._database.connect() as conn:
+        assert _durable(conn)
