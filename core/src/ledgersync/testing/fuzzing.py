@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -27,6 +27,10 @@ FUZZ_PROGRESS = os.environ.get("LEDGERSYNC_FUZZ_PROGRESS", "")
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+@overload
+def counted(test: _F) -> _F: ...
+@overload
+def counted(*, weight: Callable[..., int]) -> Callable[[_F], _F]: ...
 def counted(test: _F | None = None, *, weight: Callable[..., int] | None = None) -> Any:
     """Count the inputs a fuzz target ran (only with ``LEDGERSYNC_FUZZ_PROGRESS`` set).
 
