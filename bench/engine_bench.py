@@ -81,10 +81,11 @@ class NoopConnector(ls.PushConnector):
         return ls.Resolution(action=ls.Action.RETRY, message=str(error))
 
 
-def open_ledger(url: str) -> ls.Ledger:
+def open_ledger(url: str, **kwargs: Any) -> ls.Ledger:
     config = ls.parse_config({"ledger": {"url": url}, "companies": {
         name: {"connector": "noop", "schedule": "manual"} for name in COMPANIES}})
-    return ls.open(config, plugins=[ls.connector_plugin(NoopConnector)], load_entrypoints=False)
+    return ls.open(config, plugins=[ls.connector_plugin(NoopConnector)], load_entrypoints=False,
+                   **kwargs)
 
 
 def fresh_url(backend: str, name: str, pg_url: str) -> str:
@@ -133,7 +134,14 @@ class StatementCounter:
 
 def worker_main(url: str) -> None:
     """A worker process: import, open, wait for "go", work until idle, report."""
-    ledger = open_ledger(url)
+    slept = [0.0]
+
+    def sleep(seconds: float) -> None:
+        # The engine's waits (nothing claimable for this worker) are reported apart.
+        slept[0] += seconds
+        time.sleep(seconds)
+
+    ledger = open_ledger(url, clock=ls.Clock(sleep=sleep))
     counter = StatementCounter(ledger._database)
     sys.stdin.readline()
     start = time.time()
@@ -142,7 +150,7 @@ def worker_main(url: str) -> None:
     end = time.time()
     print(json.dumps({"start": start, "end": end, "processed": summary.processed,
                       "statements": counter.count, "statement_seconds": counter.seconds,
-                      "cpu_seconds": time.process_time() - cpu,
+                      "cpu_seconds": time.process_time() - cpu, "slept_seconds": slept[0],
                       "shapes": dict(counter.shapes)}), flush=True)
     ledger.close()
 
@@ -241,6 +249,8 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
         "items_per_second": round(processed / wall, 1),
         "ms_per_item_per_worker": round(wall * args.workers / processed * 1000, 3),
         "per_worker": [r["processed"] for r in reports],
+        "per_worker_seconds": [round(r["end"] - r["start"], 2) for r in reports],
+        "per_worker_slept_seconds": [round(r.get("slept_seconds", 0.0), 2) for r in reports],
         "recording_statements_per_record": round(recording_statements / processed, 3),
         "statements_per_item": round(statements / processed, 3),
         "statement_ms_per_item": round(

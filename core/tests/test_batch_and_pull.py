@@ -28,10 +28,15 @@ class BatchingConnector(FakeConnector):
     batch_size: ClassVar[int] = 3
     calls: ClassVar[list[list[str]]] = []
     fail_in_batch: ClassVar[set[str]] = set()
+    lose_answers: ClassVar[int] = 0  # calls whose answer never comes (a timeout)
 
     def export_batch(self, requests: Sequence[ExportRequest]
                      ) -> Sequence[ExportResult | Exception]:
         type(self).calls.append([r.record.mms_id for r in requests])
+        if self.lose_answers:
+            type(self).lose_answers -= 1
+            return [ConnectorError("no answer from the books", code="timeout")
+                    for _ in requests]
         results: list[ExportResult | Exception] = []
         for request in requests:
             if request.record.mms_id in self.fail_in_batch:
@@ -67,6 +72,7 @@ def _members_and_invoices(count: int) -> list[ledgersync.Record]:
 def ledger(tmp_path: Path) -> Iterator[ledgersync.Ledger]:
     BatchingConnector.calls = []
     BatchingConnector.fail_in_batch = set()
+    BatchingConnector.lose_answers = 0
     ledger = _open(tmp_path)
     ledger.map("harbor", "gl_account", "4000", "81")
     yield ledger
@@ -101,6 +107,23 @@ def test_one_failure_in_a_batch_fails_only_its_item(ledger: ledgersync.Ledger) -
     failed = ledger.items(ledgersync.ItemFilter(mms_id="I1"))[0]
     assert failed.error_remedy is not None
     assert "requeue" in failed.error_remedy
+
+
+def test_a_batch_whose_answer_is_lost_counts_once_towards_an_outage(
+        ledger: ledgersync.Ledger) -> None:
+    from ledgersync._engine.outage import STATE_KEY, THRESHOLD
+
+    ledger.record(_members_and_invoices(3))
+    ledger.sync("harbor", max_items=3)  # the members, one by one
+    BatchingConnector.lose_answers = 1
+    ledger.run_now("harbor")
+    ledger.run_pending(max_items=3)  # one batch of the three invoices, its answer lost
+    assert THRESHOLD <= 3  # so counting each item would have backed the company off
+    assert ledger.state("harbor").get(STATE_KEY)["failures"] == 1
+    [company] = [c for c in ledger.companies() if c.name == "harbor"]
+    assert company.throttled_until is None
+    invoices = ledger.items(ledgersync.ItemFilter(kind="invoice"))
+    assert {i.status for i in invoices} == {Status.IN_DOUBT.value}
 
 
 # -- pull mode ---------------------------------------------------------------------------------

@@ -270,7 +270,8 @@ _RESOLUTIONS: dict[str, Resolution] = {
                           message="the books could not be reached (nothing was sent)"),
     "auth": Resolution(action=Action.PAUSE_COMPANY, code="auth",
                        message="the connection to the books was revoked",
-                       remedy="Reconnect with `ledgersync connect COMPANY`"),
+                       remedy="Fix the books' connection settings, then resume with "
+                              "`ledgersync companies resume COMPANY`"),
     "inactive": Resolution(action=Action.NEEDS_PERSON, code="inactive",
                            message="an item on the record is inactive in the books",
                            remedy="Reactivate it in the books or map another item with "

@@ -206,7 +206,8 @@ def test_lost_authorisation_pauses_the_company_and_claims_nothing_more(ledger, r
 
     [company] = ledger.companies()
     assert company.paused_reason == "the connection to the books was revoked"
-    assert company.paused_remedy == "Reconnect with `ledgersync connect COMPANY`"
+    assert company.paused_remedy == ("Fix the books' connection settings, then resume with "
+                                     "`ledgersync companies resume COMPANY`")
     for mms_id in ("M1", "M2"):
         kept = world.item(ledger, "member", mms_id)
         assert (kept.status, kept.attempts) == ("pending", 0)

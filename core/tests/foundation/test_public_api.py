@@ -125,7 +125,8 @@ EXPECTED_ALL = [
 
 #: Public subpackages: importable as ``ledgersync.cli`` / ``ledgersync.testing``, not re-exported.
 # fakebooks: the stand-in books (the `fake` entry point, the demo), importable without pytest.
-PUBLIC_SUBPACKAGES = {"cli", "demo", "fakebooks", "testing", "web"}
+# http: the total request deadline HTTP connectors send through (send_within).
+PUBLIC_SUBPACKAGES = {"cli", "demo", "fakebooks", "http", "testing", "web"}
 
 HOOKS = [
     "ledgersync_connectors",

@@ -64,7 +64,7 @@ def test_a_paused_company_shows_why_and_what_to_do(otto, web_ledger, rec, world)
     html = otto.get("/").text
     assert "Paused:" in html
     assert "revoked" in html
-    assert "Reconnect with `ledgersync connect COMPANY`" in html.replace("&#96;", "`")
+    assert "then resume with `ledgersync companies resume COMPANY`" in html.replace("&#96;", "`")
     assert 'action="/actions/resume/harbor"' in html
 
 

@@ -4,7 +4,7 @@ synced, every record in the company file exactly once, every customer's balance 
 (``ledgersync reconcile``, after an update that read the customer list again).
 
 429/5xx and tokens do not apply (QuickBooks Desktop answers through the Web Connector, which
-signs in with a password each session); the company-file sandbox has no closing date.
+signs in with a password each session).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable
 import attrs
 import pytest
 
-from ledgersync import ConnectorError, ItemFilter, Ledger, Member, Record
+from ledgersync import ConnectorError, ItemFilter, Ledger, Member, Record, Status
 from ledgersync.testing import sample_records
 from ledgersync_qbd.qbwc.service import QbwcService
 from ledgersync_qbd.sandbox import CompanyFile
@@ -48,12 +48,12 @@ class World:
     records: list[Record]
     clock: Clock
 
-    def sync(self) -> None:
-        """Updates until nothing is left, letting backoffs pass."""
+    def sync(self, *, settled: frozenset[str] = frozenset()) -> None:
+        """Updates until nothing is left (but items in ``settled``), letting backoffs pass."""
         for _ in range(10):
             sync_until_idle(self.wc)
             counts = self.ledger.status_counts(COMPANY)
-            if not any(s in UNFINISHED for (_, s) in counts):
+            if not any(s in UNFINISHED - settled for (_, s) in counts):
                 return
             self.clock.now += dt.timedelta(hours=1)
         raise AssertionError(f"still unfinished: {counts}")
@@ -144,6 +144,27 @@ def stale_edit_sequence(w: World) -> None:
     assert updated.fields["Email"][0].text == "new.address@example.org"
 
 
+def closed_period(w: World) -> None:
+    day = min(r.txn_date for r in w.records if hasattr(r, "txn_date"))
+    w.company.set_closing_date(day)  # with its password: QuickBooks refuses, 3171
+    w.ledger.record(w.records)
+    w.sync(settled=frozenset({"blocked"}))  # what depends on a refused item waits for it
+    failed = w.ledger.items(ItemFilter(company=COMPANY, status=[Status.ERROR]), limit=None)
+    assert failed
+    assert {i.error_code for i in failed} == {"3171"}
+    for item in failed:
+        assert "closing date" in (item.error_message or "")
+        assert f"ledgersync requeue --company {COMPANY} --kind {item.kind} --mms-id " \
+            f"{item.mms_id}" in (item.error_remedy or "")
+    # Nothing dated in the closed period reached the company file, nothing was retried.
+    probe = CompanyFileProbe(w.company, COMPANY)
+    assert all(probe.count(i.kind, i.mms_id) == 0 for i in failed)
+    # The bookkeeper reopens the period; the operator requeues what needed a person.
+    w.company.set_closing_date(None)
+    assert w.ledger.requeue(ItemFilter(company=COMPANY, status=[Status.ERROR])) == len(failed)
+    w.sync()
+
+
 Cell = Callable[[World], None]
 dropped_response = _wc_fault("drop_response", "InvoiceAddRq")
 died_before_quickbooks_ran_the_set = _wc_fault("die_before_run", "ReceivePaymentAddRq")
@@ -152,7 +173,8 @@ request_processor_failed = _wc_fault("hresult", "InvoiceAddRq")
 FAST: list[Cell] = [dropped_response, died_before_quickbooks_ran_the_set,
                     server_restarted_with_a_set_outstanding, stale_edit_sequence]
 SLOW: list[Cell] = [timed_out_after_the_answer, request_processor_failed,
-                    answer_lost_between_quickbooks_and_the_web_connector, company_file_in_use]
+                    answer_lost_between_quickbooks_and_the_web_connector, company_file_in_use,
+                    closed_period]
 CELLS = [pytest.param(c, id=c.__name__) for c in FAST] + [
     pytest.param(c, id=c.__name__, marks=pytest.mark.slow) for c in SLOW]
 

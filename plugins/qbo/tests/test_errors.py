@@ -69,6 +69,26 @@ def test_a_fault_inside_http_200_is_an_error() -> None:
     assert (error.code, error.status) == ("6210", 200)
 
 
+def test_account_period_closed_under_code_5010_is_closed_books_not_a_stale_version() -> None:
+    error = answer(400, json.dumps(payload("fault_5010_period_closed.json")))
+    assert (error.code, error.period_closed, error.stale_version) == ("5010", True, False)
+
+
+def test_a_stale_object_fault_is_a_stale_version() -> None:
+    error = from_fault({"Fault": {"Error": [{"code": "5010", "Message": "Stale Object Error"}]}},
+                       status=400)
+    assert (error.period_closed, error.stale_version) == (False, True)
+
+
+def test_closed_books_under_code_5010_wait_for_the_bookkeeper(connector: QboConnector) -> None:
+    error = answer(400, json.dumps(payload("fault_5010_period_closed.json")))
+    request = request_for(invoice(), {})
+    resolution = connector.classify_error(error, request)
+    assert resolution.action is Action.NEEDS_PERSON
+    assert resolution.remedy is not None
+    assert "closing date" in resolution.remedy
+
+
 def test_the_xml_429_body_is_a_throttle_with_60_seconds_by_default() -> None:
     error = answer(429, THROTTLE_XML, {"Content-Type": "application/xml"})
     assert error.code == "3001"

@@ -103,6 +103,18 @@ def test_a_repeated_stale_object_fault_does_not_stick_an_update_for_good(
     assert obj["TotalAmt"] == D("175.00")
 
 
+def test_an_update_refused_as_account_period_closed_under_5010_is_not_reread_or_resent(
+        connector: QboConnector, sandbox: Sandbox) -> None:
+    created = connector.export(req(invoice(), "ls-c"))
+    sandbox.close_books(DAY, code="5010")
+    before = sandbox.requests
+    with pytest.raises(QboError) as refused:
+        connector.export(req(invoice("175.00"), "ls-u", Operation.UPDATE, created))
+    assert (refused.value.period_closed, refused.value.stale_version) == (True, False)
+    assert sandbox.requests - before == 1  # no re-read, no second update
+    assert [w.operation for w in sandbox.writes("Invoice")] == ["create"]
+
+
 def test_an_update_in_doubt_counts_as_done_only_when_quickbooks_shows_it(
         connector: QboConnector) -> None:
     created = connector.export(req(invoice(), "ls-c"))

@@ -4,6 +4,7 @@ lost connection pauses the company instead of failing every item."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -11,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from ledgersync import Action, Ledger, Member
+from ledgersync import Action, ExportRequest, Ledger, Member, Operation
+from ledgersync.testing import TricklingServer
 from ledgersync_qbo.connector import QboConnector
-from ledgersync_qbo.errors import QboAuthError
+from ledgersync_qbo.errors import QboAuthError, QboError
 from ledgersync_qbo.oauth import GENERATION_KEY, SECRET_NAME, Tokens
 from ledgersync_qbo.sandbox import Sandbox
-from ledgersync_qbo.testing import connect_sandbox
+from ledgersync_qbo.testing import connect_sandbox, sandbox_settings
 
 COMPANY = "harbor"
 
@@ -148,3 +150,38 @@ def test_invalid_grant_is_classified_as_pause(connector: QboConnector) -> None:
                             operation=Operation.CREATE, record=member,
                             idempotency_key="k", attempt=1)
     assert connector.classify_error(error, request).action is Action.PAUSE_COMPANY
+
+
+def test_a_token_answer_trickled_past_the_request_deadline_is_a_timeout(
+        open_ledger: Any, sandbox: Sandbox, base_url: str) -> None:
+    # intuit-oauth reads the discovery document (answered at once), then posts the refresh,
+    # whose status line and headers come a byte every 0.2 s (about 20 s), each within the
+    # read timeout: only the request deadline ends it.
+    server = TricklingServer(b"", interval=0.2, trickle_headers=True, trickled={1})
+    server.body = json.dumps({
+        "issuer": server.url, "authorization_endpoint": f"{server.url}/connect/oauth2",
+        "token_endpoint": f"{server.url}/oauth2/v1/tokens/bearer",
+        "revocation_endpoint": f"{server.url}/oauth2/v1/tokens/revoke",
+        "userinfo_endpoint": f"{server.url}/openid_connect/userinfo",
+        "jwks_uri": f"{server.url}/oauth2/v1/keys"}).encode()
+    with server:
+        ledger = open_ledger(sandbox_settings(
+            sandbox, base_url, environment=f"{server.url}/.well-known/openid_configuration",
+            timeout_seconds=2.0, request_deadline_seconds=1.0))
+        connect_sandbox(ledger, COMPANY, sandbox)
+        connector = qbo(ledger)
+        held = connector.tokens.load()
+        with pytest.raises(QboError, match="request deadline of 1 s") as raised:
+            connector.tokens.refresh(held.access_token)
+        # The discovery document came whole; the refresh was cut in its headers.
+        assert (server.requests, server.heads_sent) == (2, 1)
+    assert connector.tokens.load() == held  # nothing stored: the old pair is kept
+    # The API request waiting for the token never left: retried, and counted towards an
+    # outage of QuickBooks.
+    assert (raised.value.code, raised.value.sent) == ("timeout", False)
+    request = ExportRequest(item_id=1, company=COMPANY, kind="member",
+                            operation=Operation.CREATE, idempotency_key="k", attempt=1,
+                            record=Member(mms_id="M-5", display_name="Lena Fischer"))
+    resolution = connector.classify_error(raised.value, request)
+    # "timeout": the code the engine counts towards an outage (ledgersync._engine.outage).
+    assert (resolution.action, resolution.code) == (Action.RETRY, "timeout")

@@ -16,11 +16,20 @@ import httpx
 import pytest
 
 from ledgersync import ItemFilter, Ledger, Record, Status
-from ledgersync.testing import sample_records
+from ledgersync.testing import empty_database, postgresql_suite_url, sample_records
 from ledgersync_sage.connector import SageConnector
-from ledgersync_sage.sandbox import Sandbox
+from ledgersync_sage.sandbox import Sandbox, SandboxConfig
+from ledgersync_sage.sandbox.rest import RestConfig
 
-from .conftest import COMPANY, Clock, make_ledger, rest_settings, sandbox_settings, sync_until_idle
+from .conftest import (
+    COMPANY,
+    Clock,
+    make_ledger,
+    rest_settings,
+    sandbox_settings,
+    sync_once,
+    sync_until_idle,
+)
 
 #: Reference data the connector links without writing (as the contract test maps it).
 MAPPINGS = {("gl_account", "4000"): "4000", ("gl_account", "4100"): "4100",
@@ -28,6 +37,13 @@ MAPPINGS = {("gl_account", "4000"): "4000", ("gl_account", "4100"): "4100",
             ("item", "DUES"): "4000", ("tax_rate", "TAX-6.25"): "2200",
             ("terms", "NET30"): "NET30"}
 POSTED = ("member", "invoice", "payment", "credit_memo", "refund", "journal_entry")
+CALLBACK = "http://localhost:8726/callback"
+
+
+def connector(ledger: Ledger) -> SageConnector:
+    found = ledger.connector(COMPANY)
+    assert isinstance(found, SageConnector)
+    return found
 
 
 class BeforeTimeouts:
@@ -60,12 +76,20 @@ class World:
         sync_until_idle(self.ledger, self.clock)
 
 
-def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, rest: bool) -> World:
-    sandbox = Sandbox()
+def make_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, rest: bool,
+               grant: str = "client_credentials", rotate: bool = True) -> World:
+    sandbox = Sandbox(SandboxConfig(rest=RestConfig(rotate_refresh_tokens=rotate)))
     timeouts = BeforeTimeouts(sandbox)
     monkeypatch.setattr(SageConnector, "transport", httpx.MockTransport(timeouts))
     clock = Clock()
-    ledger = make_ledger(tmp_path, rest_settings() if rest else sandbox_settings(), clock=clock)
+    settings = rest_settings(oauth_grant=grant) if rest else sandbox_settings()
+    # On PostgreSQL too when the suite runs there (a database of the suite's own, emptied).
+    url = postgresql_suite_url("sage_matrix")
+    if url is not None:
+        empty_database(url)
+    ledger = make_ledger(tmp_path, settings, clock=clock, ledger_url=url)
+    if grant == "authorization_code":  # `ledgersync sage authorize harbor --code ...`
+        connector(ledger).tokens.exchange_code(sandbox.rest.issue_code("ls-client"), CALLBACK)
     for (kind, mms_id), external in MAPPINGS.items():
         ledger.map(COMPANY, kind, mms_id, external)
     records = [r for r in sample_records() if r.kind in SageConnector.supported_kinds
@@ -163,3 +187,70 @@ def test_every_fault_over_the_rest_api_ends_tied_out(
         assert_tied_out(world)
     finally:
         world.ledger.close()
+
+
+def _lose_the_rotated_refresh_token(w: World) -> None:
+    """Sync some records, then make the next write meet an expired access token and lose the
+    answer of the refresh it triggers: Intacct replaced the refresh token, the ledger still
+    holds the old one (as if the worker died before storing the new one)."""
+    w.ledger.record(w.records[:3])
+    w.sync()
+    w.sandbox.inject("expire_session", match=REST_WRITE)
+    w.sandbox.inject("lost", match="grant_type=refresh_token")
+    w.ledger.record(w.records[3:])
+
+
+def _sync_while_paused(w: World) -> None:
+    for _ in range(6):
+        sync_once(w.ledger)
+        w.clock.advance(3600)
+
+
+def test_a_lost_refresh_token_rotation_pauses_for_a_reconnect_and_then_ties_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intacct rotates (the sandbox's default): the stored refresh token is spent, so nothing
+    but a new authorization helps. The company pauses with the command; nothing is lost or
+    sent twice; after `ledgersync sage authorize` and resume it ties out."""
+    w = make_world(tmp_path, monkeypatch, rest=True, grant="authorization_code")
+    try:
+        _lose_the_rotated_refresh_token(w)
+        _sync_while_paused(w)
+        assert w.sandbox.faults.pending() == 0
+        (paused,) = [c for c in w.ledger.companies() if c.paused_reason]
+        remedy = paused.paused_remedy or ""
+        assert "refresh token unknown or spent" in (paused.paused_reason or "")
+        # What to do, in one line: a new authorization (not the client credentials).
+        assert remedy.startswith("Intacct no longer accepts the stored REST authorization")
+        assert "client_secret" not in remedy
+        assert "\n" not in remedy
+        assert f"`ledgersync sage authorize {COMPANY}`" in remedy
+        assert f"`ledgersync companies resume {COMPANY}`" in remedy
+        statuses = {i.status for i in w.ledger.items(ItemFilter(company=COMPANY), limit=None)}
+        assert statuses <= {"synced", "pending", "retry_wait", "blocked"}, statuses
+        for record in w.records[3:]:
+            if record.kind in POSTED:
+                assert w.sandbox.count(record.kind, record.mms_id) <= 1, record.mms_id
+        # The operator reconnects (the administrator approves again) and resumes.
+        connector(w.ledger).tokens.exchange_code(w.sandbox.rest.issue_code("ls-client"),
+                                                 CALLBACK)
+        assert w.ledger.resume(COMPANY)
+        w.sync()
+        assert_tied_out(w)
+    finally:
+        w.ledger.close()
+
+
+@pytest.mark.slow
+def test_a_lost_rotation_heals_itself_when_the_refresh_token_does_not_rotate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If Intacct keeps a refresh token valid across refreshes, the lost answer costs a retry
+    and nothing else."""
+    w = make_world(tmp_path, monkeypatch, rest=True, grant="authorization_code", rotate=False)
+    try:
+        _lose_the_rotated_refresh_token(w)
+        w.sync()
+        assert w.sandbox.faults.pending() == 0
+        assert not [c for c in w.ledger.companies() if c.paused_reason]
+        assert_tied_out(w)
+    finally:
+        w.ledger.close()

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
+import attrs
 import httpx
 import pytest
 
@@ -23,8 +24,11 @@ from ledgersync import (
     Member,
     Operation,
     Record,
+    Resolution,
 )
 from ledgersync.demo.dataset import generate
+from ledgersync.testing import TricklingServer
+from ledgersync_sage.classify import classify
 from ledgersync_sage.connector import SageConnector
 from ledgersync_sage.errors import IntacctFailure
 from ledgersync_sage.oauth import SECRET
@@ -241,3 +245,72 @@ def test_check_reports_what_the_rest_api_answered(rest_ledger: Ledger,
     line = connector.check()
     assert "(REST)" in line
     assert f"{len(in_process.company().accounts)} GL accounts" in line
+
+
+def _refusal(connector: SageConnector) -> Resolution:
+    stored = connector.tokens.stored()
+    with pytest.raises(IntacctFailure) as caught:  # the access token was refused: refresh
+        connector.tokens.refresh(failed=stored.access_token if stored else None)
+    request = ExportRequest(item_id=1, company=COMPANY, kind="member",
+                            operation=Operation.CREATE, record=Member(mms_id="M-1",
+                                                                      display_name="A"),
+                            idempotency_key="k", attempt=1)
+    return classify(caught.value, request, company=COMPANY)
+
+
+def test_a_spent_refresh_token_asks_for_a_new_authorization_not_other_credentials(
+        tmp_path: Path, in_process: Sandbox, clock: Clock) -> None:
+    ledger = make_ledger(tmp_path, rest_settings(oauth_grant="authorization_code"),
+                         clock=clock)
+    connector = ledger.connector(COMPANY)
+    assert isinstance(connector, SageConnector)
+    seeded = in_process.rest.issue_refresh_token("ls-client")
+    connector.tokens.store_authorization(seeded)
+    stored = connector.tokens.stored()
+    assert stored is not None
+    # The rotated refresh token is lost: the ledger is left holding the spent one.
+    connector.context.secrets.set(SECRET, attrs.evolve(stored, refresh_token=seeded).to_json())
+    resolution = _refusal(connector)
+    assert resolution.action is Action.PAUSE_COMPANY
+    assert resolution.code == "invalid_grant"
+    assert f"`ledgersync sage authorize {COMPANY}`" in (resolution.remedy or "")
+    assert "client_secret" not in (resolution.remedy or "")
+    ledger.close()
+
+
+def test_a_wrong_client_secret_names_the_client_credentials(
+        tmp_path: Path, in_process: Sandbox, clock: Clock) -> None:
+    ledger = make_ledger(tmp_path, rest_settings(client_secret="wrong"), clock=clock)
+    connector = ledger.connector(COMPANY)
+    assert isinstance(connector, SageConnector)
+    resolution = _refusal(connector)
+    assert resolution.action is Action.PAUSE_COMPANY
+    assert resolution.code == "invalid_client"
+    assert "client_secret" in (resolution.remedy or "")
+    ledger.close()
+
+
+def test_a_token_answer_trickled_past_the_request_deadline_is_a_timeout(
+        tmp_path: Path, clock: Clock) -> None:
+    # The token endpoint's status line and headers a byte every 0.2 s (about 20 s), each
+    # within the read timeout: only the request deadline ends the refresh.
+    with TricklingServer(b'{"access_token": "t", "expires_in": 3600}', interval=0.2,
+                         trickle_headers=True) as server:
+        ledger = make_ledger(tmp_path, rest_settings(
+            api_base_url=server.url, timeout_seconds=2.0, request_deadline_seconds=1.0),
+            clock=clock)
+        connector = ledger.connector(COMPANY)
+        assert isinstance(connector, SageConnector)
+        with pytest.raises(IntacctFailure, match="request deadline of 1 s") as raised:
+            connector.tokens.access_token()
+        assert server.heads_sent == 0  # cut while the headers were still coming
+        ledger.close()
+    # The item's own request never left: retried, and counted towards an outage of Intacct.
+    assert (raised.value.level, raised.value.code, raised.value.sent) == (
+        "transport", "timeout", False)
+    request = ExportRequest(item_id=1, company=COMPANY, kind="member",
+                            operation=Operation.CREATE, idempotency_key="k-1", attempt=1,
+                            record=Member(mms_id="M-1", display_name="Member 1"))
+    resolution = connector.classify_error(raised.value, request)
+    # "timeout": the code the engine counts towards an outage (ledgersync._engine.outage).
+    assert (resolution.action, resolution.code) == (Action.RETRY, "timeout")

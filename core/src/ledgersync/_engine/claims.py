@@ -8,6 +8,7 @@ still ours (fencing). A lease that expires turns the item ``in_doubt``.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from typing import Any
 
 import attrs
@@ -55,11 +56,6 @@ _CLAIM_COLUMNS = (
 )
 
 
-def expire_leases(ctx: EngineContext, conn: Connection, company: str) -> int:
-    """Turn in-flight items whose lease ran out into ``in_doubt`` (see items.expire_leases)."""
-    return items.expire_leases(conn, company, ctx.now())
-
-
 @attrs.frozen
 class Claim:
     """What a claim got: its items, and whether another worker was claiming for the company
@@ -96,30 +92,30 @@ def claim_batch(
     now = ctx.now()
     postgres = ctx.engine.dialect.name == "postgresql"
     with ctx.engine.begin() as conn:
-        # The company's row serialises its claims across workers: its in-flight count and
-        # request window are read and spent under it.
-        lock = sa.select(companies).where(companies.c.name == company)
-        if postgres:
+        # One claimer per company at a time: its in-flight count and request window are read
+        # and spent under the company's claim lock. SQLite's writing transactions (BEGIN
+        # IMMEDIATE) are serialised already.
+        if postgres and not conn.execute(_TRY_CLAIM_LOCK, _lock_key(company)).scalar_one():
             # Another worker claiming for this company right now: go and serve another one.
-            lock = lock.with_for_update(skip_locked=True)
-        state = conn.execute(lock).first()
+            return Claim([], contended=True)
+        # Read in a statement of its own, after the lock was granted: in READ COMMITTED a
+        # statement sees what was committed when it started, and the previous holder's claim
+        # may have committed after the lock statement started, which would undercount what
+        # that claim took.
+        state = conn.execute(_STATE, {"b_company": company}).first()
         if state is None:
-            # No row yet (a run opened by a tick before anything was recorded), or, with
-            # PostgreSQL's SKIP LOCKED, another worker holds it: only the latter is contended.
-            exists = postgres and conn.execute(
-                sa.select(companies.c.name).where(companies.c.name == company)).first()
-            return Claim([], contended=bool(exists))
+            return Claim([])  # no row yet (a run opened by a tick before anything was recorded)
         if state.paused_reason is not None:
             return Claim([])
         if state.throttled_until is not None and state.throttled_until > now:
             return Claim([])
         limits = ctx.limits(ctx.company(company))
-        expire_leases(ctx, conn, company)
-        # Counted by a statement of its own, after the lock was granted: in READ COMMITTED a
-        # statement sees what was committed when it started, and the lock statement may have
-        # started before the previous holder's claim committed (it only locked the row, so
-        # PostgreSQL does not re-read it), which would undercount what that claim took.
-        in_flight = conn.execute(_IN_FLIGHT, {"b_company": company}).scalar_one()
+        # Expired leases no longer count as in flight (they turn in_doubt here).
+        reap_at = ctx.now()
+        if state.first_lease_end is not None and state.first_lease_end < reap_at:
+            in_flight = state.in_flight - items.expire_leases(conn, company, reap_at)
+        else:
+            in_flight = state.in_flight
         capacity = _capacity(ctx, limits, company, state, now, in_flight)
         count = min(limit, capacity)
         if count <= 0:
@@ -161,13 +157,38 @@ def claim_batch(
     return Claim(sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id)))
 
 
-#: Items of the company in flight (claimed under a lease, by any worker).
-_IN_FLIGHT = (
+#: The claim lock of a company (PostgreSQL): a transaction-scoped advisory lock, so that a
+#: claim writes nothing to the shared ``companies`` row unless it spends from a request window
+#: (a ``FOR UPDATE`` row lock writes the row's header and WAL on every claim). Two companies
+#: whose names hash alike merely take turns.
+_TRY_CLAIM_LOCK = sa.select(sa.func.pg_try_advisory_xact_lock(
+    sa.bindparam("b_space", type_=sa.Integer), sa.bindparam("b_key", type_=sa.Integer)))
+#: The advisory-lock key space of company claims (SCHEDULES_LOCK in runs.py is a 64-bit key:
+#: PostgreSQL keeps one-key and two-key advisory locks apart).
+_CLAIM_LOCK_SPACE = 0x6C73636C  # "lscl"
+
+
+def _lock_key(company: str) -> dict[str, int]:
+    digest = zlib.crc32(company.encode())
+    return {"b_space": _CLAIM_LOCK_SPACE, "b_key": digest - (1 << 31)}
+
+
+#: The company's state and its items in flight (claimed under a lease, by any worker).
+_STATE = sa.select(
+    companies,
     sa.select(sa.func.count())
     .select_from(sync_items)
-    .where(sync_items.c.company == sa.bindparam("b_company"),
+    .where(sync_items.c.company == companies.c.name,
            sync_items.c.status == Status.IN_FLIGHT.value)
-)
+    .scalar_subquery()
+    .label("in_flight"),
+    # Whether a lease ran out (only then is there anything to expire).
+    sa.select(sa.func.min(sync_items.c.lease_expires_at))
+    .where(sync_items.c.company == companies.c.name,
+           sync_items.c.status == Status.IN_FLIGHT.value)
+    .scalar_subquery()
+    .label("first_lease_end"),
+).where(companies.c.name == sa.bindparam("b_company"))
 
 
 def _capacity(ctx: EngineContext, limits: ConnectorLimits, company: str, state: Any,

@@ -48,6 +48,9 @@ class Completion:
         self._pending: list[_PendingSync] = []
         #: Links of the group's successes, not written yet: (company, kind, MMS id) -> ids.
         self.overlay: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+        #: Ids of the current group's successes whose lease was gone when the group was
+        #: written (nothing recorded but the history); emptied when a group begins.
+        self.lost: list[int] = []
 
     def synced(
         self,
@@ -112,6 +115,7 @@ class Completion:
         lease reaper: ``in_doubt``, looked up, never sent twice.
         """
         self._grouping = True
+        self.lost = []
         try:
             yield
         finally:
@@ -123,7 +127,9 @@ class Completion:
         if self._pending:
             pending, self._pending = self._pending, []
             try:
-                self._write_synced(pending)
+                written = self._write_synced(pending)
+                self.lost.extend(done.write.item.id for done in pending
+                                 if done.write.item.id not in written)
             finally:
                 self.overlay.clear()
 
@@ -133,8 +139,8 @@ class Completion:
                 self.ctx.settings.completion_group_seconds):
             self.flush()
 
-    def _write_synced(self, group: list[_PendingSync]) -> bool:
-        """Record the successes of ``group``; returns whether any lease still held."""
+    def _write_synced(self, group: list[_PendingSync]) -> set[int]:
+        """Record the successes of ``group``; returns the ids of those whose lease held."""
         now = self.ctx.now()
         with self.ctx.engine.begin() as conn:
             written = items.write_synced(conn, [done.write for done in group], now)
@@ -150,7 +156,7 @@ class Completion:
             if written:
                 last = written[-1].item
                 self._heartbeat(conn, last.lease_owner, last.company, now)
-        return bool(written)
+        return {write.item.id for write in written}
 
     def finish(
         self,

@@ -51,7 +51,7 @@ class EngineSettings:
     # Items claimed per statement, and successes written together (fewer statements and
     # commits per item), at most this many and this old. A claim never exceeds the company's
     # max_in_flight (times its connector's batch size), whatever this says.
-    claim_batch: int = 25
+    claim_batch: int = 50
     completion_group: int = 50
     completion_group_seconds: float = 0.5
     # A run stays open while work falls due within this many seconds (a throttle's wait).

@@ -114,6 +114,12 @@ class ItemExporter:
         self.completion.release(item, reason)
 
     @contextlib.contextmanager
+    def one_call(self) -> Iterator[None]:
+        """Deliver the answers of one connector call (a batch): an outage counts once."""
+        with self.completion.outages.one_call():
+            yield
+
+    @contextlib.contextmanager
     def grouped(self) -> Iterator[None]:
         with self.completion.grouped():
             yield

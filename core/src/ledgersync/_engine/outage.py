@@ -8,12 +8,15 @@ put everything in ``error``), and trying each item in turn made one run of 71 it
 attempt, and after :data:`THRESHOLD` of them in a row for a company, the company backs off as a
 whole (its ``throttled_until``, so no worker claims it), growing from one minute to fifteen.
 The first failure's time is kept in the company's state so `ledgersync status` can say since
-when the system is unreachable; the next success clears it.
+when the system is unreachable; the next success clears it. The items of one connector call (a
+batch) whose answer is lost share one unanswered request: they count once (:meth:`one_call`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 from .._resolution import Action, Resolution
 from .._state import StateStore
@@ -39,11 +42,26 @@ class OutageTracker:
         self.ctx = ctx
         self._failures: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._call = threading.local()  # .counted: companies counted in this call, or None
+
+    @contextlib.contextmanager
+    def one_call(self) -> Iterator[None]:
+        """The failures delivered inside count once per company: they answer one call."""
+        self._call.counted = set()
+        try:
+            yield
+        finally:
+            self._call.counted = None
 
     def failed(self, company: str, message: str) -> float | None:
         """Count a transport failure; returns how long the company should back off (seconds)
         once :data:`THRESHOLD` failures came in a row, else None."""
         now = self.ctx.now()
+        counted: set[str] | None = getattr(self._call, "counted", None)
+        if counted is not None:
+            if company in counted:
+                return None  # the call's first failure was counted (and backed off if due)
+            counted.add(company)
         with self._lock:
             count = self._failures.get(company, 0) + 1
             self._failures[company] = count

@@ -6,11 +6,15 @@ The protocol is the engine's, split in two: :meth:`PullQueue.claim` commits the 
 ``in_flight`` under a lease, with their idempotency keys) and hands back export requests;
 :meth:`PullQueue.held` finds the same items again from their ids and lease owner (kept in the
 connector's session state); :meth:`PullQueue.succeed` / :meth:`PullQueue.fail` record each
-outcome only while the lease is still held. A lease that expires makes the items ``in_doubt``,
+outcome only while the lease is still held, and :meth:`PullQueue.succeed_many` records the
+successes of a whole answer (a QuickBooks Desktop message set) in one transaction, each item
+still fenced by its own lease. A lease that expires makes the items ``in_doubt``,
 so the next session looks them up before sending anything again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import attrs
 import sqlalchemy as sa
@@ -89,12 +93,17 @@ class PullQueue:
         if not batch:
             return pulled
         connector = self._ctx.connector(self.company)
-        for item in batch:
-            prepared = self._exporter.prepare(item)
-            if not isinstance(prepared, ExportRequest):
-                continue
-            if self._exporter.attempts.map_customer(item, prepared, connector) is None:
-                pulled.append(PulledItem(claimed=item, request=prepared))
+        # The batch's references and own links in two reads, not one read per item.
+        self._exporter.prefetch(batch)
+        try:
+            for item in batch:
+                prepared = self._exporter.prepare(item)
+                if not isinstance(prepared, ExportRequest):
+                    continue
+                if self._exporter.attempts.map_customer(item, prepared, connector) is None:
+                    pulled.append(PulledItem(claimed=item, request=prepared))
+        finally:
+            self._exporter.forget_prefetch()
         return pulled
 
     def held(self, item_ids: list[int]) -> list[PulledItem]:
@@ -125,6 +134,34 @@ class PullQueue:
         saw it, as for every export); returns the item's new status, or None when the lease
         was lost meanwhile and nothing was recorded."""
         return self._exporter.deliver(pulled._claimed, pulled.request, result).status
+
+    def succeed_many(self, answers: Sequence[tuple[PulledItem, ExportResult]]
+                     ) -> list[Status | None]:
+        """Record the remote's successes for several items at once, e.g. every success in
+        the answer to one message set; returns each item's new status, in order.
+
+        Each answer goes through the ``ledgersync_export`` wrappers as in :meth:`succeed`,
+        then the successes are written together: one transaction for up to the engine's
+        ``completion_group`` items (a few statements, whatever their number) instead of one
+        each. The lease still fences each item on its own: an item whose lease was lost
+        meanwhile is not recorded (its late result is kept in the history) and gets None,
+        while the others are written. An answer a wrapper turns into a failure is recorded
+        as a failure, at once.
+
+        Nothing is written before the call returns, so a crash in between leaves the items
+        in flight: their leases run out, they come back in doubt and are looked up, never
+        sent twice. Call it once the whole answer is read, before telling the remote side
+        anything that depends on it (e.g. the progress it shows).
+        """
+        if not answers:
+            return []
+        with self._exporter.grouped():
+            outcomes = [self._exporter.deliver(pulled._claimed, pulled.request, result)
+                        for pulled, result in answers]
+        lost = set(self._exporter.completion.lost)
+        return [None if outcome.status is Status.SYNCED and pulled.id in lost
+                else outcome.status
+                for (pulled, _result), outcome in zip(answers, outcomes, strict=True)]
 
     def fail(self, pulled: PulledItem, error: Exception) -> Status | None:
         """Record a failure of an item: the ``ledgersync_export`` wrappers see it, then the

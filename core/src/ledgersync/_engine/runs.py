@@ -48,6 +48,17 @@ from .statuses import CLAIMABLE, Status
 
 QUEUED, RUNNING, FINISHED = "queued", "running", "finished"
 
+#: Seconds of the first wait on other workers (see ``run_pending``).
+_FIRST_WAIT_ON_OTHERS = 0.01
+
+
+@attrs.frozen
+class _Due:
+    """When work of the open runs falls due, and whether other workers hold some of it."""
+
+    seconds: float
+    others_in_flight: bool
+
 
 @attrs.define
 class WorkSummary:
@@ -242,11 +253,14 @@ class Scheduler:
         only, as `ledgersync run --stage 1` does)."""
         summary = WorkSummary()
         polled: set[str] = set()
+        # Waiting on other workers (their claims, their items in flight) starts short and
+        # doubles while nothing changes: their batches end within moments, not a poll interval.
+        others_wait = _FIRST_WAIT_ON_OTHERS
         while True:
             active = self.open_runs(companies_filter)
             if not active:
                 return summary
-            progressed = False
+            progressed = contended = False
             for company, run_id in active.items():
                 if self._should_stop(summary, max_items, deadline, stop):
                     return summary
@@ -266,6 +280,7 @@ class Scheduler:
                 batch = claimed.items
                 if not batch:
                     # Another worker claiming for the company right now: it is not idle.
+                    contended = contended or claimed.contended
                     if not claimed.contended and self.finish_if_idle(company, run_id):
                         summary.runs_finished.append(run_id)
                     continue
@@ -273,10 +288,18 @@ class Scheduler:
                 self._work_batch(batch, summary, max_items, deadline, stop, on_item)
             if self._should_stop(summary, max_items, deadline, stop):
                 return summary
-            if not progressed:
-                wait = self._seconds_until_due(list(active))
-                if wait is None:
+            if progressed:
+                others_wait = _FIRST_WAIT_ON_OTHERS
+            else:
+                due = self._seconds_until_due(list(active))
+                if due is None:
                     continue  # runs finished above; loop to re-read open runs
+                wait = due.seconds
+                if contended or due.others_in_flight:
+                    # (due now and yet not claimed: another claimer, or the company's limit
+                    # is spent by items in flight)
+                    wait = min(wait, others_wait) if wait > 0 else others_wait
+                    others_wait = min(others_wait * 2, self.ctx.settings.poll_seconds)
                 if deadline is not None:
                     wait = min(wait, max(0.0, deadline - self.ctx.clock.monotonic()))
                 if stop is not None:
@@ -384,18 +407,19 @@ class Scheduler:
             results = [RuntimeError(f"connector {connector.name!r} answered {len(results)} "
                                     f"results for {len(chunk)} batched requests")] * len(chunk)
         stop_company = False
-        for (item, request), result in zip(chunk, results, strict=True):
-            if stop_company:
-                self.exporter.release(item, "company throttled or paused")
-                continue
-            # Each item's answer passes the export hook's wrappers, as a single export does.
-            outcome = self.exporter.deliver(item, request, result)
-            count(item, outcome)
-            stop_company = outcome.stop_company
+        with self.exporter.one_call():
+            for (item, request), result in zip(chunk, results, strict=True):
+                if stop_company:
+                    self.exporter.release(item, "company throttled or paused")
+                    continue
+                # Each item's answer passes the export hook's wrappers, as a single export does.
+                outcome = self.exporter.deliver(item, request, result)
+                count(item, outcome)
+                stop_company = outcome.stop_company
         return stop_company
 
-    def _seconds_until_due(self, company_names: list[str]) -> float | None:
-        """Seconds until the next item of these runs falls due, if within the linger time."""
+    def _seconds_until_due(self, company_names: list[str]) -> _Due | None:
+        """When the next item of these runs falls due, or None when nothing is pending."""
         now = self.ctx.now()
         with self.ctx.engine.connect() as conn:
             due = conn.execute(sa.select(sa.func.min(sync_items.c.next_attempt_at)).where(
@@ -416,7 +440,9 @@ class Scheduler:
         nxt = min(candidates)
         if throttles is not None:
             nxt = max(nxt, throttles)
-        return max(0.0, float((nxt - now).total_seconds()))
+        return _Due(seconds=max(0.0, float((nxt - now).total_seconds())),
+                    others_in_flight=lease_ends is not None and (throttles is None
+                                                                  or throttles <= now))
 
     def finish_if_idle(self, company: str, run_id: int) -> bool:
         """Finish the run when nothing of the company is in flight or due within the linger."""

@@ -163,3 +163,16 @@ def _link_upsert(dialect: str) -> Any:
 
 #: ``links`` upsert per dialect (both PostgreSQL and SQLite speak ON CONFLICT DO UPDATE).
 LINK_UPSERT: dict[str, Any] = {name: _link_upsert(name) for name in ("postgresql", "sqlite")}
+
+#: PostgreSQL: the upsert of a whole group's links in one statement (an executemany sends one
+#: statement per row). Its rows must name distinct records (ON CONFLICT updates a row once).
+LINK_UPSERT_MANY_POSTGRESQL = (
+    "INSERT INTO links (company, kind, mms_id, external_id, version_token, linked_by, "
+    "updated_at) SELECT v.company, v.kind, v.mms_id, v.external_id, v.version_token, 'sync', "
+    "v.at FROM unnest(%(companies)b::varchar[], %(kinds)b::varchar[], %(mms_ids)b::varchar[], "
+    "%(external_ids)b::varchar[], %(tokens)b::varchar[], %(ats)b::timestamptz[]) "
+    "AS v(company, kind, mms_id, external_id, version_token, at) "
+    "ON CONFLICT (company, kind, mms_id) DO UPDATE SET external_id = excluded.external_id, "
+    "version_token = excluded.version_token, linked_by = excluded.linked_by, "
+    "updated_at = excluded.updated_at"
+)

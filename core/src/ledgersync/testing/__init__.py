@@ -6,8 +6,8 @@
 - :func:`sample_records`: a small realistic set of records of every kind.
 - :func:`postgresql_test_url`, :func:`postgresql_suite_url`, :func:`empty_database`: a
   database of its own per test suite.
-- :class:`TricklingServer`: a loopback HTTP server answering one byte at a time (a client's
-  total request deadline).
+- :class:`TricklingServer`: a loopback HTTP server answering one byte at a time, headers too
+  if asked (a client's total request deadline, :mod:`ledgersync.http`).
 """
 
 from __future__ import annotations

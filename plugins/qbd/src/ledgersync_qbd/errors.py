@@ -19,6 +19,9 @@ from ledgersync import Action, ConnectorError, ExportRequest, Resolution
 
 #: Lock and concurrency conflicts: "it usually goes through the second time".
 TRANSIENT = frozenset({1000, 1010, 3170, 3175, 3176, 3180})
+#: A write dated on or before a password-protected closing date ("... on or before the closing
+#: date of the company ..."); QuickBooks uses 3171 for other refusals too, hence the text.
+CLOSED_PERIOD = 3171
 HRESULT_PARSE_ERROR = "0x80040400"
 
 #: HRESULTs of the request processor, in plain words.
@@ -111,6 +114,9 @@ def _status(error: QbxmlStatusError, request: ExportRequest) -> Resolution:
                           remedy="Close the record in QuickBooks if someone has it open")
     if status == 3200:
         return Resolution(action=Action.REREAD, code=code, message=said)
+    if status == CLOSED_PERIOD and "closing date" in text.lower():
+        return _person(code, f"{what}: QuickBooks refused it: its date is on or before the "
+                       "company's closing date", _closed_period_remedy(request))
     if status == 3100:
         return _person(code, said, "A record with this name already exists in QuickBooks "
                        "and is not this one: if it is the same, link it with `ledgersync map "
@@ -151,6 +157,14 @@ def _status(error: QbxmlStatusError, request: ExportRequest) -> Resolution:
                        "update QuickBooks, or report it to ledgersync support")
     return _person(code, said, "Read QuickBooks' message above, correct the record in "
                    "QuickBooks or the MMS, then requeue")
+
+
+def _closed_period_remedy(request: ExportRequest) -> str:
+    company, record = request.company, request.record
+    return ("Reopen the period in QuickBooks (Company > Set Closing Date: move the date back "
+            "or remove the closing date password) or change the record's date in the MMS, "
+            f"then `ledgersync requeue --company {company} --kind {request.kind} --mms-id "
+            f"{record.mms_id}`")
 
 
 def _reference_remedy(error: QbxmlStatusError, request: ExportRequest) -> str:

@@ -183,6 +183,8 @@ def _classify_qbo(error: QboError, request: ExportRequest, company: str,
         return Resolution(action=Action.RETRY, code=error.code,
                           message=f"{request.describe()}: QuickBooks still has payments applied "
                                   "to it; waiting for their voids")
+    if error.period_closed:  # before the codes: this 5010 is not a stale SyncToken
+        return _resolution(_RULES["6200"], error, request, company)
     for code in codes:
         if code in _RULES:
             return _resolution(_RULES[code], error, request, company)

@@ -1,7 +1,7 @@
 """The QBO Accounting API over httpx: one place that sends every request the connector makes.
 
 Every call carries ``minorversion`` (QBO applies 75 to anything older), the connect and read
-timeouts and a total deadline (:mod:`ledgersync_qbo.deadline`); every write carries a
+timeouts and a total deadline (:mod:`ledgersync.http`); every write carries a
 ``requestid``. Faults are raised as
 :class:`~ledgersync_qbo.errors.QboError` whatever shape they came in, HTTP 200 included. Two
 conditions are handled here because they are safe to handle at once and never need a person:
@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
+from ledgersync.http import DeadlineExceeded, send_within
+
 from . import jsonio
-from .deadline import DeadlineExceeded, send_within
 from .errors import QboError, from_fault, from_xml, retry_after_seconds
 from .oauth import TokenKeeper
 from .pacing import Pacer

@@ -94,7 +94,10 @@ def begin_authorization(settings: QboSettings) -> tuple[str, str]:
 
     state = secrets.token_urlsafe(24)
     client = auth_client(settings, state_token=state)
-    return client.get_authorization_url([Scopes.ACCOUNTING], state_token=state), state
+    try:
+        return client.get_authorization_url([Scopes.ACCOUNTING], state_token=state), state
+    finally:
+        client.close()
 
 
 def complete_authorization(keeper: TokenKeeper, redirect: str, *, state: str) -> Tokens:
@@ -108,11 +111,15 @@ def complete_authorization(keeper: TokenKeeper, redirect: str, *, state: str) ->
             f"{keeper.company!r} is {settings.realm_id}",
             remedy="Pick the right company in QuickBooks' consent screen, or correct realm_id "
                    "in the config", sent=False)
-    client = auth_client(settings, state_token=state)
+    client = None
     try:
+        client = auth_client(settings, state_token=state)
         client.get_bearer_token(code, realm_id=realm or settings.realm_id)
     except Exception as exc:
         raise _oauth_failure(exc, keeper.company) from exc
+    finally:
+        if client is not None:
+            client.close()
     return _store(keeper, client)
 
 
@@ -156,11 +163,15 @@ def connect_interactive(keeper: TokenKeeper, *, open_url: Callable[[str], None],
 def connect_with_refresh_token(keeper: TokenKeeper, refresh_token: str) -> Tokens:
     """Headless: trade a refresh token (from another tool or the OAuth playground) for a
     fresh pair and store it; the token given is spent."""
-    client = auth_client(keeper.settings)
+    client = None
     try:
+        client = auth_client(keeper.settings)
         client.refresh(refresh_token=refresh_token.strip())
     except Exception as exc:
         raise _oauth_failure(exc, keeper.company) from exc
+    finally:
+        if client is not None:
+            client.close()
     return _store(keeper, client)
 
 

@@ -71,6 +71,20 @@ class QboError(ConnectorError):
     def detail(self) -> str:
         return "; ".join(f.describe() for f in self.faults) or self.message
 
+    @property
+    def period_closed(self) -> bool:
+        """The books are closed for the transaction's date. QBO answers 6210 (6200 in
+        Intuit's list) and, for some creates, 5010 with the message "Account Period Closed"
+        (python-quickbooks issue #208), the code it otherwise uses for a stale SyncToken."""
+        return any(f.code in ("6200", "6210")
+                   or (f.code == "5010" and "period closed" in f.message.lower())
+                   for f in self.faults)
+
+    @property
+    def stale_version(self) -> bool:
+        """A stale SyncToken (5010 "Stale Object Error"): re-read and send again."""
+        return "5010" in self.codes and not self.period_closed
+
 
 class QboAuthError(QboError):
     """The OAuth side failed: no tokens stored, a refresh token refused, bad app keys."""

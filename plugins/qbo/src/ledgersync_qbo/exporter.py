@@ -156,7 +156,7 @@ class Exporter:
         try:
             return send(token, 0)
         except QboError as exc:
-            if "5010" not in exc.codes:
+            if not exc.stale_version:
                 raise
         current = self.client.read(entity, str(request.external_id))
         if applied(current):

@@ -9,8 +9,12 @@ Intuit rotates refresh tokens and a lost rotation locks the company out, so:
   the (now replaced) refresh token; the rotated token is saved before the lock is released;
 - ``invalid_grant`` becomes :class:`~ledgersync_qbo.errors.QboAuthError` and pauses the company.
 
-The token endpoint is called through ``intuit-oauth``'s ``AuthClient``, with a timeout added to
-every request it makes (the library sets none).
+The token endpoint is called through ``intuit-oauth``'s ``AuthClient``, whose every request
+goes through :class:`~ledgersync_qbo.tokenhttp.DeadlineAdapter`: a timeout per step and the
+request deadline for the whole exchange (the library sets neither). A refresh that times out is
+a ``timeout`` failure, counted towards an outage like any other; its answer may be lost after
+the endpoint rotated the refresh token, which the grace Intuit gives the replaced refresh token
+covers (the fault matrix's lost-rotation cell).
 """
 
 from __future__ import annotations
@@ -83,21 +87,29 @@ class Tokens:
 
 
 def auth_client(settings: QboSettings, *, state_token: str | None = None) -> Any:
-    """An ``intuitlib`` AuthClient whose every HTTP request has the configured timeout.
+    """An ``intuitlib`` AuthClient whose every HTTP request has the configured timeout and
+    request deadline. Close it after use.
 
     Construction fetches the OpenID discovery document (of ``environment``), so build one when
     it is needed; it is not thread-safe and keeps the last tokens as attributes.
     """
     from intuitlib.client import AuthClient  # type: ignore[import-untyped]
 
-    timeout = settings.timeout_seconds
+    from .tokenhttp import DeadlineAdapter
 
-    class TimedAuthClient(AuthClient):  # type: ignore[misc]
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-            kwargs.setdefault("timeout", timeout)
-            return super().request(method, url, *args, **kwargs)
+    adapter = DeadlineAdapter(timeout=settings.timeout_seconds,
+                              deadline=settings.request_deadline_seconds)
 
-    return TimedAuthClient(settings.client_id, settings.client_secret, settings.redirect_uri,
+    class BoundedAuthClient(AuthClient):  # type: ignore[misc]
+        # Every URL, from inside the constructor on (it fetches the discovery document).
+        def get_adapter(self, url: str) -> Any:
+            return adapter
+
+        def close(self) -> None:
+            super().close()
+            adapter.close()
+
+    return BoundedAuthClient(settings.client_id, settings.client_secret, settings.redirect_uri,
                            settings.discovery_url, state_token=state_token,
                            realm_id=settings.realm_id)
 
@@ -128,6 +140,13 @@ def _oauth_failure(exc: Exception, company: str) -> QboAuthError:
     if status is not None:
         raise QboError(f"the QuickBooks token endpoint answered HTTP {status}",
                        code=f"http-{status}", status=status, sent=True) from exc
+    # sent=False: the API request waiting for the token has not left.
+    import requests
+
+    if (isinstance(exc, requests.exceptions.Timeout)
+            and not isinstance(exc, requests.exceptions.ConnectionError)):
+        raise QboError(f"the QuickBooks token endpoint did not answer in time: {exc}",
+                       code="timeout", sent=False) from exc
     raise QboError(f"the QuickBooks token endpoint could not be reached: {exc}",
                    code="network", sent=False) from exc
 
@@ -201,12 +220,16 @@ class TokenKeeper:
         return self._tokens
 
     def _call_token_endpoint(self, refresh_token: str) -> Tokens:
-        client = self._factory()
         self.refreshes += 1
+        client = None
         try:
+            client = self._factory()  # fetches the discovery document: bounded the same way
             client.refresh(refresh_token=refresh_token)
         except Exception as exc:
             raise _oauth_failure(exc, self.company) from exc
+        finally:
+            if client is not None:
+                client.close()
         body = {key: getattr(client, key, None) for key in
                 ("access_token", "refresh_token", "expires_in", "x_refresh_token_expires_in")}
         if not body["access_token"] or not body["refresh_token"]:

@@ -93,3 +93,29 @@ def test_injection_can_target_the_batch_endpoint(api, sandbox):
     sandbox.inject(10000, entity="batch")
     response = api.post("batch", {"BatchItemRequest": []})
     assert response.status_code == 500
+
+
+def test_in_batch_injection_fails_only_a_batch_that_carries_the_entity(api, sandbox):
+    sandbox.inject("3200", entity="payment", in_batch=True)
+    customers = {"BatchItemRequest": [
+        {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Batch One"}}]}
+    assert api.post("batch", customers).status_code == 200
+    assert len(sandbox.injector.pending()) == 1
+    carrying = {"BatchItemRequest": [
+        {"bId": "1", "operation": "create", "Customer": {"DisplayName": "Batch Two"}},
+        {"bId": "2", "operation": "create", "Payment": {"CustomerRef": {"value": "58"},
+                                                        "TotalAmt": 10}}]}
+    assert api.post("batch", carrying).status_code == 401  # the whole request, as in QBO
+    assert sandbox.injector.pending() == []
+    assert sandbox.write_count("Customer") == 1
+
+
+def test_in_batch_after_write_injection_writes_the_batch_then_fails(api, sandbox):
+    sandbox.inject(500, entity="creditmemo", after_write=True, in_batch=True)
+    memo = {"BatchItemRequest": [{"bId": "1", "operation": "create", "Customer": {
+        "DisplayName": "In Doubt"}}, {"bId": "2", "operation": "create", "CreditMemo": {
+            "CustomerRef": {"value": "58"}, "Line": []}}]}
+    assert api.post("batch", memo, requestid="r-cm").status_code == 500
+    assert sandbox.write_count("Customer") == 1  # written before the failure
+    assert api.post("batch", memo, requestid="r-cm").status_code == 200  # replayed
+    assert sandbox.write_count("Customer") == 1

@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import httpx
 
-from .deadline import send_within
+from ledgersync.http import send_within
+
 from .errors import LegacyError
 from .oauth import CredentialStore, OAuth1Signer
 from .settings import LegacySettings

@@ -27,12 +27,15 @@ class LegacyError(ConnectorError):
 def classify(error: Exception, request: ExportRequest, *, company: str) -> Resolution:
     """Stage-one failures: what the engine should do with the item."""
     what = request.describe()
-    if isinstance(error, httpx.ConnectError):
-        return Resolution(action=Action.RETRY, code="connect",
+    # Transport failures carry the codes the engine counts towards an outage of the whole
+    # company (``timeout``, ``network``), as the other connectors' do.
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Resolution(action=Action.RETRY, code="network",
                           message=f"the intermediary could not be reached: {error}")
     if isinstance(error, httpx.TransportError):
         # The write may have landed: look it up (by our reference) before writing again.
-        return Resolution(action=Action.IN_DOUBT, code="transport",
+        code = "timeout" if isinstance(error, httpx.TimeoutException) else "network"
+        return Resolution(action=Action.IN_DOUBT, code=code,
                           message=f"no answer from the intermediary for {what}: {error}")
     if not isinstance(error, ConnectorError):
         return Resolution(action=Action.IN_DOUBT,

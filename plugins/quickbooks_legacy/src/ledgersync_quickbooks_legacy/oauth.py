@@ -14,6 +14,7 @@ import httpx
 from oauthlib.oauth1 import Client
 
 from ledgersync import ConnectorContext, ConnectorError
+from ledgersync.http import send_within
 
 from .settings import LegacySettings
 
@@ -33,6 +34,10 @@ RECONNECT_ERRORS: dict[str, tuple[str, str]] = {
     "270": ("the token expired (tokens last 180 days)",
             "Connect the company again from the app's Connect to QuickBooks button"),
 }
+
+LOST_RENEWAL = ("Run `ledgersync quickbooks_legacy reconnect` again; if it answers error 22 or "
+                "270, the renewal went through and its answer was lost: connect the company "
+                "again from the app's Connect to QuickBooks button")
 
 
 @attrs.frozen(kw_only=True)
@@ -107,9 +112,22 @@ def reconnect(settings: LegacySettings, store: CredentialStore,
     from .xmlio import parse
 
     current = store.load()
-    with httpx.Client(transport=transport, timeout=settings.timeout_seconds,
-                      auth=OAuth1Signer(settings, current)) as http:
-        response = http.get(settings.reconnect_url)
+    try:
+        with httpx.Client(transport=transport, timeout=settings.timeout_seconds,
+                          auth=OAuth1Signer(settings, current)) as http:
+            response = send_within(http, "GET", settings.reconnect_url,
+                                   deadline_seconds=settings.request_deadline_seconds)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        raise ConnectorError(f"reconnect of company {store.company!r}: the reconnect address "
+                             f"could not be reached ({exc})", code="network", sent=False,
+                             remedy="Check reconnect_url and the network, then run the "
+                             "reconnect again") from None
+    except httpx.HTTPError as exc:
+        # The renewal may have happened with its answer lost (the old token then no longer
+        # works): running it again tells, by error 22 or 270.
+        code = "timeout" if isinstance(exc, httpx.TimeoutException) else "network"
+        raise ConnectorError(f"reconnect of company {store.company!r}: no complete answer "
+                             f"({exc})", code=code, sent=True, remedy=LOST_RENEWAL) from None
     root = parse(response.content)
     code = (root.findtext(f"{PLATFORM_NS}ErrorCode") or "").strip()
     if code != "0":

@@ -106,7 +106,14 @@ def _intacct(error: IntacctFailure, request: ExportRequest, company: str,
             return _sender_not_authorised(error, company)
         if re.search(r"session", text, re.I):
             return Resolution(action=Action.REFRESH_AUTH, code=code, message=message)
-        if re.search(r"token endpoint|authorization stored|access token", text, re.I):
+        if code == "invalid_grant":
+            return Resolution(
+                action=Action.PAUSE_COMPANY, code=code, message=message,
+                remedy=f"Intacct no longer accepts the stored REST authorization (its refresh "
+                f"token was spent, expired or revoked): run `ledgersync sage authorize "
+                f"{company}` and approve again, then `ledgersync companies resume {company}`")
+        if re.search(r"token endpoint|authorization stored|access token", f"{text} {message}",
+                     re.I):
             return Resolution(
                 action=Action.PAUSE_COMPANY, code=code, message=message,
                 remedy=f"REST API sign-in failed: check client_id and client_secret in "

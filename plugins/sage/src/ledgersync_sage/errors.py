@@ -29,14 +29,16 @@ class IntacctError:
 
 
 class IntacctFailure(ConnectorError):
-    """A request or one function failed at ``level`` (see :data:`LEVELS`)."""
+    """A request or one function failed at ``level`` (see :data:`LEVELS`). ``code``, when no
+    Intacct error gives one: ``timeout`` or ``network`` for a transport failure (the codes the
+    engine counts towards an outage of the whole company)."""
 
     def __init__(self, message: str, *, level: str, errors: Sequence[IntacctError] = (),
                  http_status: int | None = None, status: str | None = None,
                  controlid: str | None = None, sent: bool = True,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, code: str | None = None) -> None:
         assert level in LEVELS, level
-        code = next((e.errorno for e in errors if e.errorno), None)
+        code = next((e.errorno for e in errors if e.errorno), code)
         if code is None and http_status is not None and level == "http":
             code = f"HTTP {http_status}"
         super().__init__(message, code=code, sent=sent, retry_after=retry_after)

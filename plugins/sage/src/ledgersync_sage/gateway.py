@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import httpx
 
-from .deadline import DeadlineExceeded, send_within
+from ledgersync.http import DeadlineExceeded, send_within
+
 from .envelope import (
     Function,
     FunctionResult,
@@ -143,19 +144,19 @@ class XmlGateway:
         try:
             http = send_within(self._http, "POST", url, content=body,
                                deadline_seconds=self.settings.request_deadline_seconds)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise IntacctFailure(f"cannot reach Intacct at {url}: {exc}", level="transport",
-                                 sent=False) from None
+                                 code="network", sent=False) from None
         except DeadlineExceeded as exc:
             raise IntacctFailure(f"no complete answer from Intacct: {exc}",
-                                 level="transport") from None
+                                 level="transport", code="timeout") from None
         except httpx.TimeoutException:
             raise IntacctFailure(
                 f"no answer from Intacct within {self.settings.timeout_seconds:g} s",
-                level="transport") from None
+                level="transport", code="timeout") from None
         except httpx.HTTPError as exc:
             raise IntacctFailure(f"the connection to Intacct failed: {exc}",
-                                 level="transport") from None
+                                 level="transport", code="network") from None
         if http.status_code == 429:
             raise IntacctFailure("Intacct's gateway is throttling this company (HTTP 429, "
                                  "GW-0010)", level="gateway", http_status=429,

@@ -19,8 +19,9 @@ import attrs
 import httpx
 
 from ledgersync import ConnectorContext
+from ledgersync.http import DeadlineExceeded, send_within
 
-from .errors import IntacctFailure
+from .errors import IntacctError, IntacctFailure
 from .settings import SageSettings
 
 SECRET = "sage.oauth"
@@ -121,25 +122,44 @@ class TokenKeeper:
         return self._post(form, current)
 
     def _post(self, form: dict[str, Any], current: Token | None) -> Token:
+        # sent=False in every case: the item's own request has not left. A refresh whose
+        # answer is lost may still have rotated the refresh token (the lost-rotation case).
         try:
-            response = self.http.post(self.token_url, data=form)
-        except httpx.HTTPError as exc:
+            response = send_within(self.http, "POST", self.token_url, data=form,
+                                   deadline_seconds=self.settings.request_deadline_seconds)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise IntacctFailure(f"cannot reach Intacct's token endpoint: {exc}",
-                                 level="transport", sent=False) from None
+                                 level="transport", code="network", sent=False) from None
+        except httpx.TimeoutException as exc:
+            why = (str(exc) if isinstance(exc, DeadlineExceeded)
+                   else f"no answer within {self.settings.timeout_seconds:g} s")
+            raise IntacctFailure(f"Intacct's token endpoint did not answer in time: {why}",
+                                 level="transport", code="timeout", sent=False) from None
+        except httpx.HTTPError as exc:
+            raise IntacctFailure(f"the connection to Intacct's token endpoint failed: {exc}",
+                                 level="transport", code="network", sent=False) from None
         if response.status_code != 200:
+            error, description = _oauth_error(response)
             raise IntacctFailure(
                 f"Intacct's token endpoint refused the {form['grant_type']} grant "
-                f"(HTTP {response.status_code}: {_oauth_error(response)})",
-                level="authentication", http_status=response.status_code, sent=False)
+                f"(HTTP {response.status_code}: {description or error or 'no details'})",
+                level="authentication", http_status=response.status_code, sent=False,
+                errors=[IntacctError(errorno=error, description2=description)] if error else ())
         data = response.json()
         lifetime = int(data.get("expires_in") or DEFAULT_LIFETIME)
         return Token(str(data["access_token"]), self.clock() + dt.timedelta(seconds=lifetime),
                      data.get("refresh_token") or (current.refresh_token if current else None))
 
 
-def _oauth_error(response: httpx.Response) -> str:
+def _oauth_error(response: httpx.Response) -> tuple[str, str]:
+    """The OAuth 2.0 ``error`` code (``invalid_grant``: the refresh token or code is spent,
+    expired or revoked) and its description; empty when the body says neither."""
     try:
         data = response.json()
     except ValueError:
-        return "no details"
-    return str(data.get("error_description") or data.get("error") or "no details")
+        return "", ""
+    if not isinstance(data, dict):
+        return "", ""
+    error, description = data.get("error"), data.get("error_description")
+    return (error if isinstance(error, str) else "",
+            description if isinstance(description, str) else "")

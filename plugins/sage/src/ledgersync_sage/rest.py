@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 
 from ledgersync import BooksTransaction, ExportRequest, ExportResult, Member, Operation
+from ledgersync.http import send_within
 
 from .books import PostedBatch, PostedLine, transactions
-from .deadline import send_within
 from .errors import IntacctError, IntacctFailure, UnmappedError
 from .exporter import ReferenceLinks
 from .oauth import TokenKeeper
@@ -158,12 +158,15 @@ class RestClient:
                 response = send_within(
                     self.http, method, f"{self.base}{path}", json=body, headers=headers,
                     deadline_seconds=self.settings.request_deadline_seconds)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 raise IntacctFailure(f"cannot reach Intacct at {self.base}: {exc}",
-                                     level="transport", sent=False) from None
+                                     level="transport", code="network", sent=False) from None
+            except httpx.TimeoutException as exc:
+                raise IntacctFailure(f"no complete answer from Intacct in time: {exc}",
+                                     level="transport", code="timeout") from None
             except httpx.HTTPError as exc:
                 raise IntacctFailure(f"the connection to Intacct failed: {exc}",
-                                     level="transport") from None
+                                     level="transport", code="network") from None
             if response.status_code == 401 and attempt == 1:
                 self.tokens.refresh(failed=token)  # nothing ran: repeat with the new token
                 continue

@@ -118,7 +118,8 @@ def unlink(conn: Connection, item: ItemKey) -> None:
 
 def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
     """Link every record of the group to its remote id (one upsert for all new links)."""
-    upserts = []
+    # One item per record in a group; should a record come twice, its last result wins.
+    upserts: dict[tuple[str, str, str], SyncedWrite] = {}
     for done in group:
         item = done.item
         if item.operation == Operation.VOID.value:
@@ -127,13 +128,21 @@ def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
                 links.c.mms_id == item.mms_id,
             ).values(version_token=done.result.version_token, updated_at=done.at))
             continue
-        upserts.append({
-            "b_company": item.company, "b_kind": item.kind, "b_mms_id": item.mms_id,
-            "b_external_id": done.result.external_id,
-            "b_version_token": done.result.version_token, "b_now": done.at,
-        })
-    if upserts:
-        execute_many(conn, statements.LINK_UPSERT[conn.dialect.name], upserts)
+        upserts[(item.company, item.kind, item.mms_id)] = done
+    linked = list(upserts.values())
+    if conn.dialect.name == "postgresql" and len(linked) > 1:
+        conn.exec_driver_sql(statements.LINK_UPSERT_MANY_POSTGRESQL, {
+            "companies": [d.item.company for d in linked],
+            "kinds": [d.item.kind for d in linked],
+            "mms_ids": [d.item.mms_id for d in linked],
+            "external_ids": [d.result.external_id for d in linked],
+            "tokens": [d.result.version_token for d in linked],
+            "ats": [d.at.astimezone(dt.UTC) for d in linked]})
+    elif linked:
+        execute_many(conn, statements.LINK_UPSERT[conn.dialect.name], [{
+            "b_company": d.item.company, "b_kind": d.item.kind, "b_mms_id": d.item.mms_id,
+            "b_external_id": d.result.external_id,
+            "b_version_token": d.result.version_token, "b_now": d.at} for d in linked])
 
 
 def _unblock_all(conn: Connection, group: list[SyncedWrite], now: dt.datetime) -> None:

@@ -120,30 +120,35 @@ def _record(work: CompanyWork, session: Session, outstanding: Outstanding,
     if answered:
         reads.record_answers(work.sessions.view(work.name), session, answered,
                              work.sessions.now().isoformat())
-    for entry in outstanding.entries:
-        rs = by_rid.get(entry.rid or "")
-        if entry.stage in ("drift", "read"):
-            continue
-        if entry.stage == "list":
-            _list_page(work, session, entry, rs)
-            continue
-        pulled = held.get(entry.item or -1)
-        if pulled is None:
-            continue
-        if rs is None:
-            _unanswered(work, session, entry, pulled)
-        elif entry.stage == "write":
-            _write_answer(work, session, entry, pulled, rs)
-        elif entry.stage == "find":
-            _find_answer(work, session, entry, pulled, rs)
-        elif entry.stage == "reread":
-            _reread_answer(work, session, entry, pulled, rs)
-        elif entry.stage == "remove":
-            _remove_answer(work, session, entry, pulled, rs)
-        elif entry.stage == "apply":
-            _apply_answer(work, session, entry, pulled, rs)
-        elif entry.stage == "why":
-            _why_answer(work, session, entry, pulled, rs)
+    with work.one_answer():
+        for entry in outstanding.entries:
+            _record_entry(work, session, entry, by_rid.get(entry.rid or ""), held)
+
+
+def _record_entry(work: CompanyWork, session: Session, entry: Entry, rs: Rs | None,
+                  held: dict[int, PulledItem]) -> None:
+    if entry.stage in ("drift", "read"):
+        return
+    if entry.stage == "list":
+        _list_page(work, session, entry, rs)
+        return
+    pulled = held.get(entry.item or -1)
+    if pulled is None:
+        return
+    if rs is None:
+        _unanswered(work, session, entry, pulled)
+    elif entry.stage == "write":
+        _write_answer(work, session, entry, pulled, rs)
+    elif entry.stage == "find":
+        _find_answer(work, session, entry, pulled, rs)
+    elif entry.stage == "reread":
+        _reread_answer(work, session, entry, pulled, rs)
+    elif entry.stage == "remove":
+        _remove_answer(work, session, entry, pulled, rs)
+    elif entry.stage == "apply":
+        _apply_answer(work, session, entry, pulled, rs)
+    elif entry.stage == "why":
+        _why_answer(work, session, entry, pulled, rs)
 
 
 def _again(session: Session, entry: Entry, stage: str, **changes: object) -> None:

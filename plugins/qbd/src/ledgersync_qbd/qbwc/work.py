@@ -3,10 +3,11 @@ and outcomes recorded with the session's counts kept right."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import attrs
 
@@ -69,6 +70,12 @@ class SentItems:
         return {v.id: sent[v.id].item for v in views if v.updated_at == sent[v.id].stamp}
 
 
+class _Successes(threading.local):
+    """Successes waiting to be written together, per server thread (None: write at once)."""
+
+    pending: list[tuple[Session, PulledItem, ExportResult]] | None = None
+
+
 @attrs.frozen
 class CompanyWork:
     ledger: Ledger
@@ -79,6 +86,7 @@ class CompanyWork:
     #: progress bar of an embedding app); runs in the server's worker thread.
     on_item: Callable[[PulledItem, str], None] | None = None
     sent: SentItems = attrs.field(factory=SentItems)
+    _successes: _Successes = attrs.field(factory=_Successes, init=False)
 
     @property
     def name(self) -> str:
@@ -113,10 +121,38 @@ class CompanyWork:
                 found[pulled.id] = pulled
         return found
 
+    @contextlib.contextmanager
+    def one_answer(self) -> Iterator[None]:
+        """Write the successes recorded inside together when it ends: the answer to a set in
+        one transaction (``PullQueue.succeed_many``) instead of one per item. Failures are
+        still written at once, so they come before the set's successes in the history."""
+        outer = self._successes.pending
+        pending: list[tuple[Session, PulledItem, ExportResult]] = []
+        self._successes.pending = pending
+        try:
+            yield
+        finally:
+            self._successes.pending = outer
+            self._write_successes(pending)
+
     def succeed(self, session: Session, pulled: PulledItem, result: ExportResult) -> None:
+        if self._successes.pending is not None:
+            self._successes.pending.append((session, pulled, result))
+            return
         status = self.queue(pulled.owner).succeed(pulled, result)
         self._count(session, status)
         self._tell(pulled, status)
+
+    def _write_successes(self, pending: list[tuple[Session, PulledItem, ExportResult]]) -> None:
+        by_owner: dict[str, list[tuple[Session, PulledItem, ExportResult]]] = defaultdict(list)
+        for success in pending:
+            by_owner[success[1].owner].append(success)
+        for owner, successes in by_owner.items():
+            statuses = self.queue(owner).succeed_many(
+                [(pulled, result) for _session, pulled, result in successes])
+            for (session, pulled, _result), status in zip(successes, statuses, strict=True):
+                self._count(session, status)
+                self._tell(pulled, status)
 
     def fail(self, session: Session, pulled: PulledItem, error: Exception) -> None:
         status = self.queue(pulled.owner).fail(pulled, error)

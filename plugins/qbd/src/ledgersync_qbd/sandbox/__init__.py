@@ -10,7 +10,8 @@ driven by a simulated Web Connector (a separate module) or directly by tests::
 
 Module map: :mod:`.xml` safe parsing, :mod:`.schema`/:mod:`.specs` element order and lengths,
 :mod:`.store` lists and transactions, :mod:`.processor` message sets and error recovery,
-:mod:`.iterators` query paging, :mod:`.status` status codes, :mod:`.faults` fault injection.
+:mod:`.iterators` query paging, :mod:`.status` status codes, :mod:`.faults` fault injection,
+:mod:`.closing` the closing date.
 """
 
 from .company import (

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from . import changes, deletions, host, journal, lists, payments, reports, sales
@@ -149,6 +149,12 @@ class CompanyFile:
 
     def unlock(self, object_id: str) -> None:
         self.ctx.locked.discard(object_id)
+
+    def set_closing_date(self, day: date | None, *, password: bool = True) -> None:
+        """Company > Set Closing Date (None removes it). With ``password`` (QuickBooks' closing
+        date password) writes dated on or before ``day`` answer 3171; see :mod:`.closing`."""
+        self.ctx.settings.closing_date = day
+        self.ctx.settings.closing_date_password = password
 
     def set_read_only(self, read_only: bool = True) -> None:
         """Writes answer 3260 (insufficient permission) while read-only."""

@@ -54,6 +54,11 @@ class Settings:
     product_name: str
     class_tracking: bool = False
     read_only: bool = False
+    #: Company > Set Closing Date: transactions dated on or before it are closed.
+    closing_date: date | None = None
+    #: Whether the closing date has a password (the SDK is refused only then; see
+    #: :mod:`.closing`).
+    closing_date_password: bool = True
 
 
 @dataclass

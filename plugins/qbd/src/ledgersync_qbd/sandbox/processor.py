@@ -25,6 +25,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .closing import check_closing_date
 from .conformance import check_request
 from .context import Context, Handler, Outcome, raise_violations
 from .faults import FaultPlan
@@ -190,6 +191,7 @@ class MessageSetProcessor:
             if injected is not None and injected.code >= 1000:
                 raise _injected_error(injected.code, injected.message)
             raise_violations(problems)
+            check_closing_date(self.ctx, rq)
             outcome = handler(self.ctx, rq)
         except QbError as exc:
             return Outcome(status=exc.status)

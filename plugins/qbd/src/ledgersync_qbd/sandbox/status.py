@@ -35,6 +35,9 @@ OBJECT_NOT_FOUND = 3120
 INVALID_REFERENCE = 3140
 LIST_MODIFIED = 3170
 DELETE_FAILED = 3171
+#: The same code answers a write dated on or before a password-protected closing date (its
+#: own text: :data:`CLOSED_PERIOD_MESSAGE`).
+CLOSED_PERIOD = 3171
 CANNOT_LOCK = 3175
 LOCK_FAILED = 3176
 IN_USE = 3180
@@ -47,6 +50,16 @@ RECOVERY_CHECKSUM_FAILED = 9001
 RECOVERY_NOT_FOUND = 9002
 RECOVERY_ID_TOO_LONG = 9004
 RECOVERY_CANNOT_STORE = 9005
+
+#: Observed QuickBooks text for a write dated on or before a password-protected closing date
+#: (AYS Software's export-errors guide; a QODBC integration matches "before the closing date
+#: of the company"). "modify" and "to closing date" are QuickBooks' own wording.
+CLOSED_PERIOD_MESSAGE = (
+    "An attempt was made to modify a {object} with a date that is on or before the closing"
+    " date of the company. If you are sure you really want to do this, please ask a user with"
+    " Admin privileges to remove the password for editing transactions on or before to"
+    " closing date (this setting is in the Accounting Company Preferences), then try again."
+)
 
 #: Codes the reference tells the connector to retry ("it usually goes through the second time").
 TRANSIENT_CODES = frozenset({LIST_MODIFIED, CANNOT_LOCK, LOCK_FAILED, IN_USE, SYSTEM_NOT_AVAILABLE})

@@ -156,8 +156,9 @@ class _ApiEndpoint:
             return Response(pdf.render(spec.name, obj), 200, self._headers(),
                             media_type="application/pdf")
         request_id = params.get("requestid") if is_write else None
+        carried = _batch_entities(body) if path == "batch" and is_write else frozenset()
         injection = sandbox.injector.take(realm_id=company.realm_id, entity=path,
-                                          is_write=is_write, after_write=False)
+                                          is_write=is_write, after_write=False, carried=carried)
         if injection is not None:
             answer = self._injected(injection, company)
             if (request_id is not None and sandbox.config.replay_injected_faults
@@ -190,7 +191,7 @@ class _ApiEndpoint:
                                    StoredResponse(status, content, JSON))
         if is_write:
             injection = sandbox.injector.take(realm_id=company.realm_id, entity=path,
-                                              is_write=True, after_write=True)
+                                              is_write=True, after_write=True, carried=carried)
             if injection is not None:
                 return self._injected(injection, company)
         return Response(content, status, self._headers(), media_type=JSON)
@@ -234,3 +235,17 @@ def _json_body(body: bytes) -> Any:
         return jsonio.loads(text)
     except jsonio.JSONError:
         raise faults.invalid_property() from None
+
+
+def _batch_entities(body: bytes) -> frozenset[str]:
+    """The entities a batch request writes, lower case (for fault injection only: a body the
+    batch cannot parse carries none, and the batch answers its own fault)."""
+    try:
+        parsed = jsonio.loads(body.decode("utf-8", errors="replace"))
+    except jsonio.JSONError:
+        return frozenset()
+    items = parsed.get("BatchItemRequest") if isinstance(parsed, dict) else None
+    if not isinstance(items, list):
+        return frozenset()
+    return frozenset(key.lower() for item in items if isinstance(item, dict)
+                     for key in item if key not in ("bId", "operation", "optionsData", "Query"))

@@ -52,6 +52,7 @@ class Company:
         self.lock = threading.RLock()
         self._doc_counters: dict[str, int] = {}
         self.closing_date: date | None = config.closing_date
+        self.closed_period_code = config.closed_period_code
         self._seed()
 
     # ---------------------------------------------------------------- helpers
@@ -102,7 +103,7 @@ class Company:
             return
         for value in txn_dates:
             if value is not None and parse_date(value, "TxnDate") <= closing:
-                raise faults.period_closed()
+                raise faults.period_closed(self.closed_period_code)
 
     # ------------------------------------------------------------------ reads
 

@@ -26,6 +26,9 @@ class SandboxConfig:
 
     # company preferences and books
     closing_date: date | None = None      # books closed on/before this date -> 6210
+    # QBO has also been seen answering closed books with 5010 "Account Period Closed"
+    # (python-quickbooks issue #208): "5010" makes the sandbox answer that way.
+    closed_period_code: str = "6210"
     custom_txn_numbers: bool = True       # Preferences.SalesFormsPrefs.CustomTxnNumbers
     warn_duplicate_doc_numbers: bool = True  # duplicate DocNumber -> 6140
     duplicate_doc_number_entities: frozenset[str] = frozenset({"Invoice"})

@@ -177,7 +177,11 @@ def entity_with_balance(kind: str) -> QBOFault:
         f"{kind.lower()} cannot be deleted because it has a non-zero balance"))
 
 
-def period_closed() -> QBOFault:
+def period_closed(code: str = "6210") -> QBOFault:
+    if code == "5010":
+        # As python-quickbooks issue #208 quotes QBO's answer to a create in closed books.
+        return QBOFault(FaultError("5010", "Account Period Closed",
+                                   "The account period has closed. {1}"))
     return QBOFault(FaultError(
         "6210", "Account Period Closed, Cannot Update Through Services API",
         "The account period has closed and the account books cannot be updated through "

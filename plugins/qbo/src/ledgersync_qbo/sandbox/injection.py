@@ -22,6 +22,7 @@ class Injection:
     remaining: int
     http200: bool = False     # answer HTTP 200 with the Fault body
     after_write: bool = False  # perform the write, then answer the failure
+    in_batch: bool = False    # also a batch request carrying a write of ``entity``
 
     def fault(self) -> faults.QBOFault:
         if self.code is not None:
@@ -45,7 +46,7 @@ class Injector:
 
     def add(self, fault: int | str, *, entity: str | None = None, times: int = 1,
             http200: bool = False, after_write: bool = False,
-            realm_id: str | None = None) -> Injection:
+            realm_id: str | None = None, in_batch: bool = False) -> Injection:
         if times < 1:
             raise ValueError("times must be >= 1")
         if isinstance(fault, int) and fault in HTTP_STATUSES:
@@ -58,22 +59,29 @@ class Injector:
                 status = faults.catalog_fault(code).status
         if after_write and status < 500 and code is None:
             raise ValueError("after_write needs a 5xx status or a QBO fault code")
+        if in_batch and not entity:
+            raise ValueError("in_batch needs an entity")
         injection = Injection(code, status, entity.lower() if entity else None, realm_id,
-                              times, http200, after_write)
+                              times, http200, after_write, in_batch)
         with self._lock:
             self._pending.append(injection)
         return injection
 
-    def take(self, *, realm_id: str, entity: str, is_write: bool,
-             after_write: bool) -> Injection | None:
-        """The first pending injection matching this request (consumes one use)."""
+    def take(self, *, realm_id: str, entity: str, is_write: bool, after_write: bool,
+             carried: frozenset[str] = frozenset()) -> Injection | None:
+        """The first pending injection matching this request (consumes one use).
+
+        ``carried``: the entities a batch request writes (lower case). A fault of the HTTP
+        request (an authentication failure, a 5xx) fails the whole batch in QBO, so an
+        ``in_batch`` injection for one of them fails the batch that carries it."""
         with self._lock:
             for injection in self._pending:
                 if injection.after_write != after_write:
                     continue
                 if injection.after_write and not is_write:
                     continue
-                if injection.entity is not None and injection.entity != entity.lower():
+                if injection.entity is not None and injection.entity != entity.lower() and not (
+                        injection.in_batch and injection.entity in carried):
                     continue
                 if injection.realm_id is not None and injection.realm_id != realm_id:
                     continue

@@ -143,7 +143,7 @@ class Sandbox:
 
     def inject(self, fault: int | str, *, entity: str | None = None, times: int = 1,
                http200: bool = False, after_write: bool = False,
-               realm_id: str | None = None) -> Injection:
+               realm_id: str | None = None, in_batch: bool = False) -> Injection:
         """Make the next ``times`` matching API requests fail.
 
         ``fault``: an HTTP status (400, 401, 403, 404, 408, 429, 500, 502, 503, 504) or a QBO
@@ -152,15 +152,22 @@ class Sandbox:
         ``"query"``, ``"cdc"``). ``http200`` answers HTTP 200 with the Fault body.
         ``after_write`` performs the write first and then answers with the failure, leaving
         the client in doubt; a retry with the same ``requestid`` replays the success.
+        ``in_batch`` also fails a batch request that carries a write of ``entity`` (the whole
+        batch, as QBO fails it for a fault of the HTTP request), so a scenario does not depend
+        on whether the client sent the entity alone or in a batch.
         """
         return self.injector.add(fault, entity=entity, times=times, http200=http200,
-                                 after_write=after_write, realm_id=realm_id)
+                                 after_write=after_write, realm_id=realm_id, in_batch=in_batch)
 
-    def close_books(self, closing_date: date | None, realm_id: str | None = None) -> None:
-        """Set (or clear) the company's closing date: writes dated on/before it get 6210."""
+    def close_books(self, closing_date: date | None, realm_id: str | None = None, *,
+                    code: str | None = None) -> None:
+        """Set (or clear) the company's closing date: writes dated on/before it get 6210, or
+        ``code="5010"`` "Account Period Closed" (see ``SandboxConfig.closed_period_code``)."""
         company = self.company(realm_id)
         with company.lock:
             company.closing_date = closing_date
+            if code is not None:
+                company.closed_period_code = code
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far is now expired (refresh tokens still work)."""
