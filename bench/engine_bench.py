@@ -199,6 +199,18 @@ class WaitSampler(threading.Thread):
                                           for k, v in self.locks.most_common()}}
 
 
+def _cpu_readings() -> dict[str, int] | None:
+    """The machine's busy and idle clock ticks, all CPUs together (Linux /proc/stat); None
+    elsewhere. (The server's own processes cannot be read: a backend's ticks vanish with it
+    when its worker disconnects.)"""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return {"busy": sum(fields[:8]) - idle, "idle": idle}
+
+
 def overhead(args: argparse.Namespace) -> dict[str, Any]:
     url = fresh_url(args.backend, "lsbench_overhead", args.url)
     ledger = open_ledger(url)
@@ -225,11 +237,13 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
         else None
     if sampler is not None:
         sampler.start()
+    cpu_before = _cpu_readings()
     for proc in procs:
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
     reports = [json.loads(proc.communicate()[0]) for proc in procs]
+    cpu_after = _cpu_readings()
     if sampler is not None:
         sampler.stop.set()
         sampler.join()
@@ -258,6 +272,16 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
         "worker_cpu_ms_per_item": round(
             sum(r["cpu_seconds"] for r in reports) / processed * 1000, 3),
     }
+    if cpu_before is not None and cpu_after is not None:
+        # Where the machine's CPU went while the workers ran (Linux /proc): is it the bound?
+        ticks = os.sysconf("SC_CLK_TCK")
+        busy = cpu_after["busy"] - cpu_before["busy"]
+        total = busy + cpu_after["idle"] - cpu_before["idle"]
+        result["machine_cpu_busy_fraction"] = round(busy / total, 3) if total else None
+        # Everything but the workers: the database server, the wait sampler, anything else.
+        worker_cpu = sum(r["cpu_seconds"] for r in reports)
+        result["cpu_ms_per_item_outside_workers"] = round(
+            (busy / ticks - worker_cpu) / processed * 1000, 3)
     shapes: Counter[str] = Counter()
     for r in reports:
         shapes.update(r["shapes"])

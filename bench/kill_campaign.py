@@ -13,6 +13,7 @@ or ``--max-trials`` ran. Prints one JSON object; exits 1 when any trial failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -30,10 +31,12 @@ from ledgersync.web.server import ServerThread
 # The repository root, so that bench.killtrials imports when this runs as a script.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.killtrials import databases
 from bench.killtrials.adapters import CONNECTORS
 from bench.killtrials.http_trials import one_trial
 from bench.killtrials.report import TrialResult, totals
 from bench.killtrials.switch import AFTER_WRITE, ANY_REQUEST, BEFORE_WRITE, KillSwitch
+from bench.secrets_scan import Recorder
 
 POINTS = (BEFORE_WRITE, AFTER_WRITE, ANY_REQUEST)
 
@@ -81,7 +84,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ledger-url", help="a PostgreSQL server URL: each trial's ledger in "
                         "a schema of its own (default: a SQLite file a trial)")
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--keep-ledgers", action="store_true", help="leave each trial's "
+                        "PostgreSQL schema in place (for the secrets scan)")
+    parser.add_argument("--secrets-out", type=Path, help="write the secrets the campaign "
+                        "issued or handed over here, for bench/secrets_scan.py --secrets")
     args = parser.parse_args(argv)
+    databases.KEEP_SCHEMAS = args.keep_ledgers
+    with contextlib.ExitStack() as stack:
+        recorder = stack.enter_context(Recorder()) if args.secrets_out else None
+        summary = campaign(args)
+        if recorder is not None:
+            write_secrets(args.secrets_out, args.connector, recorder)
+    text = json.dumps(summary, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0 if not summary["failed_trials"] else 1
+
+
+def write_secrets(path: Path, connector: str, recorder: Recorder) -> None:
+    """What the sandboxes issued in this process (tokens, session ids), the environment the
+    campaign set (the secret key), and the secrets handed to the processes under trial (their
+    environment is a dict of its own, so not recorded)."""
+    listed: dict[str, list[str]] = {"secret key": [os.environ["LEDGERSYNC_SECRET_KEY"]]}
+    for secret in recorder.issued:
+        listed.setdefault(secret.source, []).append(secret.value)
+    if connector == "qbd":
+        from bench.killtrials.qbd_trials import PASSWORD
+
+        listed["Web Connector password"] = [PASSWORD]
+    else:
+        listed["connector environment"] = list(CONNECTORS[connector]().env.values())
+    path.write_text(json.dumps(listed, indent=1) + "\n", encoding="utf-8")
+
+
+def campaign(args: argparse.Namespace) -> dict[str, Any]:
     os.environ.setdefault("LEDGERSYNC_SECRET_KEY", Fernet.generate_key().decode())
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"kills-{args.connector}-") as tmp:
@@ -95,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             results = http_campaign(args.connector, kills=args.kills,
                                     max_trials=args.max_trials, seed=args.seed,
                                     workdir=workdir, ledger_url=args.ledger_url)
-    summary: dict[str, Any] = {
+    return {
         "connector": args.connector, **totals(results),
         "seconds": round(time.monotonic() - started, 1),
         # ru_maxrss is in KiB on Linux: the campaign process (sandbox and recovery) ...
@@ -103,11 +140,6 @@ def main(argv: list[str] | None = None) -> int:
         # ... and the largest of the processes under trial.
         "peak_rss_mib_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
     }
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    return 0 if not summary["failed_trials"] else 1
 
 
 if __name__ == "__main__":

@@ -137,6 +137,9 @@ def scan_database(url: str, schemas: list[str], wanted: list[Secret], report: Re
                         report.findings += _search(
                             blob, wanted, f"{engine.url.render_as_string()} table "
                             f"{schema + '.' if schema else ''}{table_name}")
+                    # Each table read holds a lock to the end of the transaction: end it, or
+                    # hundreds of schemas exhaust max_locks_per_transaction.
+                    conn.rollback()
     finally:
         engine.dispose()
 

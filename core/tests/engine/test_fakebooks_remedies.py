@@ -7,23 +7,10 @@ import re
 
 import pytest
 
-from ledgersync.cli import (
-    demo_cmds,
-    item_cmds,
-    map_cmds,
-    reconcile_cmds,
-    setup_cmds,
-    sync_cmds,
-    web_cmds,
-)
+from ledgersync.cli import core_commands
 from ledgersync.fakebooks import _RESOLUTIONS
 
-_CORE_COMMANDS = {
-    command.name
-    for module in (demo_cmds, setup_cmds, sync_cmds, item_cmds, map_cmds, reconcile_cmds,
-                   web_cmds)
-    for command in module.COMMANDS
-}
+_CORE_COMMANDS = {command.name for command in core_commands()}
 _NAMED = re.compile(r"`ledgersync ([a-z_-]+)")
 
 

@@ -55,6 +55,22 @@ def test_one_session_serves_many_requests_at_the_endpoint_it_names(
     assert all(b"<sessionid>" in b for b in seen.bodies[1:])
 
 
+@pytest.mark.parametrize("named", [
+    "/endpoint>endpoint>https://api.intacct.com/ia/xml/xmlgw.phtml",  # found by the fuzzer
+    "api.intacct.com/ia/xml/xmlgw.phtml", "ftp://api.intacct.com/ia/xml/xmlgw.phtml",
+    "http://api.intacct.com/ia/xml/xmlgw.phtml",  # plain http after an https sign-in
+    "https://[::1/ia/xml/xmlgw.phtml"])
+def test_a_session_endpoint_that_is_not_an_https_url_is_refused_before_it_is_used(
+        sandbox: Sandbox, clock: Clock, named: str) -> None:
+    sandbox.config.gateway.endpoint = named
+    client, seen = gateway(sandbox, clock)
+    with pytest.raises(IntacctFailure, match="session endpoint") as failure:
+        accounts(client)
+    assert seen.urls == ["https://api.intacct.com/ia/xml/xmlgw.phtml"]  # the sign-in only
+    assert not failure.value.sent
+    assert "\n" not in failure.value.message
+
+
 def test_the_session_is_renewed_before_it_lapses(sandbox: Sandbox, clock: Clock) -> None:
     client, seen = gateway(sandbox, clock, session_renew_seconds=600)
     accounts(client)

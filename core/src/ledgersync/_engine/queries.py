@@ -124,7 +124,7 @@ def list_items(engine: Engine, selection: ItemFilter, *, limit: int | None = 200
         c.id, c.company, c.kind, c.mms_id, c.operation, c.status, c.status_reason, c.attempts,
         c.document_date, c.member_id, c.external_id, c.error_code, c.error_message,
         c.error_remedy, c.mark, c.next_attempt_at, c.updated_at, c.intermediary_id,
-    ).where(*selection.where()).order_by(c.id).limit(limit)
+    ).where(*selection.where()).order_by(_item_order(selection)).limit(limit)
     with read_connection(engine) as conn:
         return [
             ItemView(
@@ -138,6 +138,15 @@ def list_items(engine: Engine, selection: ItemFilter, *, limit: int | None = 200
             )
             for r in conn.execute(query).all()
         ]
+
+
+def _item_order(selection: ItemFilter) -> sa.ColumnElement[int]:
+    """Oldest first. For one record (an MMS id given) the order is ``id + 0``, which no index
+    serves: SQLite (no statistics) would otherwise walk the (kind, id) index to spare a sort
+    and read every item of the kind, 23 ms a call at 19,000 members, instead of the few rows
+    the unique (company, kind, mms_id, operation) index finds."""
+    c = sync_items.c
+    return c.id + 0 if selection.mms_id is not None else c.id
 
 
 def list_runs(

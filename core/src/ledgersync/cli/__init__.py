@@ -71,7 +71,8 @@ def sandbox() -> None:
     """Run the stand-in of an accounting system (each connector adds its own)."""
 
 
-def _register() -> None:
+def core_commands() -> list[click.Command]:
+    """The core's own commands, in help order (a bare install has these; plugins add more)."""
     from . import (
         demo_cmds,
         item_cmds,
@@ -82,11 +83,13 @@ def _register() -> None:
         web_cmds,
     )
 
-    for module in (demo_cmds, setup_cmds, sync_cmds, item_cmds, map_cmds, reconcile_cmds,
-                   web_cmds):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    cli.add_command(sandbox)
+    modules = (demo_cmds, setup_cmds, sync_cmds, item_cmds, map_cmds, reconcile_cmds, web_cmds)
+    return [command for module in modules for command in module.COMMANDS] + [sandbox]
+
+
+def _register() -> None:
+    for command in core_commands():
+        cli.add_command(command)
 
 
 _register()

@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -27,8 +27,18 @@ FUZZ_PROGRESS = os.environ.get("LEDGERSYNC_FUZZ_PROGRESS", "")
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def counted(test: _F) -> _F:
-    """Count the inputs a fuzz target ran (only with ``LEDGERSYNC_FUZZ_PROGRESS`` set)."""
+@overload
+def counted(test: _F) -> _F: ...
+@overload
+def counted(*, weight: Callable[..., int]) -> Callable[[_F], _F]: ...
+def counted(test: _F | None = None, *, weight: Callable[..., int] | None = None) -> Any:
+    """Count the inputs a fuzz target ran (only with ``LEDGERSYNC_FUZZ_PROGRESS`` set).
+
+    ``@counted`` counts one input an example; ``@counted(weight=f)`` counts ``f(**kwargs)`` of
+    an example, for a target whose example carries many inputs (ingest: many mutated lines in
+    one run)."""
+    if test is None:
+        return functools.partial(counted, weight=weight)
     if not FUZZ_PROGRESS:
         return test
     path = Path(FUZZ_PROGRESS) / f"{test.__name__}.txt"
@@ -40,12 +50,13 @@ def counted(test: _F) -> _F:
         nonlocal inputs, started
         if not inputs:
             started = time.monotonic()
-        inputs += 1
-        if inputs % 500 == 0:
+        before = inputs
+        inputs += weight(**kwargs) if weight else 1
+        if inputs // 500 != before // 500:
             path.write_text(f"{inputs} {time.monotonic() - started:.1f}\n")
         return test(*args, **kwargs)
 
-    return run  # type: ignore[return-value]  # same signature, wrapped
+    return run
 
 fuzz_settings = settings(
     max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=FUZZ_EXAMPLES <= 1000,

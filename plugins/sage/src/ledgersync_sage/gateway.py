@@ -91,8 +91,8 @@ class XmlGateway:
             if not session_id:
                 raise IntacctFailure("getAPISession returned no session id", level="result")
             endpoint = (api.findtext("endpoint") or "").strip() if api is not None else ""
+            self._endpoint = session_endpoint(endpoint, self.settings.endpoint_url)
             self._session = Session(session_id.strip())
-            self._endpoint = endpoint or self.settings.endpoint_url
             left = response.authentication.session_left()
             self._expires = self._clock() + (left if left is not None
                                              else dt.timedelta(minutes=30))
@@ -197,3 +197,24 @@ class XmlGateway:
 
     def close(self) -> None:
         self._http.close()
+
+
+def session_endpoint(named: str, configured: str) -> str:
+    """Where a session's requests go: the endpoint URL Intacct ties the session to and names
+    in getAPISession's answer (developer.intacct.com/api/company-console/api-sessions), or the
+    configured one when it names none. The session id is sent there, so a name that is not an
+    absolute URL, or is plain http when the configured endpoint is https, is refused."""
+    if not named:
+        return configured
+    try:
+        url = httpx.URL(named)
+    except (httpx.InvalidURL, ValueError):
+        url = None
+    secure = httpx.URL(configured).scheme == "https"
+    schemes = ("https",) if secure else ("https", "http")
+    if url is None or not url.host or url.scheme not in schemes:
+        raise IntacctFailure(
+            f"getAPISession named a session endpoint that is not an {' or '.join(schemes)} URL:"
+            f" {named[:120]!r}; check that endpoint_url is Intacct's XML gateway",
+            level="result", sent=False)
+    return named
