@@ -154,29 +154,18 @@ class StateStore:
             return
         row = {"company": self.company, "key": key, "value": "null",
                "updated_at": self._clock()}
-        if conn.dialect.name == "postgresql":  # two first uses at once: one row
-            conn.execute(pg_insert(connector_state).values(**row).on_conflict_do_nothing())
-        else:
-            conn.execute(sa.insert(connector_state).values(**row))
+        # PostgreSQL only (SQLite needs no row): two first uses at once make one row.
+        conn.execute(pg_insert(connector_state).values(**row).on_conflict_do_nothing())
         conn.execute(lock)
 
 
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(connector_state)
-        conn.execute(insert.on_conflict_do_update(
-            index_elements=[connector_state.c.company, connector_state.c.key],
-            set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
-                  "updated_at": insert.excluded.updated_at}), rows)
-        return
-    for row in rows:
-        where = sa.and_(connector_state.c.company == row["company"],
-                        connector_state.c.key == row["key"])
-        updated = conn.execute(sa.update(connector_state).where(where).values(
-            value=row["value"], expires_at=row["expires_at"], updated_at=row["updated_at"]))
-        if updated.rowcount == 0:
-            conn.execute(sa.insert(connector_state).values(**row))
+    # Both supported backends (SQLite, PostgreSQL: _ledger/database.py) speak ON CONFLICT.
+    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(connector_state)
+    conn.execute(insert.on_conflict_do_update(
+        index_elements=[connector_state.c.company, connector_state.c.key],
+        set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
+              "updated_at": insert.excluded.updated_at}), rows)
 
 
 def _raw(conn: Connection) -> Any:

@@ -38,7 +38,8 @@ def test_a_worker_waiting_on_another_workers_items_looks_again_within_moments(
 
 def postgresql_only(world) -> None:
     if not world.database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL: SQLite serialises writing transactions itself")
+        pytest.skip("row locks and SKIP LOCKED are PostgreSQL's; SQLite runs one writing "
+                    "transaction at a time, so no claim can meet another there")
 
 
 def test_a_claim_does_not_lock_the_company_row(world, rec):

@@ -114,7 +114,8 @@ def test_a_release_leaves_a_lease_taken_over_by_another_call_alone(ledger: Ledge
 def test_reading_state_outside_a_transaction_does_not_take_the_sqlite_write_lock(
         ledger: Ledger) -> None:
     if ledger._database.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock")
+        pytest.skip("only SQLite has a database-wide write lock a read could take; "
+                    "PostgreSQL reads lock nothing")
     store = ledger.state("club")
     store.put("k", 1)
     begins: list[str] = []
