@@ -36,9 +36,6 @@ class StateStore:
         self.company = company
         self._clock = clock
 
-    def _key(self, key: str) -> Any:
-        return sa.and_(connector_state.c.company == self.company, connector_state.c.key == key)
-
     def get(self, key: str, *, connection: Connection | None = None) -> Any:
         """The value stored under ``key``, or None if absent or expired."""
         return self.get_many([key], connection=connection).get(key)
@@ -51,14 +48,12 @@ class StateStore:
         wanted = sorted(set(keys))
         if not wanted:
             return {}
-        query = sa.select(connector_state.c.key, connector_state.c.value,
-                          connector_state.c.expires_at).where(
-            connector_state.c.company == self.company, connector_state.c.key.in_(wanted))
+        params = {"b_company": self.company, "b_keys": wanted}
         if connection is not None:
-            rows = connection.execute(query).all()
+            rows = connection.execute(_GET_MANY, params).all()
         else:
             with read_connection(self._engine) as conn:
-                rows = conn.execute(query).all()
+                rows = conn.execute(_GET_MANY, params).all()
         now = self._clock()
         return {row.key: json.loads(row.value) for row in rows
                 if row.expires_at is None or row.expires_at > now}
@@ -88,20 +83,21 @@ class StateStore:
     def delete(self, key: str, *, only_if: Any = _ANY,
                connection: Connection | None = None) -> None:
         """Remove ``key``; with ``only_if``, only while its value is still that one."""
-        query = sa.delete(connector_state).where(self._key(key))
+        params = {"b_company": self.company, "b_key": key}
+        query = _DELETE
         if only_if is not _ANY:
-            query = query.where(connector_state.c.value == json.dumps(only_if, sort_keys=True))
+            query = _DELETE_IF
+            params["b_value"] = json.dumps(only_if, sort_keys=True)
         if connection is not None:
-            connection.execute(query)
+            connection.execute(query, params)
             return
         with self._engine.begin() as conn:
-            conn.execute(query)
+            conn.execute(query, params)
 
     def delete_many(self, keys: Iterable[str], *, connection: Connection) -> None:
         wanted = sorted(set(keys))
         if wanted:
-            connection.execute(sa.delete(connector_state).where(
-                connector_state.c.company == self.company, connector_state.c.key.in_(wanted)))
+            connection.execute(_DELETE_MANY, {"b_company": self.company, "b_keys": wanted})
 
     def keys(self, prefix: str = "") -> list[str]:
         """Live keys starting with ``prefix``."""
@@ -149,23 +145,43 @@ class StateStore:
                     _raw(conn).execute(f"PRAGMA synchronous = {relaxed}")
 
     def _lock_row(self, conn: Connection, key: str) -> None:
-        lock = sa.select(connector_state.c.key).where(self._key(key)).with_for_update()
-        if conn.execute(lock).first() is not None:
+        params = {"b_company": self.company, "b_key": key}
+        if conn.execute(_LOCK_ROW, params).first() is not None:
             return
         row = {"company": self.company, "key": key, "value": "null",
                "updated_at": self._clock()}
         # PostgreSQL only (SQLite needs no row): two first uses at once make one row.
         conn.execute(pg_insert(connector_state).values(**row).on_conflict_do_nothing())
-        conn.execute(lock)
+        conn.execute(_LOCK_ROW, params)
+
+
+# The statements are built once: SQLAlchemy keeps a statement object's cache key, so running
+# the same object again skips building it and looking up its compiled form costs no walk.
+_C = connector_state.c
+_ONE_KEY = (_C.company == sa.bindparam("b_company"), _C.key == sa.bindparam("b_key"))
+_SOME_KEYS = (_C.company == sa.bindparam("b_company"),
+              _C.key.in_(sa.bindparam("b_keys", expanding=True)))
+_GET_MANY = sa.select(_C.key, _C.value, _C.expires_at).where(*_SOME_KEYS)
+_DELETE = sa.delete(connector_state).where(*_ONE_KEY)
+_DELETE_IF = _DELETE.where(_C.value == sa.bindparam("b_value"))
+_DELETE_MANY = sa.delete(connector_state).where(*_SOME_KEYS)
+_LOCK_ROW = sa.select(_C.key).where(*_ONE_KEY).with_for_update()
+
+
+def _upsert_of(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=[_C.company, _C.key],
+        set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
+              "updated_at": insert.excluded.updated_at})
+
+
+# Both supported backends (SQLite, PostgreSQL: _ledger/database.py) speak ON CONFLICT.
+_UPSERTS = {"sqlite": _upsert_of(sqlite_insert(connector_state)),
+            "postgresql": _upsert_of(pg_insert(connector_state))}
 
 
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    # Both supported backends (SQLite, PostgreSQL: _ledger/database.py) speak ON CONFLICT.
-    insert = (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(connector_state)
-    conn.execute(insert.on_conflict_do_update(
-        index_elements=[connector_state.c.company, connector_state.c.key],
-        set_={"value": insert.excluded.value, "expires_at": insert.excluded.expires_at,
-              "updated_at": insert.excluded.updated_at}), rows)
+    conn.execute(_UPSERTS[conn.dialect.name], rows)
 
 
 def _raw(conn: Connection) -> Any:

@@ -39,6 +39,9 @@ class ClaimedItem:
     run_id: int | None
     #: The intermediary's id when an earlier version was staged (two-stage connectors).
     intermediary_id: str | None = None
+    #: The row's ``updated_at`` as the claim wrote it (None for an item read again later):
+    #: any later change of the row (its lease ran out, another owner claimed it) changes it.
+    claimed_at: dt.datetime | None = None
 
 
 _CLAIM_COLUMNS = (
@@ -150,6 +153,7 @@ def claim_batch(
             payload=r.payload, generation=r.generation, idempotency_key=r.idempotency_key,
             attempts=r.attempts + 1, needs_lookup=bool(r.needs_lookup), status_before=r.status,
             lease_owner=owner, run_id=run_id, intermediary_id=r.intermediary_id,
+            claimed_at=now,
         )
         for r in rows
     ]

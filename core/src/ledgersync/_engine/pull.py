@@ -14,7 +14,8 @@ so the next session looks them up before sending anything again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 
 import attrs
 import sqlalchemy as sa
@@ -54,11 +55,32 @@ class PulledItem:
         return self._claimed.needs_lookup
 
     @property
+    def claimed_at(self) -> dt.datetime | None:
+        """When this process claimed it (the row's ``updated_at`` as the claim wrote it), or
+        None for an item read again with :meth:`PullQueue.held`: see
+        :meth:`PullQueue.unchanged`."""
+        return self._claimed.claimed_at
+
+    @property
     def ref(self) -> ItemRef:
         """Which item this is, as progress callbacks name items."""
         c = self._claimed
         return ItemRef(id=c.id, company=c.company, kind=c.kind, mms_id=c.mms_id,
                        operation=c.operation)
+
+
+# Statements built once: SQLAlchemy keeps a statement object's cache key, so running the same
+# object again neither builds it nor walks it to find its compiled form.
+_DUE = sa.select(sa.func.count()).select_from(sync_items).where(
+    sync_items.c.company == sa.bindparam("b_company"),
+    claimable(),
+    sync_items.c.next_attempt_at <= sa.bindparam("b_now"),
+)
+_UNCHANGED = sa.select(sync_items.c.id, sync_items.c.updated_at).where(
+    sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)),
+    sync_items.c.status == sa.bindparam("b_status"),
+    sync_items.c.lease_owner == sa.bindparam("b_owner"),
+)
 
 
 class PullQueue:
@@ -129,6 +151,17 @@ class PullQueue:
             pulled.append(PulledItem(claimed=item, request=prepared))
         return pulled
 
+    def unchanged(self, stamps: Mapping[int, dt.datetime]) -> set[int]:
+        """Of the items ``stamps`` names (id -> :attr:`PulledItem.claimed_at`), those still
+        in flight under this queue's owner whose row has not changed since that claim (so
+        the items as claimed are still the ones to record), in one read."""
+        if not stamps:
+            return set()
+        with read_connection(self._ctx.engine) as conn:
+            rows = conn.execute(_UNCHANGED, {"b_ids": sorted(stamps), "b_owner": self.owner,
+                                             "b_status": Status.IN_FLIGHT.value}).all()
+        return {row.id for row in rows if row.updated_at == stamps[row.id]}
+
     def succeed(self, pulled: PulledItem, result: ExportResult) -> Status | None:
         """Record the remote's success for an item (after the ``ledgersync_export`` wrappers
         saw it, as for every export); returns the item's new status, or None when the lease
@@ -176,13 +209,9 @@ class PullQueue:
     def due(self) -> int:
         """How many items of the company a claim could take now (for progress and for
         telling the remote side whether there is work at all)."""
-        now = self._ctx.now()
         with read_connection(self._ctx.engine) as conn:
-            count = conn.execute(sa.select(sa.func.count()).select_from(sync_items).where(
-                sync_items.c.company == self.company,
-                claimable(),
-                sync_items.c.next_attempt_at <= now,
-            )).scalar_one()
+            count = conn.execute(_DUE, {"b_company": self.company,
+                                        "b_now": self._ctx.now()}).scalar_one()
         return int(count)
 
     def finish_run(self) -> bool:

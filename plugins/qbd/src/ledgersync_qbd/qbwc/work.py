@@ -51,23 +51,33 @@ class SentItems:
     def keep(self, ledger: Ledger, set_id: str, items: Mapping[int, PulledItem]) -> None:
         if not items:
             return
-        views = ledger.items(ItemFilter(ids=sorted(items)), limit=None)
-        sent = {v.id: _Sent(item=items[v.id], stamp=v.updated_at) for v in views}
+        # Items claimed by this process carry the stamp their claim wrote; only those held
+        # from an earlier set (read again since) need their row read for it.
+        sent = {i: _Sent(item=p, stamp=p.claimed_at) for i, p in items.items()
+                if p.claimed_at is not None}
+        unstamped = sorted(set(items) - set(sent))
+        if unstamped:
+            for view in ledger.items(ItemFilter(ids=unstamped), limit=None):
+                sent[view.id] = _Sent(item=items[view.id], stamp=view.updated_at)
         with self._lock:
             self._sets[set_id] = sent
             while len(self._sets) > self.max_sets:
                 self._sets.popitem(last=False)
 
-    def take(self, ledger: Ledger, set_id: str) -> dict[int, PulledItem]:
+    def take(self, ledger: Ledger, company: str, set_id: str) -> dict[int, PulledItem]:
         """The items kept for ``set_id`` (then forgotten) that are still as they were sent:
-        in flight, the row unchanged since the claim (so under the same lease)."""
+        in flight under the same owner, the row unchanged since the claim (so under the same
+        lease)."""
         with self._lock:
             sent = self._sets.pop(set_id, {})
-        if not sent:
-            return {}
-        views = ledger.items(ItemFilter(ids=sorted(sent), status=[Status.IN_FLIGHT]),
-                             limit=None)
-        return {v.id: sent[v.id].item for v in views if v.updated_at == sent[v.id].stamp}
+        by_owner: dict[str, dict[int, dt.datetime]] = defaultdict(dict)
+        for item_id, kept in sent.items():
+            by_owner[kept.item.owner][item_id] = kept.stamp
+        same: dict[int, PulledItem] = {}
+        for owner, stamps in by_owner.items():
+            for item_id in ledger.pull(company, owner=owner).unchanged(stamps):
+                same[item_id] = sent[item_id].item
+        return same
 
 
 class _Successes(threading.local):
@@ -105,7 +115,7 @@ class CompanyWork:
         this process sent in that set and still holds unchanged are taken as they were sent;
         the others are read again and rebuilt."""
         entries = list(entries)
-        kept = self.sent.take(self.ledger, set_id) if set_id is not None else {}
+        kept = self.sent.take(self.ledger, self.name, set_id) if set_id is not None else {}
         found: dict[int, PulledItem] = {}
         by_owner: dict[str, list[int]] = defaultdict(list)
         for entry in entries:

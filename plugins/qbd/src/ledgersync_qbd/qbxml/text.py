@@ -49,6 +49,15 @@ def clean(value: str, *, what: str, identifying: bool, warnings: list[str]) -> s
     ``what`` names the field for messages ("member 'M-1' display name"). Raises
     :class:`QbdValidationError` when an identifying value cannot be made to fit.
     """
+    if value.isascii() and value.isprintable():
+        # Printable ASCII (most values) is what _clean_each leaves as it is: NFC and the
+        # table change no ASCII character, and none of them is a control character.
+        return value.strip()
+    return _clean_each(value, what=what, identifying=identifying, warnings=warnings)
+
+
+def _clean_each(value: str, *, what: str, identifying: bool, warnings: list[str]) -> str:
+    """:func:`clean`, character by character."""
     text = unicodedata.normalize("NFC", value).translate(_PLAIN)
     out: list[str] = []
     lost: list[str] = []
