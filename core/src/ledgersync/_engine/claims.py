@@ -123,23 +123,8 @@ def claim_batch(
         count = min(limit, capacity)
         if count <= 0:
             return Claim([])
-        select_ids = (
-            sa.select(sync_items.c.id)
-            .where(
-                sync_items.c.company == company,
-                claimable(),
-                sync_items.c.next_attempt_at <= now,
-            )
-            .order_by(sync_items.c.priority, sync_items.c.id)
-            .limit(count)
-        )
-        if postgres:
-            select_ids = select_ids.with_for_update(skip_locked=True)
-        rows = conn.execute(
-            sa.select(*_CLAIM_COLUMNS, sync_items.c.status).where(
-                sync_items.c.id.in_(select_ids.scalar_subquery())
-            )
-        ).all()
+        rows = conn.execute(_CLAIM_ROWS_POSTGRESQL if postgres else _CLAIM_ROWS, {
+            "b_company": company, "b_now": now, "b_count": count}).all()
         if not rows:
             return Claim([])
         lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)
@@ -159,6 +144,30 @@ def claim_batch(
     ]
     # RETURNING/IN order is not guaranteed: keep the dependency order explicitly.
     return Claim(sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id)))
+
+
+def _claim_rows(postgres: bool) -> sa.Select[Any]:
+    """The first ``b_count`` due items of ``b_company`` (PostgreSQL: skipping rows another
+    claim has locked), with what a claim needs of them. Built once per backend: SQLAlchemy
+    keeps a statement object's cache key, so it is neither built nor walked again."""
+    select_ids = (
+        sa.select(sync_items.c.id)
+        .where(
+            sync_items.c.company == sa.bindparam("b_company"),
+            claimable(),
+            sync_items.c.next_attempt_at <= sa.bindparam("b_now"),
+        )
+        .order_by(sync_items.c.priority, sync_items.c.id)
+        .limit(sa.bindparam("b_count", type_=sa.Integer))
+    )
+    if postgres:
+        select_ids = select_ids.with_for_update(skip_locked=True)
+    return sa.select(*_CLAIM_COLUMNS, sync_items.c.status).where(
+        sync_items.c.id.in_(select_ids.scalar_subquery()))
+
+
+_CLAIM_ROWS = _claim_rows(postgres=False)
+_CLAIM_ROWS_POSTGRESQL = _claim_rows(postgres=True)
 
 
 #: The claim lock of a company (PostgreSQL): a transaction-scoped advisory lock, so that a

@@ -96,6 +96,17 @@ sync_items = Table(
         sqlite_where=text(_CLAIMABLE_SQL),
         postgresql_where=text(_CLAIMABLE_SQL),
     ),
+    # How many items are due (PullQueue.due, a QuickBooks Desktop progress figure on every
+    # answer), counted in the index alone: through the (company, status) index SQLite read
+    # every due item's row for its next_attempt_at, 6 ms at 10,000 due items.
+    Index(
+        "ix_sync_items_due",
+        "company",
+        "status",
+        "next_attempt_at",
+        sqlite_where=text(_CLAIMABLE_SQL),
+        postgresql_where=text(_CLAIMABLE_SQL),
+    ),
     Index(
         "ix_sync_items_in_flight",
         "company",

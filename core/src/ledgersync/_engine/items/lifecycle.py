@@ -184,18 +184,24 @@ def move(
     return changed
 
 
+#: :func:`claim_rows`' update, built once (SQLAlchemy then skips building and walking it).
+_CLAIM_ROWS = (
+    sa.update(sync_items)
+    .where(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+    .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
+            lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_lease_until"),
+            run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
+)
+
+
 def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: str,
                lease_until: dt.datetime, run_id: int | None, at: dt.datetime) -> None:
     """Commit the intent for claimed rows: ``in_flight`` under ``owner``'s lease, one more
     attempt, one event each. Every row's own status is checked against the table."""
     for row in rows:
         check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
-    conn.execute(
-        sa.update(sync_items)
-        .where(sync_items.c.id.in_([r.id for r in rows]))
-        .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
-                lease_owner=owner, lease_expires_at=lease_until, run_id=run_id,
-                updated_at=at))
+    conn.execute(_CLAIM_ROWS, {"b_ids": [r.id for r in rows], "b_owner": owner,
+                               "b_lease_until": lease_until, "b_run_id": run_id, "b_at": at})
     insert_events(conn, [event_row(
         item_id=r.id, company=company, kind=r.kind, at=at, actor=owner,
         from_status=r.status, to_status=S.IN_FLIGHT.value, reason=f"attempt {r.attempts + 1}",

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import attrs
 
 from ..xmlsafe import Element, XmlRejected, parse
+from .serialize import to_text
 
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 MAX_MESSAGE_SET_ID = 24
@@ -33,7 +34,7 @@ def message_set(version: str, requests: Sequence[Element], *, new_id: str | None
     if new_id is not None:
         msgs.set("newMessageSetID", new_id)
     msgs.extend(requests)
-    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+    body = to_text(root)
     return (f'<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n'
             f"{body}\n")
 

@@ -75,6 +75,7 @@ class _Builder:
         self.ctx = ctx
         self.what = request.describe()
         self.warnings: list[str] = []
+        self._guid: str | None = None
 
     def text(self, parent: Element, field: str, value: str | None, limit: int) -> None:
         if value:
@@ -111,7 +112,10 @@ class _Builder:
             self.ref(body, "ARAccountRef", self.ctx.settings.ar_account, ACCOUNT_REF_MAX)
 
     def guid(self) -> str:
-        return external_guid(self.ctx.company, self.request.kind, self.request.record.mms_id)
+        if self._guid is None:  # written in the record and in its finder: derived once
+            self._guid = external_guid(self.ctx.company, self.request.kind,
+                                       self.request.record.mms_id)
+        return self._guid
 
     def finish(self, rq: Element, body: Element, ref_number: str) -> Write:
         guid = self.guid()
