@@ -57,6 +57,14 @@ class _LimitExceeded(Exception):
     pass
 
 
+class _Names(dict[str, str]):
+    """expat's ``ns}name`` -> ElementTree's ``{ns}name``, each name worked out once."""
+
+    def __missing__(self, key: str) -> str:
+        name = self[key] = "{" + key if "}" in key else key
+        return name
+
+
 def _count_elements(parser: DefusedXMLParser, builder: ET.TreeBuilder, *, max_depth: int,
                     max_elements: int) -> None:
     """Make ``parser`` stop at the first element past a limit.
@@ -70,14 +78,8 @@ def _count_elements(parser: DefusedXMLParser, builder: ET.TreeBuilder, *, max_de
     """
     expat = parser.parser
     start, end = builder.start, builder.end
-    names: dict[str, str] = {}
+    names = _Names()
     depth = count = 0
-
-    def name_of(key: str) -> str:
-        name = names.get(key)
-        if name is None:
-            name = names[key] = "{" + key if "}" in key else key
-        return name
 
     def on_start(tag: str, attr_list: list[str]) -> Element:
         nonlocal depth, count
@@ -89,13 +91,13 @@ def _count_elements(parser: DefusedXMLParser, builder: ET.TreeBuilder, *, max_de
             raise _LimitExceeded(f"more than {max_elements} elements")
         attrib = {}
         for i in range(0, len(attr_list), 2):
-            attrib[name_of(attr_list[i])] = attr_list[i + 1]
-        return start(name_of(tag), attrib)
+            attrib[names[attr_list[i]]] = attr_list[i + 1]
+        return start(names[tag], attrib)
 
     def on_end(tag: str) -> Element:
         nonlocal depth
         depth -= 1
-        return end(name_of(tag))
+        return end(names[tag])
 
     expat.ordered_attributes = True  # as XMLParser sets it: [name, value, ...]
     expat.StartElementHandler = on_start
