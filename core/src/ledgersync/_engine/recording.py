@@ -23,7 +23,7 @@ from .._connector import Operation
 from .._ledger.schema import reference_records, sync_items
 from .._records import Record, record_to_json
 from .._resolution import Vote
-from . import items
+from . import items, statements
 from .context import KIND_PRIORITY, EngineContext, idempotency_key
 from .statuses import Status, needs_approval
 
@@ -164,16 +164,15 @@ class Recorder:
 
     def _existing(self, call: _Call, company: CompanyConfig, chunk: Sequence[Record]
                   ) -> dict[tuple[str, str], dict[str, Row[Any]]]:
-        """The items of the chunk's records in ``company``, by (kind, MMS id) and operation.
-        Plain IN lists on the key's columns (see statements.OWN_LINKS_MANY); the exact pairs
-        are kept here."""
+        """The items of the chunk's records in ``company``, by (kind, MMS id) and operation
+        (the exact pairs are kept here: see statements.by_pairs)."""
         wanted = {(r.kind, r.mms_id) for r in chunk if call.supports(company, r.kind)}
         found: dict[tuple[str, str], dict[str, Row[Any]]] = {}
         if not wanted:
             return found
-        for row in call.conn.execute(_EXISTING[call.conn.dialect.name], {
-                "b_company": company.name, "b_kinds": sorted({k for k, _ in wanted}),
-                "b_ids": sorted({m for _, m in wanted})}):
+        dialect = call.conn.dialect.name
+        for row in call.conn.execute(_EXISTING[dialect], {
+                "b_company": company.name, **statements.pair_parameters(dialect, wanted)}):
             if (row.kind, row.mms_id) in wanted:
                 found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
         return found
@@ -373,24 +372,10 @@ class Recorder:
                    "the new version follows it")
 
 
-def _existing_statement(dialect: str) -> Any:
-    """Items of a chunk's records in one company. Plain lists on the key's columns (see
-    statements.OWN_LINKS_MANY; the caller keeps the exact pairs): PostgreSQL takes them as
-    two array parameters (a short statement its driver parses once), SQLite as IN lists."""
-    if dialect == "postgresql":
-        kinds: Any = sa.any_(sa.bindparam("b_kinds", type_=postgresql.ARRAY(sa.String)))
-        ids: Any = sa.any_(sa.bindparam("b_ids", type_=postgresql.ARRAY(sa.String)))
-        return sa.select(sync_items).where(sync_items.c.company == sa.bindparam("b_company"),
-                                           sync_items.c.kind == kinds,
-                                           sync_items.c.mms_id == ids)
-    return sa.select(sync_items).where(
-        sync_items.c.company == sa.bindparam("b_company"),
-        sync_items.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
-        sync_items.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)),
-    )
-
-
-_EXISTING = {name: _existing_statement(name) for name in ("postgresql", "sqlite")}
+#: Items of a chunk's records in one company, by dialect (see statements.by_pairs).
+_EXISTING = {dialect: statements.by_pairs(
+    sa.select(sync_items).where(sync_items.c.company == sa.bindparam("b_company")),
+    sync_items, dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def _without_writing(record: Record, rows: dict[str, Row[Any]], digest: str) -> str | None:
