@@ -8,7 +8,7 @@ been sent, and otherwise becomes an ``update`` item sent after the version in fl
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Row
 from .._config import CompanyConfig
 from .._connector import Operation
 from .._ledger.schema import reference_records, sync_items
-from .._records import Record, record_to_json
+from .._records import Record, canonical_json
 from .._resolution import Vote
 from . import items, statements
 from .context import KIND_PRIORITY, EngineContext, idempotency_key
@@ -62,8 +62,11 @@ class RecordSummary:
         self.counts.update(other.counts)
 
 
-def payload_json(record: Record) -> str:
-    return json.dumps(record_to_json(record), sort_keys=True, separators=(",", ":"))
+def payload_and_hash(record: Record) -> tuple[str, str]:
+    """The record's canonical JSON, stored as the item's payload, and its content hash (the
+    same text hashed: one serialisation a record)."""
+    payload = canonical_json(record)
+    return payload, hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 #: Records read and written together: one read of their existing items per company, one
@@ -143,10 +146,9 @@ class Recorder:
         existing = {company.name: self._existing(call, company, chunk)
                     for company in targets}
         for record in chunk:
+            payload, digest = payload_and_hash(record)
             if record.kind in REFERENCE_KINDS:
-                self._keep_reference(call.conn, record)
-            digest = record.content_hash()
-            payload = payload_json(record)
+                self._keep_reference(call.conn, record, payload, digest)
             for company in targets:
                 if not call.supports(company, record.kind):
                     summary.counts["unsupported"] += 1
@@ -177,15 +179,15 @@ class Recorder:
                 found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
         return found
 
-    def _keep_reference(self, conn: Connection, record: Record) -> None:
+    def _keep_reference(self, conn: Connection, record: Record, payload: str,
+                        digest: str) -> None:
         """The newest version of a reference record, for reconciliation (see the table)."""
-        digest = record.content_hash()
         key = (reference_records.c.kind == record.kind,
                reference_records.c.mms_id == record.mms_id)
         known = conn.execute(sa.select(reference_records.c.payload_hash).where(*key)).first()
         if known is not None and known.payload_hash == digest:
             return
-        values = {"payload": payload_json(record), "payload_hash": digest,
+        values = {"payload": payload, "payload_hash": digest,
                   "updated_at": self.ctx.now()}
         # An upsert: another process may record the same account at the same moment.
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
