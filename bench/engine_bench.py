@@ -15,7 +15,9 @@ the median ms per record and the statements per call.
 
 ``--sample-waits`` (``overhead``, PostgreSQL): what the database's backends were doing while
 the workers worked, sampled from pg_stat_activity and pg_locks every 10 ms.
-Every worker also reports its statements (counted with SQLAlchemy's cursor events) and its CPU.
+Every worker also reports its statements (counted with SQLAlchemy's cursor events, with the
+time spent in each statement shape) and its CPU; on PostgreSQL also the CPU of the server
+processes serving its connections (``server_cpu_ms_per_item``, read from /proc on Linux).
 
 ``history``: two ledgers side by side, one empty, one holding 1,000,000 synced items (members
 and invoices, with their links, dependencies and 3 events each) and 100 old errors, inserted
