@@ -34,8 +34,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engine_bench import COMPANIES, DEFAULT_PG, fresh_url, members, open_ledger
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: bench.*
+from bench.engine_bench import COMPANIES, DEFAULT_PG, fresh_url, members, open_ledger
 
 BATCH = 50
 
