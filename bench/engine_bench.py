@@ -15,7 +15,9 @@ the median ms per record and the statements per call.
 
 ``--sample-waits`` (``overhead``, PostgreSQL): what the database's backends were doing while
 the workers worked, sampled from pg_stat_activity and pg_locks every 10 ms.
-Every worker also reports its statements (counted with SQLAlchemy's cursor events) and its CPU.
+Every worker also reports its statements (counted with SQLAlchemy's cursor events, with the
+time spent in each statement shape) and its CPU; on PostgreSQL also the CPU of the server
+processes serving its connections (``server_cpu_ms_per_item``, read from /proc on Linux).
 
 ``history``: two ledgers side by side, one empty, one holding 1,000,000 synced items (members
 and invoices, with their links, dependencies and 3 events each) and 100 old errors, inserted
@@ -119,17 +121,47 @@ class StatementCounter:
         self.count = 0
         self.seconds = 0.0
         self.shapes: Counter[str] = Counter()
-        self._started: list[float] = []
+        self.shape_seconds: dict[str, float] = {}
+        self._started: list[tuple[str, float]] = []
         sa.event.listen(engine, "before_cursor_execute", self._before)
         sa.event.listen(engine, "after_cursor_execute", self._after)
 
     def _before(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.count += 1
-        self.shapes[" ".join(statement.split())[:70]] += 1
-        self._started.append(time.perf_counter())
+        shape = " ".join(statement.split())[:70]
+        self.shapes[shape] += 1
+        self._started.append((shape, time.perf_counter()))
 
     def _after(self, *_: Any) -> None:
-        self.seconds += time.perf_counter() - self._started.pop()
+        shape, started = self._started.pop()
+        elapsed = time.perf_counter() - started
+        self.seconds += elapsed
+        self.shape_seconds[shape] = self.shape_seconds.get(shape, 0.0) + elapsed
+
+
+class BackendCpu:
+    """The CPU time of the PostgreSQL server processes serving one engine's connections, read
+    from /proc while they live (Linux only; the server runs on this machine)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.pids: set[int] = set()
+        if engine.dialect.name == "postgresql":
+            sa.event.listen(engine, "connect", self._on_connect)
+
+    def _on_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        self.pids.add(dbapi_connection.info.backend_pid)
+
+    def seconds(self) -> float | None:
+        if not self.pids:
+            return None
+        ticks = 0
+        for pid in self.pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                return None
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def worker_main(url: str) -> None:
@@ -143,15 +175,23 @@ def worker_main(url: str) -> None:
 
     ledger = open_ledger(url, clock=ls.Clock(sleep=sleep))
     counter = StatementCounter(ledger._database)
+    backend = BackendCpu(ledger._database)
+    ledger._database.dispose()  # reconnect, so that every connection's server process is known
     sys.stdin.readline()
     start = time.time()
     cpu = time.process_time()
+    backend_before = backend.seconds()
     summary = ledger.run_pending()
     end = time.time()
+    backend_after = backend.seconds()
+    server_cpu = (None if backend_after is None
+                  else backend_after - (backend_before or 0.0))
     print(json.dumps({"start": start, "end": end, "processed": summary.processed,
                       "statements": counter.count, "statement_seconds": counter.seconds,
                       "cpu_seconds": time.process_time() - cpu, "slept_seconds": slept[0],
-                      "shapes": dict(counter.shapes)}), flush=True)
+                      "server_cpu_seconds": server_cpu,
+                      "shapes": dict(counter.shapes),
+                      "shape_seconds": dict(counter.shape_seconds)}), flush=True)
     ledger.close()
 
 
@@ -282,11 +322,21 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
         worker_cpu = sum(r["cpu_seconds"] for r in reports)
         result["cpu_ms_per_item_outside_workers"] = round(
             (busy / ticks - worker_cpu) / processed * 1000, 3)
+    server = [r.get("server_cpu_seconds") for r in reports]
+    if all(s is not None for s in server):
+        # The server processes of the workers' own connections: the database's share.
+        result["server_cpu_ms_per_item"] = round(sum(server) / processed * 1000, 3)
     shapes: Counter[str] = Counter()
+    shape_seconds: dict[str, float] = {}
     for r in reports:
         shapes.update(r["shapes"])
+        for shape, seconds in r.get("shape_seconds", {}).items():
+            shape_seconds[shape] = shape_seconds.get(shape, 0.0) + seconds
     result["statements_per_1000_items"] = {
         shape: round(n * 1000 / processed, 1) for shape, n in shapes.most_common(20)}
+    result["statement_ms_per_1000_items"] = {
+        shape: round(t * 1000 * 1000 / processed, 1)
+        for shape, t in sorted(shape_seconds.items(), key=lambda kv: -kv[1])[:20]}
     if sampler is not None:
         result["waits"] = sampler.report()
     return result

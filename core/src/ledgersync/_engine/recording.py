@@ -8,7 +8,7 @@ been sent, and otherwise becomes an ``update`` item sent after the version in fl
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -21,9 +21,9 @@ from sqlalchemy.engine import Connection, Row
 from .._config import CompanyConfig
 from .._connector import Operation
 from .._ledger.schema import reference_records, sync_items
-from .._records import Record, record_to_json
+from .._records import Record, canonical_json
 from .._resolution import Vote
-from . import items
+from . import items, statements
 from .context import KIND_PRIORITY, EngineContext, idempotency_key
 from .statuses import Status, needs_approval
 
@@ -62,8 +62,11 @@ class RecordSummary:
         self.counts.update(other.counts)
 
 
-def payload_json(record: Record) -> str:
-    return json.dumps(record_to_json(record), sort_keys=True, separators=(",", ":"))
+def payload_and_hash(record: Record) -> tuple[str, str]:
+    """The record's canonical JSON, stored as the item's payload, and its content hash (the
+    same text hashed: one serialisation a record)."""
+    payload = canonical_json(record)
+    return payload, hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 #: Records read and written together: one read of their existing items per company, one
@@ -143,10 +146,9 @@ class Recorder:
         existing = {company.name: self._existing(call, company, chunk)
                     for company in targets}
         for record in chunk:
+            payload, digest = payload_and_hash(record)
             if record.kind in REFERENCE_KINDS:
-                self._keep_reference(call.conn, record)
-            digest = record.content_hash()
-            payload = payload_json(record)
+                self._keep_reference(call.conn, record, payload, digest)
             for company in targets:
                 if not call.supports(company, record.kind):
                     summary.counts["unsupported"] += 1
@@ -164,29 +166,28 @@ class Recorder:
 
     def _existing(self, call: _Call, company: CompanyConfig, chunk: Sequence[Record]
                   ) -> dict[tuple[str, str], dict[str, Row[Any]]]:
-        """The items of the chunk's records in ``company``, by (kind, MMS id) and operation.
-        Plain IN lists on the key's columns (see statements.OWN_LINKS_MANY); the exact pairs
-        are kept here."""
+        """The items of the chunk's records in ``company``, by (kind, MMS id) and operation
+        (the exact pairs are kept here: see statements.by_pairs)."""
         wanted = {(r.kind, r.mms_id) for r in chunk if call.supports(company, r.kind)}
         found: dict[tuple[str, str], dict[str, Row[Any]]] = {}
         if not wanted:
             return found
-        for row in call.conn.execute(_EXISTING[call.conn.dialect.name], {
-                "b_company": company.name, "b_kinds": sorted({k for k, _ in wanted}),
-                "b_ids": sorted({m for _, m in wanted})}):
+        dialect = call.conn.dialect.name
+        for row in call.conn.execute(_EXISTING[dialect], {
+                "b_company": company.name, **statements.pair_parameters(dialect, wanted)}):
             if (row.kind, row.mms_id) in wanted:
                 found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
         return found
 
-    def _keep_reference(self, conn: Connection, record: Record) -> None:
+    def _keep_reference(self, conn: Connection, record: Record, payload: str,
+                        digest: str) -> None:
         """The newest version of a reference record, for reconciliation (see the table)."""
-        digest = record.content_hash()
         key = (reference_records.c.kind == record.kind,
                reference_records.c.mms_id == record.mms_id)
         known = conn.execute(sa.select(reference_records.c.payload_hash).where(*key)).first()
         if known is not None and known.payload_hash == digest:
             return
-        values = {"payload": payload_json(record), "payload_hash": digest,
+        values = {"payload": payload, "payload_hash": digest,
                   "updated_at": self.ctx.now()}
         # An upsert: another process may record the same account at the same moment.
         insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
@@ -373,24 +374,10 @@ class Recorder:
                    "the new version follows it")
 
 
-def _existing_statement(dialect: str) -> Any:
-    """Items of a chunk's records in one company. Plain lists on the key's columns (see
-    statements.OWN_LINKS_MANY; the caller keeps the exact pairs): PostgreSQL takes them as
-    two array parameters (a short statement its driver parses once), SQLite as IN lists."""
-    if dialect == "postgresql":
-        kinds: Any = sa.any_(sa.bindparam("b_kinds", type_=postgresql.ARRAY(sa.String)))
-        ids: Any = sa.any_(sa.bindparam("b_ids", type_=postgresql.ARRAY(sa.String)))
-        return sa.select(sync_items).where(sync_items.c.company == sa.bindparam("b_company"),
-                                           sync_items.c.kind == kinds,
-                                           sync_items.c.mms_id == ids)
-    return sa.select(sync_items).where(
-        sync_items.c.company == sa.bindparam("b_company"),
-        sync_items.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
-        sync_items.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)),
-    )
-
-
-_EXISTING = {name: _existing_statement(name) for name in ("postgresql", "sqlite")}
+#: Items of a chunk's records in one company, by dialect (see statements.by_pairs).
+_EXISTING = {dialect: statements.by_pairs(
+    sa.select(sync_items).where(sync_items.c.company == sa.bindparam("b_company")),
+    sync_items, dialect) for dialect in ("postgresql", "sqlite")}
 
 
 def _without_writing(record: Record, rows: dict[str, Row[Any]], digest: str) -> str | None:

@@ -110,9 +110,10 @@ class RequestBuilder:
                 self._prefetched_refs[row.item_id].append(row)
             for company in {item.company for item in batch}:
                 keys = {(i.kind, i.mms_id) for i in batch if i.company == company}
-                for link in conn.execute(statements.OWN_LINKS_MANY, {
-                        "b_company": company, "b_kinds": sorted({k for k, _ in keys}),
-                        "b_ids": sorted({m for _, m in keys})}):
+                for link in conn.execute(
+                        statements.OWN_LINKS_MANY[conn.dialect.name],
+                        {"b_company": company,
+                         **statements.pair_parameters(conn.dialect.name, keys)}):
                     if (link.kind, link.mms_id) in keys:
                         self._prefetched_own[(company, link.kind, link.mms_id)] = (
                             link.external_id, link.version_token)

@@ -8,6 +8,7 @@ start with ``b_`` so they never clash with the column names an UPDATE sets.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,15 +62,47 @@ OWN_MAPPING = sa.select(mappings.c.external_id).where(
     mappings.c.mms_id == sa.bindparam("b_mms_id"),
 )
 
-#: Own links of a batch of one company's items. Plain IN lists on the key's columns (not a
-#: row-value IN, which SQLite answers with a scan of every link): the caller keeps the exact
-#: (kind, MMS id) pairs it asked for.
-OWN_LINKS_MANY = sa.select(links.c.kind, links.c.mms_id, links.c.external_id,
-                           links.c.version_token).where(
-    links.c.company == sa.bindparam("b_company"),
-    links.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
-    links.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)),
-)
+def by_pairs(select: Any, table: sa.Table, dialect: str) -> Any:
+    """``select`` narrowed to the (kind, MMS id) pairs bound as ``b_kinds`` and ``b_ids``
+    (see :func:`pair_parameters`).
+
+    PostgreSQL joins the pairs as two aligned arrays. Not ``IN`` lists: once the driver
+    prepares a statement, PostgreSQL may switch to a generic plan in which each list is a
+    parameter it searches linearly for every row it reads, and a plan made while the table was
+    small (a first billing run, before autovacuum's ANALYZE) reads every row of the company that
+    way: recording 1,000 records against 11,000 items took 260 ms instead of 5
+    (bench/RESULTS.md, "Issue 16, session 21"). A join is a hash or an index lookup whatever
+    the plan. SQLite takes plain IN lists on the key's columns (not a row-value IN, which it
+    answers with a scan); the caller keeps the exact pairs, as a cross pair may match."""
+    if dialect == "postgresql":
+        wanted = sa.func.unnest(
+            sa.bindparam("b_kinds", type_=postgresql.ARRAY(sa.String)),
+            sa.bindparam("b_ids", type_=postgresql.ARRAY(sa.String)),
+        ).table_valued("kind", "mms_id").render_derived(name="wanted")
+        return select.join(wanted, sa.and_(table.c.kind == wanted.c.kind,
+                                           table.c.mms_id == wanted.c.mms_id))
+    return select.where(table.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
+                        table.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)))
+
+
+def pair_parameters(dialect: str, pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The ``b_kinds`` and ``b_ids`` parameters of a :func:`by_pairs` statement."""
+    if dialect == "postgresql":
+        ordered = sorted(set(pairs))
+        return {"b_kinds": [k for k, _ in ordered], "b_ids": [m for _, m in ordered]}
+    distinct = set(pairs)
+    return {"b_kinds": sorted({k for k, _ in distinct}),
+            "b_ids": sorted({m for _, m in distinct})}
+
+
+def _per_dialect(build: Callable[[str], Any]) -> dict[str, Any]:
+    return {name: build(name) for name in ("postgresql", "sqlite")}
+
+
+#: Own links of a batch of one company's items, by dialect (see :func:`by_pairs`).
+OWN_LINKS_MANY = _per_dialect(lambda dialect: by_pairs(
+    sa.select(links.c.kind, links.c.mms_id, links.c.external_id, links.c.version_token)
+    .where(links.c.company == sa.bindparam("b_company")), links, dialect))
 
 #: Fenced success: only while this worker holds the lease, and only when no newer MMS version
 #: arrived meanwhile (that rarer case takes the slow path, which sends the new version next).
@@ -124,20 +157,17 @@ UNBLOCK_RETURNING = (
             next_attempt_at=sa.bindparam("b_now"), updated_at=sa.bindparam("b_now"))
     .returning(_items.c.id, _items.c.kind)
 )
-#: The same for every record of a written group at once: (company, kind, MMS id) keys.
-#: (The same plain IN lists as above; a cross pair that did not sync merely gets its item
-#: re-checked and blocked again by the worker.)
-_WAITING_MANY = sa.select(_deps.c.item_id).where(
-    _deps.c.company == sa.bindparam("b_company"),
-    _deps.c.kind.in_(sa.bindparam("b_kinds", expanding=True)),
-    _deps.c.mms_id.in_(sa.bindparam("b_ids", expanding=True)))
-UNBLOCK_MANY_RETURNING = (
+#: The same for every record of a written group at once, by dialect: (kind, MMS id) pairs of
+#: one company (see :func:`by_pairs`).
+UNBLOCK_MANY_RETURNING = _per_dialect(lambda dialect: (
     sa.update(_items)
-    .where(_items.c.status == Status.BLOCKED.value, _items.c.id.in_(_WAITING_MANY))
+    .where(_items.c.status == Status.BLOCKED.value, _items.c.id.in_(by_pairs(
+        sa.select(_deps.c.item_id).where(_deps.c.company == sa.bindparam("b_company")),
+        _deps, dialect)))
     .values(status=Status.PENDING.value, status_reason=None,
             next_attempt_at=sa.bindparam("b_now"), updated_at=sa.bindparam("b_now"))
     .returning(_items.c.id, _items.c.kind, _items.c.company)
-)
+))
 WAITING_ITEMS = sa.select(_items.c.id, _items.c.kind).where(
     _items.c.status == Status.BLOCKED.value, _items.c.id.in_(_WAITING))
 

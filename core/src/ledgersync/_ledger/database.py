@@ -74,10 +74,10 @@ def create_ledger_engine(url: str, **kwargs: Any) -> Engine:
         engine = _create(parsed.difference_update_query(["synchronous"]), kwargs)
         _configure_sqlite(engine, synchronous)
         return engine
-    if "pool_pre_ping" in kwargs:
-        return _create(parsed, kwargs)
     engine = _create(parsed, kwargs)
-    _ping_when_idle(engine)
+    _plan_each_execution(engine)
+    if "pool_pre_ping" not in kwargs:
+        _ping_when_idle(engine)
     return engine
 
 
@@ -120,6 +120,29 @@ def _ping_when_idle(engine: Engine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
             raise sa.exc.DisconnectionError(f"ledger connection lost while idle: {exc}") from exc
+
+
+def _plan_each_execution(engine: Engine) -> None:
+    """PostgreSQL plans each execution of a prepared statement for its own parameters.
+
+    psycopg prepares a statement on the server after a few executions, and PostgreSQL then
+    switches to one generic plan once it looks no dearer than the custom ones. A generic plan
+    is made for the table as it was then: the ledger's tables grow from empty within minutes
+    (a first billing run, a first sync) while autovacuum's ANALYZE, which would re-plan, comes
+    later. Plans made on an empty table read every row for each parameter as the table grows:
+    recording 1,000 records went from 0.1 to 1.2 ms a record within eleven calls, and the
+    worker's link lookups cost 7 times as much (bench/RESULTS.md, "Issue 16, session 21").
+    A custom plan keeps the parse saved by preparing and costs a few microseconds to plan.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        finally:
+            cursor.close()
+        dbapi_connection.commit()
 
 
 def _create_private_sqlite_file(database: str | None) -> None:

@@ -156,9 +156,9 @@ def _unblock_all(conn: Connection, group: list[SyncedWrite], now: dt.datetime) -
     released: list[Any] = []
     for company in sorted({d.item.company for d in group}):
         mine = [d.item for d in group if d.item.company == company]
-        released += conn.execute(statements.UNBLOCK_MANY_RETURNING, {
-            "b_company": company, "b_kinds": sorted({i.kind for i in mine}),
-            "b_ids": sorted({i.mms_id for i in mine}), "b_now": now}).all()
+        released += conn.execute(statements.UNBLOCK_MANY_RETURNING[conn.dialect.name], {
+            "b_company": company, "b_now": now, **statements.pair_parameters(
+                conn.dialect.name, ((i.kind, i.mms_id) for i in mine))}).all()
     insert_events(conn, [event_row(
         item_id=row.id, company=row.company, kind=row.kind, at=now, actor="engine",
         from_status=S.BLOCKED.value, to_status=S.PENDING.value,
