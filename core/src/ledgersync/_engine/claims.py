@@ -56,6 +56,29 @@ _CLAIM_COLUMNS = (
 )
 
 
+def _claim_select(postgres: bool) -> sa.Select[Any]:
+    """The due items a claim takes, oldest first by priority; PostgreSQL skips the rows other
+    workers are claiming. Built once per backend: only the parameters change per claim."""
+    select_ids = (
+        sa.select(sync_items.c.id)
+        .where(
+            sync_items.c.company == sa.bindparam("b_company"),
+            claimable(),
+            sync_items.c.next_attempt_at <= sa.bindparam("b_now"),
+        )
+        .order_by(sync_items.c.priority, sync_items.c.id)
+        .limit(sa.bindparam("b_count", type_=sa.Integer))
+    )
+    if postgres:
+        select_ids = select_ids.with_for_update(skip_locked=True)
+    return sa.select(*_CLAIM_COLUMNS, sync_items.c.status).where(
+        sync_items.c.id.in_(select_ids.scalar_subquery()))
+
+
+#: By whether the backend is PostgreSQL.
+_CLAIM_SELECT = {postgres: _claim_select(postgres) for postgres in (False, True)}
+
+
 @attrs.frozen
 class Claim:
     """What a claim got: its items, and whether another worker was claiming for the company
@@ -120,23 +143,8 @@ def claim_batch(
         count = min(limit, capacity)
         if count <= 0:
             return Claim([])
-        select_ids = (
-            sa.select(sync_items.c.id)
-            .where(
-                sync_items.c.company == company,
-                claimable(),
-                sync_items.c.next_attempt_at <= now,
-            )
-            .order_by(sync_items.c.priority, sync_items.c.id)
-            .limit(count)
-        )
-        if postgres:
-            select_ids = select_ids.with_for_update(skip_locked=True)
-        rows = conn.execute(
-            sa.select(*_CLAIM_COLUMNS, sync_items.c.status).where(
-                sync_items.c.id.in_(select_ids.scalar_subquery())
-            )
-        ).all()
+        rows = conn.execute(_CLAIM_SELECT[postgres], {
+            "b_company": company, "b_now": now, "b_count": count}).all()
         if not rows:
             return Claim([])
         lease_until = now + dt.timedelta(seconds=lease_seconds or ctx.settings.lease_seconds)

@@ -184,21 +184,32 @@ def move(
     return changed
 
 
+#: The statuses from which a claim may take an item in flight (per the table).
+_CLAIMABLE_FROM = frozenset(s.value for s in S if S.IN_FLIGHT in TRANSITIONS[s])
+
+#: The claim's intent for its rows, built once (only the parameters change per claim).
+_CLAIM_UPDATE = (
+    sa.update(sync_items)
+    .where(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+    .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
+            lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_until"),
+            run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
+)
+
+
 def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: str,
                lease_until: dt.datetime, run_id: int | None, at: dt.datetime) -> None:
     """Commit the intent for claimed rows: ``in_flight`` under ``owner``'s lease, one more
     attempt, one event each. Every row's own status is checked against the table."""
     for row in rows:
-        check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
-    conn.execute(
-        sa.update(sync_items)
-        .where(sync_items.c.id.in_([r.id for r in rows]))
-        .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
-                lease_owner=owner, lease_expires_at=lease_until, run_id=run_id,
-                updated_at=at))
+        if row.status not in _CLAIMABLE_FROM:
+            check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
+    conn.execute(_CLAIM_UPDATE, {"b_ids": [r.id for r in rows], "b_owner": owner,
+                                 "b_until": lease_until, "b_run_id": run_id, "b_at": at})
+    in_flight = S.IN_FLIGHT.value
     insert_events(conn, [event_row(
         item_id=r.id, company=company, kind=r.kind, at=at, actor=owner,
-        from_status=r.status, to_status=S.IN_FLIGHT.value, reason=f"attempt {r.attempts + 1}",
+        from_status=r.status, to_status=in_flight, reason=f"attempt {r.attempts + 1}",
         run_id=run_id) for r in rows])
 
 
