@@ -88,13 +88,12 @@ class RequestBuilder:
         return (mapped, None) if mapped is not None else None
 
     def _mappings_exist(self, company: str, kind: str) -> bool:
-        """Whether anyone mapped records of this kind (cached per batch: usually nobody did)."""
+        """Whether anyone mapped records of this kind (cached per batch: usually nobody did;
+        :meth:`prefetch` reads it for the batch's creates with the rest)."""
         key = (company, kind)
         if key not in self._mapped_kinds:
             with read_connection(self.ctx.engine) as conn:
-                self._mapped_kinds[key] = conn.execute(sa.select(mappings.c.mms_id).where(
-                    mappings.c.company == company, mappings.c.kind == kind).limit(1)
-                ).first() is not None
+                self._mapped_kinds[key] = _any_mapping(conn, company, kind)
         return self._mapped_kinds[key]
 
     def prefetch(self, batch: Sequence[ClaimedItem]) -> None:
@@ -117,6 +116,12 @@ class RequestBuilder:
                     if (link.kind, link.mms_id) in keys:
                         self._prefetched_own[(company, link.kind, link.mms_id)] = (
                             link.external_id, link.version_token)
+            # Whether anyone mapped the kinds of creates without a link (see _own_mapping),
+            # in this read rather than one of its own.
+            for company, kind in {(i.company, i.kind) for i in batch
+                                  if i.operation == _CREATE and (i.company, i.kind, i.mms_id)
+                                  not in self._prefetched_own} - self._mapped_kinds.keys():
+                self._mapped_kinds[(company, kind)] = _any_mapping(conn, company, kind)
 
     def forget_prefetch(self) -> None:
         self._mapped_kinds = {}
@@ -136,8 +141,25 @@ class RequestBuilder:
         return references, [], self._overlay.get(key, self._prefetched_own.get(key))
 
 
+#: json.loads(text, parse_float=Decimal) builds a new decoder per call; one serves them all.
+_PAYLOAD_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+_CREATE = Operation.CREATE.value
+
+#: Whether a company has any mapping of a kind.
+_ANY_MAPPING = sa.select(mappings.c.mms_id).where(
+    mappings.c.company == sa.bindparam("b_company"),
+    mappings.c.kind == sa.bindparam("b_kind")).limit(1)
+
+
+def _any_mapping(conn: Connection, company: str, kind: str) -> bool:
+    return conn.execute(_ANY_MAPPING, {"b_company": company, "b_kind": kind}
+                        ).first() is not None
+
+
 def read_record(item: ClaimedItem) -> Record:
-    return record_from_json(json.loads(item.payload, parse_float=Decimal))
+    return record_from_json(_PAYLOAD_DECODER.decode(item.payload))
 
 
 def build_request(

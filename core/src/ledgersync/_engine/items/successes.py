@@ -77,10 +77,11 @@ def _fenced(conn: Connection, ordered: Sequence[SyncedWrite]) -> set[int]:
     """Lock the group's rows (ascending ids) and return the ids whose success the fast
     statement may write: still in flight under this lease, no newer version waiting."""
     owners = {done.item.id: done.item.lease_owner for done in ordered}
-    return {row.id for row in conn.execute(statements.SYNCED_CANDIDATES,
-                                           {"b_ids": list(owners)})
-            if row.status == S.IN_FLIGHT.value and row.lease_owner == owners[row.id]
-            and row.deferred_hash is None}
+    in_flight = S.IN_FLIGHT.value
+    # (id, status, lease owner, deferred hash): unpacked, cheaper than by name per row
+    return {item_id for item_id, status, owner, deferred in conn.execute(
+                statements.SYNCED_CANDIDATES, {"b_ids": list(owners)})
+            if status == in_flight and owner == owners[item_id] and deferred is None}
 
 
 def _write_fast(conn: Connection, fast: Sequence[SyncedWrite]) -> None:
