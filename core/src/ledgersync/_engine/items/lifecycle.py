@@ -11,7 +11,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..._ledger.bulk import execute_many, insert_rows
+from ..._ledger.bulk import insert_rows
 from ..._ledger.schema import sync_item_dependencies, sync_items
 from .. import statements
 from ..statuses import INITIAL, TRANSITIONS, Status, check_transition
@@ -187,21 +187,14 @@ def move(
 #: The statuses from which a claim may take an item in flight (per the table).
 _CLAIMABLE_FROM = frozenset(s.value for s in S if S.IN_FLIGHT in TRANSITIONS[s])
 
-def _claim_update(rows: Any) -> Any:
-    return (
-        sa.update(sync_items)
-        .where(rows)
-        .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
-                lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_until"),
-                run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
-    )
-
-
-#: The claim's intent for its rows, built once (only the parameters change per claim): the
-#: rows' ids as a list, or (SQLite, run in-process by the driver's executemany) one row at a
-#: time, which spares SQLAlchemy expanding the list into a new statement per claim.
-_CLAIM_UPDATE = _claim_update(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
-_CLAIM_UPDATE_ONE = _claim_update(sync_items.c.id == sa.bindparam("b_id"))
+#: The claim's intent for its rows, built once (only the parameters change per claim).
+_CLAIM_UPDATE = (
+    sa.update(sync_items)
+    .where(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+    .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
+            lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_until"),
+            run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
+)
 
 
 def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: str,
@@ -211,13 +204,8 @@ def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: st
     for row in rows:
         if row.status not in _CLAIMABLE_FROM:
             check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
-    if conn.dialect.name == "sqlite":
-        execute_many(conn, _CLAIM_UPDATE_ONE, [
-            {"b_id": r.id, "b_owner": owner, "b_until": lease_until, "b_run_id": run_id,
-             "b_at": at} for r in rows])
-    else:
-        conn.execute(_CLAIM_UPDATE, {"b_ids": [r.id for r in rows], "b_owner": owner,
-                                     "b_until": lease_until, "b_run_id": run_id, "b_at": at})
+    conn.execute(_CLAIM_UPDATE, {"b_ids": [r.id for r in rows], "b_owner": owner,
+                                 "b_until": lease_until, "b_run_id": run_id, "b_at": at})
     in_flight = S.IN_FLIGHT.value
     insert_events(conn, [event_row(
         item_id=r.id, company=company, kind=r.kind, at=at, actor=owner,
