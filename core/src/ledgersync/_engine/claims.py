@@ -152,14 +152,16 @@ def claim_batch(
                          run_id=run_id, at=now)
         if limits.requests_per_minute is not None:
             _spend_requests(conn, company, state, now, len(rows))
+    # The rows unpacked by position (_CLAIM_COLUMNS, then status): cheaper than by name.
     claimed = [
         ClaimedItem(
-            id=r.id, company=r.company, kind=r.kind, mms_id=r.mms_id, operation=r.operation,
-            payload=r.payload, generation=r.generation, idempotency_key=r.idempotency_key,
-            attempts=r.attempts + 1, needs_lookup=bool(r.needs_lookup), status_before=r.status,
-            lease_owner=owner, run_id=run_id, intermediary_id=r.intermediary_id,
+            id=id_, company=company_, kind=kind, mms_id=mms_id, operation=operation,
+            payload=payload, generation=generation, idempotency_key=key,
+            attempts=attempts + 1, needs_lookup=bool(needs_lookup), status_before=status,
+            lease_owner=owner, run_id=run_id, intermediary_id=intermediary_id,
         )
-        for r in rows
+        for (id_, company_, kind, mms_id, operation, payload, generation, key, attempts,
+             needs_lookup, intermediary_id, status) in rows
     ]
     # RETURNING/IN order is not guaranteed: keep the dependency order explicitly.
     return Claim(sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id)))

@@ -45,11 +45,15 @@ class RequestBuilder:
         self._prefetched_refs: dict[int, list[Any]] = {}
         self._mapped_kinds: dict[tuple[str, str], bool] = {}
         self._prefetched_own: dict[tuple[str, str, str], OwnLink] = {}
+        #: staged_ok() by company, for the batch (it asks the connector class every time).
+        self._staged_ok: dict[str, frozenset[str]] = {}
 
     def resolve(self, item: ClaimedItem) -> tuple[References, list[str], OwnLink | None]:
         """Remote ids of what the item references, why any is missing, and its own link (or
         a person's mapping of the record itself, for a create)."""
-        staged_ok = self.staged_ok(item.company)
+        staged_ok = self._staged_ok.get(item.company)
+        if staged_ok is None:
+            staged_ok = self._staged_ok[item.company] = self.staged_ok(item.company)
         prefetched = self._from_prefetch(item, staged_ok)
         if prefetched is not None:
             references, missing, own = prefetched
@@ -101,6 +105,7 @@ class RequestBuilder:
         whose dependencies are all there need no read of their own."""
         self._prefetched_refs = {item.id: [] for item in batch}
         self._prefetched_own = {}
+        self._staged_ok = {}
         if not batch:
             return
         with read_connection(self.ctx.engine) as conn:
@@ -124,6 +129,7 @@ class RequestBuilder:
                 self._mapped_kinds[(company, kind)] = _any_mapping(conn, company, kind)
 
     def forget_prefetch(self) -> None:
+        self._staged_ok = {}
         self._mapped_kinds = {}
         self._prefetched_refs = {}
         self._prefetched_own = {}
@@ -146,6 +152,8 @@ _PAYLOAD_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 _CREATE = Operation.CREATE.value
+#: Operation(value) looks the value up through the enum machinery; a dict is cheaper.
+_OPERATIONS = {operation.value: operation for operation in Operation}
 
 #: Whether a company has any mapping of a kind.
 _ANY_MAPPING = sa.select(mappings.c.mms_id).where(
@@ -168,7 +176,7 @@ def build_request(
     external_id, version_token = own if own else (None, None)
     return ExportRequest(
         item_id=item.id, company=item.company, kind=item.kind,
-        operation=Operation(item.operation), record=record,
+        operation=_OPERATIONS.get(item.operation) or Operation(item.operation), record=record,
         idempotency_key=item.idempotency_key, attempt=item.attempts,
         external_id=external_id, version_token=version_token, references=references.ids,
         intermediary_id=item.intermediary_id, staged_references=references.staged,

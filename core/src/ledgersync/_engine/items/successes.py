@@ -47,9 +47,9 @@ def write_synced(conn: Connection, group: Sequence[SyncedWrite],
     """
     ordered = sorted(group, key=lambda d: d.item.id)
     fast = _fenced(conn, ordered)
-    _write_fast(conn, [done for done in ordered if done.item.id in fast])
-    insert_events(conn, [_synced_event(done) for done in ordered if done.item.id in fast])
     written = [done for done in ordered if done.item.id in fast]
+    _write_fast(conn, written)
+    insert_events(conn, [_synced_event(done) for done in written])
     for done in ordered:
         if done.item.id in fast:
             continue
@@ -102,12 +102,15 @@ def _write_fast(conn: Connection, fast: Sequence[SyncedWrite]) -> None:
         "b_now": d.at} for d in fast])
 
 
+_IN_FLIGHT = S.IN_FLIGHT.value
+_SYNCED = S.SYNCED.value
+
+
 def _synced_event(done: SyncedWrite) -> dict[str, object]:
     item = done.item
     return event_row(item_id=item.id, company=item.company, kind=item.kind, at=done.at,
-                     actor=item.lease_owner, from_status=S.IN_FLIGHT.value,
-                     to_status=S.SYNCED.value, reason=done.message, level=done.level,
-                     run_id=item.run_id)
+                     actor=item.lease_owner, from_status=_IN_FLIGHT, to_status=_SYNCED,
+                     reason=done.message, level=done.level, run_id=item.run_id)
 
 
 def unlink(conn: Connection, item: ItemKey) -> None:
@@ -121,9 +124,10 @@ def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
     """Link every record of the group to its remote id (one upsert for all new links)."""
     # One item per record in a group; should a record come twice, its last result wins.
     upserts: dict[tuple[str, str, str], SyncedWrite] = {}
+    void = Operation.VOID.value
     for done in group:
         item = done.item
-        if item.operation == Operation.VOID.value:
+        if item.operation == void:
             conn.execute(sa.update(links).where(
                 links.c.company == item.company, links.c.kind == item.kind,
                 links.c.mms_id == item.mms_id,
