@@ -10,6 +10,8 @@ Python before sending it).
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -116,6 +118,10 @@ def _processed(values: list[Any], process: Any) -> list[Any]:
             out.append(last_out)
         else:
             last, last_out = value, process(value)
+            if isinstance(last_out, dt.datetime):
+                # What the driver would make of it, through the same adapter registry
+                # (text), once here rather than once per row and per placeholder.
+                last_out = sqlite3.adapt(last_out, sqlite3.PrepareProtocol)
             out.append(last_out)
     return out
 
@@ -128,10 +134,19 @@ def _insert_sqlite(conn: Connection, table: sa.Table, names: list[str],
                    rows: Sequence[Mapping[str, Any]]) -> None:
     """The driver's own executemany, each value passed through its column type's bind
     processor (what SQLAlchemy's executemany does, without its per-row bookkeeping)."""
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join('?' for _ in names)})")
+    key = (table, tuple(names), conn.dialect.name)
+    cached = _INSERTS.get(key)
+    if cached is None:
+        processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+               f"VALUES ({', '.join('?' for _ in names)})")
+        cached = _INSERTS[key] = (sql, processors)
+    sql, processors = cached
     conn.exec_driver_sql(sql, _sqlite_parameters(names, processors, rows))
+
+
+#: The INSERT and bind processors of each (table, columns, dialect name) _insert_sqlite met.
+_INSERTS: dict[tuple[sa.Table, tuple[str, ...], str], tuple[str, list[Any]]] = {}
 
 
 def _array_type(conn: Connection, column: sa.Column[Any]) -> str:
