@@ -15,7 +15,9 @@ the median ms per record and the statements per call.
 
 ``--sample-waits`` (``overhead``, PostgreSQL): what the database's backends were doing while
 the workers worked, sampled from pg_stat_activity and pg_locks every 10 ms.
-Every worker also reports its statements (counted with SQLAlchemy's cursor events) and its CPU.
+Every worker also reports its statements (counted with SQLAlchemy's cursor events, with the
+time spent in each statement shape) and its CPU; on PostgreSQL also the CPU of the server
+processes serving its connections (``server_cpu_ms_per_item``, read from /proc on Linux).
 
 ``history``: two ledgers side by side, one empty, one holding 1,000,000 synced items (members
 and invoices, with their links, dependencies and 3 events each) and 100 old errors, inserted
@@ -119,7 +121,7 @@ class StatementCounter:
         self.count = 0
         self.seconds = 0.0
         self.shapes: Counter[str] = Counter()
-        self.shape_seconds: Counter[str] = Counter()
+        self.shape_seconds: dict[str, float] = {}
         self._started: list[tuple[str, float]] = []
         sa.event.listen(engine, "before_cursor_execute", self._before)
         sa.event.listen(engine, "after_cursor_execute", self._after)
@@ -134,7 +136,7 @@ class StatementCounter:
         shape, started = self._started.pop()
         elapsed = time.perf_counter() - started
         self.seconds += elapsed
-        self.shape_seconds[shape] += elapsed
+        self.shape_seconds[shape] = self.shape_seconds.get(shape, 0.0) + elapsed
 
 
 class BackendCpu:
@@ -325,15 +327,16 @@ def overhead(args: argparse.Namespace) -> dict[str, Any]:
         # The server processes of the workers' own connections: the database's share.
         result["server_cpu_ms_per_item"] = round(sum(server) / processed * 1000, 3)
     shapes: Counter[str] = Counter()
-    shape_seconds: Counter[str] = Counter()
+    shape_seconds: dict[str, float] = {}
     for r in reports:
         shapes.update(r["shapes"])
-        shape_seconds.update(r.get("shape_seconds", {}))
+        for shape, seconds in r.get("shape_seconds", {}).items():
+            shape_seconds[shape] = shape_seconds.get(shape, 0.0) + seconds
     result["statements_per_1000_items"] = {
         shape: round(n * 1000 / processed, 1) for shape, n in shapes.most_common(20)}
     result["statement_ms_per_1000_items"] = {
         shape: round(t * 1000 * 1000 / processed, 1)
-        for shape, t in shape_seconds.most_common(20)}
+        for shape, t in sorted(shape_seconds.items(), key=lambda kv: -kv[1])[:20]}
     if sampler is not None:
         result["waits"] = sampler.report()
     return result
