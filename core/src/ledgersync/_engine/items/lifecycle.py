@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from ..._ledger.bulk import insert_rows
@@ -187,14 +188,24 @@ def move(
 #: The statuses from which a claim may take an item in flight (per the table).
 _CLAIMABLE_FROM = frozenset(s.value for s in S if S.IN_FLIGHT in TRANSITIONS[s])
 
-#: The claim's intent for its rows, built once (only the parameters change per claim).
-_CLAIM_UPDATE = (
-    sa.update(sync_items)
-    .where(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
-    .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
-            lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_until"),
-            run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
-)
+def _claim_update(rows: Any) -> Any:
+    return (
+        sa.update(sync_items)
+        .where(rows)
+        .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
+                lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_until"),
+                run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
+    )
+
+
+#: The claim's intent for its rows by dialect, built once (only the parameters change). On
+#: PostgreSQL the ids are one array (``id = ANY(...)``, the same rows as ``IN``): an expanding
+#: list is compiled into a new statement per claim, a cast per id, which psycopg parses again.
+_CLAIM_UPDATE = {
+    "sqlite": _claim_update(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True))),
+    "postgresql": _claim_update(sync_items.c.id == sa.any_(
+        sa.bindparam("b_ids", type_=postgresql.ARRAY(sa.Integer)))),
+}
 
 
 def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: str,
@@ -204,8 +215,9 @@ def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: st
     for row in rows:
         if row.status not in _CLAIMABLE_FROM:
             check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
-    conn.execute(_CLAIM_UPDATE, {"b_ids": [r.id for r in rows], "b_owner": owner,
-                                 "b_until": lease_until, "b_run_id": run_id, "b_at": at})
+    conn.execute(_CLAIM_UPDATE[conn.dialect.name], {
+        "b_ids": [r.id for r in rows], "b_owner": owner, "b_until": lease_until,
+        "b_run_id": run_id, "b_at": at})
     in_flight = S.IN_FLIGHT.value
     insert_events(conn, [event_row(
         item_id=r.id, company=company, kind=r.kind, at=at, actor=owner,
