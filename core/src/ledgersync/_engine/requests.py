@@ -109,7 +109,7 @@ class RequestBuilder:
         if not batch:
             return
         with read_connection(self.ctx.engine) as conn:
-            for row in conn.execute(statements.REFERENCES_MANY,
+            for row in conn.execute(statements.REFERENCES_MANY[conn.dialect.name],
                                     {"b_items": [item.id for item in batch]}):
                 self._prefetched_refs[row.item_id].append(row)
             for company in {item.company for item in batch}:

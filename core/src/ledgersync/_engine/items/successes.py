@@ -80,7 +80,7 @@ def _fenced(conn: Connection, ordered: Sequence[SyncedWrite]) -> set[int]:
     in_flight = S.IN_FLIGHT.value
     # (id, status, lease owner, deferred hash): unpacked, cheaper than by name per row
     return {item_id for item_id, status, owner, deferred in conn.execute(
-                statements.SYNCED_CANDIDATES, {"b_ids": list(owners)})
+                statements.SYNCED_CANDIDATES[conn.dialect.name], {"b_ids": list(owners)})
             if status == in_flight and owner == owners[item_id] and deferred is None}
 
 
