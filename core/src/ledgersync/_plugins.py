@@ -106,6 +106,38 @@ class _DefaultBehaviour:
 
 
 class _Manager(pluggy.PluginManager):
+    """A plugin manager that counts the changes to its hooks' implementations, so that a
+    hook only the core implements can be called without pluggy's machinery per call
+    (:meth:`PluginHost.only_default`)."""
+
+    def __init__(self, project_name: str) -> None:
+        super().__init__(project_name)
+        #: Bumped by every registration, unregistration, block and new hookspec.
+        self.changes = 0
+        #: Set for good once anyone monitors or traces hook calls (they see every call).
+        self.monitored = False
+
+    def register(self, plugin: Any, name: str | None = None) -> str | None:
+        self.changes += 1
+        return super().register(plugin, name)
+
+    def unregister(self, plugin: Any | None = None, name: str | None = None) -> Any | None:
+        self.changes += 1
+        return super().unregister(plugin, name)
+
+    def set_blocked(self, name: str) -> None:
+        self.changes += 1
+        super().set_blocked(name)
+
+    def add_hookspecs(self, module_or_class: Any) -> None:
+        self.changes += 1
+        super().add_hookspecs(module_or_class)
+
+    def add_hookcall_monitoring(self, before: Any, after: Any) -> Any:
+        # enable_tracing() comes here too.
+        self.monitored = True
+        return super().add_hookcall_monitoring(before, after)
+
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> pluggy.HookimplOpts | None:
         # Only ``ledgersync_*`` attributes can be hooks, so a helper named like a hook in a
         # plugin module is never picked up by accident.
@@ -134,7 +166,10 @@ class PluginHost:
     ) -> None:
         self.manager = _Manager(PROJECT)
         self.manager.add_hookspecs(_hookspecs)
-        self.manager.register(_DefaultBehaviour(), name="ledgersync.defaults")
+        self._defaults = _DefaultBehaviour()
+        self.manager.register(self._defaults, name="ledgersync.defaults")
+        #: Hook name -> (the manager's change count when checked, only the core implements it).
+        self._only_default: dict[str, tuple[int, bool]] = {}
         self.load_errors: dict[str, str] = {}
         self._distributions: dict[str, tuple[str, str]] = {}
         self._connectors: dict[str, type[Connector]] | None = None
@@ -273,9 +308,28 @@ class PluginHost:
 
     # -- typed hook calls ----------------------------------------------------------------------
 
+    def only_default(self, hook_name: str) -> bool:
+        """Whether the core's own implementation is the hook's only one and nobody monitors
+        hook calls: calling it directly then does exactly what pluggy would (one
+        implementation, no wrappers, its result or exception as is), without pluggy's cost
+        per call (two of them per exported item). Re-checked after every change of plugins."""
+        manager = self.manager
+        if manager.monitored:
+            return False
+        known = self._only_default.get(hook_name)
+        if known is not None and known[0] == manager.changes:
+            return known[1]
+        impls = getattr(manager.hook, hook_name).get_hookimpls()
+        only = (len(impls) == 1 and impls[0].plugin is self._defaults
+                and not impls[0].hookwrapper and not impls[0].wrapper)
+        self._only_default[hook_name] = (manager.changes, only)
+        return only
+
     def map_customer(
         self, company: CompanyConfig, member: Member, connector: Connector
     ) -> CustomerMatch | None:
+        if self.only_default("ledgersync_map_customer"):
+            return self._defaults.ledgersync_map_customer(member, connector)
         return cast(
             "CustomerMatch | None",
             self.manager.hook.ledgersync_map_customer(
@@ -286,6 +340,8 @@ class PluginHost:
     def export(
         self, company: CompanyConfig, request: ExportRequest, connector: Connector
     ) -> ExportResult | StagedResult:
+        if self.only_default("ledgersync_export"):
+            return self._defaults.ledgersync_export(request, connector)
         result = self.manager.hook.ledgersync_export(
             company=company, request=request, connector=connector
         )

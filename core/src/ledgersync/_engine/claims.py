@@ -59,6 +59,29 @@ _CLAIM_COLUMNS = (
 )
 
 
+def _claim_select(postgres: bool) -> sa.Select[Any]:
+    """The due items a claim takes, oldest first by priority; PostgreSQL skips the rows other
+    workers are claiming. Built once per backend: only the parameters change per claim."""
+    select_ids = (
+        sa.select(sync_items.c.id)
+        .where(
+            sync_items.c.company == sa.bindparam("b_company"),
+            claimable(),
+            sync_items.c.next_attempt_at <= sa.bindparam("b_now"),
+        )
+        .order_by(sync_items.c.priority, sync_items.c.id)
+        .limit(sa.bindparam("b_count", type_=sa.Integer))
+    )
+    if postgres:
+        select_ids = select_ids.with_for_update(skip_locked=True)
+    return sa.select(*_CLAIM_COLUMNS, sync_items.c.status).where(
+        sync_items.c.id.in_(select_ids.scalar_subquery()))
+
+
+#: By whether the backend is PostgreSQL.
+_CLAIM_SELECT = {postgres: _claim_select(postgres) for postgres in (False, True)}
+
+
 @attrs.frozen
 class Claim:
     """What a claim got: its items, and whether another worker was claiming for the company
@@ -123,7 +146,7 @@ def claim_batch(
         count = min(limit, capacity)
         if count <= 0:
             return Claim([])
-        rows = conn.execute(_CLAIM_ROWS_POSTGRESQL if postgres else _CLAIM_ROWS, {
+        rows = conn.execute(_CLAIM_SELECT[postgres], {
             "b_company": company, "b_now": now, "b_count": count}).all()
         if not rows:
             return Claim([])
@@ -132,42 +155,20 @@ def claim_batch(
                          run_id=run_id, at=now)
         if limits.requests_per_minute is not None:
             _spend_requests(conn, company, state, now, len(rows))
+    # The rows unpacked by position (_CLAIM_COLUMNS, then status): cheaper than by name.
     claimed = [
         ClaimedItem(
-            id=r.id, company=r.company, kind=r.kind, mms_id=r.mms_id, operation=r.operation,
-            payload=r.payload, generation=r.generation, idempotency_key=r.idempotency_key,
-            attempts=r.attempts + 1, needs_lookup=bool(r.needs_lookup), status_before=r.status,
-            lease_owner=owner, run_id=run_id, intermediary_id=r.intermediary_id,
+            id=id_, company=company_, kind=kind, mms_id=mms_id, operation=operation,
+            payload=payload, generation=generation, idempotency_key=key,
+            attempts=attempts + 1, needs_lookup=bool(needs_lookup), status_before=status,
+            lease_owner=owner, run_id=run_id, intermediary_id=intermediary_id,
             claimed_at=now,
         )
-        for r in rows
+        for (id_, company_, kind, mms_id, operation, payload, generation, key, attempts,
+             needs_lookup, intermediary_id, status) in rows
     ]
     # RETURNING/IN order is not guaranteed: keep the dependency order explicitly.
     return Claim(sorted(claimed, key=lambda it: (KIND_PRIORITY.get(it.kind, 9), it.id)))
-
-
-def _claim_rows(postgres: bool) -> sa.Select[Any]:
-    """The first ``b_count`` due items of ``b_company`` (PostgreSQL: skipping rows another
-    claim has locked), with what a claim needs of them. Built once per backend: SQLAlchemy
-    keeps a statement object's cache key, so it is neither built nor walked again."""
-    select_ids = (
-        sa.select(sync_items.c.id)
-        .where(
-            sync_items.c.company == sa.bindparam("b_company"),
-            claimable(),
-            sync_items.c.next_attempt_at <= sa.bindparam("b_now"),
-        )
-        .order_by(sync_items.c.priority, sync_items.c.id)
-        .limit(sa.bindparam("b_count", type_=sa.Integer))
-    )
-    if postgres:
-        select_ids = select_ids.with_for_update(skip_locked=True)
-    return sa.select(*_CLAIM_COLUMNS, sync_items.c.status).where(
-        sync_items.c.id.in_(select_ids.scalar_subquery()))
-
-
-_CLAIM_ROWS = _claim_rows(postgres=False)
-_CLAIM_ROWS_POSTGRESQL = _claim_rows(postgres=True)
 
 
 #: The claim lock of a company (PostgreSQL): a transaction-scoped advisory lock, so that a

@@ -31,6 +31,10 @@ class Outcome:
     stop_company: bool = False  # throttled or paused: release the rest of the batch
 
 
+#: The outcome of a success by level (immutable: one instance of each serves every item).
+_SYNCED = {level: Outcome(Status.SYNCED, level) for level in ("info", "warning")}
+
+
 @attrs.frozen(kw_only=True)
 class _PendingSync:
     """A success not written yet (see :meth:`Completion.grouped`)."""
@@ -65,7 +69,10 @@ class Completion:
             return self.staged(item, result, reason=reason, extra_requests=extra_requests)
         warnings = "; ".join(result.warnings) if result.warnings else None
         level = "warning" if warnings else "info"
-        message = "; ".join(p for p in (reason, warnings) if p) or f"synced as {result.external_id}"
+        if reason or warnings:
+            message = "; ".join(p for p in (reason, warnings) if p)
+        else:
+            message = f"synced as {result.external_id}"
         done = _PendingSync(write=items.SyncedWrite(
             item=item, result=result, warnings=warnings, level=level, message=message,
             at=self.ctx.now()), extra_requests=extra_requests)
@@ -75,10 +82,10 @@ class Completion:
                 result.external_id, result.version_token)
             if len(self._pending) >= self.ctx.settings.completion_group:
                 self.flush()
-            return Outcome(Status.SYNCED, level)
+            return _SYNCED[level]
         if not self._write_synced([done]):
             return Outcome(None, "warning")  # the lease was lost; kept in the history only
-        return Outcome(Status.SYNCED, level)
+        return _SYNCED[level]
 
     def staged(
         self,

@@ -77,6 +77,8 @@ class OutageTracker:
 
     def succeeded(self, company: str) -> None:
         """A write went through: the outage, if this process saw one, is over."""
+        if company not in self._failures:
+            return  # the usual case, read without the lock (a dict lookup is atomic)
         with self._lock:
             if self._failures.pop(company, None) is None:
                 return

@@ -45,11 +45,15 @@ class RequestBuilder:
         self._prefetched_refs: dict[int, list[Any]] = {}
         self._mapped_kinds: dict[tuple[str, str], bool] = {}
         self._prefetched_own: dict[tuple[str, str, str], OwnLink] = {}
+        #: staged_ok() by company, for the batch (it asks the connector class every time).
+        self._staged_ok: dict[str, frozenset[str]] = {}
 
     def resolve(self, item: ClaimedItem) -> tuple[References, list[str], OwnLink | None]:
         """Remote ids of what the item references, why any is missing, and its own link (or
         a person's mapping of the record itself, for a create)."""
-        staged_ok = self.staged_ok(item.company)
+        staged_ok = self._staged_ok.get(item.company)
+        if staged_ok is None:
+            staged_ok = self._staged_ok[item.company] = self.staged_ok(item.company)
         prefetched = self._from_prefetch(item, staged_ok)
         if prefetched is not None:
             references, missing, own = prefetched
@@ -88,13 +92,12 @@ class RequestBuilder:
         return (mapped, None) if mapped is not None else None
 
     def _mappings_exist(self, company: str, kind: str) -> bool:
-        """Whether anyone mapped records of this kind (cached per batch: usually nobody did)."""
+        """Whether anyone mapped records of this kind (cached per batch: usually nobody did;
+        :meth:`prefetch` reads it for the batch's creates with the rest)."""
         key = (company, kind)
         if key not in self._mapped_kinds:
             with read_connection(self.ctx.engine) as conn:
-                self._mapped_kinds[key] = conn.execute(sa.select(mappings.c.mms_id).where(
-                    mappings.c.company == company, mappings.c.kind == kind).limit(1)
-                ).first() is not None
+                self._mapped_kinds[key] = _any_mapping(conn, company, kind)
         return self._mapped_kinds[key]
 
     def prefetch(self, batch: Sequence[ClaimedItem]) -> None:
@@ -102,10 +105,11 @@ class RequestBuilder:
         whose dependencies are all there need no read of their own."""
         self._prefetched_refs = {item.id: [] for item in batch}
         self._prefetched_own = {}
+        self._staged_ok = {}
         if not batch:
             return
         with read_connection(self.ctx.engine) as conn:
-            for row in conn.execute(statements.REFERENCES_MANY,
+            for row in conn.execute(statements.REFERENCES_MANY[conn.dialect.name],
                                     {"b_items": [item.id for item in batch]}):
                 self._prefetched_refs[row.item_id].append(row)
             for company in {item.company for item in batch}:
@@ -117,8 +121,15 @@ class RequestBuilder:
                     if (link.kind, link.mms_id) in keys:
                         self._prefetched_own[(company, link.kind, link.mms_id)] = (
                             link.external_id, link.version_token)
+            # Whether anyone mapped the kinds of creates without a link (see _own_mapping),
+            # in this read rather than one of its own.
+            for company, kind in {(i.company, i.kind) for i in batch
+                                  if i.operation == _CREATE and (i.company, i.kind, i.mms_id)
+                                  not in self._prefetched_own} - self._mapped_kinds.keys():
+                self._mapped_kinds[(company, kind)] = _any_mapping(conn, company, kind)
 
     def forget_prefetch(self) -> None:
+        self._staged_ok = {}
         self._mapped_kinds = {}
         self._prefetched_refs = {}
         self._prefetched_own = {}
@@ -136,8 +147,27 @@ class RequestBuilder:
         return references, [], self._overlay.get(key, self._prefetched_own.get(key))
 
 
+#: json.loads(text, parse_float=Decimal) builds a new decoder per call; one serves them all.
+_PAYLOAD_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+_CREATE = Operation.CREATE.value
+#: Operation(value) looks the value up through the enum machinery; a dict is cheaper.
+_OPERATIONS = {operation.value: operation for operation in Operation}
+
+#: Whether a company has any mapping of a kind.
+_ANY_MAPPING = sa.select(mappings.c.mms_id).where(
+    mappings.c.company == sa.bindparam("b_company"),
+    mappings.c.kind == sa.bindparam("b_kind")).limit(1)
+
+
+def _any_mapping(conn: Connection, company: str, kind: str) -> bool:
+    return conn.execute(_ANY_MAPPING, {"b_company": company, "b_kind": kind}
+                        ).first() is not None
+
+
 def read_record(item: ClaimedItem) -> Record:
-    return record_from_json(json.loads(item.payload, parse_float=Decimal))
+    return record_from_json(_PAYLOAD_DECODER.decode(item.payload))
 
 
 def build_request(
@@ -146,7 +176,7 @@ def build_request(
     external_id, version_token = own if own else (None, None)
     return ExportRequest(
         item_id=item.id, company=item.company, kind=item.kind,
-        operation=Operation(item.operation), record=record,
+        operation=_OPERATIONS.get(item.operation) or Operation(item.operation), record=record,
         idempotency_key=item.idempotency_key, attempt=item.attempts,
         external_id=external_id, version_token=version_token, references=references.ids,
         intermediary_id=item.intermediary_id, staged_references=references.staged,

@@ -20,6 +20,12 @@ from .statuses import Status
 _deps = sync_item_dependencies
 _items = sync_items
 
+
+def _per_dialect(build: Callable[[str], Any]) -> dict[str, Any]:
+    """A statement built for each backend the ledger runs on, by dialect name."""
+    return {name: build(name) for name in ("postgresql", "sqlite")}
+
+
 #: The dependency's own create item, for the intermediary id of a staged record.
 _dep_item = sync_items.alias("dep_item")
 
@@ -44,9 +50,21 @@ _DEPENDENCY_COLUMNS = (_deps.c.item_id, _deps.c.kind, _deps.c.mms_id, _deps.c.fi
 #: Remote ids of an item's dependencies, from links (synced records) or mappings (a person's).
 REFERENCES = (sa.select(*_DEPENDENCY_COLUMNS).select_from(_DEPENDENCY_JOIN)
               .where(_deps.c.item_id == sa.bindparam("b_item")))
-#: The same for a whole claimed batch at once.
-REFERENCES_MANY = (sa.select(*_DEPENDENCY_COLUMNS).select_from(_DEPENDENCY_JOIN)
-                   .where(_deps.c.item_id.in_(sa.bindparam("b_items", expanding=True))))
+
+
+def ids_in(column: sa.Column[int], name: str, dialect: str) -> Any:
+    """``column`` among the ids bound as ``name``: one array parameter on PostgreSQL (a
+    statement whose text does not change with the number of ids, so the driver prepares it
+    once), an IN list on SQLite."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+#: The same for a whole claimed batch at once, by dialect.
+REFERENCES_MANY = _per_dialect(lambda dialect: sa.select(*_DEPENDENCY_COLUMNS)
+                               .select_from(_DEPENDENCY_JOIN)
+                               .where(ids_in(_deps.c.item_id, "b_items", dialect)))
 
 #: The item's own remote id and version token, for updates and voids.
 OWN_LINK = sa.select(links.c.external_id, links.c.version_token).where(
@@ -95,10 +113,6 @@ def pair_parameters(dialect: str, pairs: Iterable[tuple[str, str]]) -> dict[str,
             "b_ids": sorted({m for _, m in distinct})}
 
 
-def _per_dialect(build: Callable[[str], Any]) -> dict[str, Any]:
-    return {name: build(name) for name in ("postgresql", "sqlite")}
-
-
 #: Own links of a batch of one company's items, by dialect (see :func:`by_pairs`).
 OWN_LINKS_MANY = _per_dialect(lambda dialect: by_pairs(
     sa.select(links.c.kind, links.c.mms_id, links.c.external_id, links.c.version_token)
@@ -122,12 +136,12 @@ SYNCED = (
 
 #: The items of a group of successes, locked in ascending id order (the order in which
 #: blocking dependents lock them, see items.lifecycle.block) with what fences their success.
-SYNCED_CANDIDATES = (
+SYNCED_CANDIDATES = _per_dialect(lambda dialect: (
     sa.select(_items.c.id, _items.c.status, _items.c.lease_owner, _items.c.deferred_hash)
-    .where(_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+    .where(ids_in(_items.c.id, "b_ids", dialect))
     .order_by(_items.c.id)
     .with_for_update()
-)
+))
 
 #: PostgreSQL: the successes of a group in one statement, the columns as arrays. The fence
 #: stays in the WHERE clause (the rows are locked already, so it holds by construction).

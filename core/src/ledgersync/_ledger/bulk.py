@@ -10,6 +10,8 @@ Python before sending it).
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,10 +56,7 @@ def execute_many(conn: Connection, statement: sa.Executable,
         conn.execute(statement, list(rows))
         return
     sql, names, processors, fixed = _compiled(conn, statement)
-    conn.exec_driver_sql(sql, [
-        tuple(_process(row[name] if name in row else fixed[name], process)
-              for name, process in zip(names, processors, strict=True))
-        for row in rows])
+    conn.exec_driver_sql(sql, _sqlite_parameters(names, processors, rows, fixed))
 
 
 _COMPILED: dict[tuple[int, str], tuple[Any, str, list[str], list[Any], dict[str, Any]]] = {}
@@ -78,6 +77,55 @@ def _compiled(conn: Connection, statement: sa.Executable
     return cached[1], cached[2], cached[3], cached[4]
 
 
+def _sqlite_parameters(names: Sequence[str], processors: Sequence[Any],
+                       rows: Sequence[Mapping[str, Any]],
+                       fixed: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """The positional parameters of ``rows`` for the driver's executemany: each value passed
+    through its bind processor (None stays None), a name a row lacks taking its ``fixed``
+    value. Built a column at a time: a name bound twice (``b_now``) is processed once, and a
+    value the previous row had too (one claim's timestamp) is not processed again."""
+    keys = rows[0].keys()
+    if any(row.keys() != keys for row in rows):
+        # Rows naming different columns: one value at a time.
+        return [tuple(_process(row[name] if name in row else (fixed or {})[name], process)
+                      for name, process in zip(names, processors, strict=True))
+                for row in rows]
+    done: dict[str, list[Any]] = {}
+    columns: list[list[Any]] = []
+    for name, process in zip(names, processors, strict=True):
+        column = done.get(name)
+        if column is None:
+            if name in keys:
+                column = _processed([row[name] for row in rows], process)
+            else:
+                assert fixed is not None, name
+                column = [_process(fixed[name], process)] * len(rows)
+            done[name] = column
+        columns.append(column)
+    return list(zip(*columns, strict=True))
+
+
+def _processed(values: list[Any], process: Any) -> list[Any]:
+    if process is None:
+        return values
+    out: list[Any] = []
+    last: Any = None
+    last_out: Any = None
+    for value in values:
+        if value is None:
+            out.append(None)
+        elif value is last:
+            out.append(last_out)
+        else:
+            last, last_out = value, process(value)
+            if isinstance(last_out, dt.datetime):
+                # What the driver would make of it, through the same adapter registry
+                # (text), once here rather than once per row and per placeholder.
+                last_out = sqlite3.adapt(last_out, sqlite3.PrepareProtocol)
+            out.append(last_out)
+    return out
+
+
 def _process(value: Any, process: Any) -> Any:
     return value if value is None or process is None else process(value)
 
@@ -86,14 +134,19 @@ def _insert_sqlite(conn: Connection, table: sa.Table, names: list[str],
                    rows: Sequence[Mapping[str, Any]]) -> None:
     """The driver's own executemany, each value passed through its column type's bind
     processor (what SQLAlchemy's executemany does, without its per-row bookkeeping)."""
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join('?' for _ in names)})")
-    conn.exec_driver_sql(sql, [
-        tuple(value if value is None or process is None else process(value)
-              for value, process in zip((row[name] for name in names), processors,
-                                        strict=True))
-        for row in rows])
+    key = (table, tuple(names), conn.dialect.name)
+    cached = _INSERTS.get(key)
+    if cached is None:
+        processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+               f"VALUES ({', '.join('?' for _ in names)})")
+        cached = _INSERTS[key] = (sql, processors)
+    sql, processors = cached
+    conn.exec_driver_sql(sql, _sqlite_parameters(names, processors, rows))
+
+
+#: The INSERT and bind processors of each (table, columns, dialect name) _insert_sqlite met.
+_INSERTS: dict[tuple[sa.Table, tuple[str, ...], str], tuple[str, list[Any]]] = {}
 
 
 def _array_type(conn: Connection, column: sa.Column[Any]) -> str:

@@ -208,19 +208,21 @@ def _join(path: str, name: str) -> str:
 def record_from_json(data: Mapping[str, Any]) -> Record:
     """Build the record ``data`` describes; a RecordError names the kind, MMS id and field."""
     raw: object = data
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise RecordError("record", None, "$", f"expected a JSON object, got {_type_name(raw)}")
     given_id = raw.get("mms_id")
     mms_id = given_id.strip() or None if isinstance(given_id, str) else None
     kind = raw.get("kind")
-    known = ", ".join(RECORD_TYPES)
     if kind is None:
-        raise RecordError("record", mms_id, "kind", f"is required; one of {known}")
+        raise RecordError("record", mms_id, "kind",
+                          f"is required; one of {', '.join(RECORD_TYPES)}")
     cls = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         label = kind if isinstance(kind, str) and kind else "record"
-        raise RecordError(label, mms_id, "kind", f"unknown kind {kind!r}; one of {known}")
-    body = {key: value for key, value in raw.items() if key != "kind"}
+        raise RecordError(label, mms_id, "kind",
+                          f"unknown kind {kind!r}; one of {', '.join(RECORD_TYPES)}")
+    body = dict(raw)  # the fields in their order, without "kind"
+    del body["kind"]
     try:
         record: Record = _converter.structure(body, cls)
     except Exception as exc:

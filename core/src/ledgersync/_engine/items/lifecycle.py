@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from ..._ledger.bulk import insert_rows
@@ -184,14 +185,27 @@ def move(
     return changed
 
 
-#: :func:`claim_rows`' update, built once (SQLAlchemy then skips building and walking it).
-_CLAIM_ROWS = (
-    sa.update(sync_items)
-    .where(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True)))
-    .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
-            lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_lease_until"),
-            run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
-)
+#: The statuses from which a claim may take an item in flight (per the table).
+_CLAIMABLE_FROM = frozenset(s.value for s in S if S.IN_FLIGHT in TRANSITIONS[s])
+
+def _claim_update(rows: Any) -> Any:
+    return (
+        sa.update(sync_items)
+        .where(rows)
+        .values(status=S.IN_FLIGHT.value, attempts=sync_items.c.attempts + 1,
+                lease_owner=sa.bindparam("b_owner"), lease_expires_at=sa.bindparam("b_until"),
+                run_id=sa.bindparam("b_run_id"), updated_at=sa.bindparam("b_at"))
+    )
+
+
+#: The claim's intent for its rows by dialect, built once (only the parameters change). On
+#: PostgreSQL the ids are one array (``id = ANY(...)``, the same rows as ``IN``): an expanding
+#: list is compiled into a new statement per claim, a cast per id, which psycopg parses again.
+_CLAIM_UPDATE = {
+    "sqlite": _claim_update(sync_items.c.id.in_(sa.bindparam("b_ids", expanding=True))),
+    "postgresql": _claim_update(sync_items.c.id == sa.any_(
+        sa.bindparam("b_ids", type_=postgresql.ARRAY(sa.Integer)))),
+}
 
 
 def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: str,
@@ -199,12 +213,15 @@ def claim_rows(conn: Connection, rows: Sequence[Any], *, owner: str, company: st
     """Commit the intent for claimed rows: ``in_flight`` under ``owner``'s lease, one more
     attempt, one event each. Every row's own status is checked against the table."""
     for row in rows:
-        check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
-    conn.execute(_CLAIM_ROWS, {"b_ids": [r.id for r in rows], "b_owner": owner,
-                               "b_lease_until": lease_until, "b_run_id": run_id, "b_at": at})
+        if row.status not in _CLAIMABLE_FROM:
+            check_transition(describe(row), Status(row.status), S.IN_FLIGHT)
+    conn.execute(_CLAIM_UPDATE[conn.dialect.name], {
+        "b_ids": [r.id for r in rows], "b_owner": owner, "b_until": lease_until,
+        "b_run_id": run_id, "b_at": at})
+    in_flight = S.IN_FLIGHT.value
     insert_events(conn, [event_row(
         item_id=r.id, company=company, kind=r.kind, at=at, actor=owner,
-        from_status=r.status, to_status=S.IN_FLIGHT.value, reason=f"attempt {r.attempts + 1}",
+        from_status=r.status, to_status=in_flight, reason=f"attempt {r.attempts + 1}",
         run_id=run_id) for r in rows])
 
 

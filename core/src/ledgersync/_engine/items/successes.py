@@ -47,9 +47,9 @@ def write_synced(conn: Connection, group: Sequence[SyncedWrite],
     """
     ordered = sorted(group, key=lambda d: d.item.id)
     fast = _fenced(conn, ordered)
-    _write_fast(conn, [done for done in ordered if done.item.id in fast])
-    insert_events(conn, [_synced_event(done) for done in ordered if done.item.id in fast])
     written = [done for done in ordered if done.item.id in fast]
+    _write_fast(conn, written)
+    insert_events(conn, [_synced_event(done) for done in written])
     for done in ordered:
         if done.item.id in fast:
             continue
@@ -77,10 +77,11 @@ def _fenced(conn: Connection, ordered: Sequence[SyncedWrite]) -> set[int]:
     """Lock the group's rows (ascending ids) and return the ids whose success the fast
     statement may write: still in flight under this lease, no newer version waiting."""
     owners = {done.item.id: done.item.lease_owner for done in ordered}
-    return {row.id for row in conn.execute(statements.SYNCED_CANDIDATES,
-                                           {"b_ids": list(owners)})
-            if row.status == S.IN_FLIGHT.value and row.lease_owner == owners[row.id]
-            and row.deferred_hash is None}
+    in_flight = S.IN_FLIGHT.value
+    # (id, status, lease owner, deferred hash): unpacked, cheaper than by name per row
+    return {item_id for item_id, status, owner, deferred in conn.execute(
+                statements.SYNCED_CANDIDATES[conn.dialect.name], {"b_ids": list(owners)})
+            if status == in_flight and owner == owners[item_id] and deferred is None}
 
 
 def _write_fast(conn: Connection, fast: Sequence[SyncedWrite]) -> None:
@@ -101,12 +102,15 @@ def _write_fast(conn: Connection, fast: Sequence[SyncedWrite]) -> None:
         "b_now": d.at} for d in fast])
 
 
+_IN_FLIGHT = S.IN_FLIGHT.value
+_SYNCED = S.SYNCED.value
+
+
 def _synced_event(done: SyncedWrite) -> dict[str, object]:
     item = done.item
     return event_row(item_id=item.id, company=item.company, kind=item.kind, at=done.at,
-                     actor=item.lease_owner, from_status=S.IN_FLIGHT.value,
-                     to_status=S.SYNCED.value, reason=done.message, level=done.level,
-                     run_id=item.run_id)
+                     actor=item.lease_owner, from_status=_IN_FLIGHT, to_status=_SYNCED,
+                     reason=done.message, level=done.level, run_id=item.run_id)
 
 
 def unlink(conn: Connection, item: ItemKey) -> None:
@@ -120,9 +124,10 @@ def _link_all(conn: Connection, group: list[SyncedWrite]) -> None:
     """Link every record of the group to its remote id (one upsert for all new links)."""
     # One item per record in a group; should a record come twice, its last result wins.
     upserts: dict[tuple[str, str, str], SyncedWrite] = {}
+    void = Operation.VOID.value
     for done in group:
         item = done.item
-        if item.operation == Operation.VOID.value:
+        if item.operation == void:
             conn.execute(sa.update(links).where(
                 links.c.company == item.company, links.c.kind == item.kind,
                 links.c.mms_id == item.mms_id,
