@@ -13,7 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-# ElementTree's own escaping (private names, present from 3.3 to 3.13): the same text as
+# ElementTree's own escaping (private names; checked in 3.11 to 3.13): the same text as
 # tostring's, by construction.
 _escape_text = ET._escape_cdata  # type: ignore[attr-defined]
 _escape_attribute = ET._escape_attrib  # type: ignore[attr-defined]
