@@ -96,6 +96,16 @@ def test_a_tree_with_namespaces_is_written_by_elementtree_itself(tree: ET.Elemen
     assert to_text(tree) == ET.tostring(tree, encoding="unicode", short_empty_elements=True)
 
 
+def test_a_python_without_elementtrees_private_escaping_writes_with_tostring(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ledgersync_qbd.qbxml import serialize
+
+    monkeypatch.setattr(serialize, "_escape_text", None)
+    tree = ET.fromstring('<QBXML><Desc a="&lt;1&gt;">Dues &amp; fees</Desc><Empty/></QBXML>')
+
+    assert to_text(tree) == ET.tostring(tree, encoding="unicode", short_empty_elements=True)
+
+
 # -- the items of a sent set, checked when its answer comes -------------------------------------
 
 

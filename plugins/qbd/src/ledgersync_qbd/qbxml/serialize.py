@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
 # ElementTree's own escaping (private names; checked in 3.11 to 3.13): the same text as
-# tostring's, by construction.
-_escape_text = ET._escape_cdata  # type: ignore[attr-defined]
-_escape_attribute = ET._escape_attrib  # type: ignore[attr-defined]
+# tostring's, by construction. A Python without them gets tostring itself.
+_escape_text: Callable[[str], str] | None = getattr(ET, "_escape_cdata", None)
+_escape_attribute: Callable[[str], str] | None = getattr(ET, "_escape_attrib", None)
 
 
 class _NotPlain(Exception):
@@ -25,9 +25,11 @@ class _NotPlain(Exception):
 
 def to_text(element: ET.Element) -> str:
     """``ET.tostring(element, encoding="unicode", short_empty_elements=True)``."""
+    if _escape_text is None or _escape_attribute is None:
+        return ET.tostring(element, encoding="unicode", short_empty_elements=True)
     parts: list[str] = []
     try:
-        _write(parts.append, element)
+        _write(parts.append, element, _escape_text, _escape_attribute)
     except _NotPlain:
         return ET.tostring(element, encoding="unicode", short_empty_elements=True)
     return "".join(parts)
@@ -39,20 +41,21 @@ def _plain(name: object) -> str:
     return name
 
 
-def _write(put: Callable[[str], None], element: ET.Element) -> None:
+def _write(put: Callable[[str], None], element: ET.Element, escape_text: Callable[[str], str],
+           escape_attribute: Callable[[str], str]) -> None:
     tag = _plain(element.tag)
     put("<" + tag)
     for key, value in element.items():
-        put(f' {_plain(key)}="{_escape_attribute(value)}"')
+        put(f' {_plain(key)}="{escape_attribute(value)}"')
     text = element.text
     if text or len(element):
         put(">")
         if text:
-            put(_escape_text(text))
+            put(escape_text(text))
         for child in element:
-            _write(put, child)
+            _write(put, child, escape_text, escape_attribute)
         put("</" + tag + ">")
     else:
         put(" />")
     if element.tail:
-        put(_escape_text(element.tail))
+        put(escape_text(element.tail))
