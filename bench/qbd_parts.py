@@ -45,31 +45,36 @@ def wrap(owner: Any, name: str, label: str) -> None:
     setattr(owner, name, timed)
 
 
-wrap(app, "read_call", "soap: envelope read")
-wrap(app, "response", "soap: answer written")
-wrap(service, "next_message_set", "send: next_message_set (all)")
-wrap(pull.PullQueue, "claim", "send: PullQueue.claim (all)")
-wrap(pull, "claim", "send:   claim statement+commit (claims.claim)")
-wrap(runs.Scheduler, "open_runs", "send:   open_runs")
-wrap(export.ItemExporter, "prefetch", "send:   prefetch references")
-wrap(export.ItemExporter, "prepare", "send:   prepare (record read + resolve)")
-wrap(attempts.Attempts, "map_customer", "send:   map_customer hook")
-wrap(planner, "_element", "send: qbXML requests built (_element)")
-wrap(work.SentItems, "keep", "send: SentItems.keep")
-wrap(planner, "message_set", "send: message set serialised")
-wrap(sessions.Sessions, "set_outstanding", "both: set_outstanding (to_json)")
-wrap(sessions.Sessions, "save", "both: session saved (to_json)")
-wrap(sessions.Sessions, "load_hash", "both: session loaded (from_json)")
-wrap(sessions.Sessions, "outstanding", "both: outstanding loaded (from_json)")
-wrap(service, "record_answer", "recv: record_answer (all)")
-wrap(recorder, "read_response", "recv: qbXML answer parsed")
-wrap(work.SentItems, "take", "recv: SentItems.take")
-wrap(work.CompanyWork, "_write_successes", "recv: succeed_many")
-wrap(recorder, "progress", "recv: progress (due count)")
-wrap(mutex, "_acquire", "mutex: lease taken (+ state read)")
-wrap(callstate.CallState, "flush", "mutex: call state flushed")
-wrap(StateStore, "delete", "mutex: lease dropped (delete)")
-wrap(app.QbwcApp, "handle", "ALL handler")
+#: (owner, attribute, label) of each part timed.
+PARTS: list[tuple[Any, str, str]] = [
+    (app, "read_call", "soap: envelope read"),
+    (app, "response", "soap: answer written"),
+    (service, "next_message_set", "send: next_message_set (all)"),
+    (pull.PullQueue, "claim", "send: PullQueue.claim (all)"),
+    (pull, "claim", "send:   claim statement+commit (claims.claim)"),
+    (runs.Scheduler, "open_runs", "send:   open_runs"),
+    (export.ItemExporter, "prefetch", "send:   prefetch references"),
+    (export.ItemExporter, "prepare", "send:   prepare (record read + resolve)"),
+    (attempts.Attempts, "map_customer", "send:   map_customer hook"),
+    (planner, "_element", "send: qbXML requests built (_element)"),
+    (work.SentItems, "keep", "send: SentItems.keep"),
+    (planner, "message_set", "send: message set serialised"),
+    (sessions.Sessions, "set_outstanding", "both: set_outstanding (to_json)"),
+    (sessions.Sessions, "save", "both: session saved (to_json)"),
+    (sessions.Sessions, "load_hash", "both: session loaded (from_json)"),
+    (sessions.Sessions, "outstanding", "both: outstanding loaded (from_json)"),
+    (service, "record_answer", "recv: record_answer (all)"),
+    (recorder, "read_response", "recv: qbXML answer parsed"),
+    (work.SentItems, "take", "recv: SentItems.take"),
+    (work.CompanyWork, "_write_successes", "recv: succeed_many"),
+    (recorder, "progress", "recv: progress (due count)"),
+    (mutex, "_acquire", "mutex: lease taken (+ state read)"),
+    (callstate.CallState, "flush", "mutex: call state flushed"),
+    (StateStore, "delete", "mutex: lease dropped (delete)"),
+    (app.QbwcApp, "handle", "ALL handler"),
+]
+for part_owner, part_name, part_label in PARTS:
+    wrap(part_owner, part_name, part_label)
 sys.argv = ["qbd_bench.py", *sys.argv[1:]]
 runpy.run_path(str(Path(__file__).with_name("qbd_bench.py")), run_name="__main__")
 rounds = calls["recv: record_answer (all)"]
