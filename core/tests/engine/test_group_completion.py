@@ -3,12 +3,17 @@ still fences its own success."""
 
 from __future__ import annotations
 
+import attrs
+import pytest
 import sqlalchemy as sa
 
 from ledgersync import ExportResult
+from ledgersync._engine import items
 from ledgersync._engine.claims import claim
 from ledgersync._engine.completion import Completion
 from ledgersync._ledger.schema import links
+
+from ..conftest import SETTINGS
 
 
 def _linked(ledger, mms_id):
@@ -87,3 +92,25 @@ def test_a_group_of_successes_writes_one_event_per_item_in_id_order(world, rec):
         events = [e for e in ledger.history(item.id) if e.to_status == "synced"]
         assert [(e.actor, e.reason) for e in events] == [("worker-a", f"synced as r-{item.id}")]
     assert {world.row(ledger, i.id).status for i in held} == {"synced"}
+
+
+def test_a_ledger_failure_while_writing_the_group_is_not_classified_as_the_remotes(
+        world, rec, monkeypatch):
+    """The remote wrote the item; the ledger then failed to record the group. That is the
+    ledger's error, raised to the worker (the items stay in flight under their lease, as after
+    a crash), not an unexpected failure of the export that puts the written item in doubt."""
+    ledger = world.open(settings=attrs.evolve(SETTINGS, completion_group=1))
+    ledger.record([rec.member("M1")])
+    ledger.run_now("harbor")
+
+    def lost_connection(*_args, **_kwargs):
+        raise sa.exc.OperationalError("UPDATE sync_items", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(items, "write_synced", lost_connection)
+    with pytest.raises(sa.exc.OperationalError):
+        ledger.run_pending()
+
+    row = world.row(ledger, world.item(ledger, "member", "M1").id)
+    assert (row.status, row.attempts) == ("in_flight", 1)
+    assert world.books().count("member", "M1") == 1  # the remote did write it
+    assert not [e for e in ledger.history(row.id) if e.to_status == "in_doubt"]

@@ -41,6 +41,14 @@ log = logging.getLogger(__name__)
 _IMMEDIATE_RETRIES = 2
 
 
+@attrs.frozen
+class _Success:
+    """What the remote side (or the mapping hook) answered, before the ledger records it."""
+
+    result: ExportResult | StagedResult
+    reason: str | None = None
+
+
 class Attempts:
     def __init__(self, ctx: EngineContext, decisions: Decisions) -> None:
         self.ctx = ctx
@@ -55,9 +63,11 @@ class Attempts:
         written (pull mode); the outcome when that settled the item (matched and linked, or
         refused as ambiguous), None when it is to be written."""
         try:
-            return self._mapping_step(item, request, connector)
+            matched = self._mapping_step(item, request, connector)
         except Exception as exc:  # noqa: BLE001 - classified like a failed write
             return self.fail(item, request, exc, connector=connector)
+        return None if matched is None else self.completion.synced(
+            item, matched.result, reason=matched.reason)
 
     def deliver(self, item: ClaimedItem, request: ExportRequest,
                 answer: ExportResult | StagedResult | Exception) -> Outcome:
@@ -93,20 +103,21 @@ class Attempts:
         company = self.ctx.company(item.company)
         requests_before = 0
         for _ in range(_IMMEDIATE_RETRIES + 1):
+            # Only the remote calls and the hooks are inside: a failure of the ledger while it
+            # records the success (a full group is written then) is not the remote's failure,
+            # and the connector must not classify it (it would put a written item in doubt).
             try:
+                success: _Success | None = None
                 if item.needs_lookup:
                     found = connector.lookup(request)
                     requests_before += 1
                     if found is not None:
-                        return self.completion.synced(
-                            item, found, reason="found in the accounting system after a "
-                            "doubt; nothing was sent again", extra_requests=requests_before,
-                        )
-                if (mapped := self._mapping_step(item, request, connector)) is not None:
-                    return mapped
-                result = self.ctx.plugins.export(company, request, connector)
-                return self.completion.synced(item, result, reason=None,
-                                              extra_requests=requests_before)
+                        success = _Success(found, reason="found in the accounting system "
+                                           "after a doubt; nothing was sent again")
+                if success is None:
+                    success = self._mapping_step(item, request, connector)
+                if success is None:
+                    success = _Success(self.ctx.plugins.export(company, request, connector))
             except Exception as exc:  # noqa: BLE001 - every failure is classified below
                 resolution = self._classify(company, connector, request, exc)
                 if resolution.action is Action.REFRESH_AUTH:
@@ -125,13 +136,16 @@ class Attempts:
                         request = attrs.evolve(request, version_token=fresh.version_token)
                         continue
                 return self.decisions.apply(item, request, resolution)
+            return self.completion.synced(item, success.result, reason=success.reason,
+                                          extra_requests=requests_before)
         return self.decisions.apply(item, request, Resolution(
             action=Action.RETRY, message="credentials or version token kept going stale",
         ))
 
     def _mapping_step(self, item: ClaimedItem, request: ExportRequest,
-                      connector: Connector) -> Outcome | None:
-        """A new member's customer-mapping step (raises: the caller classifies failures)."""
+                      connector: Connector) -> _Success | None:
+        """A new member's customer-mapping step: the match, if the hook found one (raises:
+        the caller classifies failures and records the match)."""
         record = request.record
         if not (isinstance(record, Member) and request.operation is Operation.CREATE
                 and not item.needs_lookup):
@@ -140,8 +154,8 @@ class Attempts:
                                               connector)
         if match is None:
             return None
-        return self.completion.synced(
-            item, ExportResult(external_id=match.external_id, requests_made=1),
+        return _Success(
+            ExportResult(external_id=match.external_id, requests_made=1),
             reason=f"matched to existing customer {match.display_name!r} by "
             f"{match.matched_by}",
         )
