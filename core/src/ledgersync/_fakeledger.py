@@ -42,7 +42,9 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS tax_rates (remote_id TEXT PRIMARY KEY, rate
 
 
 def upgrade(db: sqlite3.Connection) -> None:
-    db.executescript(SCHEMA)
+    """Add what a books file made by an older version lacks (inside the caller's
+    transaction: the columns are read and added in the same one)."""
+    db.execute(SCHEMA)
     have = {row[1] for row in db.execute("PRAGMA table_info(records)")}
     for name, kind in COLUMNS.items():
         if name not in have:

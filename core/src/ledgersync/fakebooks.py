@@ -66,9 +66,21 @@ class FakeBooks(BooksLedger):
         self._lock = threading.Lock()
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-            upgrade(db)
+            _use_wal(db)
+            # Several processes may open a new books file at once (the multi-worker trial's
+            # workers do): its tables are made, and an older file's new columns added, in one
+            # write transaction, or two of them would add the same column and one would fail.
+            # (Not executescript: it commits a pending transaction first.)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                upgrade(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
         finally:
             db.close()
 
@@ -220,6 +232,21 @@ class FakeBooks(BooksLedger):
             balances[txn.customer_id] = balances.get(txn.customer_id, Decimal(0)) \
                 + txn.receivable
         return balances
+
+
+def _use_wal(db: sqlite3.Connection, *, wait_seconds: float = 30.0) -> None:
+    """Switch a books file to WAL. On a new file opened by another process at the same moment
+    SQLite answers "database is locked" at once, without its busy handler: wait as that
+    handler would (the connections' timeout)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _check_references(db: sqlite3.Connection, request: ExportRequest) -> None:
