@@ -102,3 +102,23 @@ def test_a_thousand_new_records_take_a_few_statements_not_one_per_record(ledger,
     assert summary["new"] == 1000
     assert len(statements) <= 20, statements[:30]
     assert len(ledger.items(limit=None)) == 1000
+
+
+def test_one_new_record_takes_one_read_of_the_company_one_of_its_item_and_two_inserts(
+        ledger, rec):
+    """An MMS saving one invoice pays per statement (each is planned on PostgreSQL): the
+    company's row and its in-sync date come in one read, the item's by its key."""
+    ledger.record([rec.member("M0")])  # the company's row exists
+    statements: list[str] = []
+    sa.event.listen(ledger._database, "before_cursor_execute",
+                    lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
+
+    ledger.record([rec.member("M1")])
+
+    statements = [s for s in statements if not s.startswith("BEGIN")]  # SQLite's own
+    verbs = [s.split()[0] + " " + s.split(" FROM ")[-1].split()[0] if s.startswith("SELECT")
+             else " ".join(s.split()[:3]) for s in statements]
+    assert verbs == ["SELECT companies", "SELECT sync_items",
+                     "INSERT INTO sync_items", "INSERT INTO sync_events"], statements
+    assert "unnest" not in statements[1]
+    assert " IN " not in statements[1]

@@ -69,7 +69,7 @@ def test_shared_values_are_stored_as_distinct_equal_ones_are(engine: sa.Engine) 
 
     assert _stored(engine) == shared
     assert shared[0][2:] == (0, "2026-03-01 12:00:00.250000", "2026-03-01 12:00:00.250000")
-    assert shared[2][3] == "2026-03-01 12:00:00"  # 14:00 in Paris
+    assert shared[2][3] == "2026-03-01 12:00:00.000000"  # 14:00 in Paris
 
 
 def test_inserted_rows_read_back_as_sqlalchemys_own(engine: sa.Engine) -> None:
@@ -85,6 +85,26 @@ def test_inserted_rows_read_back_as_sqlalchemys_own(engine: sa.Engine) -> None:
 
     assert bulk == own
     assert bulk[2].first_at == dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+def test_a_whole_second_is_stored_as_the_same_text_as_sqlalchemy_stores_it(
+        engine: sa.Engine) -> None:
+    """SQLite compares timestamps as text: '12:00:00' and '12:00:00.000000' are unequal, so a
+    fence comparing a time written in bulk with one bound by SQLAlchemy would fail."""
+    with engine.begin() as conn:
+        insert_rows(conn, stamps, _rows(SHARED))
+        execute_many(conn, TOUCH, [{"b_id": 1, "b_at": SHARED.replace(microsecond=0)},
+                                   {"b_id": 4, "b_at": SHARED.replace(microsecond=0)}])
+    bulk = _stored(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(stamps))
+        for row in _rows(SHARED):
+            conn.execute(sa.insert(stamps), row)
+        for row_id in (1, 4):
+            conn.execute(TOUCH, {"b_id": row_id, "b_at": SHARED.replace(microsecond=0)})
+
+    assert bulk == _stored(engine)
+    assert bulk[0][3] == "2026-03-01 12:00:00.000000"
 
 
 def test_a_name_bound_twice_and_fixed_values_fill_every_placeholder(engine: sa.Engine) -> None:

@@ -7,7 +7,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import sqlalchemy as sa
@@ -171,22 +171,22 @@ class EngineContext:
                 connector.close()
             self._connectors.clear()
 
-    def in_sync_date(self, conn: Connection, company: CompanyConfig) -> dt.date | None:
-        """The in-sync date set with `ledgersync companies set-in-sync-date`, else the config's."""
-        stored = conn.execute(
-            sa.select(companies.c.in_sync_date).where(companies.c.name == company.name)
-        ).scalar_one_or_none()
-        return stored or company.in_sync_date
-
-    def ensure_company_row(self, conn: Connection, name: str) -> None:
-        exists = conn.execute(
-            sa.select(companies.c.name).where(companies.c.name == name)
-        ).first()
+    def ensure_company_row(self, conn: Connection, name: str) -> dt.date | None:
+        """Make the company's row if it has none yet; returns the in-sync date stored with
+        `ledgersync companies set-in-sync-date` (None when none is: the config's applies)."""
+        exists = conn.execute(_COMPANY_ROW, {"b_name": name}).first()
         if exists is None:
             # Another worker may insert it between the read and this write: not an error.
             insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
             conn.execute(insert(companies).values(name=name, updated_at=self.now())
                          .on_conflict_do_nothing(index_elements=[companies.c.name]))
+            return None
+        return cast("dt.date | None", exists.in_sync_date)
+
+
+#: A company's row: whether it exists, and its stored in-sync date.
+_COMPANY_ROW = sa.select(companies.c.name, companies.c.in_sync_date).where(
+    companies.c.name == sa.bindparam("b_name"))
 
 
 def inserted_id(result: sa.CursorResult[Any]) -> int:

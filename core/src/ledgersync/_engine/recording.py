@@ -121,13 +121,10 @@ class Recorder:
         """
         targets = [self.ctx.company(name) for name in (companies or self.ctx.config.companies)]
         summary = RecordSummary()
-        for company in targets:
-            self.ctx.ensure_company_row(conn, company.name)
-        call = _Call(
-            conn=conn, actor=actor,
-            ctx=self.ctx,
-            in_sync={c.name: self.ctx.in_sync_date(conn, c) for c in targets},
-        )
+        # The in-sync date stored with `ledgersync companies set-in-sync-date`, else the config's.
+        in_sync = {c.name: self.ctx.ensure_company_row(conn, c.name) or c.in_sync_date
+                   for c in targets}
+        call = _Call(conn=conn, actor=actor, ctx=self.ctx, in_sync=in_sync)
         chunk: list[Record] = []
         keys: set[tuple[str, str]] = set()
         for record in records:
@@ -173,8 +170,16 @@ class Recorder:
         if not wanted:
             return found
         dialect = call.conn.dialect.name
-        for row in call.conn.execute(_EXISTING[dialect], {
-                "b_company": company.name, **statements.pair_parameters(dialect, wanted)}):
+        if len(wanted) == 1:
+            # One record (an MMS saving one invoice): its key's own index lookup, cheaper for
+            # PostgreSQL to plan each time than the join of a list (statements.by_pairs).
+            [(kind, mms_id)] = wanted
+            rows = call.conn.execute(_EXISTING_ONE, {
+                "b_company": company.name, "b_kind": kind, "b_mms_id": mms_id})
+        else:
+            rows = call.conn.execute(_EXISTING[dialect], {
+                "b_company": company.name, **statements.pair_parameters(dialect, wanted)})
+        for row in rows:
             if (row.kind, row.mms_id) in wanted:
                 found.setdefault((row.kind, row.mms_id), {})[row.operation] = row
         return found
@@ -378,6 +383,10 @@ class Recorder:
 _EXISTING = {dialect: statements.by_pairs(
     sa.select(sync_items).where(sync_items.c.company == sa.bindparam("b_company")),
     sync_items, dialect) for dialect in ("postgresql", "sqlite")}
+_EXISTING_ONE = sa.select(sync_items).where(
+    sync_items.c.company == sa.bindparam("b_company"),
+    sync_items.c.kind == sa.bindparam("b_kind"),
+    sync_items.c.mms_id == sa.bindparam("b_mms_id"))
 
 
 def _without_writing(record: Record, rows: dict[str, Row[Any]], digest: str) -> str | None:

@@ -10,8 +10,6 @@ Python before sending it).
 
 from __future__ import annotations
 
-import datetime as dt
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -70,11 +68,19 @@ def _compiled(conn: Connection, statement: sa.Executable
         compiled = statement.compile(dialect=conn.dialect)  # type: ignore[attr-defined]
         names = list(compiled.positiontup or ())
         binds = compiled.binds
-        processors = [binds[name].type.bind_processor(conn.dialect) for name in names]
+        processors = [_bind_processor(binds[name].type, conn.dialect) for name in names]
         fixed = {name: binds[name].effective_value for name in names}
         cached = (statement, compiled.string, names, processors, fixed)
         _COMPILED[key] = cached
     return cached[1], cached[2], cached[3], cached[4]
+
+
+def _bind_processor(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect) -> Any:
+    """The bind processor SQLAlchemy itself applies: the backend's own type's (SQLite stores a
+    timestamp as text with its microseconds, ``.000000`` included). The generic type's would
+    hand the driver a datetime, which sqlite3 writes without a zero fraction: whole-second
+    values written in bulk and one at a time would then compare unequal as text."""
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _sqlite_parameters(names: Sequence[str], processors: Sequence[Any],
@@ -118,10 +124,6 @@ def _processed(values: list[Any], process: Any) -> list[Any]:
             out.append(last_out)
         else:
             last, last_out = value, process(value)
-            if isinstance(last_out, dt.datetime):
-                # What the driver would make of it, through the same adapter registry
-                # (text), once here rather than once per row and per placeholder.
-                last_out = sqlite3.adapt(last_out, sqlite3.PrepareProtocol)
             out.append(last_out)
     return out
 
@@ -137,7 +139,7 @@ def _insert_sqlite(conn: Connection, table: sa.Table, names: list[str],
     key = (table, tuple(names), conn.dialect.name)
     cached = _INSERTS.get(key)
     if cached is None:
-        processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+        processors = [_bind_processor(table.c[name].type, conn.dialect) for name in names]
         sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
                f"VALUES ({', '.join('?' for _ in names)})")
         cached = _INSERTS[key] = (sql, processors)
