@@ -341,9 +341,23 @@ class PushConnector(Connector[SettingsT]):
         """Find the record a previous attempt may have written (after a crash or a timeout).
 
         Look it up by the idempotency key (replaying it where the remote supports replay) or by
-        a reference stored on the remote record (DocNumber, RefNumber, REFERENCENO). Return
+        a reference stored on the remote record (DocNumber, RefNumber, REFERENCENO). For an
+        update or a void, answer only if the remote holds that change (QuickBooks Online's
+        connector compares what it reads back); the engine otherwise sends it again. Return
         None only when the remote certainly does not have it.
         """
+
+    def current_version(self, request: ExportRequest) -> str | None:
+        """The version token the remote holds now for the record an update or void changes,
+        asked after the remote refused the request's token as stale (``Action.REREAD``): the
+        engine retries at once with it. None when unknown: the item then waits and retries.
+
+        The default asks :meth:`lookup`, which suits a lookup that answers with the record as
+        it is. Override it when :meth:`lookup` answers only for the very change (as it should
+        for an update or void), or when the export re-reads a stale token itself.
+        """
+        found = self.lookup(request)
+        return found.version_token if isinstance(found, ExportResult) else None
 
     def confirm(self, items: Sequence[StagedItem]) -> Sequence[Confirmation]:
         """Ask the accounting system what became of staged records (two-stage connectors).

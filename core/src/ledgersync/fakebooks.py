@@ -171,6 +171,27 @@ class FakeBooks(BooksLedger):
             peaks[company] = peak
         return peaks
 
+    def find_written(self, request: ExportRequest) -> ExportResult | None:
+        """The record as ``request`` left it, if an earlier attempt wrote it: a create by its
+        MMS id; an update only if the books hold its body, a void only if the record is voided
+        (as QuickBooks Online's connector compares what it reads back)."""
+        if request.operation is Operation.CREATE:
+            return self.find(request.kind, request.record.mms_id)
+        with self._db() as db:
+            row = db.execute("SELECT remote_id, version, body, voided FROM records WHERE "
+                             "kind = ? AND mms_id = ?",
+                             (request.kind, request.record.mms_id)).fetchone()
+        if row is None:
+            return None
+        remote_id, version, body, voided = row
+        if request.operation is Operation.VOID:
+            written = bool(voided)
+        else:
+            written = not voided and body == json.dumps(record_to_json(request.record),
+                                                        sort_keys=True)
+        return ExportResult(external_id=str(remote_id), version_token=str(version),
+                            requests_made=1) if written else None
+
     def find(self, kind: str, mms_id: str) -> ExportResult | None:
         with self._db() as db:
             row = db.execute("SELECT remote_id, version FROM records WHERE kind = ? AND "
@@ -345,7 +366,11 @@ class FakeConnector(PushConnector[FakeSettings]):
         return result
 
     def lookup(self, request: ExportRequest) -> ExportResult | None:
-        return self.books.find(request.kind, request.record.mms_id)
+        return self.books.find_written(request)
+
+    def current_version(self, request: ExportRequest) -> str | None:
+        found = self.books.find(request.kind, request.record.mms_id)
+        return None if found is None else found.version_token
 
     def classify_error(self, error: Exception, request: ExportRequest) -> Resolution:
         if isinstance(error, ConnectorError) and error.code == "duplicate":

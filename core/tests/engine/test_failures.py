@@ -16,6 +16,7 @@ from ledgersync import (
     ExportRequest,
     ItemFilter,
     Operation,
+    PushConnector,
     hookimpl,
     record_from_json,
 )
@@ -253,6 +254,26 @@ def test_a_stale_version_is_reread_and_retried_within_the_same_attempt(ledger, r
     assert books.body("member", "M1")["display_name"] == "Ann Smith"
 
 
+def test_a_connector_keeping_the_default_rereads_a_stale_version_through_its_lookup(
+        ledger, rec, world, books, monkeypatch):
+    """PushConnector.current_version asks lookup by default (a lookup that answers with the
+    record as it is, as the fake's did before it answered only for the very change)."""
+    monkeypatch.setattr(FakeConnector, "current_version", PushConnector.current_version)
+    monkeypatch.setattr(FakeConnector, "lookup",
+                        lambda self, request: self.books.find(request.kind,
+                                                              request.record.mms_id))
+    ledger.record([rec.member(name="Ann")])
+    ledger.sync("harbor")
+    books.bump_version("member", "M1")
+    ledger.record([rec.member(name="Ann Smith")])
+
+    ledger.sync("harbor")
+
+    update = world.item(ledger, "member", "M1", "update")
+    assert (update.status, update.attempts) == ("synced", 1)
+    assert books.body("member", "M1")["display_name"] == "Ann Smith"
+
+
 def test_a_duplicate_is_linked_to_the_existing_record_without_a_second_write(world, rec, books):
     shared = {"books_path": world.books_path("harbor")}
     ledger = world.open({"harbor": {}, "twin": {"fake": shared}})
@@ -345,6 +366,29 @@ def test_an_in_doubt_item_that_never_arrived_is_sent_with_its_original_key(world
     assert world.item(ledger, "member", "M1").status == "synced"
     assert exports.calls == [("member", "M1", claimed.idempotency_key)]
     assert books.write_counts() == {("member", "M1", "create"): 1}
+
+
+@pytest.mark.parametrize("operation", ["update", "void"])
+def test_an_update_or_void_in_doubt_that_never_arrived_is_sent_again_not_taken_as_written(
+        world, rec, clock, operation):
+    """The books hold the invoice, but not this change of it: a lookup that only asked
+    whether the record exists would call the change written and lose it."""
+    exports = CountExports()
+    ledger = world.open(plugins=(exports,))
+    books = world.books()
+    ledger.record([rec.member(), rec.invoice()])
+    ledger.sync("harbor")
+    ledger.record([rec.invoice(amount="120.00") if operation == "update"
+                   else rec.invoice(voided=True)])
+    [claimed] = crash_after_claim(ledger, send=False)
+    assert claimed.operation == operation
+
+    clock.advance(ledger._context.settings.lease_seconds + 1)
+    ledger.sync("harbor")
+
+    assert world.item(ledger, "invoice", "I1", operation).status == "synced"
+    assert exports.calls[-1] == ("invoice", "I1", claimed.idempotency_key)
+    assert books.write_counts()[("invoice", "I1", operation)] == 1
 
 
 def test_a_result_after_the_lease_was_lost_is_kept_in_history_and_not_applied(world, rec,

@@ -128,12 +128,12 @@ class Attempts:
                         resolution = self._classify(company, connector, request, refresh_exc)
                 if resolution.action is Action.REREAD:
                     try:
-                        fresh = connector.lookup(request)
-                    except Exception as lookup_exc:  # noqa: BLE001 - classified like any other
+                        token = connector.current_version(request)
+                    except Exception as reread_exc:  # noqa: BLE001 - classified like any other
                         return self.decisions.apply(item, request, self._classify(
-                            company, connector, request, lookup_exc))
-                    if fresh is not None and fresh.version_token:
-                        request = attrs.evolve(request, version_token=fresh.version_token)
+                            company, connector, request, reread_exc))
+                    if token:
+                        request = attrs.evolve(request, version_token=token)
                         continue
                 return self.decisions.apply(item, request, resolution)
             return self.completion.synced(item, success.result, reason=success.reason,
